@@ -1,0 +1,116 @@
+"""Configuration: defaults per environment, overridden by MARKET_* environment variables.
+
+The environment is read when the application is created, not at import, so that tests
+and commands can set it freely.
+"""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
+
+def database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+# MARKET_<name> → config key, and how to read it.
+ENVIRONMENT = {
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", database_url),
+    "HUB_NAME": ("HUB_NAME", str),
+    "HUB_SIREN": ("HUB_SIREN", str),
+    "HUB_EMAIL": ("HUB_EMAIL", str),
+    "HUB_COMMISSION_BASIS_POINTS": ("HUB_COMMISSION_BASIS_POINTS", int),
+    "HUB_TIME_ZONE": ("BABEL_DEFAULT_TIMEZONE", str),
+    "MAIL_URL": ("MAIL_URL", str),
+    "MAIL_SENDER": ("MAIL_SENDER", str),
+    "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
+    "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
+}
+
+
+def settings_from_environment() -> dict:
+    settings = {}
+    for name, (key, kind) in ENVIRONMENT.items():
+        value = os.environ.get(f"MARKET_{name}")
+        if value:
+            settings[key] = kind(value)
+    return settings
+
+
+class Config:
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'market.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = ("fr", "en")
+
+    HUB_NAME = "Marché du Seignanx"
+    HUB_SIREN = "000000000"
+    HUB_EMAIL = "contact@marche-seignanx.example"
+    HUB_COMMISSION_BASIS_POINTS = 1000
+
+    MAIL_URL = None
+    MAIL_SENDER = "Marché du Seignanx <ne-pas-repondre@marche-seignanx.example>"
+    MAIL_DIRECTORY = str(INSTANCE / "mail")
+
+    STRIPE_SECRET_KEY = None
+    STRIPE_WEBHOOK_SECRET = None
+
+    PASSWORD_RESET_HOURS = 2
+    INVITATION_DAYS = 14
+    LOGIN_FAILURES_PER_ACCOUNT = 5
+    LOGIN_FAILURES_PER_ADDRESS = 20
+    LOGIN_WINDOW_MINUTES = 15
+    # Argon2id, RFC 9106 second recommended option.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
+
+    @staticmethod
+    def check(settings) -> None:
+        """Refuse settings that are unsafe for this environment."""
+
+
+class Development(Config):
+    DEBUG = True
+
+
+class Testing(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    # Cheap hashing keeps the suite fast; production uses the class defaults.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+
+
+class Production(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @staticmethod
+    def check(settings) -> None:
+        key = settings.get("SECRET_KEY") or ""
+        if key == DEFAULT_SECRET_KEY or len(key) < 32:
+            raise RuntimeError(
+                "MARKET_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production."
+            )
+
+
+CONFIGS = {"development": Development, "testing": Testing, "production": Production}

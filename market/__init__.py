@@ -1,0 +1,75 @@
+"""market: a short-food-circuit marketplace for a cooperative hub."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, settings_from_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config_class = CONFIGS[config_name or os.environ.get("MARKET_ENV", "development")]
+    app.config.from_object(config_class)
+    app.config.update(settings_from_environment())
+    app.config.update(overrides)
+    config_class.check(app.config)
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import market.models  # noqa: F401 - every table on the metadata
+    from market.extensions import babel, csrf, db, login_manager, migrate
+    from market.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    from market.auth import login as _login_setup  # noqa: F401 - registers the user loader
+
+
+def register_blueprints(app: Flask) -> None:
+    from market.auth import bp as auth_bp
+    from market.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from market.demo import demo_command
+    from market.mail.cli import mail_cli
+
+    app.cli.add_command(demo_command)
+    app.cli.add_command(mail_cli)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from market.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from market.i18n import register_template_helpers as register_i18n
+    from market.navigation import register as register_navigation
+
+    register_i18n(app)
+    register_navigation(app)

@@ -1,0 +1,87 @@
+"""Account forms. Labels and messages go through gettext."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+)
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp
+
+PHONE = Regexp(r"^\+?[0-9 .\-()]{6,20}$", message=_l("Enter a phone number, e.g. 06 12 34 56 78."))
+REQUIRED = InputRequired(message=_l("This field is required."))
+EMAIL = Email(message=_l("Enter a valid email address, e.g. nom@exemple.fr."))
+LOCALES = [
+    SelectChoice("", _l("Automatic (browser)")),
+    SelectChoice("fr", "Français"),
+    SelectChoice("en", "English"),
+]
+
+
+def name_field(label):
+    return StringField(label, validators=[REQUIRED, Length(max=120)])
+
+
+def new_password_fields():
+    password = PasswordField(_l("Password"), validators=[REQUIRED, Length(max=200)],
+                             description=_l("At least 10 characters."))
+    confirm = PasswordField(_l("Password again"), validators=[
+        REQUIRED, EqualTo("password", message=_l("The two passwords differ."))])
+    return password, confirm
+
+
+class RegisterForm(FlaskForm):
+    name = name_field(_l("Name of the household"))
+    email = EmailField(_l("Email address"), validators=[REQUIRED, EMAIL, Length(max=254)])
+    phone = TelField(_l("Phone"), validators=[REQUIRED, PHONE])
+    second_collector = StringField(
+        _l("Second person allowed to collect (optional)"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("First and last name of someone who may collect your orders."))
+    password, confirm = new_password_fields()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[REQUIRED, Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[REQUIRED, Length(max=200)])
+    remember = BooleanField(_l("Stay logged in on this device"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[REQUIRED, EMAIL, Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = new_password_fields()
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[REQUIRED, Length(max=200)])
+    password, confirm = new_password_fields()
+
+
+class ProfileForm(FlaskForm):
+    name = name_field(_l("Name"))
+    phone = TelField(_l("Phone"), validators=[Optional(), PHONE])
+    second_collector = StringField(_l("Second person allowed to collect (optional)"),
+                                   validators=[Optional(), Length(max=120)])
+    locale = SelectField(_l("Language"), choices=LOCALES, validators=[Optional()])
+
+
+class InvitationForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[REQUIRED, EMAIL, Length(max=254)])
+    # Choices are checked by the service, which explains an unknown role precisely.
+    role = SelectField(_l("Role"), choices=[SelectChoice("producer", _l("Producer")),
+                                            SelectChoice("coordinator", _l("Coordinator"))],
+                       validate_choice=False)
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = name_field(_l("Your name"))
+    phone = TelField(_l("Phone"), validators=[Optional(), PHONE])
+    password, confirm = new_password_fields()

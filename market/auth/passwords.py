@@ -1,0 +1,49 @@
+"""Password hashing (Argon2id) and the strength rule."""
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from market.errors import DomainError
+
+MIN_LENGTH = 10
+COMMON_PASSWORDS = frozenset(
+    {
+        "motdepasse", "motdepasse1", "azertyuiop", "azerty1234", "1234567890", "0123456789",
+        "password123", "password12", "qwertyuiop", "iloveyou12", "soleil1234", "marseille13",
+        "bonjour123", "doudou1234", "chouchou12", "football12", "1q2w3e4r5t", "aaaaaaaaaa",
+    }
+)
+
+
+class WeakPassword(DomainError):
+    pass
+
+
+def hasher() -> PasswordHasher:
+    config = current_app.config
+    return PasswordHasher(time_cost=config["ARGON2_TIME_COST"],
+                          memory_cost=config["ARGON2_MEMORY_COST"])
+
+
+def hash_password(password: str) -> str:
+    return hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_strength(password: str, email: str = "") -> None:
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(_l("The password must have at least %(count)d characters.",
+                              count=MIN_LENGTH))
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise WeakPassword(_l("This password is too easy to guess; choose another one."))
+    local_part = email.split("@")[0].lower()
+    if len(local_part) >= 4 and local_part in password.lower():
+        raise WeakPassword(_l("The password must not contain your email address."))

@@ -1,0 +1,217 @@
+"""Account pages: thin views around the services."""
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from market.auth import bp
+from market.auth import services as accounts
+from market.auth.decorators import role_required
+from market.auth.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    InvitationForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from market.auth.models import Role
+from market.errors import DomainError
+from market.extensions import db
+from market.i18n import select_locale
+
+
+def is_local_path(target: str | None) -> bool:
+    if not target or "\\" in target or any(ord(char) < 32 for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/") \
+        and not target.startswith("//")
+
+
+def next_page(default_endpoint: str = "main.home") -> str:
+    target = request.args.get("next") or request.form.get("next")
+    return target if is_local_path(target) else url_for(default_endpoint)
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def refused(error: DomainError) -> int:
+    """Undo the request's changes, show why, and give the status to answer with."""
+    db.session.rollback()
+    flash(error.message, "error")
+    return error.status
+
+
+def form_status(form) -> int:
+    return 400 if form.errors else 200
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_household(
+                name=form.name.data, email=form.email.data, phone=form.phone.data,
+                password=form.password.data, second_collector=form.second_collector.data,
+                locale=select_locale())
+        except DomainError as error:
+            status = refused(error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your household account is ready.", name=user.name),
+                  "success")
+            return redirect(next_page())
+    return render_template("auth/register.html", form=form), max(status, form_status(form))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(next_page())
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data, client_address())
+        except accounts.InvalidCredentials as error:
+            db.session.commit()  # keep the failed attempt: it counts towards the limit
+            flash(error.message, "error")
+            status = error.status
+        except DomainError as error:
+            status = refused(error)
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(next_page())
+    elif form.errors:
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are logged out. See you soon!"), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(_("If an account uses this address, we have sent it a link to choose a new "
+                "password. Check your inbox."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form), form_status(form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        accounts.usable_reset(token)
+    except DomainError as error:
+        return render_template("auth/token_invalid.html", message=error.message), 400
+    form = ResetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except DomainError as error:
+            status = refused(error)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed. You can log in."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form), max(status, form_status(form))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET" and current_user.household:
+        form.second_collector.data = current_user.household.second_collector
+    if form.validate_on_submit():
+        accounts.update_profile(current_user, name=form.name.data, phone=form.phone.data,
+                                locale=form.locale.data,
+                                second_collector=form.second_collector.data)
+        db.session.commit()
+        flash(_("Your details have been saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form), form_status(form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.password.data)
+        except DomainError as error:
+            status = refused(error)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/change_password.html", form=form), max(status, form_status(form))
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def invitations():
+    form = InvitationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            invitation = accounts.invite(current_user, form.email.data, form.role.data)
+        except DomainError as error:
+            status = refused(error)
+        else:
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+            return redirect(url_for("auth.invitations"))
+    return render_template("auth/invitations.html", form=form,
+                           invitations=accounts.list_invitations()), max(status, form_status(form))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    if current_user.is_authenticated:
+        abort(403)
+    try:
+        invitation = accounts.usable_invitation(token)
+    except DomainError as error:
+        return render_template("auth/token_invalid.html", message=error.message), 400
+    form = AcceptInvitationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_invitation(token, name=form.name.data, phone=form.phone.data,
+                                              password=form.password.data,
+                                              locale=select_locale())
+        except DomainError as error:
+            status = refused(error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation), \
+        max(status, form_status(form))

@@ -1,0 +1,46 @@
+"""flask --app market demo: idempotent seed of realistic demo data."""
+
+import click
+from flask.cli import with_appcontext
+
+from market.auth.models import Role
+from market.auth.services import create_user, register_household, user_by_email
+from market.extensions import db
+
+DEMO_PASSWORD = "marche-demo-2026"  # noqa: S105 - published demo password
+DEMO_ACCOUNTS = [
+    (Role.ADMIN, "admin@marche-seignanx.example", "Alex Admin"),
+    (Role.COORDINATOR, "coordination@marche-seignanx.example", "Claire Duhau"),
+    (Role.PRODUCER, "producteur@marche-seignanx.example", "Jean-Marc Lafitte"),
+    (Role.HOUSEHOLD, "famille@marche-seignanx.example", "Famille Etcheverry"),
+]
+
+
+def seed_accounts() -> int:
+    created = 0
+    for role, email, name in DEMO_ACCOUNTS:
+        if user_by_email(email) is not None:
+            continue
+        if role == Role.HOUSEHOLD:
+            register_household(name=name, email=email, phone="06 12 34 56 78",
+                               password=DEMO_PASSWORD, second_collector="Maite Etcheverry")
+        else:
+            create_user(name=name, email=email, phone="05 59 00 00 00", password=DEMO_PASSWORD,
+                        role=role)
+        created += 1
+    return created
+
+
+def demo_logins() -> list[str]:
+    return [f"{role.value:<12} {email}  /  {DEMO_PASSWORD}" for role, email, _ in DEMO_ACCOUNTS]
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Create the demo data (safe to run again: existing records are kept)."""
+    created = seed_accounts()
+    db.session.commit()
+    click.echo(f"demo accounts created: {created}")
+    for line in demo_logins():
+        click.echo(f"  {line}")

@@ -1,0 +1,33 @@
+"""Language choice and the locale-aware helpers templates use."""
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from market.money import format_cents
+
+LOCALE_TERRITORIES = {"fr": "fr_FR", "en": "en_GB"}
+
+
+def select_locale() -> str:
+    """The account's preference, then this browser's choice, then its Accept-Language."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def current_territory_locale() -> str:
+    return LOCALE_TERRITORIES.get(str(get_locale()), "fr_FR")
+
+
+def money(cents: int) -> str:
+    return format_cents(cents, current_territory_locale())
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(money, "money")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_global(get_locale, "get_locale")

@@ -1,0 +1,111 @@
+"""Queue messages in the outbox; deliver them over SMTP or as .eml files."""
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from market.extensions import db
+from market.mail.models import OutboxMessage
+from market.timeutil import utcnow
+
+
+def queue_mail(recipient: str, template: str, locale: str | None, **context) -> OutboxMessage:
+    """Render templates/mail/<template>.txt in the recipient's language and store it.
+
+    The template's first line is the subject, the rest is the body.
+    """
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        text = render_template(f"mail/{template}.txt", **context)
+    subject, _, body = text.strip().partition("\n")
+    message = OutboxMessage(recipient=recipient, subject=subject.strip(), body=body.strip() + "\n")
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def next_pending(after_id: int) -> OutboxMessage | None:
+    """The next unsent message, locked so that two senders never send it twice."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.id > after_id)
+        .order_by(OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return db.session.scalar(query)
+
+
+def as_email(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(domain="market.local")
+    email.set_content(message.body)
+    return email
+
+
+class SmtpTransport:
+    """Sends over SMTP; MARKET_MAIL_URL = smtp[s]://user:password@host:port[?starttls=1]."""
+
+    def __init__(self, url: str):
+        self.url = urlsplit(url)
+        self.options = parse_qs(self.url.query)
+
+    def __enter__(self):
+        secure = self.url.scheme == "smtps"
+        factory = smtplib.SMTP_SSL if secure else smtplib.SMTP
+        self.connection = factory(self.url.hostname, self.url.port or (465 if secure else 25))
+        if self.options.get("starttls") == ["1"]:
+            self.connection.starttls()
+        if self.url.username:
+            self.connection.login(unquote(self.url.username), unquote(self.url.password or ""))
+        return self
+
+    def send(self, email: EmailMessage) -> None:
+        self.connection.send_message(email)
+
+    def __exit__(self, *exc):
+        self.connection.quit()
+
+
+class FileTransport:
+    """Development: each message becomes an .eml file to open in a mail reader."""
+
+    def __init__(self, directory: str):
+        self.directory = Path(directory)
+
+    def __enter__(self):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def send(self, email: EmailMessage) -> None:
+        name = email["Message-ID"].strip("<>").replace("@", "_")
+        (self.directory / f"{name}.eml").write_bytes(bytes(email))
+
+    def __exit__(self, *exc):
+        return None
+
+
+def transport():
+    url = current_app.config["MAIL_URL"]
+    return SmtpTransport(url) if url else FileTransport(current_app.config["MAIL_DIRECTORY"])
+
+
+def deliver(message: OutboxMessage, through) -> bool:
+    """Send one message; record the outcome on it. True when it left."""
+    message.attempts += 1
+    try:
+        through.send(as_email(message))
+    except (smtplib.SMTPException, OSError) as error:
+        message.last_error = str(error)[:1000]
+        return False
+    message.sent_at = utcnow()
+    message.last_error = None
+    return True

@@ -1,0 +1,15 @@
+"""Every domain's models, imported together so that metadata and migrations see them all."""
+
+from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, User
+from market.catalog.models import Producer
+from market.mail.models import OutboxMessage
+
+__all__ = [
+    "Household",
+    "Invitation",
+    "LoginAttempt",
+    "OutboxMessage",
+    "PasswordReset",
+    "Producer",
+    "User",
+]

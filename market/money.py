@@ -1,0 +1,36 @@
+"""Money is integer cents (EUR). This module formats and parses amounts."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency
+
+CENTS = Decimal(100)
+AMOUNT_PATTERN = re.compile(r"^-?\d{1,9}([.,]\d{1,2})?$")
+MAX_CENTS = 10**11
+
+
+class InvalidAmount(ValueError):
+    """Text that is not an amount in euros."""
+
+
+def format_cents(cents: int, locale: str = "fr_FR") -> str:
+    """12,50 € in French, €12.50 in English."""
+    if not isinstance(cents, int):
+        raise TypeError("amounts are integer cents")
+    return format_currency(Decimal(cents) / CENTS, "EUR", locale=locale)
+
+
+def parse_amount(text: str) -> int:
+    """Parse "12,50", "12.50", "12,5 €" or "12" into cents; refuse anything else."""
+    cleaned = text.strip().replace("€", "").replace("\u00a0", "").replace("\u202f", "")
+    cleaned = cleaned.replace(" ", "")
+    if not AMOUNT_PATTERN.match(cleaned):
+        raise InvalidAmount(text)
+    try:
+        cents = int(Decimal(cleaned.replace(",", ".")) * CENTS)
+    except InvalidOperation as error:  # pragma: no cover - the pattern already excludes it
+        raise InvalidAmount(text) from error
+    if abs(cents) >= MAX_CENTS:
+        raise InvalidAmount(text)
+    return cents

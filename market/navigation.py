@@ -1,0 +1,26 @@
+"""The menu: per role, and only pages that exist."""
+
+from flask import Flask, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from market.auth.models import ROLE_LABELS, Role
+
+# (endpoint, label, roles that see it; None means everyone)
+MENU = [
+    ("main.home", _l("Home"), None),
+    ("auth.invitations", _l("Invitations"), (Role.COORDINATOR,)),
+]
+
+
+def menu_items() -> list[dict]:
+    items = []
+    for endpoint, label, roles in MENU:
+        if roles is None or (current_user.is_authenticated and current_user.has_role(*roles)):
+            items.append({"url": url_for(endpoint), "label": label, "endpoint": endpoint})
+    return items
+
+
+def register(app: Flask) -> None:
+    app.context_processor(lambda: {"menu_items": menu_items})
+    app.add_template_global(ROLE_LABELS, "role_labels")

@@ -1,0 +1,179 @@
+"""Fixtures: a database built by the real migrations, an app per test, clients per role.
+
+The suite runs on SQLite by default and on PostgreSQL when MARKET_TEST_DATABASE_URL is set.
+SQLite tests each get a copy of a migrated template file; PostgreSQL tests share one migrated
+database that is emptied after each test.
+"""
+
+import contextvars
+import os
+import shutil
+
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from config import database_url
+from market import create_app
+from market.extensions import db as _db
+from tests import factories
+
+POSTGRES_URL = os.environ.get("MARKET_TEST_DATABASE_URL")
+BACKEND = "postgresql" if POSTGRES_URL else "sqlite"
+
+
+def pytest_report_header(config):
+    return f"market database backend: {BACKEND}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests are not collected on SQLite runs, so a skip always means trouble."""
+    if BACKEND == "postgresql":
+        return
+    selected = [item for item in items if "postgres_only" not in item.keywords]
+    deselected = [item for item in items if "postgres_only" in item.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def migrate_to_head(url: str) -> None:
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """A database at the migrations' head: a file to copy (SQLite) or the database (PostgreSQL)."""
+    if BACKEND == "postgresql":
+        url = database_url(POSTGRES_URL)
+        reset_postgres_schema(url)
+        migrate_to_head(url)
+        return url
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate_to_head(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url_for_test(database_template, tmp_path):
+    if BACKEND == "postgresql":
+        yield database_template
+        empty_postgres(database_template)
+    else:
+        path = tmp_path / "test.db"
+        shutil.copy(database_template, path)
+        yield f"sqlite:///{path}"
+
+
+def empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'")).scalars().all()
+        if tables:
+            names = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production: its own `g` and db session.
+
+    The test keeps its own context and session; objects it holds are expired after each
+    request so that it reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        def in_fresh_context():
+            _cv_app.set(None)
+            return super(IsolatedClient, self).open(*args, **kwargs)
+
+        response = contextvars.copy_context().run(in_fresh_context)
+        _db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app(database_url_for_test):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url_for_test)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def logged_in_client(app, user):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def household_user(db):
+    return factories.HouseholdUserFactory()
+
+
+@pytest.fixture
+def producer_user(db):
+    return factories.ProducerUserFactory()
+
+
+@pytest.fixture
+def coordinator_user(db):
+    return factories.UserFactory(role="coordinator")
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.UserFactory(role="admin")
+
+
+@pytest.fixture
+def household_client(app, household_user):
+    _db.session.commit()
+    return logged_in_client(app, household_user)
+
+
+@pytest.fixture
+def producer_client(app, producer_user):
+    _db.session.commit()
+    return logged_in_client(app, producer_user)
+
+
+@pytest.fixture
+def coordinator_client(app, coordinator_user):
+    _db.session.commit()
+    return logged_in_client(app, coordinator_user)
+
+
+@pytest.fixture
+def admin_client(app, admin_user):
+    _db.session.commit()
+    return logged_in_client(app, admin_user)

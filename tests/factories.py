@@ -1,0 +1,104 @@
+"""factory-boy factories, one per model."""
+
+from datetime import timedelta
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, User
+from market.auth.passwords import hash_password
+from market.auth.services import token_digest
+from market.catalog.models import Producer
+from market.extensions import db
+from market.mail.models import OutboxMessage
+from market.timeutil import utcnow
+
+PASSWORD = "correct-horse-battery"
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class HouseholdFactory(BaseFactory):
+    class Meta:
+        model = Household
+
+    name = factory.Faker("name", locale="fr_FR")
+    second_collector = None
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    name = factory.Faker("name", locale="fr_FR")
+    phone = "06 12 34 56 78"
+    password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
+    role = "household"
+    locale = None
+
+
+class HouseholdUserFactory(UserFactory):
+    role = "household"
+    household = factory.SubFactory(HouseholdFactory, name=factory.SelfAttribute("..name"))
+
+
+class ProducerFactory(BaseFactory):
+    class Meta:
+        model = Producer
+
+    name = factory.Sequence(lambda n: f"Ferme n°{n}")
+
+
+class ProducerUserFactory(UserFactory):
+    role = "producer"
+    producer = factory.SubFactory(ProducerFactory)
+
+
+class PasswordResetFactory(BaseFactory):
+    class Meta:
+        model = PasswordReset
+
+    class Params:
+        token = factory.Sequence(lambda n: f"reset-token-{n}")
+
+    user = factory.SubFactory(HouseholdUserFactory)
+    token_hash = factory.LazyAttribute(lambda o: token_digest(o.token))
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(hours=2))
+
+
+class InvitationFactory(BaseFactory):
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = factory.Sequence(lambda n: f"invitation-token-{n}")
+
+    email = factory.Sequence(lambda n: f"invited{n}@example.org")
+    role = "producer"
+    token_hash = factory.LazyAttribute(lambda o: token_digest(o.token))
+    invited_by = factory.SubFactory(UserFactory, role="coordinator")
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=14))
+
+
+class LoginAttemptFactory(BaseFactory):
+    class Meta:
+        model = LoginAttempt
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    address = "192.0.2.10"
+    succeeded = False
+
+
+class OutboxMessageFactory(BaseFactory):
+    class Meta:
+        model = OutboxMessage
+
+    recipient = factory.Sequence(lambda n: f"person{n}@example.org")
+    subject = "Bonjour"
+    body = "Un message.\n"
