@@ -1,15 +1,17 @@
 """Every domain's models, imported together so that metadata and migrations see them all."""
 
 from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, User
-from market.catalog.models import Producer
+from market.catalog.models import Category, Producer, Product
 from market.mail.models import OutboxMessage
 
 __all__ = [
+    "Category",
     "Household",
     "Invitation",
     "LoginAttempt",
     "OutboxMessage",
     "PasswordReset",
     "Producer",
+    "Product",
     "User",
 ]

@@ -57,7 +57,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
 
     household: Mapped[Household | None] = relationship(back_populates="users")
-    producer: Mapped["Producer | None"] = relationship(back_populates="users")  # noqa: F821
+    producer: Mapped["Producer | None"] = relationship(  # noqa: F821
+        back_populates="users", foreign_keys=[producer_id])
 
     @property
     def is_active(self) -> bool:
@@ -96,11 +97,14 @@ class Invitation(db.Model):
     role: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # A producer's user joins that producer when accepting.
+    producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
 
     invited_by: Mapped[User] = relationship()
+    producer: Mapped["Producer | None"] = relationship()  # noqa: F821
 
 
 class LoginAttempt(db.Model):
