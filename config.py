@@ -30,6 +30,7 @@ ENVIRONMENT = {
     "HUB_TIME_ZONE": ("BABEL_DEFAULT_TIMEZONE", str),
     "MAIL_URL": ("MAIL_URL", str),
     "MAIL_SENDER": ("MAIL_SENDER", str),
+    "PHOTO_DIRECTORY": ("CATALOG_PHOTO_DIRECTORY", str),
     "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
 }
@@ -66,6 +67,11 @@ class Config:
 
     STRIPE_SECRET_KEY = None
     STRIPE_WEBHOOK_SECRET = None
+
+    CATALOG_PHOTO_DIRECTORY = str(INSTANCE / "photos")
+    CATALOG_PHOTO_MAX_BYTES = 5 * 1024 * 1024
+    # Uploaded spreadsheets wait here between their preview and their application.
+    CATALOG_IMPORT_DIRECTORY = str(INSTANCE / "imports")
 
     PASSWORD_RESET_HOURS = 2
     INVITATION_DAYS = 14

@@ -47,10 +47,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from market.auth import bp as auth_bp
+    from market.catalog import bp as catalog_bp
     from market.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(catalog_bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -9,6 +9,9 @@ from market.auth.models import ROLE_LABELS, Role
 # (endpoint, label, roles that see it; None means everyone)
 MENU = [
     ("main.home", _l("Home"), None),
+    ("catalog.directory", _l("Producers"), None),
+    ("catalog.dashboard", _l("My catalogue"), (Role.PRODUCER,)),
+    ("catalog.producers", _l("Manage producers"), (Role.COORDINATOR,)),
     ("auth.invitations", _l("Invitations"), (Role.COORDINATOR,)),
 ]
 

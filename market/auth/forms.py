@@ -79,6 +79,9 @@ class InvitationForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[SelectChoice("producer", _l("Producer")),
                                             SelectChoice("coordinator", _l("Coordinator"))],
                        validate_choice=False)
+    # Choices are the approved producers, set by the view; 0 means none.
+    producer = SelectField(_l("Producer (for a producer's user)"), coerce=int,
+                           validators=[Optional()])
 
 
 class AcceptInvitationForm(FlaskForm):

@@ -57,8 +57,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
 
     household: Mapped[Household | None] = relationship(back_populates="users")
-    producer: Mapped["Producer | None"] = relationship(  # noqa: F821
-        back_populates="users", foreign_keys=[producer_id])
+    producer: Mapped["Producer | None"] = relationship(back_populates="users")  # noqa: F821
 
     @property
     def is_active(self) -> bool:

@@ -172,14 +172,18 @@ def update_profile(user: User, *, name: str, phone: str | None, locale: str | No
     db.session.flush()
 
 
-def invite(inviter: User, email: str, role: str) -> Invitation:
+def invite(inviter: User, email: str, role: str, producer=None) -> Invitation:
+    """A producer's user is invited to one producer; a coordinator to none."""
     if role not in {r.value for r in INVITABLE_ROLES}:
         raise UnknownRole(_l("« %(role)s » is not a role you can invite to. Choose producer or "
                              "coordinator.", role=role))
+    if role == Role.PRODUCER and producer is None:
+        raise UnknownRole(_l("Choose the producer this person will work for."))
     ensure_email_free(email)
     token, digest = new_token()
     invitation = Invitation(
         email=normalise_email(email), role=role, token_hash=digest, invited_by=inviter,
+        producer=producer if role == Role.PRODUCER else None,
         expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]),
     )
     db.session.add(invitation)
@@ -207,12 +211,14 @@ def accept_invitation(token: str, *, name: str, phone: str | None, password: str
     invitation = usable_invitation(token)
     user = create_user(name=name, email=invitation.email, phone=phone, password=password,
                        role=invitation.role, locale=locale)
+    user.producer_id = invitation.producer_id
     invitation.accepted_at = utcnow()
     db.session.flush()
     return user
 
 
 def list_invitations() -> list[Invitation]:
-    query = (select(Invitation).options(joinedload(Invitation.invited_by))
+    query = (select(Invitation).options(joinedload(Invitation.invited_by),
+                                        joinedload(Invitation.producer))
              .order_by(Invitation.created_at.desc()).limit(100))
     return list(db.session.scalars(query))

@@ -176,11 +176,16 @@ def change_password():
 @bp.route("/invitations", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def invitations():
+    from market.catalog.services import approved_producers  # catalog builds on auth: import late
+
     form = InvitationForm()
+    producers = {producer.id: producer for producer in approved_producers()}
+    form.producer.choices = [(0, "—")] + [(p.id, p.name) for p in producers.values()]
     status = 200
     if form.validate_on_submit():
         try:
-            invitation = accounts.invite(current_user, form.email.data, form.role.data)
+            invitation = accounts.invite(current_user, form.email.data, form.role.data,
+                                         producers.get(form.producer.data))
         except DomainError as error:
             status = refused(error)
         else:

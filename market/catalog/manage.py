@@ -1,0 +1,183 @@
+"""A producer's own pages: catalogue, profile, products, photos, spreadsheets.
+
+Coordinators reach the same pages for any producer; see access.manages_producer.
+"""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from market.auth.views import form_status, refused
+from market.catalog import bp, photos, services, spreadsheet
+from market.catalog.access import manages_producer
+from market.catalog.forms import (
+    ActiveForm,
+    ImportForm,
+    PhotoForm,
+    ProducerFields,
+    ProductForm,
+)
+from market.errors import DomainError
+from market.extensions import db
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.route("/producers/<int:producer_id>/manage")
+@manages_producer
+def manage(producer):
+    return render_template("catalog/manage.html", producer=producer,
+                           products=services.producer_products(producer), form=ActiveForm())
+
+
+@bp.route("/producers/<int:producer_id>/manage/profile", methods=["GET", "POST"])
+@manages_producer
+def edit_profile(producer):
+    form = ProducerFields(obj=producer)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_producer(producer, **form.producer_data())
+        except DomainError as error:
+            status = refused(error)
+        else:
+            db.session.commit()
+            flash(_("Your details have been saved."), "success")
+            return redirect(url_for("catalog.manage", producer_id=producer.id))
+    return render_template("catalog/profile.html", form=form, producer=producer), \
+        max(status, form_status(form))
+
+
+def product_form(product=None) -> tuple[ProductForm, dict]:
+    form = ProductForm(obj=product)
+    categories = {category.id: category for category in services.categories()}
+    form.category.choices = [(0, "—")] + [(c.id, c.name) for c in categories.values()]
+    if product is not None and request.method == "GET":
+        form.category.data = product.category_id or 0
+        form.price.data = spreadsheet.price_text(product.price_cents)
+    return form, categories
+
+
+def save_product(producer, product=None):
+    form, categories = product_form(product)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            if product is None:
+                product = services.create_product(producer, **form.product_data(categories))
+            else:
+                services.update_product(product, **form.product_data(categories))
+        except DomainError as error:
+            status = refused(error)
+        else:
+            db.session.commit()
+            flash(_("« %(name)s » has been saved.", name=product.name), "success")
+            return redirect(url_for("catalog.edit_product", producer_id=producer.id,
+                                    product_id=product.id))
+    return render_template("catalog/product_form.html", form=form, producer=producer,
+                           product=product, photo_form=PhotoForm()), \
+        max(status, form_status(form))
+
+
+@bp.route("/producers/<int:producer_id>/manage/products/new", methods=["GET", "POST"])
+@manages_producer
+def new_product(producer):
+    return save_product(producer)
+
+
+@bp.route("/producers/<int:producer_id>/manage/products/<int:product_id>",
+          methods=["GET", "POST"])
+@manages_producer
+def edit_product(producer, product_id: int):
+    return save_product(producer, services.product_of(producer, product_id))
+
+
+@bp.route("/producers/<int:producer_id>/manage/products/<int:product_id>/active",
+          methods=["POST"])
+@manages_producer
+def set_active(producer, product_id: int):
+    product = services.product_of(producer, product_id)
+    if not ActiveForm().validate_on_submit():
+        abort(400)
+    services.set_active(product, request.form.get("active") == "1")
+    db.session.commit()
+    message = (_("« %(name)s » is on sale again.", name=product.name) if product.active
+               else _("« %(name)s » is archived.", name=product.name))
+    flash(message, "success")
+    return redirect(url_for("catalog.manage", producer_id=producer.id))
+
+
+@bp.route("/producers/<int:producer_id>/manage/products/<int:product_id>/photo",
+          methods=["POST"])
+@manages_producer
+def upload_photo(producer, product_id: int):
+    product = services.product_of(producer, product_id)
+    form = PhotoForm()
+    target = url_for("catalog.edit_product", producer_id=producer.id, product_id=product.id)
+    if not form.validate_on_submit():
+        for message in form.photo.errors or [_("The form had expired. Please try again.")]:
+            flash(message, "error")
+        return redirect(target), 303
+    try:
+        previous = photos.set_photo(product, form.photo.data.read())
+    except DomainError as error:
+        status = refused(error)
+        form, _categories = product_form(product)
+        return render_template("catalog/product_form.html", form=form, producer=producer,
+                               product=product, photo_form=PhotoForm()), status
+    db.session.commit()
+    if previous:
+        photos.remove_files(previous)
+    flash(_("The photo has been saved."), "success")
+    return redirect(target)
+
+
+@bp.route("/producers/<int:producer_id>/manage/export.<kind>")
+@manages_producer
+def export(producer, kind: str):
+    if kind not in EXPORT_TYPES:
+        abort(404)
+    data = (spreadsheet.export_csv if kind == "csv" else spreadsheet.export_xlsx)(producer)
+    filename = f"catalogue-{producer.id}.{kind}"
+    return Response(data, mimetype=EXPORT_TYPES[kind],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/producers/<int:producer_id>/manage/import", methods=["GET", "POST"])
+@manages_producer
+def import_catalogue(producer):
+    form = ImportForm()
+    result, token, status = None, None, 200
+    if form.validate_on_submit():
+        data = form.spreadsheet.data.read()
+        try:
+            result = spreadsheet.preview(producer, data)
+        except DomainError as error:
+            status = refused(error)
+        else:
+            if result.errors:
+                status = 400
+            else:
+                token = spreadsheet.keep_upload(producer, data)
+    return render_template("catalog/import.html", form=form, producer=producer, result=result,
+                           token=token, apply_form=ActiveForm()), max(status, form_status(form))
+
+
+@bp.route("/producers/<int:producer_id>/manage/import/<token>", methods=["POST"])
+@manages_producer
+def apply_import(producer, token: str):
+    if not ActiveForm().validate_on_submit():
+        abort(400)
+    try:
+        result = spreadsheet.apply(producer, spreadsheet.kept_upload(producer, token))
+    except DomainError as error:
+        status = refused(error)
+        return render_template("catalog/import.html", form=ImportForm(), producer=producer,
+                               result=None, token=None, apply_form=ActiveForm()), status
+    db.session.commit()
+    spreadsheet.forget_upload(producer, token)
+    flash(_("Import done: %(new)d new products, %(changed)d changed, %(unchanged)d unchanged.",
+            new=result.new, changed=result.changed, unchanged=result.unchanged), "success")
+    return redirect(url_for("catalog.manage", producer_id=producer.id))

@@ -1,0 +1,383 @@
+"""A producer's catalogue as a spreadsheet: export, then import with a preview.
+
+Both CSV and XLSX (openpyxl both ways). The CSV follows French spreadsheets: semicolon,
+decimal comma, UTF-8 with a BOM; imports also accept commas, no BOM and Windows-1252.
+Headers are fixed French words so that a file round-trips whatever the interface language.
+"""
+
+import csv
+import io
+import secrets
+import zipfile
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from market.catalog import services
+from market.catalog.models import LABELS, VAT_LABELS, VAT_RATES, Category, Producer, Product
+from market.errors import DomainError
+from market.extensions import db
+from market.money import InvalidAmount, parse_amount
+
+COLUMNS = {
+    "id": "référence",
+    "name": "nom",
+    "category": "catégorie",
+    "description": "description",
+    "unit": "unité",
+    "size": "contenance",
+    "price": "prix TTC",
+    "vat": "TVA",
+    "sold_by_weight": "vendu au poids",
+    "weight": "poids estimé (g)",
+    "labels": "labels",
+    "active": "actif",
+}
+REQUIRED_COLUMNS = ("name", "unit", "price")
+UNIT_WORDS = {
+    "piece": "pièce", "kg": "kg", "g": "g", "litre": "litre", "bunch": "botte",
+    "box": "boîte", "dozen": "douzaine", "jar": "bocal", "bottle": "bouteille",
+    "tray": "barquette",
+}
+YES = {"oui", "o", "yes", "y", "1", "x", "vrai", "true"}
+NO = {"non", "n", "no", "0", "", "faux", "false"}
+MAX_ROWS = 2000
+
+
+class InvalidSpreadsheet(DomainError):
+    pass
+
+
+@dataclass
+class Preview:
+    rows: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+
+# ---- export ----
+
+def price_text(cents: int) -> str:
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+def export_rows(producer: Producer) -> list[list]:
+    rows = [list(COLUMNS.values())]
+    for product in services.producer_products(producer):
+        rows.append([
+            product.id, product.name, product.category.name if product.category else "",
+            product.description or "", UNIT_WORDS[product.unit], product.size or "",
+            price_text(product.price_cents), VAT_LABELS[product.vat_basis_points].replace(" %", ""),
+            "oui" if product.sold_by_weight else "non", product.estimated_weight_grams or "",
+            ", ".join(product.labels), "oui" if product.active else "non",
+        ])
+    return rows
+
+
+def export_csv(producer: Producer) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(export_rows(producer))
+    return out.getvalue().encode("utf-8-sig")
+
+
+def export_xlsx(producer: Producer) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "catalogue"
+    for row in export_rows(producer):
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# ---- reading ----
+
+def decode_text(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Excel on Windows saves "CSV" in Windows-1252.
+        return data.decode("cp1252", errors="replace")
+
+
+def read_csv(data: bytes) -> list[list[str]]:
+    text = decode_text(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        # A price typed as a number: its shortest decimal form, with a French comma.
+        return format(Decimal(repr(value)).normalize(), "f").replace(".", ",")
+    return str(value).strip()
+
+
+def read_xlsx(data: bytes) -> list[list[str]]:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise InvalidSpreadsheet(_l("This file is not a spreadsheet we can read. Send a CSV or "
+                                    "XLSX file.")) from None
+    sheet = workbook.worksheets[0]
+    rows = [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return rows
+
+
+def read_table(data: bytes) -> list[list[str]]:
+    if not data.strip():
+        raise InvalidSpreadsheet(_l("The file is empty."))
+    rows = read_xlsx(data) if data.startswith(b"PK\x03\x04") else read_csv(data)
+    if len(rows) > MAX_ROWS + 1:
+        raise InvalidSpreadsheet(_l("The file has more than %(count)d lines.", count=MAX_ROWS))
+    return rows
+
+
+def header_map(header: list[str]) -> dict[str, int]:
+    by_title = {title.lower(): key for key, title in COLUMNS.items()}
+    by_title.update({key: key for key in COLUMNS})
+    positions = {}
+    for index, title in enumerate(header):
+        key = by_title.get(title.strip().lower())
+        if key:
+            positions[key] = index
+    missing = [COLUMNS[key] for key in REQUIRED_COLUMNS if key not in positions]
+    if missing:
+        raise InvalidSpreadsheet(_l("Line 1 must name the columns; missing: %(columns)s.",
+                                    columns=", ".join(missing)))
+    return positions
+
+
+# ---- checking each cell ----
+
+class CellError(ValueError):
+    """A cell's message; the line and column are added by the caller."""
+
+
+def parse_price(text: str) -> int:
+    try:
+        cents = parse_amount(text)
+    except InvalidAmount:
+        raise CellError(_l("« %(value)s » is not an amount", value=text)) from None
+    if cents < 0:
+        raise CellError(_l("« %(value)s » is negative", value=text))
+    return cents
+
+
+def parse_vat(text: str) -> int:
+    cleaned = text.replace("%", "").replace(" ", "").replace(",", ".")
+    try:
+        basis_points = int((Decimal(cleaned) * 100).quantize(Decimal(1), ROUND_HALF_UP))
+    except ArithmeticError:
+        basis_points = None
+    if basis_points not in VAT_RATES:
+        raise CellError(_l("« %(value)s » is not a VAT rate (5,5, 10 or 20)", value=text))
+    return basis_points
+
+
+def parse_unit(text: str) -> str:
+    lowered = text.lower()
+    for key, word in UNIT_WORDS.items():
+        if lowered in (key, word):
+            return key
+    raise CellError(_l("« %(value)s » is not a unit (%(units)s)", value=text,
+                       units=", ".join(UNIT_WORDS.values())))
+
+
+def parse_yes_no(text: str) -> bool:
+    if text.lower() in YES:
+        return True
+    if text.lower() in NO:
+        return False
+    raise CellError(_l("« %(value)s » is neither oui nor non", value=text))
+
+
+def parse_weight(text: str) -> int | None:
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
+        raise CellError(_l("« %(value)s » is not a weight in grams", value=text))
+    return int(text)
+
+
+def parse_labels(text: str) -> list[str]:
+    names = {str(name).lower(): key for key, name in LABELS.items()}
+    labels = []
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        key = part if part in LABELS else names.get(part.lower())
+        if key is None:
+            raise CellError(_l("« %(value)s » is not a known label (%(labels)s)", value=part,
+                               labels=", ".join(LABELS)))
+        labels.append(key)
+    return services.known_labels(labels)
+
+
+def parse_category(text: str, by_name: dict[str, Category]) -> Category | None:
+    if not text:
+        return None
+    category = by_name.get(text.lower())
+    if category is None:
+        raise CellError(_l("« %(value)s » is not a category (%(categories)s)", value=text,
+                           categories=", ".join(c.name for c in by_name.values())))
+    return category
+
+
+def parse_name(text: str) -> str:
+    if not text:
+        raise CellError(_l("the name is missing"))
+    if len(text) > 120:
+        raise CellError(_l("the name is longer than 120 characters"))
+    return text
+
+
+def parse_id(text: str, products: dict[int, Product]) -> Product | None:
+    if not text:
+        return None
+    product = products.get(int(text)) if text.isascii() and text.isdigit() else None
+    if product is None:
+        raise CellError(_l("« %(value)s » is not one of your products; leave it empty for a "
+                           "new product", value=text))
+    return product
+
+
+# ---- preview and apply ----
+
+def parse_row(cells: dict[str, str], products, by_name) -> dict:
+    """Every field of one line; CellError names the first bad cell through `column`."""
+    parsers = [
+        ("id", lambda v: parse_id(v, products)), ("name", parse_name),
+        ("category", lambda v: parse_category(v, by_name)), ("unit", parse_unit),
+        ("price", parse_price), ("vat", lambda v: parse_vat(v) if v else 550),
+        ("sold_by_weight", parse_yes_no), ("weight", parse_weight),
+        ("labels", parse_labels), ("active", lambda v: parse_yes_no(v) if v else True),
+    ]
+    values, errors = {}, []
+    for key, parse in parsers:
+        try:
+            values[key] = parse(cells.get(key, ""))
+        except CellError as error:
+            errors.append((key, error.args[0]))
+    values["description"] = cells.get("description", "")
+    values["size"] = cells.get("size", "")
+    return values, errors
+
+
+def as_fields(values: dict) -> dict:
+    return {
+        "name": values["name"], "description": values["description"],
+        "category": values["category"], "unit": values["unit"], "size": values["size"],
+        "price_cents": values["price"], "vat_basis_points": values["vat"],
+        "labels": values["labels"], "active": values["active"],
+        "sold_by_weight": values["sold_by_weight"], "estimated_weight_grams": values["weight"],
+    }
+
+
+def differs(product: Product, fields: dict) -> bool:
+    current = {
+        "name": product.name, "description": product.description or "",
+        "category": product.category, "unit": product.unit, "size": product.size or "",
+        "price_cents": product.price_cents, "vat_basis_points": product.vat_basis_points,
+        "labels": list(product.labels), "active": product.active,
+        "sold_by_weight": product.sold_by_weight,
+        "estimated_weight_grams": product.estimated_weight_grams,
+    }
+    return current != fields
+
+
+def line_error(line: int, key: str, message) -> str:
+    return str(_l("line %(line)d, %(column)s: %(message)s", line=line, column=COLUMNS[key],
+                  message=message))
+
+
+def preview(producer: Producer, data: bytes) -> Preview:
+    """Every line checked, every error listed by line and column; nothing is saved."""
+    table = read_table(data)
+    positions = header_map(table[0])
+    products = {p.id: p for p in services.producer_products(producer)}
+    by_name = {c.name.lower(): c for c in db.session.scalars(select(Category))}
+    result, seen = Preview(), {}
+    for line, row in enumerate(table[1:], start=2):
+        cells = {key: (row[index].strip() if index < len(row) else "")
+                 for key, index in positions.items()}
+        if not any(cells.values()):
+            continue
+        values, errors = parse_row(cells, products, by_name)
+        result.errors.extend(line_error(line, key, message) for key, message in errors)
+        product = values.get("id")
+        if product is not None and product.id in seen:
+            result.errors.append(line_error(line, "id", _l(
+                "product « %(value)s » already appears on line %(other)d",
+                value=product.id, other=seen[product.id])))
+        if product is not None:
+            seen[product.id] = line
+        if errors:
+            continue
+        fields = as_fields(values)
+        if fields["sold_by_weight"] and not fields["estimated_weight_grams"]:
+            result.errors.append(line_error(line, "weight", _l(
+                "a product sold by weight needs the estimated weight of a piece")))
+            continue
+        status = "new" if product is None else ("changed" if differs(product, fields)
+                                                else "unchanged")
+        setattr(result, status, getattr(result, status) + 1)
+        result.rows.append({"line": line, "product": product, "fields": fields,
+                            "status": status})
+    if not result.rows and not result.errors:
+        raise InvalidSpreadsheet(_l("The file has no product line."))
+    return result
+
+
+def apply(producer: Producer, data: bytes) -> Preview:
+    """All or nothing: with any error, nothing is written."""
+    result = preview(producer, data)
+    if result.errors:
+        raise InvalidSpreadsheet(_l("The file still has %(count)d errors; nothing was saved.",
+                                    count=len(result.errors)))
+    for row in result.rows:
+        if row["status"] == "new":
+            services.create_product(producer, **row["fields"])
+        elif row["status"] == "changed":
+            services.update_product(row["product"], **row["fields"])
+    return result
+
+
+# ---- the upload waiting between preview and apply ----
+
+def import_directory() -> Path:
+    directory = Path(current_app.config["CATALOG_IMPORT_DIRECTORY"])
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def keep_upload(producer: Producer, data: bytes) -> str:
+    token = secrets.token_hex(16)
+    (import_directory() / f"{producer.id}-{token}").write_bytes(data)
+    return token
+
+
+def kept_upload(producer: Producer, token: str) -> bytes:
+    """The file this producer uploaded; a token of another producer is not found."""
+    if not (len(token) == 32 and all(char in "0123456789abcdef" for char in token)):
+        raise InvalidSpreadsheet(_l("This import has expired. Please upload the file again."))
+    path = import_directory() / f"{producer.id}-{token}"
+    if not path.exists():
+        raise InvalidSpreadsheet(_l("This import has expired. Please upload the file again."))
+    return path.read_bytes()
+
+
+def forget_upload(producer: Producer, token: str) -> None:
+    (import_directory() / f"{producer.id}-{token}").unlink(missing_ok=True)

@@ -1,0 +1,87 @@
+"""Public pages, photos, and the producer's application. Thin views around the services."""
+
+from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from market.auth.decorators import role_required
+from market.auth.models import Role
+from market.auth.views import form_status, refused
+from market.catalog import bp, photos, services
+from market.catalog.forms import ApplicationForm
+from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
+from market.errors import DomainError
+from market.extensions import db
+from market.i18n import select_locale
+
+PHOTO_CACHE_SECONDS = 365 * 24 * 3600
+
+
+@bp.app_context_processor
+def catalogue_words():
+    return {"label_names": LABELS, "unit_names": UNIT_LABELS, "vat_names": VAT_LABELS}
+
+
+@bp.route("/producers")
+def directory():
+    return render_template("catalog/directory.html", producers=services.approved_producers())
+
+
+@bp.route("/producers/<int:producer_id>")
+def producer_page(producer_id: int):
+    producer = services.public_producer(producer_id)
+    products = [product for product in producer.products if product.active]
+    return render_template("catalog/producer.html", producer=producer, products=products)
+
+
+@bp.route("/products/<int:product_id>")
+def product_page(product_id: int):
+    return render_template("catalog/product.html", product=services.public_product(product_id))
+
+
+@bp.route("/photos/<key>-<size>.jpg")
+def photo(key: str, size: str):
+    """Stored photos never change (a new photo gets a new key): cache them for a year."""
+    if size not in photos.SIZES or not key.isalnum() or len(key) != 32:
+        abort(404)
+    path = photos.photo_path(key, size)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=PHOTO_CACHE_SECONDS,
+                         conditional=True)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
+
+
+@bp.route("/producers/apply", methods=["GET", "POST"])
+def apply():
+    if current_user.is_authenticated:
+        abort(403)
+    form = ApplicationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.apply_as_producer(
+                user_name=form.user_name.data, email=form.email.data,
+                password=form.password.data, locale=select_locale(), **form.producer_data())
+        except DomainError as error:
+            status = refused(error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Thank you! Your application has been sent to the coordinator."), "success")
+            return redirect(url_for("catalog.dashboard"))
+    return render_template("catalog/apply.html", form=form), max(status, form_status(form))
+
+
+@bp.route("/producer")
+@role_required(Role.PRODUCER)
+def dashboard():
+    """A producer's entry point: their catalogue once approved, the review status before."""
+    producer = current_user.producer
+    if producer is None:
+        abort(403)
+    if producer.is_approved:
+        return redirect(url_for("catalog.manage", producer_id=producer.id))
+    return render_template("catalog/pending.html", producer=producer)
