@@ -8,7 +8,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, User
 from market.auth.passwords import hash_password
 from market.auth.services import token_digest
-from market.catalog.models import Producer
+from market.catalog.models import Category, Producer, Product
 from market.extensions import db
 from market.mail.models import OutboxMessage
 from market.timeutil import utcnow
@@ -53,6 +53,33 @@ class ProducerFactory(BaseFactory):
         model = Producer
 
     name = factory.Sequence(lambda n: f"Ferme n°{n}")
+    status = "approved"
+    siret = "73282932000074"
+    address = "12 chemin des Barthes"
+    postcode = "40440"
+    town = "Ondres"
+    description = "Maraîchage sur sol vivant."
+    labels = factory.LazyFunction(lambda: ["ab"])
+
+
+class CategoryFactory(BaseFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Catégorie {n}")
+
+
+class ProductFactory(BaseFactory):
+    class Meta:
+        model = Product
+
+    producer = factory.SubFactory(ProducerFactory)
+    category = factory.SubFactory(CategoryFactory)
+    name = factory.Sequence(lambda n: f"Produit {n}")
+    unit = "piece"
+    price_cents = 350
+    vat_basis_points = 550
+    labels = factory.LazyFunction(list)
 
 
 class ProducerUserFactory(UserFactory):

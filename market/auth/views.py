@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
 
 from market.auth import bp
 from market.auth import services as accounts
@@ -180,7 +181,8 @@ def invitations():
 
     form = InvitationForm()
     producers = {producer.id: producer for producer in approved_producers()}
-    form.producer.choices = [(0, "—")] + [(p.id, p.name) for p in producers.values()]
+    form.producer.choices = [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name)
+                                                      for p in producers.values()]
     status = 200
     if form.validate_on_submit():
         try:

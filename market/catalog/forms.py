@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -47,8 +48,12 @@ class AmountField(StringField):
             raise ValidationError(_l("A price cannot be negative."))
 
 
+def choices(names: dict) -> list[SelectChoice]:
+    return [SelectChoice(key, name) for key, name in names.items()]
+
+
 def labels_field():
-    return CheckboxesField(_l("Labels"), choices=list(LABELS.items()), validate_choice=False)
+    return CheckboxesField(_l("Labels"), choices=choices(LABELS), validate_choice=False)
 
 
 class ProducerFields(FlaskForm):
@@ -96,14 +101,14 @@ class ProductForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
     # Choices are set by the view from the coordinator's list; 0 means none.
     category = SelectField(_l("Category"), coerce=int)
-    unit = SelectField(_l("Unit of sale"), choices=list(UNIT_LABELS.items()),
+    unit = SelectField(_l("Unit of sale"), choices=choices(UNIT_LABELS),
                        validate_choice=False)
     size = StringField(_l("Size"), validators=[Optional(), Length(max=40)],
                        description=_l("For example « 500 g », « botte », « 75 cl »."))
     price = AmountField(_l("Price including VAT (€)"), validators=[REQUIRED],
                         description=_l("Per unit of sale, or per kg when sold by weight."))
     vat_basis_points = SelectField(_l("VAT rate"), coerce=int, validate_choice=False,
-                                   choices=list(VAT_LABELS.items()), default=550,
+                                   choices=choices(VAT_LABELS), default=550,
                                    description=_l("5.5 % for most food."))
     sold_by_weight = BooleanField(_l("Sold by weight (price per kg, real weight at pickup)"))
     estimated_weight_grams = IntegerField(

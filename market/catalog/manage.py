@@ -5,6 +5,7 @@ Coordinators reach the same pages for any producer; see access.manages_producer.
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms import SelectChoice
 
 from market.auth.views import form_status, refused
 from market.catalog import bp, photos, services, spreadsheet
@@ -53,7 +54,8 @@ def edit_profile(producer):
 def product_form(product=None) -> tuple[ProductForm, dict]:
     form = ProductForm(obj=product)
     categories = {category.id: category for category in services.categories()}
-    form.category.choices = [(0, "—")] + [(c.id, c.name) for c in categories.values()]
+    form.category.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name)
+                                                      for c in categories.values()]
     if product is not None and request.method == "GET":
         form.category.data = product.category_id or 0
         form.price.data = spreadsheet.price_text(product.price_cents)

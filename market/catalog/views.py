@@ -17,9 +17,11 @@ from market.i18n import select_locale
 PHOTO_CACHE_SECONDS = 365 * 24 * 3600
 
 
-@bp.app_context_processor
-def catalogue_words():
-    return {"label_names": LABELS, "unit_names": UNIT_LABELS, "vat_names": VAT_LABELS}
+@bp.record_once
+def add_template_globals(state):
+    # Globals, not a context processor: imported macros see globals only.
+    state.app.jinja_env.globals.update(label_names=LABELS, unit_names=UNIT_LABELS,
+                                       vat_names=VAT_LABELS)
 
 
 @bp.route("/producers")
