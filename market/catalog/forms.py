@@ -109,7 +109,7 @@ class ProductForm(FlaskForm):
                         description=_l("Per unit of sale, or per kg when sold by weight."))
     vat_basis_points = SelectField(_l("VAT rate"), coerce=int, validate_choice=False,
                                    choices=choices(VAT_LABELS), default=550,
-                                   description=_l("5.5 % for most food."))
+                                   description=_l("5.5 percent for most food."))
     sold_by_weight = BooleanField(_l("Sold by weight (price per kg, real weight at pickup)"))
     estimated_weight_grams = IntegerField(
         _l("Estimated weight of a piece (g)"),

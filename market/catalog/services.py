@@ -174,7 +174,7 @@ def check_product(fields: dict) -> None:
     if fields["unit"] not in UNIT_LABELS:
         raise InvalidProduct(_l("« %(unit)s » is not a unit of sale.", unit=fields["unit"]))
     if fields["vat_basis_points"] not in VAT_RATES:
-        raise InvalidProduct(_l("The VAT rate must be 5.5 %, 10 % or 20 %."))
+        raise InvalidProduct(_l("The VAT rate must be 5.5, 10 or 20 percent."))
     if fields["price_cents"] < 0:
         raise InvalidProduct(_l("A price cannot be negative."))
     weight = fields.get("estimated_weight_grams")

@@ -31,7 +31,7 @@ COLUMNS = {
     "description": "description",
     "unit": "unité",
     "size": "contenance",
-    "price": "prix TTC",
+    "price": "prix",  # including VAT, as every price of the market
     "vat": "TVA",
     "sold_by_weight": "vendu au poids",
     "weight": "poids estimé (g)",
