@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 
 from market.auth.models import Role
 from market.auth.services import create_user, register_household, user_by_email
+from market.cycles.demo import seed_cycles
 from market.extensions import db
 
 DEMO_PASSWORD = "marche-demo-2026"  # noqa: S105 - published demo password
@@ -40,6 +41,7 @@ def demo_logins() -> list[str]:
 def demo_command() -> None:
     """Create the demo data (safe to run again: existing records are kept)."""
     created = seed_accounts()
+    seed_cycles()
     db.session.commit()
     click.echo(f"demo accounts created: {created}")
     for line in demo_logins():

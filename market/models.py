@@ -2,12 +2,16 @@
 
 from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, User
 from market.catalog.models import Producer
+from market.cycles.models import CollectionPoint, CyclePickup, OrderCycle
 from market.mail.models import OutboxMessage
 
 __all__ = [
+    "CollectionPoint",
+    "CyclePickup",
     "Household",
     "Invitation",
     "LoginAttempt",
+    "OrderCycle",
     "OutboxMessage",
     "PasswordReset",
     "Producer",

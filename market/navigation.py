@@ -9,6 +9,9 @@ from market.auth.models import ROLE_LABELS, Role
 # (endpoint, label, roles that see it; None means everyone)
 MENU = [
     ("main.home", _l("Home"), None),
+    ("orders.shop", _l("Shop"), None),
+    ("cycles.cycle_list", _l("Cycles"), (Role.COORDINATOR,)),
+    ("cycles.collection_points", _l("Collection points"), (Role.COORDINATOR,)),
     ("auth.invitations", _l("Invitations"), (Role.COORDINATOR,)),
 ]
 
