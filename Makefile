@@ -39,7 +39,7 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/bin/python
 	touch $@ $(VENV)/.run-installed
 
 translations: $(VENV)/.run-installed
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations >/dev/null
 
 # Developers: refresh the catalogue after changing user-facing strings, then translate.
 messages: $(VENV)/.dev-installed

@@ -48,19 +48,25 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from market.auth import bp as auth_bp
     from market.catalog import bp as catalog_bp
+    from market.cycles import bp as cycles_bp
     from market.main import bp as main_bp
+    from market.orders import bp as orders_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(cycles_bp)
+    app.register_blueprint(orders_bp)
 
 
 def register_commands(app: Flask) -> None:
+    from market.cycles.cli import cycles_cli
     from market.demo import demo_command
     from market.mail.cli import mail_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(cycles_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

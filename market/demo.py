@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 from market.auth.models import Role
 from market.auth.services import create_user, register_household, user_by_email
 from market.catalog.demo import seed_catalogue
+from market.cycles.demo import seed_cycles
 from market.extensions import db
 
 DEMO_PASSWORD = "marche-demo-2026"  # noqa: S105 - published demo password
@@ -42,6 +43,7 @@ def demo_command() -> None:
     """Create the demo data (safe to run again: existing records are kept)."""
     created = seed_accounts()
     producers = seed_catalogue(user_by_email("producteur@marche-seignanx.example"))
+    seed_cycles()
     db.session.commit()
     click.echo(f"demo accounts created: {created}")
     click.echo(f"demo producers created: {producers}")

@@ -1,6 +1,6 @@
 """Language choice and the locale-aware helpers templates use."""
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -10,8 +10,13 @@ LOCALE_TERRITORIES = {"fr": "fr_FR", "en": "en_GB"}
 
 
 def select_locale() -> str:
-    """The account's preference, then this browser's choice, then its Accept-Language."""
+    """The account's preference, then this browser's choice, then its Accept-Language.
+
+    Outside a request (commands), the hub's default language.
+    """
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

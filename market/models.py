@@ -2,13 +2,17 @@
 
 from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, User
 from market.catalog.models import Category, Producer, Product
+from market.cycles.models import CollectionPoint, CyclePickup, OrderCycle
 from market.mail.models import OutboxMessage
 
 __all__ = [
     "Category",
+    "CollectionPoint",
+    "CyclePickup",
     "Household",
     "Invitation",
     "LoginAttempt",
+    "OrderCycle",
     "OutboxMessage",
     "PasswordReset",
     "Producer",

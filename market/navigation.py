@@ -10,6 +10,9 @@ from market.auth.models import ROLE_LABELS, Role
 MENU = [
     ("main.home", _l("Home"), None),
     ("catalog.directory", _l("Producers"), None),
+    ("orders.shop", _l("Shop"), None),
+    ("cycles.cycle_list", _l("Cycles"), (Role.COORDINATOR,)),
+    ("cycles.collection_points", _l("Collection points"), (Role.COORDINATOR,)),
     ("catalog.dashboard", _l("My catalogue"), (Role.PRODUCER,)),
     ("catalog.producers", _l("Manage producers"), (Role.COORDINATOR,)),
     ("auth.invitations", _l("Invitations"), (Role.COORDINATOR,)),

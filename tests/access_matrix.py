@@ -1,8 +1,8 @@
 """Who may reach each endpoint: the declared table the access-matrix test checks.
 
 Each row: endpoint → (method, URL arguments, expected outcome for
-anonymous, household, producer, coordinator, admin).
-URL arguments may be a callable taking `db` that creates what the row needs and returns them.
+anonymous, household, producer, coordinator, admin). URL arguments may be a function of the
+factories module that creates what the URL names and returns the arguments.
 Outcomes: "ok" (served or handled: 2xx, 3xx elsewhere, 4xx validation), "login" (sent to the
 log-in page), "403" (refused). Every endpoint of the app must appear here.
 """
@@ -10,26 +10,22 @@ log-in page), "403" (refused). Every endpoint of the app must appear here.
 ROLES = ("anonymous", "household", "producer", "coordinator", "admin")
 
 
-def another_product(db):
+def another_product(f):
     """A product of a producer the producer fixture does not belong to."""
-    from tests.factories import ProductFactory
-
-    product = ProductFactory()
+    product = f.ProductFactory()
     return {"producer_id": product.producer_id, "product_id": product.id}
 
 
-def another_producer(db):
-    return {"producer_id": another_product(db)["producer_id"]}
+def another_producer(f):
+    return {"producer_id": f.ProducerFactory().id}
 
 
-def another_category(db):
-    from tests.factories import CategoryFactory
-
-    return {"category_id": CategoryFactory().id}
+def another_category(f):
+    return {"category_id": f.CategoryFactory().id}
 
 
-def public_product(db):
-    return {"product_id": another_product(db)["product_id"]}
+def public_product(f):
+    return {"product_id": f.ProductFactory().id}
 
 
 EVERYONE = ("ok", "ok", "ok", "ok", "ok")
@@ -51,6 +47,16 @@ MATRIX = {
     "auth.change_password": ("GET", {}, LOGGED_IN),
     "auth.invitations": ("GET", {}, STAFF),
     "auth.accept_invitation": ("GET", {"token": "unknown"}, ANONYMOUS_ONLY),
+    "orders.shop": ("GET", {}, EVERYONE),
+    "cycles.collection_points": ("GET", {}, STAFF),
+    "cycles.edit_collection_point": (
+        "GET", lambda f: {"point_id": f.CollectionPointFactory().id}, STAFF),
+    "cycles.cycle_list": ("GET", {}, STAFF),
+    "cycles.edit_cycle": ("GET", lambda f: {"cycle_id": f.OrderCycleFactory().id}, STAFF),
+    "cycles.cycle_action": (
+        "POST", lambda f: {"cycle_id": f.OrderCycleFactory().id, "action": "publish"}, STAFF),
+    "cycles.extend_cycle": ("POST", lambda f: {"cycle_id": f.OrderCycleFactory().id}, STAFF),
+    "cycles.prepare_next": ("POST", {}, STAFF),
     "catalog.directory": ("GET", {}, EVERYONE),
     "catalog.producer_page": ("GET", another_producer, EVERYONE),
     "catalog.product_page": ("GET", public_product, EVERYONE),
@@ -64,9 +70,9 @@ MATRIX = {
     "catalog.edit_product": ("GET", another_product, STAFF),
     "catalog.set_active": ("POST", another_product, STAFF),
     "catalog.upload_photo": ("POST", another_product, STAFF),
-    "catalog.export": ("GET", lambda db: {**another_producer(db), "kind": "csv"}, STAFF),
+    "catalog.export": ("GET", lambda f: {**another_producer(f), "kind": "csv"}, STAFF),
     "catalog.import_catalogue": ("GET", another_producer, STAFF),
-    "catalog.apply_import": ("POST", lambda db: {**another_producer(db), "token": "0" * 32},
+    "catalog.apply_import": ("POST", lambda f: {**another_producer(f), "token": "0" * 32},
                              STAFF),
     "catalog.producers": ("GET", {}, STAFF),
     "catalog.create_producer": ("GET", {}, STAFF),

@@ -39,6 +39,23 @@ def pytest_collection_modifyitems(config, items):
         items[:] = selected
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped test is a failure, and the browser journeys must have run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or session.testscollected == 0:
+        return
+    problems = []
+    if os.environ.get("MARKET_FORBID_SKIPS") and reporter.stats.get("skipped"):
+        problems.append(f"{len(reporter.stats['skipped'])} test(s) skipped")
+    passed = reporter.stats.get("passed", [])
+    if os.environ.get("MARKET_REQUIRE_BROWSER") and not any(
+            "browser" in report.keywords for report in passed):
+        problems.append("no browser test passed")
+    if problems:
+        reporter.write_line("CI rules broken: " + "; ".join(problems), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def migrate_to_head(url: str) -> None:
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():

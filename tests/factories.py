@@ -9,6 +9,7 @@ from market.auth.models import Household, Invitation, LoginAttempt, PasswordRese
 from market.auth.passwords import hash_password
 from market.auth.services import token_digest
 from market.catalog.models import Category, Producer, Product
+from market.cycles.models import CollectionPoint, CyclePickup, OrderCycle
 from market.extensions import db
 from market.mail.models import OutboxMessage
 from market.timeutil import utcnow
@@ -85,6 +86,40 @@ class ProductFactory(BaseFactory):
 class ProducerUserFactory(UserFactory):
     role = "producer"
     producer = factory.SubFactory(ProducerFactory)
+
+
+class CollectionPointFactory(BaseFactory):
+    class Meta:
+        model = CollectionPoint
+
+    name = factory.Sequence(lambda n: f"Point de retrait {n}")
+    address = "1 rue de la Mairie"
+    postcode = "40220"
+    town = "Tarnos"
+    capacity = None
+
+
+class OrderCycleFactory(BaseFactory):
+    """A draft cycle opening tomorrow for four days, with one pickup a few days later."""
+
+    class Meta:
+        model = OrderCycle
+
+    name = factory.Sequence(lambda n: f"Semaine {n}")
+    opens_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=1))
+    closes_at = factory.LazyAttribute(lambda o: o.opens_at + timedelta(days=4))
+    pickups = factory.RelatedFactoryList(
+        "tests.factories.CyclePickupFactory", factory_related_name="cycle", size=1)
+
+
+class CyclePickupFactory(BaseFactory):
+    class Meta:
+        model = CyclePickup
+
+    cycle = factory.SubFactory(OrderCycleFactory, pickups=[])
+    collection_point = factory.SubFactory(CollectionPointFactory)
+    starts_at = factory.LazyAttribute(lambda o: o.cycle.closes_at + timedelta(days=3))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=2, minutes=30))
 
 
 class PasswordResetFactory(BaseFactory):

@@ -1,29 +1,28 @@
-"""Small helpers shared by tests."""
+"""Small tools shared by tests."""
 
 from contextlib import contextmanager
 
 from sqlalchemy import event
 
 
-class QueryCounter:
-    def __init__(self):
-        self.statements: list[str] = []
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-
 @contextmanager
 def count_queries(engine):
     """Count the SQL statements sent through `engine` inside the block."""
-    counter = QueryCounter()
+    statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        counter.statements.append(statement)
+        statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        yield counter
+        yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def outbox(db):
+    from sqlalchemy import select
+
+    from market.mail.models import OutboxMessage
+
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))

@@ -16,6 +16,17 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, 
 PHONE = Regexp(r"^\+?[0-9 .\-()]{6,20}$", message=_l("Enter a phone number, e.g. 06 12 34 56 78."))
 REQUIRED = InputRequired(message=_l("This field is required."))
 EMAIL = Email(message=_l("Enter a valid email address, e.g. nom@exemple.fr."))
+
+
+def stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def email_field():
+    return EmailField(_l("Email address"), validators=[REQUIRED, EMAIL, Length(max=254)],
+                      filters=[stripped])
+
+
 LOCALES = [
     SelectChoice("", _l("Automatic (browser)")),
     SelectChoice("fr", "Français"),
@@ -24,7 +35,7 @@ LOCALES = [
 
 
 def name_field(label):
-    return StringField(label, validators=[REQUIRED, Length(max=120)])
+    return StringField(label, validators=[REQUIRED, Length(max=120)], filters=[stripped])
 
 
 def new_password_fields():
@@ -37,7 +48,7 @@ def new_password_fields():
 
 class RegisterForm(FlaskForm):
     name = name_field(_l("Name of the household"))
-    email = EmailField(_l("Email address"), validators=[REQUIRED, EMAIL, Length(max=254)])
+    email = email_field()
     phone = TelField(_l("Phone"), validators=[REQUIRED, PHONE])
     second_collector = StringField(
         _l("Second person allowed to collect (optional)"),
@@ -47,13 +58,14 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[REQUIRED, Length(max=254)])
+    email = EmailField(_l("Email address"), validators=[REQUIRED, Length(max=254)],
+                       filters=[stripped])
     password = PasswordField(_l("Password"), validators=[REQUIRED, Length(max=200)])
     remember = BooleanField(_l("Stay logged in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[REQUIRED, EMAIL, Length(max=254)])
+    email = email_field()
 
 
 class ResetPasswordForm(FlaskForm):
@@ -74,7 +86,7 @@ class ProfileForm(FlaskForm):
 
 
 class InvitationForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[REQUIRED, EMAIL, Length(max=254)])
+    email = email_field()
     # Choices are checked by the service, which explains an unknown role precisely.
     role = SelectField(_l("Role"), choices=[SelectChoice("producer", _l("Producer")),
                                             SelectChoice("coordinator", _l("Coordinator"))],

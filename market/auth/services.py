@@ -173,12 +173,10 @@ def update_profile(user: User, *, name: str, phone: str | None, locale: str | No
 
 
 def invite(inviter: User, email: str, role: str, producer=None) -> Invitation:
-    """A producer's user is invited to one producer; a coordinator to none."""
+    """A producer's user may be invited to one producer; a coordinator to none."""
     if role not in {r.value for r in INVITABLE_ROLES}:
         raise UnknownRole(_l("« %(role)s » is not a role you can invite to. Choose producer or "
                              "coordinator.", role=role))
-    if role == Role.PRODUCER and producer is None:
-        raise UnknownRole(_l("Choose the producer this person will work for."))
     ensure_email_free(email)
     token, digest = new_token()
     invitation = Invitation(

@@ -82,8 +82,6 @@ def apply():
 def dashboard():
     """A producer's entry point: their catalogue once approved, the review status before."""
     producer = current_user.producer
-    if producer is None:
-        abort(403)
-    if producer.is_approved:
+    if producer is not None and producer.is_approved:
         return redirect(url_for("catalog.manage", producer_id=producer.id))
     return render_template("catalog/pending.html", producer=producer)

@@ -4,6 +4,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from market.auth.views import is_local_path
+from market.cycles import services as cycles
 from market.extensions import db
 from market.main import bp
 from market.timeutil import utcnow
@@ -11,7 +12,9 @@ from market.timeutil import utcnow
 
 @bp.route("/")
 def home():
-    return render_template("main/home.html")
+    now = utcnow()
+    return render_template("main/home.html", cycle=cycles.open_cycle(now),
+                           upcoming=cycles.next_cycle(now))
 
 
 @bp.route("/locale", methods=["POST"])

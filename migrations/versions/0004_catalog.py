@@ -1,7 +1,7 @@
 """catalog: producer profiles and review, categories, products, invitations to a producer
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-27 14:38:19.159583
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0005'  # re-chained after merging main (cycles, 0005)
 branch_labels = None
 depends_on = None
 

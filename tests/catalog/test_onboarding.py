@@ -166,12 +166,18 @@ def test_invitation_to_a_producer_yields_a_user_of_that_producer(coordinator_cli
     assert user.producer_id == producer.id
 
 
-def test_producer_invitation_needs_a_producer(coordinator_client):
-    response = coordinator_client.post("/invitations", data={
-        "email": "second@example.org", "role": "producer", "producer": "0"})
-    assert response.status_code == 400
-    assert count(Invitation) == 0
+def test_invitation_to_an_unknown_producer_is_refused(coordinator_client):
     response = coordinator_client.post("/invitations", data={
         "email": "second@example.org", "role": "producer", "producer": "99999"})
     assert response.status_code == 400
     assert count(Invitation) == 0
+
+
+def test_producer_user_without_producer_is_told_so(app):
+    from tests.conftest import logged_in_client
+
+    user = factories.UserFactory(role="producer")
+    db.session.commit()
+    response = logged_in_client(app, user).get("/producer")
+    assert response.status_code == 200
+    assert "pas encore rattaché" in response.text

@@ -4,6 +4,7 @@ import pytest
 from flask import url_for
 
 from market.extensions import db
+from tests import factories
 from tests.access_matrix import MATRIX, ROLES
 from tests.conftest import logged_in_client
 
@@ -33,7 +34,7 @@ def test_access_matrix(request, app, role_index):
     failures = []
     for endpoint, (method, arguments, expected) in sorted(MATRIX.items()):
         if callable(arguments):
-            arguments = arguments(db)
+            arguments = arguments(factories)
             db.session.commit()
         with app.test_request_context():
             url = url_for(endpoint, **arguments)

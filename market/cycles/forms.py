@@ -1,0 +1,71 @@
+"""Forms for collection points and cycles; date-times are typed in the hub's zone."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from market.auth.forms import REQUIRED, stripped
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+DATE_MESSAGE = _l("Enter a date and time, e.g. 2026-12-03 18:00.")
+
+
+def moment_field(label):
+    return DateTimeLocalField(label, format=DATETIME_FORMAT,
+                              validators=[InputRequired(message=DATE_MESSAGE)])
+
+
+class CollectionPointForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[REQUIRED, Length(max=120)], filters=[stripped])
+    address = StringField(_l("Address"), validators=[REQUIRED, Length(max=200)],
+                          filters=[stripped])
+    postcode = StringField(_l("Postcode"), validators=[
+        REQUIRED, Regexp(r"^\d{5}$", message=_l("A French postcode has five digits."))],
+        filters=[stripped])
+    town = StringField(_l("Town"), validators=[REQUIRED, Length(max=100)], filters=[stripped])
+    latitude = DecimalField(_l("Latitude (optional)"), places=6, validators=[
+        Optional(), NumberRange(-90, 90, message=_l("Between -90 and 90."))])
+    longitude = DecimalField(_l("Longitude (optional)"), places=6, validators=[
+        Optional(), NumberRange(-180, 180, message=_l("Between -180 and 180."))])
+    access_notes = TextAreaField(_l("Access notes (optional)"),
+                                 validators=[Optional(), Length(max=2000)])
+    contact = StringField(_l("Contact (optional)"), validators=[Optional(), Length(max=200)])
+    capacity = IntegerField(_l("Capacity: most orders per cycle (optional)"), validators=[
+        Optional(), NumberRange(min=1, max=100000, message=_l("At least 1."))])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class PickupForm(Form):
+    point_id = HiddenField()
+    include = BooleanField(_l("Takes part"))
+    day = DateField(_l("Pickup day"), validators=[Optional()])
+    starts = TimeField(_l("From"), validators=[Optional()])
+    ends = TimeField(_l("Until"), validators=[Optional()])
+
+
+class CycleForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[REQUIRED, Length(max=80)], filters=[stripped],
+                       description=_l("For example: Week 48"))
+    opens_at = moment_field(_l("Opens"))
+    closes_at = moment_field(_l("Closes"))
+    note = TextAreaField(_l("Note to households (optional)"),
+                         validators=[Optional(), Length(max=2000)])
+    pickups = FieldList(FormField(PickupForm))
+
+
+class ExtendForm(FlaskForm):
+    closes_at = moment_field(_l("New closing time"))

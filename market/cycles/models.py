@@ -1,0 +1,90 @@
+"""Collection points and weekly order cycles."""
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.extensions import db
+from market.timeutil import utcnow
+
+
+class CycleState(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+    SETTLED = "settled"
+
+
+class CollectionPoint(db.Model):
+    __tablename__ = "collection_points"
+    __table_args__ = (
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str] = mapped_column(String(10))
+    town: Mapped[str] = mapped_column(String(100))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    access_notes: Mapped[str | None] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(200))
+    capacity: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OrderCycle(db.Model):
+    """One weekly ordering window. Its state follows from its dates and explicit actions."""
+
+    __tablename__ = "order_cycles"
+    __table_args__ = (CheckConstraint("closes_at > opens_at", name="closes_after_opening"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    opens_at: Mapped[datetime] = mapped_column(index=True)
+    closes_at: Mapped[datetime] = mapped_column(index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    closed_early_at: Mapped[datetime | None]
+    settled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    pickups: Mapped[list["CyclePickup"]] = relationship(
+        back_populates="cycle", cascade="all, delete-orphan", order_by="CyclePickup.starts_at")
+
+    def state(self, now: datetime) -> CycleState:
+        if self.settled_at is not None:
+            return CycleState.SETTLED
+        if self.published_at is None:
+            return CycleState.DRAFT
+        if now < self.opens_at:
+            return CycleState.SCHEDULED
+        if now < self.closes_at:
+            return CycleState.OPEN
+        return CycleState.CLOSED
+
+
+class CyclePickup(db.Model):
+    """A collection point taking part in a cycle, with its own pickup window."""
+
+    __tablename__ = "cycle_pickups"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "collection_point_id"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("order_cycles.id"), index=True)
+    collection_point_id: Mapped[int] = mapped_column(ForeignKey("collection_points.id"),
+                                                     index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    cycle: Mapped[OrderCycle] = relationship(back_populates="pickups")
+    collection_point: Mapped[CollectionPoint] = relationship()

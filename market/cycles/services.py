@@ -1,0 +1,236 @@
+"""Cycle and collection-point operations. They flush, never commit."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from market.cycles.models import CollectionPoint, CyclePickup, CycleState, OrderCycle
+from market.errors import DomainError
+from market.extensions import db
+from market.timeutil import same_wall_clock_later, to_hub_time
+
+WEEK = 7
+
+
+class CycleInvalid(DomainError):
+    pass
+
+
+class CycleStateError(DomainError):
+    status = 409
+
+
+@dataclass(frozen=True)
+class PickupWindow:
+    collection_point: CollectionPoint
+    starts_at: datetime
+    ends_at: datetime
+
+
+def active_collection_points() -> list[CollectionPoint]:
+    query = select(CollectionPoint).where(CollectionPoint.active).order_by(CollectionPoint.name)
+    return list(db.session.scalars(query))
+
+
+def all_collection_points() -> list[CollectionPoint]:
+    return list(db.session.scalars(select(CollectionPoint).order_by(CollectionPoint.name)))
+
+
+def save_collection_point(point: CollectionPoint | None, **fields) -> CollectionPoint:
+    point = point or CollectionPoint()
+    for name, value in fields.items():
+        setattr(point, name, value)
+    db.session.add(point)
+    db.session.flush()
+    return point
+
+
+def check_schedule(opens_at: datetime, closes_at: datetime, pickups: list[PickupWindow]) -> None:
+    if closes_at <= opens_at:
+        raise CycleInvalid(_l("The cycle must close after it opens."))
+    if not pickups:
+        raise CycleInvalid(_l("Choose at least one collection point."))
+    for window in pickups:
+        name = window.collection_point.name
+        if window.ends_at <= window.starts_at:
+            raise CycleInvalid(_l("At %(point)s, the pickup must end after it starts.",
+                                  point=name))
+        if window.starts_at < closes_at:
+            raise CycleInvalid(_l("At %(point)s, the pickup must come after the cycle closes.",
+                                  point=name))
+
+
+def set_schedule(cycle: OrderCycle, opens_at: datetime, closes_at: datetime,
+                 pickups: list[PickupWindow]) -> None:
+    check_schedule(opens_at, closes_at, pickups)
+    cycle.opens_at, cycle.closes_at = opens_at, closes_at
+    by_point = {pickup.collection_point_id: pickup for pickup in cycle.pickups}
+    kept = []
+    for window in pickups:
+        pickup = by_point.get(window.collection_point.id) or CyclePickup(
+            collection_point=window.collection_point)
+        pickup.starts_at, pickup.ends_at = window.starts_at, window.ends_at
+        kept.append(pickup)
+    cycle.pickups = kept
+
+
+def create_cycle(*, name: str, opens_at: datetime, closes_at: datetime, note: str | None,
+                 pickups: list[PickupWindow]) -> OrderCycle:
+    cycle = OrderCycle(name=name.strip(), note=note or None)
+    set_schedule(cycle, opens_at, closes_at, pickups)
+    db.session.add(cycle)
+    db.session.flush()
+    return cycle
+
+
+def require_state(cycle: OrderCycle, now: datetime, *allowed: CycleState) -> CycleState:
+    state = cycle.state(now)
+    if state not in allowed:
+        raise CycleStateError(_l("This is not possible while the cycle is %(state)s.",
+                                 state=STATE_LABELS[state]))
+    return state
+
+
+def update_cycle(cycle: OrderCycle, now: datetime, *, name: str, opens_at: datetime,
+                 closes_at: datetime, note: str | None, pickups: list[PickupWindow]) -> None:
+    require_state(cycle, now, CycleState.DRAFT, CycleState.SCHEDULED)
+    cycle.name, cycle.note = name.strip(), note or None
+    set_schedule(cycle, opens_at, closes_at, pickups)
+    db.session.flush()
+
+
+def publish(cycle: OrderCycle, now: datetime) -> None:
+    require_state(cycle, now, CycleState.DRAFT)
+    if cycle.closes_at <= now:
+        raise CycleInvalid(_l("This cycle's closing time has passed: change its dates first."))
+    cycle.published_at = now
+    db.session.flush()
+
+
+def close_early(cycle: OrderCycle, now: datetime) -> None:
+    require_state(cycle, now, CycleState.OPEN)
+    cycle.closes_at = now
+    cycle.closed_early_at = now
+    db.session.flush()
+
+
+def extend(cycle: OrderCycle, now: datetime, closes_at: datetime) -> None:
+    require_state(cycle, now, CycleState.OPEN, CycleState.CLOSED)
+    if closes_at <= now:
+        raise CycleInvalid(_l("The new closing time must be in the future."))
+    windows = [PickupWindow(p.collection_point, p.starts_at, p.ends_at) for p in cycle.pickups]
+    check_schedule(cycle.opens_at, closes_at, windows)
+    cycle.closes_at = closes_at
+    cycle.closed_early_at = None
+    db.session.flush()
+
+
+def settle(cycle: OrderCycle, now: datetime) -> None:
+    require_state(cycle, now, CycleState.CLOSED)
+    cycle.settled_at = now
+    db.session.flush()
+
+
+def latest_cycle() -> OrderCycle | None:
+    return db.session.scalar(select(OrderCycle).order_by(OrderCycle.opens_at.desc()).limit(1))
+
+
+def week_name(opens_at: datetime) -> str:
+    return str(_l("Week %(number)d", number=to_hub_time(opens_at).isocalendar().week))
+
+
+def prepare_next_week() -> OrderCycle:
+    """A draft one week after the latest cycle: same weekday and hours, same points."""
+    previous = latest_cycle()
+    if previous is None:
+        raise CycleInvalid(_l("There is no cycle to copy yet: create the first one."))
+    opens_at = same_wall_clock_later(previous.opens_at, WEEK)
+    cycle = create_cycle(
+        name=week_name(opens_at), opens_at=opens_at,
+        closes_at=same_wall_clock_later(previous.closes_at, WEEK), note=previous.note,
+        pickups=[PickupWindow(pickup.collection_point,
+                              same_wall_clock_later(pickup.starts_at, WEEK),
+                              same_wall_clock_later(pickup.ends_at, WEEK))
+                 for pickup in previous.pickups if pickup.collection_point.active])
+    return cycle
+
+
+def cycles_newest_first(limit: int = 100) -> list[OrderCycle]:
+    query = (select(OrderCycle).options(selectinload(OrderCycle.pickups)
+                                        .joinedload(CyclePickup.collection_point))
+             .order_by(OrderCycle.opens_at.desc()).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def published_cycles_around(now: datetime) -> list[OrderCycle]:
+    query = (select(OrderCycle)
+             .options(selectinload(OrderCycle.pickups).joinedload(CyclePickup.collection_point))
+             .where(OrderCycle.published_at.is_not(None), OrderCycle.settled_at.is_(None),
+                    OrderCycle.closes_at > now)
+             .order_by(OrderCycle.opens_at))
+    return list(db.session.scalars(query))
+
+
+def open_cycle(now: datetime) -> OrderCycle | None:
+    """The cycle households order in now; when two overlap, the one closing first."""
+    candidates = [c for c in published_cycles_around(now) if c.state(now) == CycleState.OPEN]
+    return min(candidates, key=lambda c: c.closes_at, default=None)
+
+
+def next_cycle(now: datetime) -> OrderCycle | None:
+    candidates = [c for c in published_cycles_around(now)
+                  if c.state(now) == CycleState.SCHEDULED]
+    return candidates[0] if candidates else None
+
+
+def format_moment(moment: datetime) -> str:
+    """'lundi 30 novembre à 23 h 59' in French; the hub's zone."""
+    return str(_l("%(day)s at %(time)s", day=format_date(to_hub_time(moment), "EEEE d MMMM"),
+                  time=format_clock(moment)))
+
+
+def format_clock(moment: datetime) -> str:
+    local = to_hub_time(moment)
+    if local.minute:
+        return str(_l("%(hour)d:%(minute)02d", hour=local.hour, minute=local.minute))
+    return str(_l("%(hour)d:00", hour=local.hour))
+
+
+def format_window(starts_at: datetime, ends_at: datetime) -> str:
+    """'vendredi 4 décembre, 16 h 30 – 19 h' in French."""
+    day = format_date(to_hub_time(starts_at), "EEEE d MMMM")
+    return f"{day}, {format_clock(starts_at)} – {format_clock(ends_at)}"
+
+
+ACTIONS_BY_STATE = {
+    CycleState.DRAFT: ("publish",),
+    CycleState.OPEN: ("close",),
+    CycleState.CLOSED: ("settle",),
+}
+EDITABLE_STATES = (CycleState.DRAFT, CycleState.SCHEDULED)
+EXTENDABLE_STATES = (CycleState.OPEN, CycleState.CLOSED)
+
+
+def cycle_rows(now: datetime) -> list[dict]:
+    """What the coordinator's list shows and offers for each cycle."""
+    rows = []
+    for cycle in cycles_newest_first():
+        state = cycle.state(now)
+        rows.append({"cycle": cycle, "state": state,
+                     "actions": ACTIONS_BY_STATE.get(state, ()),
+                     "editable": state in EDITABLE_STATES,
+                     "extendable": state in EXTENDABLE_STATES})
+    return rows
+
+
+STATE_LABELS = {
+    CycleState.DRAFT: _l("draft"),
+    CycleState.SCHEDULED: _l("scheduled"),
+    CycleState.OPEN: _l("open"),
+    CycleState.CLOSED: _l("closed"),
+    CycleState.SETTLED: _l("settled"),
+}

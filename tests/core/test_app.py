@@ -1,0 +1,97 @@
+"""The application shell: health check, error pages, configuration."""
+
+import pytest
+from flask import abort
+
+from config import DEFAULT_SECRET_KEY
+from market import create_app
+
+
+def test_healthz_answers_json_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+    assert response.json["database"] == "ok"
+
+
+def test_healthz_reports_an_unreachable_database(tmp_path):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/none.db")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_not_found_page_is_in_the_site_look_and_french(client):
+    response = client.get("/nowhere")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.text
+    assert 'href="#content"' in response.text
+
+
+def test_error_pages_follow_the_browser_language(client):
+    response = client.get("/nowhere", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert "Page not found" in response.text
+
+
+def test_method_not_allowed(client):
+    response = client.get("/logout")
+    assert response.status_code == 405
+    assert "Méthode non autorisée" in response.text
+
+
+def test_too_large_request(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    response = client.post("/login", data={"email": "x" * 500})
+    assert response.status_code == 413
+    assert "Fichier trop volumineux" in response.text
+
+
+@pytest.mark.parametrize("status", [400, 403, 429])
+def test_each_error_status_has_its_page(app, status):
+    app.add_url_rule(f"/fail/{status}", f"fail_{status}", lambda: abort(status))
+    response = app.test_client().get(f"/fail/{status}")
+    assert response.status_code == status
+    assert "<main" in response.text
+
+
+def test_unexpected_error_page(app):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def broken():
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/broken", "broken", broken)
+    response = app.test_client().get("/broken")
+    assert response.status_code == 500
+    assert "Un problème est survenu" in response.text
+
+
+def test_api_errors_are_json(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json["error"] == "Page introuvable"
+
+
+@pytest.mark.parametrize("key", [None, DEFAULT_SECRET_KEY, "short"])
+def test_production_refuses_a_missing_or_default_secret_key(monkeypatch, key):
+    monkeypatch.delenv("MARKET_SECRET_KEY", raising=False)
+    if key:
+        monkeypatch.setenv("MARKET_SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="MARKET_SECRET_KEY"):
+        create_app("production")
+
+
+def test_production_sets_secure_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("MARKET_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("MARKET_DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    app = create_app("production")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("prod.db")
+
+
+def test_postgres_urls_use_the_psycopg_driver(monkeypatch):
+    monkeypatch.setenv("MARKET_DATABASE_URL", "postgresql://u@db.internal/market")
+    app = create_app("testing")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.internal/market"

@@ -1,0 +1,82 @@
+"""French first: every message has its French translation; the language follows the person."""
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from tests.conftest import logged_in_client
+from tests.factories import HouseholdUserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+METHODS = [
+    ("market/**.py", "python"),
+    ("templates/**.html", "jinja2"),
+    ("templates/**.txt", "jinja2"),
+]
+
+
+def extracted_messages() -> set[str]:
+    messages = set()
+    for _, _, message, _, _ in extract_from_dir(str(ROOT), METHODS, keywords=KEYWORDS):
+        messages.add(message if isinstance(message, str) else message[0])
+    return messages
+
+
+def test_every_message_has_a_french_translation():
+    with open(ROOT / "translations/fr/LC_MESSAGES/messages.po", "rb") as po:
+        catalogue = read_po(po)
+    translated = {
+        (m.id if isinstance(m.id, str) else m.id[0])
+        for m in catalogue
+        if m.id and m.string and all(m.string if isinstance(m.string, tuple) else [m.string])
+        and "fuzzy" not in m.flags
+    }
+    missing = sorted(extracted_messages() - translated)
+    assert missing == [], "translate these in translations/fr (make messages)"
+
+
+def test_french_is_the_default(client):
+    assert 'lang="fr"' in client.get("/").text
+
+
+def test_the_browser_language_is_followed(client):
+    response = client.get("/", headers={"Accept-Language": "en-US,en;q=0.8"})
+    assert 'lang="en"' in response.text
+    assert "How it works" in response.text
+
+
+def test_the_account_preference_wins_over_the_browser(app, db):
+    user = HouseholdUserFactory(locale="fr")
+    db.session.commit()
+    client = logged_in_client(app, user)
+    assert 'lang="fr"' in client.get("/", headers={"Accept-Language": "en"}).text
+
+
+def test_the_switch_remembers_the_choice_for_a_visitor(client):
+    response = client.post("/locale", data={"locale": "en", "next": "/login"})
+    assert response.status_code == 302
+    assert response.location == "/login"
+    assert "Log in" in client.get("/login").text
+
+
+def test_the_switch_stores_the_choice_on_the_account(app, db):
+    user = HouseholdUserFactory()
+    db.session.commit()
+    client = logged_in_client(app, user)
+    client.post("/locale", data={"locale": "en", "next": "/"})
+    assert user.locale == "en"
+
+
+def test_the_switch_refuses_foreign_redirects_and_unknown_languages(client):
+    response = client.post("/locale", data={"locale": "de", "next": "https://evil.example/"})
+    assert response.location == "/"
+    assert 'lang="fr"' in client.get("/").text
+
+
+def test_amounts_are_formatted_in_french(app):
+    from market.i18n import money
+
+    with app.test_request_context():
+        assert money(1250) == "12,50\xa0€"

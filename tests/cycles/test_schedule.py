@@ -1,0 +1,142 @@
+"""Cycle states follow from dates and actions; schedules are validated; DST keeps wall clocks."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from flask_babel import force_locale
+
+from market.cycles import services as cycles
+from market.cycles.models import CycleState
+from market.timeutil import from_hub_wall_clock, to_hub_time
+from tests.factories import CollectionPointFactory, OrderCycleFactory
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return from_hub_wall_clock(day, time(hour, minute))
+
+
+def make_cycle(db, opening_day: date, points=None):
+    points = points or [CollectionPointFactory()]
+    cycle = cycles.create_cycle(
+        name="Semaine test", opens_at=at(opening_day, 18), note=None,
+        closes_at=at(opening_day + timedelta(days=4), 23, 59),
+        pickups=[cycles.PickupWindow(p, at(opening_day + timedelta(days=8), 16, 30),
+                                     at(opening_day + timedelta(days=8), 19)) for p in points])
+    db.session.flush()
+    return cycle
+
+
+def test_state_follows_dates_and_actions(db):
+    cycle = OrderCycleFactory()
+    before, during = cycle.opens_at - timedelta(hours=1), cycle.opens_at + timedelta(hours=1)
+    after = cycle.closes_at + timedelta(minutes=1)
+    assert cycle.state(during) == CycleState.DRAFT
+    cycles.publish(cycle, before)
+    assert cycle.state(before) == CycleState.SCHEDULED
+    assert cycle.state(during) == CycleState.OPEN
+    assert cycle.state(after) == CycleState.CLOSED
+    cycles.settle(cycle, after)
+    assert cycle.state(after) == CycleState.SETTLED
+
+
+def test_close_early_and_extend(db):
+    cycle = OrderCycleFactory()
+    during = cycle.opens_at + timedelta(hours=1)
+    cycles.publish(cycle, cycle.opens_at - timedelta(days=1))
+    cycles.close_early(cycle, during)
+    assert cycle.state(during) == CycleState.CLOSED
+    cycles.extend(cycle, during, during + timedelta(days=1))
+    assert cycle.state(during + timedelta(minutes=1)) == CycleState.OPEN
+
+
+def test_extending_past_the_pickup_is_refused(db):
+    cycle = OrderCycleFactory()
+    during = cycle.opens_at + timedelta(hours=1)
+    cycles.publish(cycle, cycle.opens_at - timedelta(days=1))
+    closes_at = cycle.closes_at
+    with pytest.raises(cycles.CycleInvalid, match="après la clôture"):
+        cycles.extend(cycle, during, cycle.pickups[0].starts_at + timedelta(hours=1))
+    assert cycle.closes_at == closes_at
+
+
+@pytest.mark.parametrize(("action", "state_maker"), [
+    (cycles.close_early, "draft"), (cycles.settle, "open"), (cycles.publish, "open"),
+])
+def test_actions_in_the_wrong_state_are_refused(db, action, state_maker):
+    cycle = OrderCycleFactory()
+    now = cycle.opens_at + timedelta(hours=1)
+    if state_maker == "open":
+        cycles.publish(cycle, cycle.opens_at - timedelta(days=1))
+    with pytest.raises(cycles.CycleStateError):
+        action(cycle, now)
+
+
+@pytest.mark.parametrize(("opens", "closes", "pickup_start", "pickup_end", "message"), [
+    (18, 17, 20, 21, "se clore après son ouverture"),
+    (10, 18, 17, 19, "après la clôture"),
+    (10, 18, 20, 19, "finir après avoir commencé"),
+])
+def test_invalid_schedules_are_refused(db, opens, closes, pickup_start, pickup_end, message):
+    day = date(2026, 12, 3)
+    point = CollectionPointFactory()
+    with pytest.raises(cycles.CycleInvalid, match=message):
+        cycles.create_cycle(name="X", opens_at=at(day, opens), closes_at=at(day, closes),
+                            note=None, pickups=[cycles.PickupWindow(
+                                point, at(day, pickup_start), at(day, pickup_end))])
+
+
+def test_a_cycle_needs_a_collection_point(db):
+    day = date(2026, 12, 3)
+    with pytest.raises(cycles.CycleInvalid, match="au moins un point de retrait"):
+        cycles.create_cycle(name="X", opens_at=at(day, 10), closes_at=at(day, 18), note=None,
+                            pickups=[])
+
+
+@pytest.mark.parametrize("opening_day", [
+    date(2026, 10, 22),  # the next week crosses the last Sunday of October (25 Oct 2026)
+    date(2027, 3, 25),   # the next week crosses the last Sunday of March (28 Mar 2027)
+])
+def test_next_week_keeps_the_wall_clock_across_daylight_saving(db, opening_day):
+    previous = make_cycle(db, opening_day)
+    following = cycles.prepare_next_week()
+    for before, after in [(previous.opens_at, following.opens_at),
+                          (previous.closes_at, following.closes_at),
+                          (previous.pickups[0].starts_at, following.pickups[0].starts_at),
+                          (previous.pickups[0].ends_at, following.pickups[0].ends_at)]:
+        assert to_hub_time(after).time() == to_hub_time(before).time()
+        assert to_hub_time(after).date() == to_hub_time(before).date() + timedelta(days=7)
+    # The opening crosses the change: an hour more or less of real time, same clock time.
+    assert abs(following.opens_at - previous.opens_at - timedelta(days=7)) == timedelta(hours=1)
+    assert following.published_at is None
+    assert following.name == f"Semaine {to_hub_time(following.opens_at).isocalendar().week}"
+
+
+def test_next_week_copies_the_collection_points_and_note(db):
+    points = [CollectionPointFactory(), CollectionPointFactory()]
+    previous = make_cycle(db, date(2026, 11, 26), points)
+    previous.note = "Rapportez les bocaux."
+    following = cycles.prepare_next_week()
+    assert [p.collection_point for p in following.pickups] == points
+    assert following.note == "Rapportez les bocaux."
+
+
+def test_next_week_without_any_cycle_is_explained(db):
+    with pytest.raises(cycles.CycleInvalid, match="pas encore de cycle à reprendre"):
+        cycles.prepare_next_week()
+
+
+def test_overlapping_cycles_the_open_one_is_shown_and_the_next_announced(db):
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    current = OrderCycleFactory(opens_at=now - timedelta(days=3), published_at=now)
+    following = OrderCycleFactory(opens_at=now + timedelta(days=2), published_at=now)
+    assert cycles.open_cycle(now) == current
+    assert cycles.next_cycle(now) == following
+
+
+def test_times_are_written_the_french_way(app, db):
+    starts = from_hub_wall_clock(date(2026, 12, 4), time(16, 30))
+    ends = from_hub_wall_clock(date(2026, 12, 4), time(19, 0))
+    with force_locale("fr"):
+        assert cycles.format_window(starts, ends) == "vendredi 4 décembre, 16 h 30 – 19 h"
+    with force_locale("en"):
+        assert cycles.format_window(starts, ends) == "Friday 4 December, 16:30 – 19:00"
