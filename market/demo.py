@@ -5,7 +5,7 @@ from flask.cli import with_appcontext
 
 from market.auth.models import Role
 from market.auth.services import create_user, register_household, user_by_email
-from market.catalog.demo import seed_catalogue
+from market.catalog.demo import seed_catalogue, seed_scale
 from market.cycles.demo import seed_cycles
 from market.extensions import db
 
@@ -38,11 +38,16 @@ def demo_logins() -> list[str]:
 
 
 @click.command("demo")
+@click.option("--producers", "extra_producers", default=0, show_default=True,
+              help="Generated producers to add for benchmarks.")
+@click.option("--products", default=20, show_default=True,
+              help="Products of each generated producer.")
 @with_appcontext
-def demo_command() -> None:
+def demo_command(extra_producers: int, products: int) -> None:
     """Create the demo data (safe to run again: existing records are kept)."""
     created = seed_accounts()
     producers = seed_catalogue(user_by_email("producteur@marche-seignanx.example"))
+    producers += seed_scale(extra_producers, products)
     seed_cycles()
     db.session.commit()
     click.echo(f"demo accounts created: {created}")

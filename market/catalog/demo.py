@@ -24,13 +24,13 @@ PRODUCERS = [
                        "Jean-Marc et Sophie cultivent plus de quarante légumes de saison, "
                        "récoltés la veille de la distribution.",
         "products": [
-            ("Carottes des sables", "légumes", "bunch", "botte", 280, 550, ["ab"], None),
+            ("Carottes des sables", "légumes", "bunch", None, 280, 550, ["ab"], None),
             ("Poireaux", "légumes", "kg", None, 380, 550, ["ab"], None),
             ("Salade batavia", "légumes", "piece", None, 150, 550, ["ab"], None),
             ("Tomates anciennes", "légumes", "kg", None, 550, 550, ["ab"], None),
             ("Courge butternut", "légumes", "piece", None, 320, 550, ["ab"], 1200),
-            ("Pommes de terre", "légumes", "kg", "sac de 2,5 kg", 850, 550, ["ab"], None),
-            ("Plants de tomates", "légumes", "tray", "barquette de 6", 690, 1000, ["ab"], None),
+            ("Pommes de terre", "légumes", "kg", None, 240, 550, ["ab"], None),
+            ("Plants de tomates", "légumes", "tray", "6 plants", 690, 1000, ["ab"], None),
         ],
     },
     {
@@ -159,5 +159,27 @@ def seed_catalogue(producer_user=None) -> int:
             created += 1
     if producer_user is not None and producer_user.producer_id is None:
         producer_user.producer = existing[DEMO_PRODUCER]
+    db.session.flush()
+    return created
+
+
+def seed_scale(producers: int, products: int) -> int:
+    """Generated producers for benchmarks, each with `products` products; idempotent by name."""
+    categories = list(seed_categories().values())
+    existing = set(db.session.scalars(select(Producer.name)))
+    created = 0
+    for number in range(1, producers + 1):
+        name = f"Producteur de démonstration n°{number}"
+        if name in existing:
+            continue
+        producer = Producer(name=name, status=ProducerStatus.APPROVED.value, town="Tarnos",
+                            postcode="40220", labels=[], reviewed_at=utcnow())
+        db.session.add(producer)
+        db.session.add_all(
+            Product(producer=producer, name=f"Produit {index}", unit="piece",
+                    category=categories[index % len(categories)], labels=[],
+                    price_cents=100 + index * 5, vat_basis_points=550)
+            for index in range(1, products + 1))
+        created += 1
     db.session.flush()
     return created

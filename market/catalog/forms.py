@@ -113,7 +113,9 @@ class ProductForm(FlaskForm):
     sold_by_weight = BooleanField(_l("Sold by weight (price per kg, real weight at pickup)"))
     estimated_weight_grams = IntegerField(
         _l("Estimated weight of a piece (g)"),
-        validators=[Optional(), NumberRange(min=1, max=100000)])
+        validators=[Optional(), NumberRange(min=1, max=100000)],
+        description=_l("Only for a product sold by weight: shown to households as an "
+                       "estimate."))
     labels = labels_field()
     active = BooleanField(_l("On sale (untick to archive)"), default=True)
 

@@ -29,3 +29,13 @@ def test_demo_catalogue_is_idempotent(app):
     rates = set(db.session.scalars(select(Product.vat_basis_points)))
     assert rates == {550, 1000, 2000}
     assert db.session.scalar(select(func.count()).where(Product.sold_by_weight)) >= 3
+
+
+def test_demo_scales_up_for_benchmarks(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(demo_command, ["--producers", "3", "--products", "40"])
+    assert result.exit_code == 0, result.output
+    assert "demo producers created: 11" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Product)) >= 3 * 40
+    again = runner.invoke(demo_command, ["--producers", "3", "--products", "40"])
+    assert "demo producers created: 0" in again.output

@@ -181,3 +181,19 @@ def test_producer_user_without_producer_is_told_so(app):
     response = logged_in_client(app, user).get("/producer")
     assert response.status_code == 200
     assert "pas encore rattaché" in response.text
+
+
+def test_coordinator_edits_any_producer_profile(coordinator_client):
+    producer = factories.ProducerFactory(labels=["ab"])
+    db.session.commit()
+    url = f"/producers/{producer.id}/manage/profile"
+    page = coordinator_client.get(url).text
+    assert "checked" in page
+    response = coordinator_client.post(url, data={"name": "Ferme corrigée", "town": "Labenne",
+                                                  "postcode": "40530", "labels": ["hve"]})
+    assert response.status_code == 302
+    assert (producer.name, producer.town, producer.labels) == ("Ferme corrigée", "Labenne",
+                                                               ["hve"])
+    response = coordinator_client.post(url, data={"name": "X", "town": "Labenne",
+                                                  "postcode": "4053"})
+    assert response.status_code == 400 and producer.name == "Ferme corrigée"

@@ -40,6 +40,16 @@ def test_pending_producer_and_archived_product_are_not_public(client):
     assert client.get("/producers/999999").status_code == 404
 
 
+def test_pages_are_good_to_share(client):
+    product = factories.ProductFactory(name="Kiwis", photo="a" * 32,
+                                       producer__description="Vergers au bord de l'Adour.")
+    db.session.commit()
+    page = client.get(f"/producers/{product.producer_id}").text
+    assert '<meta property="og:title"' in page and "Vergers au bord de l&#39;Adour." in page
+    page = client.get(f"/products/{product.id}").text
+    assert f"http://localhost/photos/{'a' * 32}-page.jpg" in page
+
+
 def test_product_page(client):
     product = factories.ProductFactory(name="Poulet fermier", price_cents=1390,
                                        sold_by_weight=True, estimated_weight_grams=1800,
@@ -58,7 +68,7 @@ def fill(producer, count: int) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize("page", ["directory", "producer", "manage", "product"])
+@pytest.mark.parametrize("page", ["directory", "producer", "manage", "product", "coordination"])
 def test_pages_issue_the_same_queries_for_10_and_300_products(app, page):
     from tests.conftest import logged_in_client
 
@@ -74,7 +84,8 @@ def test_pages_issue_the_same_queries_for_10_and_300_products(app, page):
         client = logged_in_client(app, coordinator)
         url = {"directory": "/producers", "producer": f"/producers/{producer.id}",
                "manage": f"/producers/{producer.id}/manage",
-               "product": f"/products/{product_id}"}[page]
+               "product": f"/products/{product_id}",
+               "coordination": "/coordination/producers"}[page]
         with count_queries(db.engine) as counter:
             response = client.get(url)
         assert response.status_code == 200
