@@ -1,6 +1,6 @@
 """Producers and products: onboarding, review, editing. They flush, never commit."""
 
-from flask import abort, url_for
+from flask import abort, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -95,6 +95,9 @@ def apply_as_producer(*, user_name: str, email: str, password: str, locale: str 
                        password=password, role=Role.PRODUCER, locale=locale)
     user.producer = producer
     db.session.flush()
+    queue_mail(current_app.config["HUB_EMAIL"], "producer_application", None, user=user,
+               producer=producer,
+               link=url_for("catalog.review", producer_id=producer.id, _external=True))
     return user
 
 

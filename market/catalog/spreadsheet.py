@@ -8,6 +8,7 @@ Headers are fixed French words so that a file round-trips whatever the interface
 import csv
 import io
 import secrets
+import time
 import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -363,9 +364,18 @@ def import_directory() -> Path:
     return directory
 
 
+UPLOAD_LIFETIME_SECONDS = 24 * 3600
+
+
 def keep_upload(producer: Producer, data: bytes) -> str:
+    directory = import_directory()
+    # Previews never applied are dropped after a day; this keeps the folder small without a cron.
+    stale = time.time() - UPLOAD_LIFETIME_SECONDS
+    for old in directory.iterdir():
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     token = secrets.token_hex(16)
-    (import_directory() / f"{producer.id}-{token}").write_bytes(data)
+    (directory / f"{producer.id}-{token}").write_bytes(data)
     return token
 
 

@@ -52,6 +52,11 @@ def test_application_creates_pending_producer_and_logged_in_user(client):
     response = client.get(f"/producers/{user.producer_id}/manage")
     assert response.status_code == 302 and response.location.endswith("/producer")
     assert client.get("/producers").text.count("Ferme des Barthes") == 0
+    # The hub hears of the application, with a link to review it.
+    [notice] = db.session.scalars(select(OutboxMessage)).all()
+    assert notice.recipient == "contact@marche-seignanx.example"
+    assert "Ferme des Barthes" in notice.subject
+    assert f"/coordination/producers/{user.producer_id}" in notice.body
 
 
 @pytest.mark.parametrize("siret, message", [

@@ -221,3 +221,19 @@ def test_another_producers_import_token_is_refused(producer_client, catalogue, a
     response = client.post(f"/producers/{intruder.producer_id}/manage/import/{token}")
     assert response.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(Product)) == 3
+
+
+def test_previews_never_applied_are_dropped_after_a_day(producer_client, producer,
+                                                         catalogue_folders):
+    import os
+    import time
+
+    db.session.commit()
+    folder = catalogue_folders / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    old = folder / f"{producer.id}-{'a' * 32}"
+    old.write_bytes(b"old")
+    os.utime(old, (time.time() - 2 * 24 * 3600,) * 2)
+    send(producer_client, producer, csv_file(";Tomates;;;kg;;4,20;5,5;non;;;oui"))
+    assert not old.exists()
+    assert len(list(folder.iterdir())) == 1
