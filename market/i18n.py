@@ -2,6 +2,7 @@
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from market.money import format_cents
@@ -32,7 +33,16 @@ def money(cents: int) -> str:
     return format_cents(cents, current_territory_locale())
 
 
+def escape_lazy_text(value):
+    """Lazy translations claim to be safe HTML; their arguments may be what a person typed.
+
+    Turning them into plain text before output lets autoescaping do its work.
+    """
+    return str(value) if isinstance(value, LazyString) else value
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.finalize = escape_lazy_text
     app.add_template_filter(money, "money")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(get_locale, "get_locale")

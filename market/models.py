@@ -2,7 +2,7 @@
 
 from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, User
 from market.catalog.models import Category, Producer, Product
-from market.cycles.models import CollectionPoint, CyclePickup, OrderCycle
+from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.mail.models import OutboxMessage
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Household",
     "Invitation",
     "LoginAttempt",
+    "Offer",
     "OrderCycle",
     "OutboxMessage",
     "PasswordReset",

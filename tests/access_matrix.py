@@ -24,6 +24,10 @@ def another_category(f):
     return {"category_id": f.CategoryFactory().id}
 
 
+def another_producers_cycle(f):
+    return {**another_producer(f), "cycle_id": f.OrderCycleFactory().id}
+
+
 def public_product(f):
     return {"product_id": f.ProductFactory().id}
 
@@ -79,4 +83,8 @@ MATRIX = {
     "catalog.review": ("GET", another_producer, STAFF),
     "catalog.categories": ("GET", {}, STAFF),
     "catalog.edit_category": ("POST", another_category, STAFF),
+    "cycles.producer_cycles": ("GET", another_producer, STAFF),
+    "cycles.producer_offers": ("GET", another_producers_cycle, STAFF),
+    "cycles.cycle_offers": ("GET", lambda f: {"cycle_id": f.OrderCycleFactory().id}, STAFF),
+    "cycles.withdraw_offer": ("POST", lambda f: {"offer_id": f.OfferFactory().id}, STAFF),
 }

@@ -9,7 +9,7 @@ from market.auth.models import Household, Invitation, LoginAttempt, PasswordRese
 from market.auth.passwords import hash_password
 from market.auth.services import token_digest
 from market.catalog.models import Category, Producer, Product
-from market.cycles.models import CollectionPoint, CyclePickup, OrderCycle
+from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.extensions import db
 from market.mail.models import OutboxMessage
 from market.timeutil import utcnow
@@ -120,6 +120,17 @@ class CyclePickupFactory(BaseFactory):
     collection_point = factory.SubFactory(CollectionPointFactory)
     starts_at = factory.LazyAttribute(lambda o: o.cycle.closes_at + timedelta(days=3))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=2, minutes=30))
+
+
+class OfferFactory(BaseFactory):
+    class Meta:
+        model = Offer
+
+    cycle = factory.SubFactory(OrderCycleFactory)
+    product = factory.SubFactory(ProductFactory)
+    price_cents = factory.SelfAttribute("product.price_cents")
+    cap = None
+    ordered_quantity = 0
 
 
 class PasswordResetFactory(BaseFactory):

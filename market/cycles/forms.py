@@ -1,4 +1,6 @@
-"""Forms for collection points and cycles; date-times are typed in the hub's zone."""
+"""Forms for collection points, cycles and offers; date-times are typed in the hub's zone."""
+
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,6 +21,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from market.auth.forms import REQUIRED, stripped
+from market.money import InvalidAmount, parse_amount
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DATE_MESSAGE = _l("Enter a date and time, e.g. 2026-12-03 18:00.")
@@ -69,3 +72,47 @@ class CycleForm(FlaskForm):
 
 class ExtendForm(FlaskForm):
     closes_at = moment_field(_l("New closing time"))
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Reason, told to the households who ordered it"),
+                           validators=[REQUIRED, Length(max=500)], filters=[stripped])
+
+
+@dataclass
+class OfferRow:
+    """What a producer asked for one product on the offers page."""
+
+    product: object
+    include: bool
+    price_text: str
+    cap_text: str
+    price_cents: int | None = None
+    cap: int | None = None
+    errors: list = field(default_factory=list)
+
+
+def read_offer_rows(data, products) -> list[OfferRow]:
+    """Parse the offers page: offer-<id>-include, -price (blank: catalogue price), -cap."""
+    rows = []
+    for product in products:
+        prefix = f"offer-{product.id}-"
+        row = OfferRow(product, bool(data.get(prefix + "include")),
+                       (data.get(prefix + "price") or "").strip(),
+                       (data.get(prefix + "cap") or "").strip())
+        if row.price_text:
+            try:
+                row.price_cents = parse_amount(row.price_text)
+            except InvalidAmount:
+                row.errors.append(_l("price: « %(text)s » is not an amount", text=row.price_text))
+            else:
+                if row.price_cents < 0:
+                    row.errors.append(_l("price: a price cannot be negative"))
+        if row.cap_text:
+            if row.cap_text.isdigit() and int(row.cap_text) <= 100_000:
+                row.cap = int(row.cap_text)
+            else:
+                row.errors.append(_l("cap: « %(text)s » is not a whole number of units",
+                                     text=row.cap_text))
+        rows.append(row)
+    return rows

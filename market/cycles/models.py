@@ -88,3 +88,42 @@ class CyclePickup(db.Model):
 
     cycle: Mapped[OrderCycle] = relationship(back_populates="pickups")
     collection_point: Mapped[CollectionPoint] = relationship()
+
+
+class Offer(db.Model):
+    """A product on sale in one cycle, at a price, with an optional cap on the quantity.
+
+    `ordered_quantity` moves only by atomic conditional updates (see orders.stock), and the
+    database refuses a cap below it, so a cap holds under concurrent orders.
+    """
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "product_id"),
+        CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        CheckConstraint("ordered_quantity >= 0", name="ordered_not_negative"),
+        CheckConstraint("cap IS NULL OR cap >= ordered_quantity", name="cap_holds"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("order_cycles.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    price_cents: Mapped[int]
+    cap: Mapped[int | None]
+    ordered_quantity: Mapped[int] = mapped_column(default=0)
+    # Offers carried over from last week wait for their producer's confirmation.
+    confirmed: Mapped[bool] = mapped_column(default=True)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cycle: Mapped[OrderCycle] = relationship()
+    product: Mapped["Product"] = relationship()  # noqa: F821
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.cap is None else self.cap - self.ordered_quantity
+
+    @property
+    def on_sale(self) -> bool:
+        return self.confirmed and self.withdrawn_at is None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from market.cycles.models import CollectionPoint, CyclePickup, CycleState, OrderCycle
+from market.cycles.offers import carry_over
 from market.errors import DomainError
 from market.extensions import db
 from market.timeutil import same_wall_clock_later, to_hub_time
@@ -156,6 +157,7 @@ def prepare_next_week() -> OrderCycle:
                               same_wall_clock_later(pickup.starts_at, WEEK),
                               same_wall_clock_later(pickup.ends_at, WEEK))
                  for pickup in previous.pickups if pickup.collection_point.active])
+    carry_over(previous, cycle)
     return cycle
 
 

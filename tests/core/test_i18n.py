@@ -80,3 +80,10 @@ def test_amounts_are_formatted_in_french(app):
 
     with app.test_request_context():
         assert money(1250) == "12,50\xa0€"
+
+
+def test_translated_messages_do_not_let_typed_text_through_as_html(coordinator_client):
+    response = coordinator_client.post("/invitations", data={
+        "email": "x@example.org", "role": "<script>alert(1)</script>"})
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text

@@ -1,0 +1,112 @@
+"""Offers: producers put their products into cycles; the coordinator oversees and withdraws."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from market.auth.decorators import role_required
+from market.auth.models import Role
+from market.catalog import services as catalog
+from market.catalog.access import manages_producer
+from market.cycles import bp
+from market.cycles import offers as offering
+from market.cycles.forms import WithdrawForm, read_offer_rows
+from market.cycles.models import Offer, OrderCycle
+from market.cycles.views import get_or_404
+from market.errors import DomainError
+from market.extensions import db
+from market.timeutil import utcnow
+
+
+@bp.route("/producers/<int:producer_id>/manage/cycles")
+@manages_producer
+def producer_cycles(producer):
+    return render_template("cycles/producer_cycles.html", producer=producer,
+                           cycles=offering.offerable_cycles(utcnow()))
+
+
+def page_rows(products, existing, submitted) -> list[dict]:
+    """What each product's card shows: the submitted values, else the current offer."""
+    submitted = {row.product.id: row for row in submitted or []}
+    cards = []
+    for product in products:
+        offer, row = existing.get(product.id), submitted.get(product.id)
+        card = {"product": product, "offer": offer, "errors": row.errors if row else []}
+        if row:
+            card.update(include=row.include, price=row.price_text, cap=row.cap_text)
+        else:
+            card.update(include=bool(offer and offer.on_sale),
+                        price=money_text(offer.price_cents) if offer else "",
+                        cap="" if offer is None or offer.cap is None else str(offer.cap))
+        cards.append(card)
+    return cards
+
+
+def money_text(cents: int) -> str:
+    """An amount as a person types it back: 3,50."""
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+def apply_rows(producer, cycle, rows, existing) -> None:
+    now = utcnow()
+    for row in rows:
+        if row.include:
+            offering.offer_product(producer, cycle, row.product, now,
+                                   price_cents=row.price_cents, cap=row.cap)
+        elif row.product.id in existing:
+            offering.remove_offer(existing[row.product.id], now)
+
+
+@bp.route("/producers/<int:producer_id>/manage/cycles/<int:cycle_id>", methods=["GET", "POST"])
+@manages_producer
+def producer_offers(producer, cycle_id: int):
+    cycle = get_or_404(OrderCycle, cycle_id)
+    products = [p for p in catalog.producer_products(producer) if p.active]
+    existing = offering.producer_offers(producer, cycle)
+    rows, status = None, 200
+    if request.method == "POST":
+        rows = read_offer_rows(request.form, products)
+        if any(row.errors for row in rows):
+            flash(_("Nothing was saved: correct the products marked below."), "error")
+            status = 400
+        else:
+            try:
+                apply_rows(producer, cycle, rows, existing)
+            except DomainError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+                status = error.status
+            else:
+                db.session.commit()
+                flash(_("Your offers for « %(name)s » are saved.", name=cycle.name), "success")
+                return redirect(url_for("cycles.producer_offers", producer_id=producer.id,
+                                        cycle_id=cycle.id))
+    return render_template("cycles/producer_offers.html", producer=producer, cycle=cycle,
+                           cards=page_rows(products, existing, rows),
+                           state=cycle.state(utcnow())), status
+
+
+@bp.route("/coordination/cycles/<int:cycle_id>/offers")
+@role_required(Role.COORDINATOR)
+def cycle_offers(cycle_id: int):
+    cycle = get_or_404(OrderCycle, cycle_id)
+    return render_template("cycles/cycle_offers.html", cycle=cycle,
+                           groups=offering.offers_by_producer(cycle), form=WithdrawForm())
+
+
+@bp.route("/coordination/offers/<int:offer_id>/withdraw", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def withdraw_offer(offer_id: int):
+    offer = get_or_404(Offer, offer_id)
+    form = WithdrawForm()
+    try:
+        if not form.validate_on_submit():
+            raise offering.OfferRefused(_("Give the reason: the households who ordered it will "
+                                          "read it."))
+        offering.withdraw(offer, form.reason.data, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("« %(name)s » is withdrawn from sale.", name=offer.product.name), "success")
+    return redirect(url_for("cycles.cycle_offers", cycle_id=offer.cycle_id))
