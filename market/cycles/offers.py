@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from market.catalog.models import Producer, Product
-from market.cycles.models import CycleState, OrderCycle, Offer
+from market.cycles.models import CycleState, Offer, OrderCycle
 from market.errors import DomainError
 from market.extensions import db
 
