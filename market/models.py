@@ -4,8 +4,10 @@ from market.auth.models import Household, Invitation, LoginAttempt, PasswordRese
 from market.catalog.models import Category, Producer, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.mail.models import OutboxMessage
+from market.orders.models import CartItem, Order, OrderLine
 
 __all__ = [
+    "CartItem",
     "Category",
     "CollectionPoint",
     "CyclePickup",
@@ -13,7 +15,9 @@ __all__ = [
     "Invitation",
     "LoginAttempt",
     "Offer",
+    "Order",
     "OrderCycle",
+    "OrderLine",
     "OutboxMessage",
     "PasswordReset",
     "Producer",

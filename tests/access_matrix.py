@@ -37,6 +37,12 @@ LOGGED_IN = ("login", "ok", "ok", "ok", "ok")
 ANONYMOUS_ONLY = ("ok", "403", "403", "403", "403")
 STAFF = ("login", "403", "403", "ok", "ok")
 PRODUCERS = ("login", "403", "ok", "403", "403")
+HOUSEHOLDS = ("login", "ok", "403", "403", "403")
+SHOPPERS = ("ok", "ok", "403", "403", "403")
+
+
+def another_households_order(f):
+    return {"order_id": f.OrderFactory().id}
 
 MATRIX = {
     "main.home": ("GET", {}, EVERYONE),
@@ -87,4 +93,13 @@ MATRIX = {
     "cycles.producer_offers": ("GET", another_producers_cycle, STAFF),
     "cycles.cycle_offers": ("GET", lambda f: {"cycle_id": f.OrderCycleFactory().id}, STAFF),
     "cycles.withdraw_offer": ("POST", lambda f: {"offer_id": f.OfferFactory().id}, STAFF),
+    "orders.add_to_cart": ("POST", {}, SHOPPERS),
+    "orders.cart_page": ("GET", {}, HOUSEHOLDS),
+    "orders.update_cart": ("POST", {}, HOUSEHOLDS),
+    "orders.checkout": ("POST", {}, HOUSEHOLDS),
+    "orders.my_orders": ("GET", {}, HOUSEHOLDS),
+    "orders.order_page": ("GET", another_households_order, HOUSEHOLDS),
+    "orders.change_order": ("POST", another_households_order, HOUSEHOLDS),
+    "orders.cancel_order": ("POST", another_households_order, HOUSEHOLDS),
+    "orders.repeat_order": ("POST", {}, HOUSEHOLDS),
 }

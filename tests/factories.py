@@ -12,6 +12,7 @@ from market.catalog.models import Category, Producer, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.extensions import db
 from market.mail.models import OutboxMessage
+from market.orders.models import CartItem, Order, OrderLine
 from market.timeutil import utcnow
 
 PASSWORD = "correct-horse-battery"
@@ -131,6 +132,43 @@ class OfferFactory(BaseFactory):
     price_cents = factory.SelfAttribute("product.price_cents")
     cap = None
     ordered_quantity = 0
+
+
+class CartItemFactory(BaseFactory):
+    class Meta:
+        model = CartItem
+
+    household_id = factory.LazyFunction(lambda: HouseholdFactory().id)
+    offer = factory.SubFactory(OfferFactory)
+    quantity = 1
+
+
+class OrderFactory(BaseFactory):
+    """An order of a household in a cycle, numbered; lines are added by OrderLineFactory."""
+
+    class Meta:
+        model = Order
+
+    cycle = factory.SubFactory(OrderCycleFactory)
+    household_id = factory.LazyFunction(lambda: HouseholdFactory().id)
+    pickup_id = factory.LazyAttribute(lambda o: o.cycle.pickups[0].id)
+    number = factory.Sequence(lambda n: n + 1)
+    reference = factory.LazyAttribute(lambda o: f"S00-{o.number:04d}")
+
+
+class OrderLineFactory(BaseFactory):
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    offer = factory.SubFactory(OfferFactory, cycle=factory.SelfAttribute("..order.cycle"))
+    product_id = factory.SelfAttribute("offer.product_id")
+    producer_id = factory.SelfAttribute("offer.product.producer_id")
+    product_name = factory.SelfAttribute("offer.product.name")
+    unit = "piece"
+    quantity = 1
+    unit_price_cents = factory.SelfAttribute("offer.price_cents")
+    vat_basis_points = 550
 
 
 class PasswordResetFactory(BaseFactory):

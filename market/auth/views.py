@@ -69,8 +69,8 @@ def register():
         except DomainError as error:
             status = refused(error)
         else:
+            login_user(user)  # before the commit: signal receivers may add to this transaction
             db.session.commit()
-            login_user(user)
             flash(_("Welcome, %(name)s! Your household account is ready.", name=user.name),
                   "success")
             return redirect(next_page())
@@ -93,8 +93,8 @@ def login():
         except DomainError as error:
             status = refused(error)
         else:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
+            db.session.commit()
             return redirect(next_page())
     elif form.errors:
         status = 400

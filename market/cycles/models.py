@@ -53,6 +53,8 @@ class OrderCycle(db.Model):
     published_at: Mapped[datetime | None]
     closed_early_at: Mapped[datetime | None]
     settled_at: Mapped[datetime | None]
+    # The last order number given in this cycle, moved by an atomic update.
+    orders_numbered: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pickups: Mapped[list["CyclePickup"]] = relationship(
@@ -85,6 +87,8 @@ class CyclePickup(db.Model):
                                                      index=True)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+    # Orders placed for this point in this cycle, moved by atomic conditional updates.
+    orders_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     cycle: Mapped[OrderCycle] = relationship(back_populates="pickups")
     collection_point: Mapped[CollectionPoint] = relationship()

@@ -30,8 +30,12 @@ class Totals:
         return self.total_cents - self.vat_cents
 
 
-def line_amount(unit_price_cents: int, quantity: int) -> int:
-    return unit_price_cents * quantity
+def line_amount(unit_price_cents: int, quantity: int, sold_by_weight: bool = False,
+                weight_grams_per_piece: int | None = None) -> int:
+    """Price × quantity; by weight, the price per kg × the estimated weight, half up."""
+    if not sold_by_weight:
+        return unit_price_cents * quantity
+    return (unit_price_cents * weight_grams_per_piece * quantity + 500) // 1000
 
 
 def vat_included(amount_cents: int, vat_basis_points: int) -> int:

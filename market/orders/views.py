@@ -1,12 +1,239 @@
-from flask import render_template
+"""Shop, cart, checkout and the household's orders: thin views around the services."""
 
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, user_logged_in
+from wtforms import SelectChoice
+
+from market.auth.decorators import role_required
+from market.auth.models import Role
+from market.auth.views import is_local_path
 from market.cycles import services as cycles
-from market.orders import bp
+from market.errors import DomainError
+from market.extensions import db
+from market.orders import bp, cart
+from market.orders import services as orders
+from market.orders import shop as catalogue
+from market.orders.forms import CheckoutForm
+from market.orders.pricing import order_totals
 from market.timeutil import utcnow
+
+household_only = role_required(Role.HOUSEHOLD)
+bp.add_app_template_global(catalogue.estimated_piece_price, "estimated_piece_price")
+bp.add_app_template_global(lambda order: orders.totals(order).total_cents, "order_total")
+
+
+def refused(error: DomainError) -> int:
+    db.session.rollback()
+    flash(error.message, "error")
+    return error.status
+
+
+def back_to(default: str) -> str:
+    target = request.form.get("next")
+    return target if is_local_path(target) else default
+
+
+@user_logged_in.connect
+def merge_visitor_cart(app, user):
+    if (user.household_id and request.method == "POST"
+            and cart.merge_visitor_cart(user.household_id, cycles.open_cycle(utcnow()))):
+        flash(_("What you chose before logging in is in your cart."), "info")
 
 
 @bp.route("/shop")
 def shop():
     now = utcnow()
-    return render_template("orders/shop.html", cycle=cycles.open_cycle(now),
-                           upcoming=cycles.next_cycle(now))
+    cycle = cycles.open_cycle(now)
+    filters = catalogue.ShopFilters.from_args(request.args)
+    context = {"cycle": cycle, "upcoming": cycles.next_cycle(now), "filters": filters,
+               "offers": [], "choices": {}, "in_cart": 0}
+    if cycle:
+        context.update(offers=catalogue.offers_on_sale(cycle, filters),
+                       choices=catalogue.filter_choices(cycle))
+        if current_user.is_authenticated and current_user.household_id:
+            context["in_cart"] = len(cart.items(current_user.household_id, cycle))
+        else:
+            context["in_cart"] = len(cart.visitor_cart())
+    return render_template("orders/shop.html", **context)
+
+
+@bp.route("/cart/add", methods=["POST"])
+def add_to_cart():
+    if current_user.is_authenticated and not current_user.household_id:
+        abort(403)  # only households order
+    cycle = cycles.open_cycle(utcnow())
+    try:
+        offer = cart.offer_for_sale(request.form.get("offer_id", ""), cycle)
+        quantity = cart.parse_quantity(request.form.get("quantity", "1"))
+        if not current_user.is_authenticated:
+            cart.add_for_visitor(offer, quantity)
+            flash(_("« %(name)s » is kept for you: log in or create your account to order.",
+                    name=offer.product.name), "info")
+            return redirect(url_for("auth.login", next=url_for("orders.cart_page")))
+        cart.add(current_user.household_id, offer, quantity)
+    except DomainError as error:
+        refused(error)
+        return redirect(back_to(url_for("orders.shop"))), error.status
+    db.session.commit()
+    flash(_("« %(name)s » × %(quantity)d added to your cart.", name=offer.product.name,
+            quantity=quantity), "success")
+    return redirect(back_to(url_for("orders.shop")))
+
+
+def pickup_choices(cycle, current_pickup_id=None) -> list[SelectChoice]:
+    choices = []
+    for pickup in cycle.pickups:
+        point = pickup.collection_point
+        full = (point.capacity is not None and pickup.orders_count >= point.capacity
+                and pickup.id != current_pickup_id)
+        window = cycles.format_window(pickup.starts_at, pickup.ends_at)
+        label = f"{point.name}, {point.town} — {window}"
+        if full:
+            label += " — " + _("full")
+        choices.append(SelectChoice(str(pickup.id), label,
+                                    render_kw={"disabled": True} if full else None))
+    return choices
+
+
+def render_cart(cycle, form=None, status=200):
+    household_id = current_user.household_id
+    items = cart.items(household_id, cycle)
+    order = orders.household_order(household_id, cycle.id) if cycle else None
+    form = form or CheckoutForm()
+    if cycle:
+        form.pickup.choices = pickup_choices(cycle, order.pickup_id if order else None)
+        if not form.pickup.data and order:
+            form.pickup.data = str(order.pickup_id)
+    totals = order_totals(orders.cart_line(item).priced() for item in items)
+    return render_template("orders/cart.html", cycle=cycle, items=items, form=form,
+                           totals=totals, order=order), status
+
+
+@bp.route("/cart")
+@household_only
+def cart_page():
+    return render_cart(cycles.open_cycle(utcnow()))
+
+
+@bp.route("/cart/update", methods=["POST"])
+@household_only
+def update_cart():
+    cycle = cycles.open_cycle(utcnow())
+    try:
+        for item in cart.items(current_user.household_id, cycle):
+            field = f"quantity-{item.offer_id}"
+            if field in request.form:
+                quantity = cart.parse_quantity(request.form[field], allow_zero=True)
+                cart.set_quantity(current_user.household_id, item.offer_id, quantity)
+    except DomainError as error:
+        return render_cart(cycle, status=refused(error))
+    db.session.commit()
+    flash(_("Your cart is updated."), "success")
+    return redirect(url_for("orders.cart_page"))
+
+
+@bp.route("/checkout", methods=["POST"])
+@household_only
+def checkout():
+    now = utcnow()
+    cycle = cycles.open_cycle(now)
+    form = CheckoutForm()
+    if cycle is None:
+        flash(_("Orders are closed at the moment."), "error")
+        return redirect(url_for("orders.shop")), 409
+    if not form.validate_on_submit():
+        return render_cart(cycle, form, 400)
+    items = cart.items(current_user.household_id, cycle)
+    try:
+        order = orders.place(current_user, cycle, now,
+                             items={item.offer_id: item.quantity for item in items},
+                             pickup_id=form.pickup.data, payment=form.payment.data,
+                             submission=form.submission.data)
+        cart.empty(current_user.household_id)
+    except DomainError as error:
+        return render_cart(cycle, form, refused(error))
+    db.session.commit()
+    flash(_("Thank you! Your order %(reference)s is recorded.", reference=order.reference),
+          "success")
+    return redirect(url_for("orders.order_page", order_id=order.id))
+
+
+@bp.route("/orders")
+@household_only
+def my_orders():
+    return render_template("orders/orders.html",
+                           orders=orders.household_orders(current_user.household_id),
+                           now=utcnow())
+
+
+def owned(order_id: int):
+    try:
+        return orders.owned_order(current_user, order_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.route("/orders/<int:order_id>")
+@household_only
+def order_page(order_id: int, form=None, status=200):
+    order = owned(order_id)
+    editable = order.cycle.state(utcnow()) == "open" and not order.is_cancelled
+    form = form or CheckoutForm()
+    form.pickup.choices = pickup_choices(order.cycle, order.pickup_id)
+    form.pickup.data = form.pickup.data or str(order.pickup_id)
+    return render_template("orders/order.html", order=order, totals=orders.totals(order),
+                           editable=editable, form=form), status
+
+
+@bp.route("/orders/<int:order_id>/change", methods=["POST"])
+@household_only
+def change_order(order_id: int):
+    order = owned(order_id)
+    form = CheckoutForm()
+    try:
+        quantities = {line.offer_id: cart.parse_quantity(
+            request.form.get(f"quantity-{line.offer_id}", line.quantity), allow_zero=True)
+            for line in order.lines}
+        orders.change(current_user, order, utcnow(), quantities=quantities,
+                      pickup_id=form.pickup.data or order.pickup_id,
+                      submission=form.submission.data)
+    except DomainError as error:
+        status = refused(error)
+        return order_page(order_id, form, status)
+    db.session.commit()
+    flash(_("Your order is updated.") if not order.is_cancelled
+          else _("Your order is cancelled."), "success")
+    return redirect(url_for("orders.order_page", order_id=order.id))
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@household_only
+def cancel_order(order_id: int):
+    order = owned(order_id)
+    try:
+        orders.cancel(current_user, order, utcnow())
+    except DomainError as error:
+        refused(error)
+        return redirect(url_for("orders.order_page", order_id=order_id)), error.status
+    db.session.commit()
+    flash(_("Your order is cancelled."), "success")
+    return redirect(url_for("orders.order_page", order_id=order.id))
+
+
+@bp.route("/orders/repeat", methods=["POST"])
+@household_only
+def repeat_order():
+    cycle = cycles.open_cycle(utcnow())
+    try:
+        if cycle is None:
+            raise orders.CycleNotOpen(_("Orders are closed at the moment."))
+        added, missing = orders.repeat_previous(current_user, cycle)
+    except DomainError as error:
+        refused(error)
+        return redirect(url_for("orders.my_orders")), error.status
+    db.session.commit()
+    flash(_("%(count)d products of your last order are in your cart.", count=added), "success")
+    if missing:
+        flash(_("Not on sale this week: %(names)s.", names=", ".join(missing)), "info")
+    return redirect(url_for("orders.cart_page"))

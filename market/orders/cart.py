@@ -1,0 +1,101 @@
+"""The cart: on the server for a household, in the session for a visitor until they log in."""
+
+from flask import session
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
+
+from market.catalog.models import Product
+from market.cycles.models import Offer, OrderCycle
+from market.extensions import db
+from market.orders.errors import CycleNotOpen, OrderRefused
+from market.orders.models import CartItem
+
+MAX_QUANTITY = 99
+SESSION_KEY = "cart"
+
+
+def parse_quantity(text, *, allow_zero: bool = False) -> int:
+    """A whole number of units between 1 (or 0 to remove) and the most one line may hold."""
+    text = str(text if text is not None else "").strip()
+    lowest = 0 if allow_zero else 1
+    if not text.isdigit() or not lowest <= int(text) <= MAX_QUANTITY:
+        raise OrderRefused(_l("« %(text)s » is not a quantity: enter a whole number from "
+                              "%(lowest)d to %(most)d.", text=text, lowest=lowest,
+                              most=MAX_QUANTITY))
+    return int(text)
+
+
+def offer_for_sale(offer_id, cycle: OrderCycle | None) -> Offer:
+    """An offer of the open cycle that is on sale, or a precise refusal."""
+    if cycle is None:
+        raise CycleNotOpen(_l("Orders are closed at the moment."))
+    offer = db.session.get(Offer, int(offer_id)) if str(offer_id).isdigit() else None
+    if offer is None or offer.cycle_id != cycle.id:
+        raise OrderRefused(_l("This product is not on sale in the current cycle."))
+    if not offer.on_sale:
+        raise OrderRefused(_l("« %(name)s » is no longer on sale.", name=offer.product.name))
+    return offer
+
+
+def visitor_cart() -> dict[str, int]:
+    return dict(session.get(SESSION_KEY, {}))
+
+
+def add_for_visitor(offer: Offer, quantity: int) -> None:
+    cart = visitor_cart()
+    cart[str(offer.id)] = min(cart.get(str(offer.id), 0) + quantity, MAX_QUANTITY)
+    session[SESSION_KEY] = cart
+
+
+def add(household_id: int, offer: Offer, quantity: int) -> CartItem:
+    item = db.session.scalar(select(CartItem).where(CartItem.household_id == household_id,
+                                                    CartItem.offer_id == offer.id))
+    if item is None:
+        item = CartItem(household_id=household_id, offer_id=offer.id, quantity=0)
+        db.session.add(item)
+    item.quantity = min(item.quantity + quantity, MAX_QUANTITY)
+    db.session.flush()
+    return item
+
+
+def set_quantity(household_id: int, offer_id: int, quantity: int) -> None:
+    """Change a quantity in place; zero removes the item."""
+    item = db.session.scalar(select(CartItem).where(CartItem.household_id == household_id,
+                                                    CartItem.offer_id == offer_id))
+    if item is None:
+        raise OrderRefused(_l("This product is not in your cart."))
+    if quantity == 0:
+        db.session.delete(item)
+    else:
+        item.quantity = quantity
+    db.session.flush()
+
+
+def items(household_id: int, cycle: OrderCycle | None) -> list[CartItem]:
+    """The household's cart for this cycle, with offers and products loaded."""
+    if cycle is None:
+        return []
+    query = (select(CartItem).join(CartItem.offer)
+             .options(joinedload(CartItem.offer).joinedload(Offer.product)
+                      .joinedload(Product.producer))
+             .where(CartItem.household_id == household_id, Offer.cycle_id == cycle.id)
+             .order_by(CartItem.id))
+    return list(db.session.scalars(query))
+
+
+def empty(household_id: int) -> None:
+    db.session.execute(delete(CartItem).where(CartItem.household_id == household_id))
+
+
+def merge_visitor_cart(household_id: int, cycle: OrderCycle | None) -> int:
+    """On log-in, what the visitor chose joins the household's cart; returns how many."""
+    chosen = session.pop(SESSION_KEY, {})
+    merged = 0
+    for offer_id, quantity in chosen.items():
+        try:
+            add(household_id, offer_for_sale(offer_id, cycle), int(quantity))
+        except OrderRefused:
+            continue
+        merged += 1
+    return merged

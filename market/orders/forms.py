@@ -1,0 +1,25 @@
+"""Checkout choices. Quantities are read by orders.cart.parse_quantity for precise messages."""
+
+from uuid import uuid4
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice
+
+from market.auth.forms import REQUIRED
+from market.orders.models import PaymentChoice
+
+PAYMENT_LABELS = {
+    PaymentChoice.AT_PICKUP.value: _l("At pickup (cash, cheque or card)"),
+    PaymentChoice.CREDIT.value: _l("From my credit"),
+}
+
+
+class CheckoutForm(FlaskForm):
+    pickup = RadioField(_l("Collection point"), validators=[REQUIRED], validate_choice=False)
+    payment = RadioField(_l("Payment"), validators=[REQUIRED], validate_choice=False,
+                         choices=[SelectChoice(value, label)
+                                  for value, label in PAYMENT_LABELS.items()],
+                         default=PaymentChoice.AT_PICKUP.value)
+    # A fresh token per form shown: the same form sent twice is applied once.
+    submission = HiddenField(default=lambda: uuid4().hex)

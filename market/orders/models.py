@@ -1,0 +1,110 @@
+"""Carts, orders and their lines. A line keeps the terms at which it was ordered."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.extensions import db
+from market.orders.pricing import PricedLine, line_amount
+from market.timeutil import utcnow
+
+
+class OrderStatus(StrEnum):
+    PLACED = "placed"
+    CANCELLED = "cancelled"
+
+
+class PaymentChoice(StrEnum):
+    AT_PICKUP = "pickup"
+    CREDIT = "credit"
+
+
+class CartItem(db.Model):
+    """What a household has chosen but not ordered yet, kept on the server."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (
+        UniqueConstraint("household_id", "offer_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    quantity: Mapped[int]
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    offer: Mapped["Offer"] = relationship()  # noqa: F821
+
+
+class Order(db.Model):
+    """One household's order in one cycle, for one collection point."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "household_id"),
+        UniqueConstraint("cycle_id", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("order_cycles.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    pickup_id: Mapped[int] = mapped_column(ForeignKey("cycle_pickups.id"), index=True)
+    number: Mapped[int]
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PLACED.value)
+    payment_choice: Mapped[str] = mapped_column(String(20), default=PaymentChoice.AT_PICKUP.value)
+    # Each change raises the version; ledger postings are keyed on it.
+    version: Mapped[int] = mapped_column(default=1)
+    # The last form submission applied, so that a form sent twice is applied once.
+    last_submission: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    cancelled_at: Mapped[datetime | None]
+
+    cycle: Mapped["OrderCycle"] = relationship()  # noqa: F821
+    household: Mapped["Household"] = relationship()  # noqa: F821
+    pickup: Mapped["CyclePickup"] = relationship()  # noqa: F821
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id")
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == OrderStatus.CANCELLED
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "offer_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    product_name: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[str] = mapped_column(String(20))
+    size: Mapped[str | None] = mapped_column(String(40))
+    quantity: Mapped[int]
+    # Frozen when ordered: VAT included; per kg when sold by weight.
+    unit_price_cents: Mapped[int]
+    vat_basis_points: Mapped[int]
+    sold_by_weight: Mapped[bool] = mapped_column(default=False)
+    estimated_weight_grams: Mapped[int | None]
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    offer: Mapped["Offer"] = relationship()  # noqa: F821
+
+    @property
+    def amount_cents(self) -> int:
+        return line_amount(self.unit_price_cents, self.quantity, self.sold_by_weight,
+                           self.estimated_weight_grams)
+
+    def priced(self) -> PricedLine:
+        return PricedLine(self.amount_cents, self.vat_basis_points)

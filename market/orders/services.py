@@ -1,0 +1,294 @@
+"""Placing, changing and cancelling orders. They flush, never commit: the view commits once.
+
+Every change to an order's money posts to the ledger in the same transaction, keyed on the
+order's version, so a business change and its postings commit together or not at all.
+"""
+
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from market.auth.models import User
+from market.cycles.models import CyclePickup, CycleState, Offer, OrderCycle
+from market.extensions import db
+from market.ledger.builders import post_order_cancelled, post_order_changed, post_order_placed
+from market.mail.services import queue_mail
+from market.orders import stock
+from market.orders.errors import (
+    CycleNotOpen,
+    NotYourOrder,
+    OrderRefused,
+    PointFull,
+    SoldOut,
+)
+from market.orders.models import Order, OrderLine, OrderStatus, PaymentChoice
+from market.orders.pricing import order_totals
+from market.timeutil import to_hub_time
+
+
+def require_open(cycle: OrderCycle, now: datetime) -> None:
+    if cycle.state(now) != CycleState.OPEN:
+        raise CycleNotOpen(_l("Orders for « %(name)s » are closed: this order can no longer "
+                              "change.", name=cycle.name))
+
+
+def order_reference(cycle: OrderCycle, number: int) -> str:
+    """S48-0042: the cycle's week and the order's number in it."""
+    return f"S{to_hub_time(cycle.opens_at).isocalendar().week:02d}-{number:04d}"
+
+
+def pickup_of(cycle: OrderCycle, pickup_id) -> CyclePickup:
+    for pickup in cycle.pickups:
+        if str(pickup.id) == str(pickup_id):
+            return pickup
+    raise OrderRefused(_l("Choose one of this cycle's collection points."))
+
+
+def ledger_lines(order: Order) -> list[tuple[int, int, int]]:
+    if order.is_cancelled:
+        return []
+    return [(line.producer_id, line.amount_cents, line.vat_basis_points) for line in order.lines]
+
+
+def totals(order: Order):
+    return order_totals(line.priced() for line in order.lines)
+
+
+def household_order(household_id: int, cycle_id: int) -> Order | None:
+    query = (select(Order).options(selectinload(Order.lines))
+             .where(Order.household_id == household_id, Order.cycle_id == cycle_id))
+    return db.session.scalar(query)
+
+
+def line_from(offer: Offer, quantity: int) -> OrderLine:
+    """A line that freezes the offer's terms as they are now."""
+    product = offer.product
+    return OrderLine(offer_id=offer.id, product_id=product.id, producer_id=product.producer_id,
+                     product_name=product.name, unit=product.unit, size=product.size,
+                     quantity=quantity, unit_price_cents=offer.price_cents,
+                     vat_basis_points=product.vat_basis_points,
+                     sold_by_weight=product.sold_by_weight,
+                     estimated_weight_grams=product.estimated_weight_grams)
+
+
+def apply_quantities(order: Order, wanted: dict[int, int], offers: dict[int, Offer]) -> None:
+    """Bring each line to its wanted quantity (0 removes it), moving stock atomically."""
+    lines = {line.offer_id: line for line in order.lines}
+    sold_out = []
+    for offer_id, quantity in wanted.items():
+        line = lines.get(offer_id)
+        delta = quantity - (line.quantity if line else 0)
+        if delta > 0 and not stock.reserve(offer_id, delta):
+            sold_out.append(offers[offer_id].product.name)
+            continue
+        if delta < 0:
+            stock.release(offer_id, -delta)
+        if line is None and quantity:
+            order.lines.append(line_from(offers[offer_id], quantity))
+        elif line is not None and quantity:
+            line.quantity = quantity
+        elif line is not None:
+            order.lines.remove(line)
+    if sold_out:
+        raise SoldOut(_l("Sold out (épuisé), or not enough left: %(names)s. Nothing was "
+                         "changed; lower the quantity or choose another product.",
+                         names=", ".join(sold_out)))
+
+
+def cart_line(item) -> OrderLine:
+    """A cart item priced as the line it would become."""
+    return line_from(item.offer, item.quantity)
+
+
+def offers_of(cycle: OrderCycle, offer_ids) -> dict[int, Offer]:
+    query = (select(Offer).options(joinedload(Offer.product))
+             .where(Offer.id.in_(list(offer_ids))))
+    offers = {offer.id: offer for offer in db.session.scalars(query)}
+    for offer_id in offer_ids:
+        offer = offers.get(offer_id)
+        if offer is None or offer.cycle_id != cycle.id:
+            raise OrderRefused(_l("This product is not on sale in the current cycle."))
+    return offers
+
+
+def check_payment(choice: str, household_id: int, total_cents: int) -> None:
+    from market.ledger.statements import household_credit_cents
+
+    if choice not in {c.value for c in PaymentChoice}:
+        raise OrderRefused(_l("Choose how you will pay."))
+    if choice == PaymentChoice.CREDIT and household_credit_cents(household_id) < total_cents:
+        raise OrderRefused(_l("Your credit does not cover this order: choose to pay at "
+                              "pickup, or top up your credit first."))
+
+
+def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int],
+          pickup_id, payment: str, submission: str | None = None) -> Order:
+    """Order these offers; ordering again in the same cycle adds to the existing order."""
+    require_open(cycle, now)
+    household_id = user.household_id
+    if not items:
+        raise OrderRefused(_l("Your cart is empty."))
+    order = household_order(household_id, cycle.id)
+    if order is not None and submission and order.last_submission == submission:
+        return order  # the same form sent twice: applied once
+    pickup = pickup_of(cycle, pickup_id)
+    offers = offers_of(cycle, items)
+    for offer in offers.values():
+        if not offer.on_sale:
+            raise OrderRefused(_l("« %(name)s » is no longer on sale.", name=offer.product.name))
+    if order is None or order.is_cancelled:
+        order = new_order(order, cycle, household_id, pickup)
+        old_lines = []
+    else:
+        old_lines = ledger_lines(order)
+        move_pickup(order, pickup)
+        order.version += 1
+    current = {line.offer_id: line.quantity for line in order.lines}
+    apply_quantities(order, {offer_id: current.get(offer_id, 0) + quantity
+                             for offer_id, quantity in items.items()}, offers)
+    order.payment_choice = payment
+    order.last_submission = submission
+    db.session.flush()
+    check_payment(payment, household_id, totals(order).total_cents)
+    post_money(order, old_lines)
+    queue_confirmation(user, order)
+    return order
+
+
+def new_order(cancelled: Order | None, cycle: OrderCycle, household_id: int,
+              pickup: CyclePickup) -> Order:
+    if not stock.take_place(pickup.id):
+        raise PointFull(_l("%(point)s is full for this cycle: choose another collection point.",
+                           point=pickup.collection_point.name))
+    if cancelled is not None:
+        # A cancelled order comes back to life with its number, under a new version.
+        cancelled.status, cancelled.cancelled_at = OrderStatus.PLACED.value, None
+        cancelled.pickup_id = pickup.id
+        cancelled.version += 1
+        return cancelled
+    number = stock.next_order_number(cycle.id)
+    order = Order(cycle_id=cycle.id, household_id=household_id, pickup_id=pickup.id,
+                  number=number, reference=order_reference(cycle, number), version=1)
+    db.session.add(order)
+    return order
+
+
+def move_pickup(order: Order, pickup: CyclePickup) -> None:
+    if order.pickup_id == pickup.id:
+        return
+    if not stock.take_place(pickup.id):
+        raise PointFull(_l("%(point)s is full for this cycle: choose another collection point.",
+                           point=pickup.collection_point.name))
+    stock.free_place(order.pickup_id)
+    order.pickup_id = pickup.id
+
+
+def post_money(order: Order, old_lines) -> None:
+    key = f"order:{order.id}:v{order.version}"
+    new_lines = ledger_lines(order)
+    if not old_lines and new_lines:
+        post_order_placed(order.household_id, order.reference, new_lines, idempotency_key=key)
+    elif old_lines and not new_lines:
+        post_order_cancelled(order.household_id, order.reference, old_lines,
+                             idempotency_key=key)
+    else:
+        post_order_changed(order.household_id, order.reference, old_lines, new_lines,
+                           idempotency_key=key)
+
+
+def owned_order(user: User, order_id: int) -> Order:
+    order = db.session.get(Order, order_id)
+    if order is None or order.household_id != user.household_id:
+        raise NotYourOrder(_l("There is no such order in your account."))
+    return order
+
+
+def change(user: User, order: Order, now: datetime, *, quantities: dict[int, int], pickup_id,
+           submission: str | None = None) -> Order:
+    """Set each line's quantity (0 removes it) and the collection point, until the cycle closes."""
+    require_open(order.cycle, now)
+    if order.is_cancelled:
+        raise OrderRefused(_l("This order is cancelled: order again from the shop."))
+    if submission and order.last_submission == submission:
+        return order
+    lines = {line.offer_id for line in order.lines}
+    if set(quantities) - lines:
+        raise OrderRefused(_l("Add new products from the shop; here you can change what you "
+                              "ordered."))
+    old_lines = ledger_lines(order)
+    order.version += 1
+    move_pickup(order, pickup_of(order.cycle, pickup_id))
+    apply_quantities(order, quantities, offers_of(order.cycle, quantities))
+    order.last_submission = submission
+    if not order.lines:
+        return cancel(user, order, now, old_lines=old_lines)
+    db.session.flush()
+    post_money(order, old_lines)
+    return order
+
+
+def cancel(user: User, order: Order, now: datetime, *, old_lines=None) -> Order:
+    require_open(order.cycle, now)
+    if order.is_cancelled:
+        raise OrderRefused(_l("This order is already cancelled."))
+    if old_lines is None:
+        old_lines = ledger_lines(order)
+        order.version += 1
+    for line in list(order.lines):
+        stock.release(line.offer_id, line.quantity)
+        order.lines.remove(line)
+    stock.free_place(order.pickup_id)
+    order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
+    db.session.flush()
+    post_money(order, old_lines)
+    return order
+
+
+def queue_confirmation(user: User, order: Order) -> None:
+    order_totals_ = totals(order)
+    queue_mail(user.email, "order_confirmation", user.locale, user=user, order=order,
+               totals=order_totals_, pickup=order.pickup,
+               link=url_for("orders.order_page", order_id=order.id, _external=True))
+
+
+def household_orders(household_id: int) -> list[Order]:
+    query = (select(Order)
+             .options(selectinload(Order.lines), joinedload(Order.cycle),
+                      joinedload(Order.pickup).joinedload(CyclePickup.collection_point))
+             .where(Order.household_id == household_id)
+             .order_by(Order.created_at.desc()))
+    return list(db.session.scalars(query))
+
+
+def previous_order(household_id: int, cycle: OrderCycle) -> Order | None:
+    query = (select(Order).join(Order.cycle).options(selectinload(Order.lines))
+             .where(Order.household_id == household_id, Order.cycle_id != cycle.id,
+                    Order.status == OrderStatus.PLACED.value,
+                    OrderCycle.opens_at < cycle.opens_at)
+             .order_by(OrderCycle.opens_at.desc()).limit(1))
+    return db.session.scalar(query)
+
+
+def repeat_previous(user: User, cycle: OrderCycle) -> tuple[int, list[str]]:
+    """Fill the cart from the previous order with what is on sale now; name what is missing."""
+    from market.orders import cart
+
+    previous = previous_order(user.household_id, cycle)
+    if previous is None:
+        raise OrderRefused(_l("You have no earlier order to repeat."))
+    query = (select(Offer).options(joinedload(Offer.product))
+             .where(Offer.cycle_id == cycle.id,
+                    Offer.product_id.in_([line.product_id for line in previous.lines])))
+    on_sale = {offer.product_id: offer for offer in db.session.scalars(query) if offer.on_sale}
+    added, missing = 0, []
+    for line in previous.lines:
+        offer = on_sale.get(line.product_id)
+        if offer is None or (offer.remaining is not None and offer.remaining <= 0):
+            missing.append(line.product_name)
+            continue
+        cart.add(user.household_id, offer, line.quantity)
+        added += 1
+    return added, missing

@@ -1,0 +1,68 @@
+"""What the shop shows: the open cycle's offers on sale, filtered, in a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from market.catalog.models import LABELS, Category, Producer, Product
+from market.cycles.models import Offer, OrderCycle
+from market.extensions import db
+from market.orders.pricing import line_amount
+
+
+@dataclass(frozen=True)
+class ShopFilters:
+    category_id: int | None = None
+    producer_id: int | None = None
+    label: str | None = None
+    search: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "ShopFilters":
+        def number(name):
+            value = args.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        label = args.get("label") or None
+        return cls(number("category"), number("producer"), label if label in LABELS else None,
+                   (args.get("q") or "").strip()[:80])
+
+
+def offers_on_sale(cycle: OrderCycle, filters: ShopFilters = ShopFilters()) -> list[Offer]:
+    query = (select(Offer).join(Offer.product).join(Product.producer)
+             .options(joinedload(Offer.product).joinedload(Product.producer),
+                      joinedload(Offer.product).joinedload(Product.category))
+             .where(Offer.cycle_id == cycle.id, Offer.confirmed, Offer.withdrawn_at.is_(None),
+                    Product.active)
+             .order_by(Product.name))
+    if filters.category_id:
+        query = query.where(Product.category_id == filters.category_id)
+    if filters.producer_id:
+        query = query.where(Product.producer_id == filters.producer_id)
+    if filters.search:
+        query = query.where(Product.name.ilike(f"%{filters.search}%"))
+    offers = list(db.session.scalars(query).unique())
+    if filters.label:
+        offers = [offer for offer in offers if filters.label in (offer.product.labels or ())
+                  or filters.label in (offer.product.producer.labels or ())]
+    return offers
+
+
+def filter_choices(cycle: OrderCycle) -> dict:
+    """Categories and producers that have something on sale in the cycle."""
+    on_sale = (select(Product.id).join(Offer, Offer.product_id == Product.id)
+               .where(Offer.cycle_id == cycle.id, Offer.confirmed, Offer.withdrawn_at.is_(None)))
+    categories = db.session.scalars(select(Category).where(
+        Category.id.in_(select(Product.category_id).where(Product.id.in_(on_sale))))
+        .order_by(Category.position, Category.name)).all()
+    producers = db.session.scalars(select(Producer).where(
+        Producer.id.in_(select(Product.producer_id).where(Product.id.in_(on_sale))))
+        .order_by(Producer.name)).all()
+    return {"categories": categories, "producers": producers, "labels": LABELS}
+
+
+def estimated_piece_price(offer: Offer) -> int:
+    product = offer.product
+    return line_amount(offer.price_cents, 1, product.sold_by_weight,
+                       product.estimated_weight_grams)
