@@ -47,18 +47,22 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from market.auth import bp as auth_bp
+    from market.ledger import bp as ledger_bp
     from market.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(ledger_bp)
 
 
 def register_commands(app: Flask) -> None:
     from market.demo import demo_command
+    from market.ledger.cli import ledger_cli
     from market.mail.cli import mail_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(ledger_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:
