@@ -10,6 +10,8 @@ from market.auth.models import ROLE_LABELS, Role
 MENU = [
     ("main.home", _l("Home"), None),
     ("auth.invitations", _l("Invitations"), (Role.COORDINATOR,)),
+    ("ledger.balances", _l("Books"), (Role.COORDINATOR,)),
+    ("ledger.my_statement", _l("My account"), (Role.HOUSEHOLD, Role.PRODUCER)),
 ]
 
 

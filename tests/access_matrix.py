@@ -12,6 +12,7 @@ EVERYONE = ("ok", "ok", "ok", "ok", "ok")
 LOGGED_IN = ("login", "ok", "ok", "ok", "ok")
 ANONYMOUS_ONLY = ("ok", "403", "403", "403", "403")
 STAFF = ("login", "403", "403", "ok", "ok")
+MEMBERS = ("login", "ok", "ok", "403", "403")
 
 MATRIX = {
     "main.home": ("GET", {}, EVERYONE),
@@ -26,4 +27,18 @@ MATRIX = {
     "auth.change_password": ("GET", {}, LOGGED_IN),
     "auth.invitations": ("GET", {}, STAFF),
     "auth.accept_invitation": ("GET", {"token": "unknown"}, ANONYMOUS_ONLY),
+    "ledger.chain_head": ("GET", {}, EVERYONE),
+    "ledger.balances": ("GET", {}, STAFF),
+    "ledger.balances_download": ("GET", {}, STAFF),
+    "ledger.my_statement": ("GET", {}, MEMBERS),
+    "ledger.my_statement_csv": ("GET", {}, MEMBERS),
+    "ledger.account_statement": ("GET", {"account_id": 1}, STAFF),
+    "ledger.account_statement_csv": ("GET", {"account_id": 1}, STAFF),
+    "ledger.movements": ("GET", {}, STAFF),
+    "ledger.record_payout": ("POST", {}, STAFF),
+    "ledger.record_household_money": ("POST", {}, STAFF),
+    "ledger.record_adjustment": ("POST", {}, STAFF),
+    "ledger.closure_list": ("GET", {}, STAFF),
+    "ledger.close": ("POST", {}, STAFF),
+    "ledger.export": ("GET", {"format": "fec", "year": 2026}, STAFF),
 }

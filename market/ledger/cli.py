@@ -1,7 +1,6 @@
 """flask --app market ledger verify | balances | close | export."""
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -13,6 +12,7 @@ from market.ledger import fec
 from market.ledger.closures import PERIODS, close_period
 from market.ledger.statements import balances_csv, decimal_text
 from market.ledger.verify import verify
+from market.timeutil import to_hub_time, utcnow
 
 ledger_cli = AppGroup("ledger", help="The shared ledger: verify, balances, closures, exports.")
 
@@ -54,7 +54,7 @@ def close_command(period: str, day) -> None:
 
 @ledger_cli.command("export")
 @click.option("--format", "kind", type=click.Choice(["csv", "fec"]), required=True)
-@click.option("--year", type=click.IntRange(2000, 2999), default=lambda: date.today().year)
+@click.option("--year", type=click.IntRange(2000, 2999), default=lambda: to_hub_time(utcnow()).year)
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="A file, or a directory to write the file under its standard name.")
 def export_command(kind: str, year: int, out: Path) -> None:
