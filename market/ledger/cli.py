@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from market.errors import DomainError
 from market.extensions import db
@@ -44,7 +45,8 @@ def close_command(period: str, day) -> None:
         closure = close_period(period, day.date() if day else None)
     except DomainError as error:
         db.session.rollback()
-        click.echo(str(error.message), err=True)
+        with force_locale("en"):
+            click.echo(str(error.message), err=True)
         sys.exit(1)
     db.session.commit()
     click.echo(f"closed {closure.period} {closure.label}: {closure.transaction_count} "

@@ -6,7 +6,15 @@ from market.errors import DomainError
 
 
 class LedgerError(DomainError):
-    """A posting or a ledger operation was refused."""
+    """A posting or a ledger operation was refused.
+
+    The message stays lazy until shown: postings also run outside requests (commands, jobs),
+    where there is no locale to translate it with yet.
+    """
+
+    def __init__(self, message):
+        Exception.__init__(self, message)
+        self.message = message
 
 
 class UnbalancedTransaction(LedgerError):
