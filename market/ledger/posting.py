@@ -105,10 +105,10 @@ def post(kind: str, entries, *, idempotency_key: str, reference: str = "", memo:
     existing = replayed(idempotency_key, payload_hash)  # a concurrent writer may have won
     if existing is not None:
         return existing
-    moment = posting_time(occurred_at, head_time)
     limit = closed_until()
-    if limit is not None and moment < limit:
+    if limit is not None and (occurred_at or utcnow()) < limit:
         raise PeriodClosed()
+    moment = posting_time(occurred_at, head_time)
     if reverses is not None and db.session.execute(select(LedgerTransaction.id).where(
             LedgerTransaction.reverses_id == reverses.id)).first() is not None:
         raise AlreadyReversed(reverses.seq)

@@ -1,12 +1,12 @@
 """The posting function: balance, idempotency, atomicity, the chain, reversals, triggers."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from market.extensions import db as _db
 from market.ledger import builders
 from market.ledger.canonical import canonical_time
 from market.ledger.errors import (
@@ -149,7 +149,7 @@ def test_the_chain_is_gapless_and_linked(db, household, producer):
                     for n in range(5)]
     assert [t.seq for t in transactions] == [1, 2, 3, 4, 5]
     assert transactions[0].prev_hash == GENESIS_HASH
-    for previous, current in zip(transactions, transactions[1:], strict=False):
+    for previous, current in pairwise(transactions):
         assert current.prev_hash == previous.hash
     head = db.session.get(LedgerChainHead, 1)
     assert (head.seq, head.hash) == (5, transactions[-1].hash)
