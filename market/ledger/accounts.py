@@ -17,9 +17,11 @@ A producer's credit balance is what the hub owes it.
 """
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from market.extensions import db
 from market.ledger.models import LedgerAccount
+from market.timeutil import utcnow
 
 FIXED = {
     "hub:commission": ("hub", "706", "Commissions"),
@@ -83,6 +85,26 @@ def accounts_for(keys) -> dict[str, LedgerAccount]:
         account = LedgerAccount(key=key, **describe(key))
         db.session.add(account)
         found[key] = account
+    return found
+
+
+def account_ids(keys) -> dict[str, int]:
+    """Ids of the accounts with these keys, creating missing ones (safe under concurrency).
+
+    Runs before the chain lock is taken, to keep the serialised part of a posting short.
+    """
+    keys = set(keys)
+    table = LedgerAccount.__table__
+    query = select(table.c.key, table.c.id).where(table.c.key.in_(keys))
+    found = dict(db.session.execute(query).all())
+    missing = sorted(keys - found.keys())
+    if missing:
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        rows = [{"key": key, "auxiliary": None, "household_id": None, "producer_id": None,
+                 "created_at": utcnow(), **describe(key)} for key in missing]
+        db.session.execute(insert(table).values(rows).on_conflict_do_nothing())
+        found = dict(db.session.execute(query).all())
     return found
 
 

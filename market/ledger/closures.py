@@ -24,6 +24,7 @@ from market.ledger.models import (
     LedgerEntry,
     LedgerTransaction,
 )
+from market.ledger.posting import lock_head
 from market.timeutil import hub_zone, to_hub_time, utcnow
 
 PERIODS = ("day", "month", "year")
@@ -117,8 +118,6 @@ def last_closure(period: str | None = None) -> LedgerClosure | None:
 
 def close_period(period: str, day: date | None = None) -> LedgerClosure:
     """Close the period of this kind containing `day` (default: the last one that is over)."""
-    from market.ledger.posting import lock_head  # posting checks closures: import late
-
     now = utcnow()
     first, following, label = period_bounds(
         period, day or last_complete(period, to_hub_time(now).date()))

@@ -28,7 +28,7 @@ def test_parallel_writers_keep_a_gapless_valid_chain(db, database_url_for_test):
                               .order_by(LedgerTransaction.seq)).scalars().all()
     assert seqs == list(range(1, WORKERS * EACH + 2))  # + the shared key, posted once
     assert db.session.execute(select(func.count()).where(
-        LedgerTransaction.idempotency_key == "shared-key")).scalar() == 1
+        LedgerTransaction.idempotency_key == f"shared-{household.id}")).scalar() == 1
     rows = db.session.execute(select(LedgerTransaction.prev_hash, LedgerTransaction.hash)
                               .order_by(LedgerTransaction.seq)).all()
     assert all(after.prev_hash == before.hash for before, after in pairwise(rows))

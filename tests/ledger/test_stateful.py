@@ -36,6 +36,7 @@ LEDGER_TABLES = ("ledger_entries", "ledger_transactions", "ledger_closures", "le
 def wipe_ledger(db):
     """Start each example from an empty journal (behind the triggers' back)."""
     db.session.rollback()
+    db.session.expunge_all()
     migration = ledger_migration()
     dialect = db.engine.dialect.name
     with db.engine.begin() as connection:
