@@ -21,7 +21,12 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from market.extensions import db
 from market.ledger.accounts import account_ids
-from market.ledger.canonical import digest, payload_document, transaction_document
+from market.ledger.canonical import (
+    canonical_time,
+    digest,
+    payload_document,
+    transaction_hash,
+)
 from market.ledger.errors import (
     AlreadyReversed,
     IdempotencyConflict,
@@ -136,8 +141,8 @@ def post(kind: str, entries, *, idempotency_key: str, reference: str = "", memo:
         "payload_hash": payload_hash, "reference": reference, "memo": memo,
         "payment_method": payment_method, "prev_hash": head.hash,
     }
-    values["hash"] = digest(transaction_document(reverses=reverses_seq, entries=lines,
-                                                 **values))
+    values["hash"] = transaction_hash(**{**values, "occurred_at": canonical_time(moment)},
+                                      reverses=reverses_seq, entries=lines)
     values["reverses_id"] = reverses.id if reverses is not None else None
     connection = db.session.connection()
     transaction_id = connection.execute(LedgerTransaction.__table__.insert().values(values)

@@ -8,7 +8,6 @@ row names the last transaction, that account balances sum to zero, and that ever
 chain, hash and totals still match the journal.
 """
 
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,15 +15,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from market.extensions import db
-from market.ledger.canonical import TIME_FORMAT
+from market.ledger.canonical import digest, stored_time, transaction_hash
 from market.ledger.closures import closure_document, period_totals
 from market.ledger.models import (
     GENESIS_HASH,
     LedgerAccount,
     LedgerChainHead,
     LedgerClosure,
-    LedgerEntry,
-    LedgerTransaction,
 )
 
 BATCH = 5000
@@ -43,55 +40,52 @@ class Verdict:
         return self.problem is None
 
 
-TX_COLUMNS = (LedgerTransaction.id, LedgerTransaction.seq, LedgerTransaction.occurred_at,
-              LedgerTransaction.kind, LedgerTransaction.idempotency_key,
-              LedgerTransaction.payload_hash, LedgerTransaction.reference,
-              LedgerTransaction.memo, LedgerTransaction.payment_method,
-              LedgerTransaction.reverses_id, LedgerTransaction.prev_hash,
-              LedgerTransaction.hash)
+# Plain SQL through the driver: no ORM objects, no per-value type conversion.
+TRANSACTIONS_SQL = (
+    "SELECT id, seq, occurred_at, kind, idempotency_key, payload_hash, reference, memo,"
+    " payment_method, reverses_id, prev_hash, hash FROM ledger_transactions"
+    " WHERE seq >= {low} ORDER BY seq LIMIT {limit}")
+ENTRIES_SQL = (
+    "SELECT e.transaction_id, e.account_id, e.amount, e.vat_rate FROM ledger_entries e"
+    " JOIN ledger_transactions t ON t.id = e.transaction_id"
+    " WHERE t.seq BETWEEN {low} AND {high}")
 
 
-def transaction_hash(row, reverses_seq, entries) -> str:
-    """Same document as canonical.transaction_document, built inline for speed."""
-    document = {
-        "seq": row.seq, "occurred_at": row.occurred_at.strftime(TIME_FORMAT), "kind": row.kind,
-        "idempotency_key": row.idempotency_key, "payload_hash": row.payload_hash,
-        "reference": row.reference, "memo": row.memo, "payment_method": row.payment_method,
-        "reverses": reverses_seq, "prev_hash": row.prev_hash,
-        "entries": [{"account": key, "amount": amount, "vat_rate": rate}
-                    for key, amount, rate in sorted(
-                        entries, key=lambda e: (e[0], e[1], -1 if e[2] is None else e[2]))],
-    }
-    encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode()).hexdigest()
+def driver_rows(sql: str, **bounds) -> list[tuple]:
+    """Run SQL whose only parameters are integers, formatted in (they cannot inject)."""
+    statement = sql.format(**{name: int(value) for name, value in bounds.items()})
+    return db.session.connection().exec_driver_sql(statement).all()
 
 
 def entries_by_transaction(low: int, high: int, account_keys: dict) -> dict:
-    rows = db.session.execute(
-        select(LedgerEntry.transaction_id, LedgerEntry.account_id, LedgerEntry.amount,
-               LedgerEntry.vat_rate).join(LedgerTransaction)
-        .where(LedgerTransaction.seq.between(low, high))).all()
     grouped = defaultdict(list)
-    for transaction_id, account_id, amount, vat_rate in rows:
+    for transaction_id, account_id, amount, vat_rate in driver_rows(ENTRIES_SQL, low=low,
+                                                                    high=high):
         grouped[transaction_id].append((account_keys.get(account_id, f"#{account_id}"),
                                         amount, vat_rate))
     return grouped
 
 
 def check_transaction(row, expected_seq, prev_hash, entries, seq_of) -> str | None:
-    if row.seq != expected_seq:
-        return f"transaction seq {expected_seq} is missing (next found: seq {row.seq})"
-    if row.prev_hash != prev_hash:
-        return f"transaction seq {row.seq}: its previous hash does not match seq {row.seq - 1}"
+    (_, seq, occurred_at, kind, key, payload_hash, reference, memo, method, reverses_id,
+     stored_prev, stored_hash) = row
+    if seq != expected_seq:
+        return f"transaction seq {expected_seq} is missing (next found: seq {seq})"
+    if stored_prev != prev_hash:
+        return f"transaction seq {seq}: its previous hash does not match seq {seq - 1}"
     if len(entries) < 2 or sum(amount for _, amount, _ in entries) != 0:
-        return f"transaction seq {row.seq}: its entries do not sum to zero"
+        return f"transaction seq {seq}: its entries do not sum to zero"
     reverses_seq = None
-    if row.reverses_id is not None:
-        reverses_seq = seq_of.get(row.reverses_id)
+    if reverses_id is not None:
+        reverses_seq = seq_of.get(reverses_id)
         if reverses_seq is None:
-            return f"transaction seq {row.seq}: it reverses no earlier transaction"
-    if transaction_hash(row, reverses_seq, entries) != row.hash:
-        return f"transaction seq {row.seq}: its hash does not match its content"
+            return f"transaction seq {seq}: it reverses no earlier transaction"
+    recomputed = transaction_hash(
+        seq=seq, occurred_at=stored_time(occurred_at), kind=kind, idempotency_key=key,
+        payload_hash=payload_hash, reference=reference, memo=memo, payment_method=method,
+        reverses=reverses_seq, prev_hash=stored_prev, entries=entries)
+    if recomputed != stored_hash:
+        return f"transaction seq {seq}: its hash does not match its content"
     return None
 
 
@@ -100,25 +94,24 @@ def verify_chain(verdict: Verdict) -> None:
     balances: dict = defaultdict(int)
     seq_of: dict[int, int] = {}
     low = 1
-    while verdict.problem is None:
-        rows = db.session.execute(select(*TX_COLUMNS).where(LedgerTransaction.seq >= low)
-                                  .order_by(LedgerTransaction.seq).limit(BATCH)).all()
+    while True:
+        rows = driver_rows(TRANSACTIONS_SQL, low=low, limit=BATCH)
         if not rows:
             break
-        grouped = entries_by_transaction(rows[0].seq, rows[-1].seq, account_keys)
+        grouped = entries_by_transaction(rows[0][1], rows[-1][1], account_keys)
         for row in rows:
-            entries = grouped.get(row.id, [])
+            entries = grouped.get(row[0], [])
             problem = check_transaction(row, verdict.count + 1, verdict.head_hash, entries,
                                         seq_of)
             if problem:
                 verdict.problem = problem
                 return
-            seq_of[row.id] = row.seq
+            seq_of[row[0]] = row[1]
             for key, amount, _ in entries:
                 balances[key] += amount
             verdict.count += 1
-            verdict.head_hash = row.hash
-        low = rows[-1].seq + 1
+            verdict.head_hash = row[11]
+        low = rows[-1][1] + 1
     verdict.balances = dict(balances)
 
 
@@ -143,9 +136,7 @@ def verify_closures(verdict: Verdict) -> None:
         if closure.prev_hash != prev_hash:
             verdict.problem = f"{name}: its previous hash does not match"
             return
-        if closure.hash != hashlib.sha256(json.dumps(
-                closure_document(closure), sort_keys=True, separators=(",", ":"),
-                ensure_ascii=False).encode()).hexdigest():
+        if closure.hash != digest(closure_document(closure)):
             verdict.problem = f"{name}: its hash does not match its content"
             return
         totals = period_totals(closure.starts_at, closure.ends_at)
