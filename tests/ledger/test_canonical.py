@@ -15,7 +15,7 @@ from market.ledger.canonical import (
 
 TEXT = st.text(max_size=30)
 ENTRY = st.tuples(TEXT, st.integers(-10**12, 10**12), st.none() | st.integers(0, 10_000))
-MOMENT = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2999, 12, 31),
+MOMENT = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2999, 12, 31),  # noqa: DTZ001
                       timezones=st.just(UTC))
 
 
