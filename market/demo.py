@@ -42,5 +42,9 @@ def demo_command() -> None:
     created = seed_accounts()
     db.session.commit()
     click.echo(f"demo accounts created: {created}")
+    from market.ledger.demo import seed_ledger
+
+    click.echo(f"demo ledger transactions: {seed_ledger()}")
+    db.session.commit()
     for line in demo_logins():
         click.echo(f"  {line}")
