@@ -127,8 +127,7 @@ def close_period(period: str, day: date | None = None) -> LedgerClosure:
     lock_head()  # no posting in between, and closures are serialised too
     if db.session.execute(select(LedgerClosure.id).where(
             LedgerClosure.period == period, LedgerClosure.starts_at == starts_at)).first():
-        raise LedgerError(_l("The %(period)s %(label)s is already closed.",
-                             period=period, label=label))
+        raise LedgerError(_l("The period %(label)s is already closed.", label=label))
     totals = period_totals(starts_at, ends_at)
     previous = last_closure()
     previous_same = last_closure(period)
