@@ -56,12 +56,13 @@ def close_command(period: str, day) -> None:
 
 @ledger_cli.command("export")
 @click.option("--format", "kind", type=click.Choice(["csv", "fec"]), required=True)
-@click.option("--year", type=click.IntRange(2000, 2999), default=lambda: to_hub_time(utcnow()).year)
+@click.option("--year", type=click.IntRange(2000, 2999), default=None,
+              help="The fiscal year (default: the current one).")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="A file, or a directory to write the file under its standard name.")
 def export_command(kind: str, year: int, out: Path) -> None:
     """The year's journal as CSV, or its FEC."""
-    name, content, _ = fec.export(kind, year)
+    name, content, _ = fec.export(kind, year or to_hub_time(utcnow()).year)
     target = out / name if out.is_dir() else out
     target.write_bytes(content)
     click.echo(f"wrote {target}")

@@ -5,13 +5,14 @@ Idempotent: every posting has a fixed idempotency key, so running the demo again
 
 from sqlalchemy import select
 
-from market.auth.models import Household, Role, User
+from market.auth.models import Household, User
 from market.catalog.models import Producer
 from market.extensions import db
 from market.ledger import builders
 
 DEMO_PRODUCERS = ("Ferme Lafitte", "Les Ruches du Seignanx")
 DEMO_HOUSEHOLDS = ("Famille Etcheverry", "Famille Dufau")
+DEMO_PRODUCER_EMAIL = "producteur@marche-seignanx.example"
 
 
 def producer_named(name: str) -> Producer:
@@ -33,19 +34,22 @@ def household_named(name: str) -> Household:
     return household
 
 
-def link_demo_producer_user(producer: Producer) -> None:
-    """The demo producer's log-in sees the first demo farm's statement."""
-    for user in db.session.execute(select(User).where(User.role == Role.PRODUCER,
-                                                      User.producer_id.is_(None))).scalars():
-        if user.email.endswith("@marche-seignanx.example"):
-            user.producer = producer
+def demo_farm() -> Producer:
+    """The demo producer log-in's farm (made by the catalogue's demo when there is one)."""
+    user = db.session.execute(select(User).where(
+        User.email == DEMO_PRODUCER_EMAIL)).scalar_one_or_none()
+    if user is not None and user.producer is not None:
+        return user.producer
+    producer = producer_named(DEMO_PRODUCERS[0])
+    if user is not None:
+        user.producer = producer
+    return producer
 
 
 def seed_ledger() -> int:
     """Post the demo movements; returns how many transactions the ledger holds for them."""
-    lafitte, ruches = (producer_named(name) for name in DEMO_PRODUCERS)
+    lafitte, ruches = demo_farm(), producer_named(DEMO_PRODUCERS[1])
     etcheverry, dufau = (household_named(name) for name in DEMO_HOUSEHOLDS)
-    link_demo_producer_user(lafitte)
     first_order = [(lafitte.id, 1840, 550), (ruches.id, 950, 550)]
     second_order = [(lafitte.id, 1260, 550)]
     postings = [
