@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from market.extensions import db
-from market.ledger.canonical import digest, stored_time, transaction_hash
+from market.ledger.canonical import digest, transaction_hash
 from market.ledger.closures import closure_document, period_totals
 from market.ledger.models import (
     GENESIS_HASH,
@@ -40,9 +40,15 @@ class Verdict:
         return self.problem is None
 
 
-# Plain SQL through the driver: no ORM objects, no per-value type conversion.
+# Plain SQL through the driver: no ORM objects, no per-value type conversion, and the time
+# already written in the canonical form by the database.
+CANONICAL_TIME_SQL = {
+    "postgresql": """to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    # SQLite keeps UTC text "YYYY-MM-DD HH:MM:SS.ffffff" (always six digits, see UTCDateTime).
+    "sqlite": "replace(occurred_at, ' ', 'T') || 'Z'",
+}
 TRANSACTIONS_SQL = (
-    "SELECT id, seq, occurred_at, kind, idempotency_key, payload_hash, reference, memo,"
+    "SELECT id, seq, {time}, kind, idempotency_key, payload_hash, reference, memo,"
     " payment_method, reverses_id, prev_hash, hash FROM ledger_transactions"
     " WHERE seq >= {low} ORDER BY seq LIMIT {limit}")
 ENTRIES_SQL = (
@@ -53,8 +59,16 @@ ENTRIES_SQL = (
 
 def driver_rows(sql: str, **bounds) -> list[tuple]:
     """Run SQL whose only parameters are integers, formatted in (they cannot inject)."""
-    statement = sql.format(**{name: int(value) for name, value in bounds.items()})
-    return db.session.connection().exec_driver_sql(statement).all()
+    connection = db.session.connection()
+    time_sql = CANONICAL_TIME_SQL[connection.dialect.name]
+    statement = sql.format(time=time_sql,
+                           **{name: int(value) for name, value in bounds.items()})
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def entries_by_transaction(low: int, high: int, account_keys: dict) -> dict:
@@ -81,7 +95,7 @@ def check_transaction(row, expected_seq, prev_hash, entries, seq_of) -> str | No
         if reverses_seq is None:
             return f"transaction seq {seq}: it reverses no earlier transaction"
     recomputed = transaction_hash(
-        seq=seq, occurred_at=stored_time(occurred_at), kind=kind, idempotency_key=key,
+        seq=seq, occurred_at=occurred_at, kind=kind, idempotency_key=key,
         payload_hash=payload_hash, reference=reference, memo=memo, payment_method=method,
         reverses=reverses_seq, prev_hash=stored_prev, entries=entries)
     if recomputed != stored_hash:
