@@ -1,5 +1,6 @@
-"""ledger: accounts, transactions, entries, chain head, closures, and the triggers that
-keep the journal append-only and balanced on SQLite and PostgreSQL.
+"""ledger: journal, chain head, closures and the append-only, zero-sum triggers
+
+The triggers keep the journal append-only and balanced on SQLite and PostgreSQL.
 
 Revision ID: 0003
 Revises: 0002

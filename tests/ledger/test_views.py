@@ -169,3 +169,45 @@ def test_coordinator_sees_any_account_statement(db, coordinator_client, househol
     assert coordinator_client.get(f"/ledger/accounts/{account_id}").status_code == 200
     assert coordinator_client.get(f"/ledger/accounts/{account_id}.csv").status_code == 200
     assert coordinator_client.get("/ledger/accounts/999").status_code == 404
+
+
+def test_statement_and_closure_pages_issue_bounded_queries(app, db, household_client,
+                                                           household_user, coordinator_client):
+    def populate(count, start):
+        for n in range(start, start + count):
+            builders.post_credit_topup(household_user.household_id, 100 + n, "cash", f"R{n}",
+                                       f"k{n}")
+        db.session.commit()
+
+    populate(2, 0)
+    with count_queries(db.engine) as few:
+        household_client.get("/ledger/statement")
+    with count_queries(db.engine) as few_closures:
+        coordinator_client.get("/ledger/closures")
+    populate(10, 2)
+    with count_queries(db.engine) as many:
+        page = household_client.get("/ledger/statement")
+    with count_queries(db.engine) as many_closures:
+        coordinator_client.get("/ledger/closures")
+    assert "R11" in page.text
+    assert len(many) == len(few)
+    assert len(many_closures) == len(few_closures)
+
+
+def test_statement_is_in_french_by_default(db, household_client, household_user):
+    builders.post_credit_topup(household_user.household_id, 1250, "cash", "R", "k")
+    db.session.commit()
+    page = household_client.get("/ledger/statement")
+    assert "Mon relevé" in page.text
+    assert "Approvisionnement du crédit" in page.text
+    assert "12,50" in page.text
+
+
+def test_movement_forms_need_the_csrf_token(app, db, coordinator_client, producer_user):
+    db.session.commit()
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = coordinator_client.post("/ledger/movements/payout", data={
+        "producer": producer_user.producer_id, "amount": "10", "reference": "VIR",
+        "idempotency_key": "g" * 32})
+    assert response.status_code == 400
+    assert transaction_count() == 0
