@@ -147,9 +147,9 @@ def post(kind: str, entries, *, idempotency_key: str, reference: str = "", memo:
     connection = db.session.connection()
     transaction_id = connection.execute(LedgerTransaction.__table__.insert().values(values)
                                         .returning(LedgerTransaction.__table__.c.id)).scalar()
-    connection.execute(LedgerEntry.__table__.insert().values([
+    connection.execute(LedgerEntry.__table__.insert(), [
         {"transaction_id": transaction_id, "account_id": ids[key], "amount": amount,
-         "vat_rate": rate} for key, amount, rate in lines]))
+         "vat_rate": rate} for key, amount, rate in lines])
     connection.execute(LedgerChainHead.__table__.update().where(
         LedgerChainHead.__table__.c.id == 1).values(seq=seq, hash=values["hash"],
                                                     occurred_at=moment))
