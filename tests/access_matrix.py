@@ -41,4 +41,6 @@ MATRIX = {
     "ledger.closure_list": ("GET", {}, STAFF),
     "ledger.close": ("POST", {}, STAFF),
     "ledger.export": ("GET", {"format": "fec", "year": 2026}, STAFF),
+    "ledger.transaction_detail": ("GET", {"seq": 1}, STAFF),
+    "ledger.reverse_transaction": ("POST", {"seq": 1}, STAFF),
 }

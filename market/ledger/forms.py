@@ -78,3 +78,8 @@ class CloseForm(FlaskForm):
         validators=[REQUIRED])
     day = DateField(_l("A day in the period"), validators=[Optional()],
                     description=_l("Leave empty to close the last period that is over."))
+
+
+class ReversalForm(MovementForm):
+    reason = TextAreaField(_l("Reason for the reversal"),
+                           validators=[REQUIRED, Length(max=255)])

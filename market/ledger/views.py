@@ -4,6 +4,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from market.auth.decorators import role_required
@@ -14,9 +15,16 @@ from market.extensions import db
 from market.ledger import bp, builders, fec
 from market.ledger.accounts import account_by_key, household_key, producer_key
 from market.ledger.closures import close_period, closures
-from market.ledger.forms import AdjustmentForm, CloseForm, HouseholdMoneyForm, PayoutForm
+from market.ledger.forms import (
+    AdjustmentForm,
+    CloseForm,
+    HouseholdMoneyForm,
+    PayoutForm,
+    ReversalForm,
+)
 from market.ledger.labels import KIND_LABELS
-from market.ledger.models import LedgerAccount
+from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from market.ledger.posting import reverse
 from market.ledger.statements import (
     balances_by_kind,
     balances_csv,
@@ -72,7 +80,7 @@ def render_statement(account, owner_kind: str, title: str):
     return render_template("ledger/statement.html", account=account, owner_kind=owner_kind,
                            lines=lines, balance=lines[-1].balance if lines else 0,
                            title=title, head=head(), printed_at=utcnow(),
-                           kind_labels=KIND_LABELS)
+                           kind_labels=KIND_LABELS, can_open=current_user.is_staff)
 
 
 @bp.route("/statement")
@@ -211,3 +219,44 @@ def export():
     name, content, mimetype = fec.export(kind, int(year))
     return Response(content, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def transaction_or_404(seq: int) -> LedgerTransaction:
+    transaction = db.session.execute(
+        select(LedgerTransaction).where(LedgerTransaction.seq == seq)
+        .options(selectinload(LedgerTransaction.entries).joinedload(LedgerEntry.account),
+                 joinedload(LedgerTransaction.reverses))).scalar_one_or_none()
+    if transaction is None:
+        abort(404)
+    return transaction
+
+
+def transaction_page(transaction, form, status: int = 200):
+    reversed_by = db.session.execute(select(LedgerTransaction.seq).where(
+        LedgerTransaction.reverses_id == transaction.id)).scalar()
+    return render_template("ledger/transaction.html", transaction=transaction, form=form,
+                           reversed_by=reversed_by, kind_labels=KIND_LABELS), status
+
+
+@bp.route("/transactions/<int:seq>")
+@role_required(*STAFF)
+def transaction_detail(seq: int):
+    return transaction_page(transaction_or_404(seq), ReversalForm(formdata=None))
+
+
+@bp.route("/transactions/<int:seq>/reverse", methods=["POST"])
+@role_required(*STAFF)
+def reverse_transaction(seq: int):
+    """A correction: the mirror transaction, dated now, naming the one it corrects."""
+    original = transaction_or_404(seq)
+    form = ReversalForm()
+    if not form.validate_on_submit():
+        return transaction_page(original, form, 400)
+    try:
+        reversal = reverse(original, reason=form.reason.data,
+                           idempotency_key=f"reversal:{form.idempotency_key.data}")
+    except DomainError as error:
+        return transaction_page(original, form, refused(error))
+    db.session.commit()
+    flash(_("Reversed by transaction %(seq)s.", seq=reversal.seq), "success")
+    return redirect(url_for("ledger.transaction_detail", seq=reversal.seq))

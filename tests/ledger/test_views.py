@@ -211,3 +211,24 @@ def test_movement_forms_need_the_csrf_token(app, db, coordinator_client, produce
         "idempotency_key": "g" * 32})
     assert response.status_code == 400
     assert transaction_count() == 0
+
+
+def test_coordinator_reverses_a_transaction_once(db, coordinator_client, household):
+    original = builders.post_credit_topup(household.id, 700, "cash", "R", "k")
+    db.session.commit()
+    page = coordinator_client.get(f"/ledger/transactions/{original.seq}")
+    assert page.status_code == 200
+    assert original.hash in page.text
+    refused = coordinator_client.post(f"/ledger/transactions/{original.seq}/reverse",
+                                      data={"reason": "", "idempotency_key": "h" * 32})
+    assert refused.status_code == 400
+    assert transaction_count() == 1
+    done = coordinator_client.post(f"/ledger/transactions/{original.seq}/reverse",
+                                   data={"reason": "Entered twice", "idempotency_key": "h" * 32})
+    assert done.status_code == 302
+    again = coordinator_client.post(f"/ledger/transactions/{original.seq}/reverse",
+                                    data={"reason": "Again", "idempotency_key": "i" * 32})
+    assert again.status_code == 409
+    assert transaction_count() == 2
+    assert coordinator_client.get("/ledger/transactions/99").status_code == 404
+    assert verify().ok
