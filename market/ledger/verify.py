@@ -11,8 +11,10 @@ chain, hash and totals still match the journal.
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from market.extensions import db
 from market.ledger.canonical import digest, transaction_hash
@@ -22,6 +24,7 @@ from market.ledger.models import (
     LedgerAccount,
     LedgerChainHead,
     LedgerClosure,
+    LedgerEntry,
 )
 
 BATCH = 5000
@@ -43,18 +46,21 @@ class Verdict:
 # Plain SQL through the driver: no ORM objects, no per-value type conversion, and the time
 # already written in the canonical form by the database.
 CANONICAL_TIME_SQL = {
-    "postgresql": """to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    "postgresql": """to_char(t.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
     # SQLite keeps UTC text "YYYY-MM-DD HH:MM:SS.ffffff" (always six digits, see UTCDateTime).
-    "sqlite": "replace(occurred_at, ' ', 'T') || 'Z'",
+    "sqlite": "replace(t.occurred_at, ' ', 'T') || 'Z'",
 }
 TRANSACTIONS_SQL = (
-    "SELECT id, seq, {time}, kind, idempotency_key, payload_hash, reference, memo,"
-    " payment_method, reverses_id, prev_hash, hash FROM ledger_transactions"
-    " WHERE seq >= {low} ORDER BY seq LIMIT {limit}")
+    "SELECT t.id, t.seq, {time}, t.kind, t.idempotency_key, t.payload_hash, t.reference,"
+    " t.memo, t.payment_method, t.reverses_id, t.prev_hash, t.hash, r.seq"
+    " FROM ledger_transactions t LEFT JOIN ledger_transactions r ON r.id = t.reverses_id"
+    " WHERE t.seq >= {low} ORDER BY t.seq LIMIT {limit}")
+# An entry whose account row is gone keeps a placeholder key, so its hash cannot match.
 ENTRIES_SQL = (
-    "SELECT e.transaction_id, e.account_id, e.amount, e.vat_rate FROM ledger_entries e"
-    " JOIN ledger_transactions t ON t.id = e.transaction_id"
-    " WHERE t.seq BETWEEN {low} AND {high}")
+    "SELECT e.transaction_id, COALESCE(a.key, '#' || e.account_id), e.amount, e.vat_rate"
+    " FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id"
+    " LEFT JOIN ledger_accounts a ON a.id = e.account_id"
+    " WHERE t.seq BETWEEN {low} AND {high} ORDER BY e.transaction_id")
 
 
 def driver_rows(sql: str, **bounds) -> list[tuple]:
@@ -71,29 +77,23 @@ def driver_rows(sql: str, **bounds) -> list[tuple]:
         cursor.close()
 
 
-def entries_by_transaction(low: int, high: int, account_keys: dict) -> dict:
-    grouped = defaultdict(list)
-    for transaction_id, account_id, amount, vat_rate in driver_rows(ENTRIES_SQL, low=low,
-                                                                    high=high):
-        grouped[transaction_id].append((account_keys.get(account_id, f"#{account_id}"),
-                                        amount, vat_rate))
-    return grouped
+def entries_by_transaction(low: int, high: int) -> dict:
+    rows = driver_rows(ENTRIES_SQL, low=low, high=high)
+    return {transaction_id: [entry[1:] for entry in group]
+            for transaction_id, group in groupby(rows, key=itemgetter(0))}
 
 
-def check_transaction(row, expected_seq, prev_hash, entries, seq_of) -> str | None:
+def check_transaction(row, expected_seq, prev_hash, entries) -> str | None:
     (_, seq, occurred_at, kind, key, payload_hash, reference, memo, method, reverses_id,
-     stored_prev, stored_hash) = row
+     stored_prev, stored_hash, reverses_seq) = row
     if seq != expected_seq:
         return f"transaction seq {expected_seq} is missing (next found: seq {seq})"
     if stored_prev != prev_hash:
         return f"transaction seq {seq}: its previous hash does not match seq {seq - 1}"
-    if len(entries) < 2 or sum(amount for _, amount, _ in entries) != 0:
+    if len(entries) < 2 or sum(entry[1] for entry in entries) != 0:
         return f"transaction seq {seq}: its entries do not sum to zero"
-    reverses_seq = None
-    if reverses_id is not None:
-        reverses_seq = seq_of.get(reverses_id)
-        if reverses_seq is None:
-            return f"transaction seq {seq}: it reverses no earlier transaction"
+    if reverses_id is not None and (reverses_seq is None or reverses_seq >= seq):
+        return f"transaction seq {seq}: it reverses no earlier transaction"
     recomputed = transaction_hash(
         seq=seq, occurred_at=occurred_at, kind=kind, idempotency_key=key,
         payload_hash=payload_hash, reference=reference, memo=memo, payment_method=method,
@@ -104,29 +104,29 @@ def check_transaction(row, expected_seq, prev_hash, entries, seq_of) -> str | No
 
 
 def verify_chain(verdict: Verdict) -> None:
-    account_keys = dict(db.session.execute(select(LedgerAccount.id, LedgerAccount.key)).all())
-    balances: dict = defaultdict(int)
-    seq_of: dict[int, int] = {}
     low = 1
     while True:
         rows = driver_rows(TRANSACTIONS_SQL, low=low, limit=BATCH)
         if not rows:
             break
-        grouped = entries_by_transaction(rows[0][1], rows[-1][1], account_keys)
+        grouped = entries_by_transaction(rows[0][1], rows[-1][1])
+        expected, prev_hash = verdict.count + 1, verdict.head_hash
         for row in rows:
-            entries = grouped.get(row[0], [])
-            problem = check_transaction(row, verdict.count + 1, verdict.head_hash, entries,
-                                        seq_of)
+            problem = check_transaction(row, expected, prev_hash, grouped.get(row[0], ()))
             if problem:
                 verdict.problem = problem
                 return
-            seq_of[row[0]] = row[1]
-            for key, amount, _ in entries:
-                balances[key] += amount
-            verdict.count += 1
-            verdict.head_hash = row[11]
+            expected, prev_hash = expected + 1, row[11]
+        verdict.count, verdict.head_hash = expected - 1, prev_hash
         low = rows[-1][1] + 1
-    verdict.balances = dict(balances)
+
+
+def account_balances() -> dict[str, int]:
+    """Every account's balance, summed again from the entries."""
+    return {key: int(total) for key, total in db.session.execute(
+        select(LedgerAccount.key, func.sum(LedgerEntry.amount))
+        .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+        .group_by(LedgerAccount.key)).all()}
 
 
 def verify_head(verdict: Verdict) -> None:
@@ -135,7 +135,9 @@ def verify_head(verdict: Verdict) -> None:
     if (seq, hash_) != (verdict.count, verdict.head_hash):
         verdict.problem = (f"chain head: it names seq {seq} but the journal ends at seq "
                            f"{verdict.count}")
-    elif sum(verdict.balances.values()) != 0:
+        return
+    verdict.balances = account_balances()
+    if sum(verdict.balances.values()) != 0:
         verdict.problem = "balances: the accounts do not sum to zero"
 
 
