@@ -49,6 +49,7 @@ def register_blueprints(app: Flask) -> None:
     from market.auth import bp as auth_bp
     from market.catalog import bp as catalog_bp
     from market.cycles import bp as cycles_bp
+    from market.ledger import bp as ledger_bp
     from market.main import bp as main_bp
     from market.orders import bp as orders_bp
 
@@ -57,16 +58,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(cycles_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(ledger_bp)
 
 
 def register_commands(app: Flask) -> None:
     from market.cycles.cli import cycles_cli
     from market.demo import demo_command
+    from market.ledger.cli import ledger_cli
     from market.mail.cli import mail_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(cycles_cli)
+    app.cli.add_command(ledger_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -8,6 +8,7 @@ from market.auth.services import create_user, register_household, user_by_email
 from market.catalog.demo import seed_catalogue, seed_scale
 from market.cycles.demo import seed_cycles
 from market.extensions import db
+from market.ledger.demo import seed_ledger
 
 DEMO_PASSWORD = "marche-demo-2026"  # noqa: S105 - published demo password
 DEMO_ACCOUNTS = [
@@ -49,8 +50,10 @@ def demo_command(extra_producers: int, products: int) -> None:
     producers = seed_catalogue(user_by_email("producteur@marche-seignanx.example"))
     producers += seed_scale(extra_producers, products)
     seed_cycles()
+    transactions = seed_ledger()
     db.session.commit()
     click.echo(f"demo accounts created: {created}")
     click.echo(f"demo producers created: {producers}")
+    click.echo(f"demo ledger transactions: {transactions}")
     for line in demo_logins():
         click.echo(f"  {line}")

@@ -3,6 +3,13 @@
 from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, User
 from market.catalog.models import Category, Producer, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
+from market.ledger.models import (
+    LedgerAccount,
+    LedgerChainHead,
+    LedgerClosure,
+    LedgerEntry,
+    LedgerTransaction,
+)
 from market.mail.models import OutboxMessage
 from market.orders.models import CartItem, Order, OrderLine
 
@@ -13,6 +20,11 @@ __all__ = [
     "CyclePickup",
     "Household",
     "Invitation",
+    "LedgerAccount",
+    "LedgerChainHead",
+    "LedgerClosure",
+    "LedgerEntry",
+    "LedgerTransaction",
     "LoginAttempt",
     "Offer",
     "Order",

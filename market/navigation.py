@@ -16,6 +16,8 @@ MENU = [
     ("catalog.dashboard", _l("My catalogue"), (Role.PRODUCER,)),
     ("catalog.producers", _l("Manage producers"), (Role.COORDINATOR,)),
     ("auth.invitations", _l("Invitations"), (Role.COORDINATOR,)),
+    ("ledger.balances", _l("Books"), (Role.COORDINATOR,)),
+    ("ledger.my_statement", _l("My account"), (Role.HOUSEHOLD, Role.PRODUCER)),
 ]
 
 

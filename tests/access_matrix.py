@@ -43,6 +43,7 @@ SHOPPERS = ("ok", "ok", "403", "403", "403")
 
 def another_households_order(f):
     return {"order_id": f.OrderFactory().id}
+MEMBERS = ("login", "ok", "ok", "403", "403")
 
 MATRIX = {
     "main.home": ("GET", {}, EVERYONE),
@@ -102,4 +103,20 @@ MATRIX = {
     "orders.change_order": ("POST", another_households_order, HOUSEHOLDS),
     "orders.cancel_order": ("POST", another_households_order, HOUSEHOLDS),
     "orders.repeat_order": ("POST", {}, HOUSEHOLDS),
+    "ledger.chain_head": ("GET", {}, EVERYONE),
+    "ledger.balances": ("GET", {}, STAFF),
+    "ledger.balances_download": ("GET", {}, STAFF),
+    "ledger.my_statement": ("GET", {}, MEMBERS),
+    "ledger.my_statement_csv": ("GET", {}, MEMBERS),
+    "ledger.account_statement": ("GET", {"account_id": 1}, STAFF),
+    "ledger.account_statement_csv": ("GET", {"account_id": 1}, STAFF),
+    "ledger.movements": ("GET", {}, STAFF),
+    "ledger.record_payout": ("POST", {}, STAFF),
+    "ledger.record_household_money": ("POST", {}, STAFF),
+    "ledger.record_adjustment": ("POST", {}, STAFF),
+    "ledger.closure_list": ("GET", {}, STAFF),
+    "ledger.close": ("POST", {}, STAFF),
+    "ledger.export": ("GET", {"format": "fec", "year": 2026}, STAFF),
+    "ledger.transaction_detail": ("GET", {"seq": 1}, STAFF),
+    "ledger.reverse_transaction": ("POST", {"seq": 1}, STAFF),
 }

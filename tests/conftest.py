@@ -124,9 +124,15 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+# Enough connections for the concurrency tests' twenty clients, each on its own.
+ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 25, "max_overflow": 5}
+
+
 @pytest.fixture
 def app(database_url_for_test):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url_for_test)
+    options = ENGINE_OPTIONS if BACKEND == "postgresql" else {}
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url_for_test,
+                     SQLALCHEMY_ENGINE_OPTIONS=options)
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

@@ -11,6 +11,17 @@ from market.auth.services import token_digest
 from market.catalog.models import Category, Producer, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.extensions import db
+from market.ledger import builders
+from market.ledger.accounts import accounts_for
+from market.ledger.closures import close_period
+from market.ledger.models import (
+    LedgerAccount,
+    LedgerChainHead,
+    LedgerClosure,
+    LedgerEntry,
+    LedgerTransaction,
+)
+from market.ledger.posting import lock_head
 from market.mail.models import OutboxMessage
 from market.orders.models import CartItem, Order, OrderLine
 from market.timeutil import utcnow
@@ -213,3 +224,73 @@ class OutboxMessageFactory(BaseFactory):
     recipient = factory.Sequence(lambda n: f"person{n}@example.org")
     subject = "Bonjour"
     body = "Un message.\n"
+
+
+# Ledger records are append-only and chained: the factories go through the ledger's services
+# rather than inserting rows, so what they make is always a valid journal.
+
+
+class LedgerAccountFactory(BaseFactory):
+    class Meta:
+        model = LedgerAccount
+
+    key = factory.LazyFunction(lambda: f"household:{HouseholdFactory().id}")
+
+    @classmethod
+    def _create(cls, model_class, key):
+        return accounts_for([key])[key]
+
+
+class LedgerTransactionFactory(BaseFactory):
+    """A credit top-up by cash for a new household."""
+
+    class Meta:
+        model = LedgerTransaction
+
+    household = factory.SubFactory(HouseholdFactory)
+    amount = 2000
+    idempotency_key = factory.Sequence(lambda n: f"factory-topup-{n}")
+
+    @classmethod
+    def _create(cls, model_class, household, amount, idempotency_key):
+        return builders.post_credit_topup(household.id, amount, "cash", "factory",
+                                          idempotency_key)
+
+
+class LedgerEntryFactory(BaseFactory):
+    """The first entry of a new transaction (entries only exist inside one)."""
+
+    class Meta:
+        model = LedgerEntry
+
+    transaction = factory.SubFactory(LedgerTransactionFactory)
+
+    @classmethod
+    def _create(cls, model_class, transaction):
+        return transaction.entries[0]
+
+
+class LedgerChainHeadFactory(BaseFactory):
+    """The single chain-head row (made by the migration; recreated if the table was emptied)."""
+
+    class Meta:
+        model = LedgerChainHead
+
+    @classmethod
+    def _create(cls, model_class):
+        lock_head()
+        return db.session.get(LedgerChainHead, 1)
+
+
+class LedgerClosureFactory(BaseFactory):
+    """The closure of the day before yesterday (hub time)."""
+
+    class Meta:
+        model = LedgerClosure
+
+    period = "day"
+    day = factory.LazyFunction(lambda: (utcnow() - timedelta(days=2)).date())
+
+    @classmethod
+    def _create(cls, model_class, period, day):
+        return close_period(period, day)

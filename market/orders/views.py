@@ -42,7 +42,7 @@ def merge_visitor_cart(app, user):
 
 
 @bp.route("/shop")
-def shop():
+def shop(status: int = 200):
     now = utcnow()
     cycle = cycles.open_cycle(now)
     filters = catalogue.ShopFilters.from_args(request.args)
@@ -55,7 +55,7 @@ def shop():
             context["in_cart"] = len(cart.items(current_user.household_id, cycle))
         else:
             context["in_cart"] = len(cart.visitor_cart())
-    return render_template("orders/shop.html", **context)
+    return render_template("orders/shop.html", **context), status
 
 
 @bp.route("/cart/add", methods=["POST"])
@@ -73,8 +73,7 @@ def add_to_cart():
             return redirect(url_for("auth.login", next=url_for("orders.cart_page")))
         cart.add(current_user.household_id, offer, quantity)
     except DomainError as error:
-        refused(error)
-        return redirect(back_to(url_for("orders.shop"))), error.status
+        return shop(refused(error))
     db.session.commit()
     flash(_("« %(name)s » × %(quantity)d added to your cart.", name=offer.product.name,
             quantity=quantity), "success")
@@ -141,7 +140,7 @@ def checkout():
     form = CheckoutForm()
     if cycle is None:
         flash(_("Orders are closed at the moment."), "error")
-        return redirect(url_for("orders.shop")), 409
+        return shop(409)
     if not form.validate_on_submit():
         return render_cart(cycle, form, 400)
     items = cart.items(current_user.household_id, cycle)
@@ -161,10 +160,9 @@ def checkout():
 
 @bp.route("/orders")
 @household_only
-def my_orders():
+def my_orders(status: int = 200):
     return render_template("orders/orders.html",
-                           orders=orders.household_orders(current_user.household_id),
-                           now=utcnow())
+                           orders=orders.household_orders(current_user.household_id)), status
 
 
 def owned(order_id: int):
@@ -214,8 +212,7 @@ def cancel_order(order_id: int):
     try:
         orders.cancel(current_user, order, utcnow())
     except DomainError as error:
-        refused(error)
-        return redirect(url_for("orders.order_page", order_id=order_id)), error.status
+        return order_page(order_id, status=refused(error))
     db.session.commit()
     flash(_("Your order is cancelled."), "success")
     return redirect(url_for("orders.order_page", order_id=order.id))
@@ -230,8 +227,7 @@ def repeat_order():
             raise orders.CycleNotOpen(_("Orders are closed at the moment."))
         added, missing = orders.repeat_previous(current_user, cycle)
     except DomainError as error:
-        refused(error)
-        return redirect(url_for("orders.my_orders")), error.status
+        return my_orders(refused(error))
     db.session.commit()
     flash(_("%(count)d products of your last order are in your cart.", count=added), "success")
     if missing:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0005'  # re-chained after merging main (cycles, 0005)
+down_revision = '0005'  # after cycles: revisions run in merge order
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,152 @@
+"""Postings for each business event, as plain functions of plain values (DESIGN §4).
+
+Amounts are integer cents. Order lines are (producer_id, amount_cents, vat_rate_bp): the
+amount the household pays for the line, VAT included, and the VAT rate of the goods.
+Positive entries are debits, negative entries credits.
+"""
+
+from collections import defaultdict
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from market.ledger.accounts import PAYMENT_METHODS, cash_key, household_key, producer_key
+from market.ledger.commission import split_line
+from market.ledger.errors import LedgerError
+from market.ledger.posting import post
+
+SALE_KINDS = ("order.placed", "order.changed", "order.cancelled", "fulfilment.adjusted")
+
+
+def commission_rate(commission_basis_points: int | None) -> int:
+    if commission_basis_points is None:
+        return current_app.config["HUB_COMMISSION_BASIS_POINTS"]
+    return commission_basis_points
+
+
+def sale_entries(household_id: int, lines, commission_bp: int) -> dict:
+    """{(account key, vat rate): amount} for selling these lines to the household."""
+    entries: dict = defaultdict(int)
+    for producer_id, amount, vat_rate in lines:
+        producer, commission, vat = split_line(amount, commission_bp)
+        entries[(household_key(household_id), None)] += amount
+        entries[(producer_key(producer_id), vat_rate)] -= producer
+        entries[("hub:commission", vat_rate)] -= commission
+        entries[("hub:vat", vat_rate)] -= vat
+    return entries
+
+
+def as_entries(amounts: dict) -> list[tuple]:
+    return [(key, amount, rate) for (key, rate), amount in amounts.items() if amount]
+
+
+def post_order_placed(household_id, order_ref, lines, commission_basis_points=None,
+                      idempotency_key=None):
+    """D household / C each producer, C commission, C VAT on commission."""
+    amounts = sale_entries(household_id, lines, commission_rate(commission_basis_points))
+    return post("order.placed", as_entries(amounts), reference=str(order_ref),
+                idempotency_key=idempotency_key or f"order.placed:{order_ref}")
+
+
+def post_lines_changed(kind, household_id, order_ref, old_lines, new_lines,
+                       commission_basis_points, idempotency_key):
+    """The difference between the splits of the old and new lines; None when nothing moves."""
+    rate = commission_rate(commission_basis_points)
+    amounts = sale_entries(household_id, new_lines, rate)
+    for key, amount in sale_entries(household_id, old_lines, rate).items():
+        amounts[key] -= amount
+    entries = as_entries(amounts)
+    if not entries:
+        return None
+    return post(kind, entries, reference=str(order_ref), idempotency_key=idempotency_key)
+
+
+def post_order_changed(household_id, order_ref, old_lines, new_lines,
+                       commission_basis_points=None, idempotency_key=None):
+    return post_lines_changed("order.changed", household_id, order_ref, old_lines, new_lines,
+                              commission_basis_points, idempotency_key)
+
+
+def post_fulfilment_adjusted(household_id, order_ref, old_lines, new_lines,
+                             commission_basis_points=None, idempotency_key=None):
+    """A missing item or a real weight: the mirror of what the difference undoes."""
+    return post_lines_changed("fulfilment.adjusted", household_id, order_ref, old_lines,
+                              new_lines, commission_basis_points, idempotency_key)
+
+
+def post_order_cancelled(household_id, order_ref, lines, commission_basis_points=None,
+                         idempotency_key=None):
+    return post_lines_changed("order.cancelled", household_id, order_ref, lines, [],
+                              commission_basis_points,
+                              idempotency_key or f"order.cancelled:{order_ref}")
+
+
+def positive(amount_cents) -> int:
+    if type(amount_cents) is not int or amount_cents <= 0:
+        raise LedgerError(_l("The amount must be more than zero."))
+    return amount_cents
+
+
+def known_method(method: str) -> str:
+    if method not in PAYMENT_METHODS:
+        raise LedgerError(_l("Unknown payment method."))
+    return method
+
+
+def money_in(kind, household_id, amount_cents, method, reference, idempotency_key, memo=""):
+    amount = positive(amount_cents)
+    return post(kind, [(cash_key(known_method(method)), amount),
+                       (household_key(household_id), -amount)],
+                payment_method=method, reference=reference, memo=memo,
+                idempotency_key=idempotency_key)
+
+
+def money_out(kind, household_id, amount_cents, method, reference, idempotency_key, memo=""):
+    amount = positive(amount_cents)
+    return post(kind, [(household_key(household_id), amount),
+                       (cash_key(known_method(method)), -amount)],
+                payment_method=method, reference=reference, memo=memo,
+                idempotency_key=idempotency_key)
+
+
+def post_payment_received(household_id, amount_cents, method, reference, idempotency_key):
+    """D cash:<method> / C household."""
+    return money_in("payment.received", household_id, amount_cents, method, reference,
+                    idempotency_key)
+
+
+def post_refund(household_id, amount_cents, method, reference, idempotency_key):
+    """D household / C cash:<method>: the mirror of a payment."""
+    return money_out("refund", household_id, amount_cents, method, reference, idempotency_key)
+
+
+def post_credit_topup(household_id, amount_cents, method, reference, idempotency_key):
+    """Prepaid credit: D cash:<method> / C household."""
+    return money_in("credit.topup", household_id, amount_cents, method, reference,
+                    idempotency_key)
+
+
+def post_credit_repayment(household_id, amount_cents, method, reference, idempotency_key):
+    """Credit given back to a household: D household / C cash:<method>."""
+    return money_out("credit.repayment", household_id, amount_cents, method, reference,
+                     idempotency_key)
+
+
+def post_payout(producer_id, amount_cents, reference, idempotency_key):
+    """A bank transfer to a producer: D producer / C cash:bank."""
+    if not reference or not reference.strip():
+        raise LedgerError(_l("Give the reference of the bank transfer."))
+    amount = positive(amount_cents)
+    return post("payout", [(producer_key(producer_id), amount), ("cash:bank", -amount)],
+                payment_method="transfer", reference=reference.strip(),
+                idempotency_key=idempotency_key)
+
+
+def post_adjustment(account_key, amount_cents, reason, idempotency_key):
+    """A coordinator's adjustment: a positive amount is in the party's favour (credits it)."""
+    if not reason or not reason.strip():
+        raise LedgerError(_l("An adjustment needs a reason."))
+    if type(amount_cents) is not int or amount_cents == 0:
+        raise LedgerError(_l("The amount must not be zero."))
+    return post("adjustment", [(account_key, -amount_cents), ("hub:adjustments", amount_cents)],
+                memo=reason.strip(), idempotency_key=idempotency_key)

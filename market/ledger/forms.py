@@ -1,0 +1,85 @@
+"""Forms the coordinator records movements, closes periods and exports with."""
+
+from uuid import uuid4
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from market.money import InvalidAmount, parse_amount
+
+REQUIRED = InputRequired(message=_l("This field is required."))
+METHODS = [SelectChoice("cash", _l("cash")), SelectChoice("cheque", _l("cheque")),
+           SelectChoice("transfer", _l("bank transfer"))]
+
+
+def positive_amount(form, field) -> None:
+    """Turn the text into cents in field.cents, or explain what is wrong."""
+    try:
+        cents = parse_amount(field.data or "")
+    except InvalidAmount as error:
+        raise ValidationError(_l("Enter an amount in euros, e.g. 12,50.")) from error
+    if cents <= 0:
+        raise ValidationError(_l("The amount must be more than zero."))
+    field.cents = cents
+
+
+def amount_field():
+    return StringField(_l("Amount (€)"), validators=[REQUIRED, positive_amount],
+                       description=_l("For example 12,50"))
+
+
+class MovementForm(FlaskForm):
+    # A fresh key per displayed form: sending the same form twice records the movement once.
+    idempotency_key = HiddenField(default=lambda: uuid4().hex,
+                                  validators=[REQUIRED, Length(min=16, max=64)])
+
+
+class PayoutForm(MovementForm):
+    producer = SelectField(_l("Producer"), coerce=int, validators=[REQUIRED])
+    amount = amount_field()
+    reference = StringField(_l("Bank transfer reference"), validators=[REQUIRED, Length(max=120)])
+
+
+class HouseholdMoneyForm(MovementForm):
+    household = SelectField(_l("Household"), coerce=int, validators=[REQUIRED])
+    direction = SelectField(_l("Movement"), choices=[
+        SelectChoice("topup", _l("credit top-up (money received)")),
+        SelectChoice("repayment", _l("credit repayment (money given back)"))],
+        validators=[REQUIRED])
+    method = SelectField(_l("Paid by"), choices=METHODS, validators=[REQUIRED])
+    amount = amount_field()
+    reference = StringField(_l("Reference (cheque number, transfer…)"),
+                            validators=[Optional(), Length(max=120)])
+
+
+class AdjustmentForm(MovementForm):
+    account = SelectField(_l("Account"), validators=[REQUIRED])
+    direction = SelectField(_l("In favour of"), choices=[
+        SelectChoice("credit", _l("the household or producer")),
+        SelectChoice("debit", _l("the hub"))],
+        validators=[REQUIRED])
+    amount = amount_field()
+    reason = TextAreaField(_l("Reason"), validators=[REQUIRED, Length(max=255)])
+
+
+class CloseForm(FlaskForm):
+    period = SelectField(_l("Period"), choices=[
+        SelectChoice("day", _l("day")), SelectChoice("month", _l("month")),
+        SelectChoice("year", _l("year"))],
+        validators=[REQUIRED])
+    day = DateField(_l("A day in the period"), validators=[Optional()],
+                    description=_l("Leave empty to close the last period that is over."))
+
+
+class ReversalForm(MovementForm):
+    reason = TextAreaField(_l("Reason for the reversal"),
+                           validators=[REQUIRED, Length(max=255)])

@@ -1,0 +1,176 @@
+"""Recompute the whole chain and every balance; name the first record that does not match.
+
+Works in batches with plain rows (no ORM objects) so that it keeps a steady pace on large
+journals. Checks, in seq order: no seq is missing, each prev_hash is the previous hash, each
+transaction's entries sum to zero over at least two accounts, each hash is the SHA-256 of the
+canonical serialisation, a reversal names an earlier transaction; then that the chain head
+row names the last transaction, that account balances sum to zero, and that every closure's
+chain, hash and totals still match the journal.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+
+from sqlalchemy import func, select
+
+from market.extensions import db
+from market.ledger.canonical import digest, transaction_hash
+from market.ledger.closures import closure_document, period_totals
+from market.ledger.models import (
+    GENESIS_HASH,
+    LedgerAccount,
+    LedgerChainHead,
+    LedgerClosure,
+    LedgerEntry,
+)
+
+BATCH = 5000
+
+
+@dataclass
+class Verdict:
+    count: int = 0
+    head_hash: str = GENESIS_HASH
+    problem: str | None = None
+    closures: int = 0
+    balances: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+# Plain SQL through the driver: no ORM objects, no per-value type conversion, and the time
+# already written in the canonical form by the database.
+CANONICAL_TIME_SQL = {
+    "postgresql": """to_char(t.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    # SQLite keeps UTC text "YYYY-MM-DD HH:MM:SS.ffffff" (always six digits, see UTCDateTime).
+    "sqlite": "replace(t.occurred_at, ' ', 'T') || 'Z'",
+}
+TRANSACTIONS_SQL = (
+    "SELECT t.id, t.seq, {time}, t.kind, t.idempotency_key, t.payload_hash, t.reference,"
+    " t.memo, t.payment_method, t.reverses_id, t.prev_hash, t.hash, r.seq"
+    " FROM ledger_transactions t LEFT JOIN ledger_transactions r ON r.id = t.reverses_id"
+    " WHERE t.seq >= {low} ORDER BY t.seq LIMIT {limit}")
+# An entry whose account row is gone keeps a placeholder key, so its hash cannot match.
+ENTRIES_SQL = (
+    "SELECT e.transaction_id, COALESCE(a.key, '#' || e.account_id), e.amount, e.vat_rate"
+    " FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id"
+    " LEFT JOIN ledger_accounts a ON a.id = e.account_id"
+    " WHERE t.seq BETWEEN {low} AND {high} ORDER BY e.transaction_id")
+
+
+def driver_rows(sql: str, **bounds) -> list[tuple]:
+    """Run SQL whose only parameters are integers, formatted in (they cannot inject)."""
+    connection = db.session.connection()
+    time_sql = CANONICAL_TIME_SQL[connection.dialect.name]
+    statement = sql.format(time=time_sql,
+                           **{name: int(value) for name, value in bounds.items()})
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def entries_by_transaction(low: int, high: int) -> dict:
+    rows = driver_rows(ENTRIES_SQL, low=low, high=high)
+    return {transaction_id: [entry[1:] for entry in group]
+            for transaction_id, group in groupby(rows, key=itemgetter(0))}
+
+
+def check_transaction(row, expected_seq, prev_hash, entries) -> str | None:
+    (_, seq, occurred_at, kind, key, payload_hash, reference, memo, method, reverses_id,
+     stored_prev, stored_hash, reverses_seq) = row
+    if seq != expected_seq:
+        return f"transaction seq {expected_seq} is missing (next found: seq {seq})"
+    if stored_prev != prev_hash:
+        return f"transaction seq {seq}: its previous hash does not match seq {seq - 1}"
+    if len(entries) < 2 or sum(entry[1] for entry in entries) != 0:
+        return f"transaction seq {seq}: its entries do not sum to zero"
+    if reverses_id is not None and (reverses_seq is None or reverses_seq >= seq):
+        return f"transaction seq {seq}: it reverses no earlier transaction"
+    recomputed = transaction_hash(
+        seq=seq, occurred_at=occurred_at, kind=kind, idempotency_key=key,
+        payload_hash=payload_hash, reference=reference, memo=memo, payment_method=method,
+        reverses=reverses_seq, prev_hash=stored_prev, entries=entries)
+    if recomputed != stored_hash:
+        return f"transaction seq {seq}: its hash does not match its content"
+    return None
+
+
+def verify_chain(verdict: Verdict) -> None:
+    low = 1
+    while True:
+        rows = driver_rows(TRANSACTIONS_SQL, low=low, limit=BATCH)
+        if not rows:
+            break
+        grouped = entries_by_transaction(rows[0][1], rows[-1][1])
+        expected, prev_hash = verdict.count + 1, verdict.head_hash
+        for row in rows:
+            problem = check_transaction(row, expected, prev_hash, grouped.get(row[0], ()))
+            if problem:
+                verdict.problem = problem
+                return
+            expected, prev_hash = expected + 1, row[11]
+        verdict.count, verdict.head_hash = expected - 1, prev_hash
+        low = rows[-1][1] + 1
+
+
+def account_balances() -> dict[str, int]:
+    """Every account's balance, summed again from the entries."""
+    return {key: int(total) for key, total in db.session.execute(
+        select(LedgerAccount.key, func.sum(LedgerEntry.amount))
+        .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+        .group_by(LedgerAccount.key)).all()}
+
+
+def verify_head(verdict: Verdict) -> None:
+    head = db.session.execute(select(LedgerChainHead.seq, LedgerChainHead.hash)).one_or_none()
+    seq, hash_ = head if head else (0, GENESIS_HASH)
+    if (seq, hash_) != (verdict.count, verdict.head_hash):
+        verdict.problem = (f"chain head: it names seq {seq} but the journal ends at seq "
+                           f"{verdict.count}")
+        return
+    verdict.balances = account_balances()
+    if sum(verdict.balances.values()) != 0:
+        verdict.problem = "balances: the accounts do not sum to zero"
+
+
+def verify_closures(verdict: Verdict) -> None:
+    prev_hash = GENESIS_HASH
+    grand_totals: dict = defaultdict(int)
+    for closure in db.session.execute(select(LedgerClosure).order_by(LedgerClosure.seq)).scalars():
+        name = f"closure {closure.seq} ({closure.period} {closure.label})"
+        if closure.seq != verdict.closures + 1:
+            verdict.problem = f"closure {verdict.closures + 1} is missing"
+            return
+        if closure.prev_hash != prev_hash:
+            verdict.problem = f"{name}: its previous hash does not match"
+            return
+        if closure.hash != digest(closure_document(closure)):
+            verdict.problem = f"{name}: its hash does not match its content"
+            return
+        totals = period_totals(closure.starts_at, closure.ends_at)
+        grand_totals[closure.period] += totals["total"]
+        if (totals["transaction_count"], totals["total"], totals["breakdown"],
+                grand_totals[closure.period]) != (
+                closure.transaction_count, closure.total, json.loads(closure.breakdown),
+                closure.grand_total):
+            verdict.problem = f"{name}: its totals no longer match the journal"
+            return
+        prev_hash = closure.hash
+        verdict.closures += 1
+
+
+def verify() -> Verdict:
+    verdict = Verdict()
+    for step in (verify_chain, verify_head, verify_closures):
+        step(verdict)
+        if not verdict.ok:
+            break
+    return verdict

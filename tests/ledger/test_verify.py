@@ -1,0 +1,136 @@
+"""`ledger verify`: passes on a sound journal, names the first record tampered behind its back."""
+
+from datetime import timedelta
+
+from market.ledger import builders
+from market.ledger.posting import post
+from market.ledger.verify import verify
+from market.timeutil import to_hub_time, utcnow
+from tests import factories
+
+
+def journal(db, household, producer, count=4):
+    for n in range(count):
+        builders.post_order_placed(household.id, f"o-{n}", [(producer.id, 1000 + n, 550)], 1000,
+                                   f"order-{n}")
+    db.session.commit()
+
+
+def run_verify(app):
+    return app.test_cli_runner().invoke(args=["ledger", "verify"])
+
+
+def test_verify_passes_printing_count_and_head_hash(app, db, household, producer):
+    journal(db, household, producer)
+    result = run_verify(app)
+    assert result.exit_code == 0, result.output
+    head = verify().head_hash
+    assert "4 transactions" in result.output
+    assert head in result.output
+
+
+def test_verify_passes_on_an_empty_ledger(app, db):
+    result = run_verify(app)
+    assert result.exit_code == 0
+    assert "0 transactions" in result.output
+
+
+def test_altered_amount_is_caught(app, db, household, producer, tamper):
+    journal(db, household, producer)
+    tamper.run("UPDATE ledger_entries SET amount = amount + 100 WHERE id IN (SELECT e.id FROM "
+               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
+               "WHERE t.seq = 3 AND e.amount > 0)",
+               "UPDATE ledger_entries SET amount = amount - 100 WHERE id IN (SELECT e.id FROM "
+               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
+               "JOIN ledger_accounts a ON a.id = e.account_id "
+               "WHERE t.seq = 3 AND a.key = 'hub:commission')")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "seq 3" in result.output
+    assert "hash does not match" in result.output
+
+
+def test_unbalanced_amount_is_caught(app, db, household, producer, tamper):
+    journal(db, household, producer)
+    tamper.run("UPDATE ledger_entries SET amount = 1 WHERE id IN (SELECT e.id FROM "
+               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
+               "WHERE t.seq = 2 AND e.amount > 0)")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "seq 2: its entries do not sum to zero" in result.output
+
+
+def test_altered_account_is_caught(app, db, household, producer, tamper):
+    journal(db, household, producer)
+    other = factories.ProducerFactory()
+    builders.post_payout(other.id, 100, "VIR", "payout")  # creates the other's account
+    db.session.commit()
+    tamper.run("UPDATE ledger_entries SET account_id = (SELECT id FROM ledger_accounts "
+               "WHERE key = :other) WHERE id IN (SELECT e.id FROM ledger_entries e "
+               "JOIN ledger_transactions t ON t.id = e.transaction_id "
+               "JOIN ledger_accounts a ON a.id = e.account_id "
+               "WHERE t.seq = 2 AND a.key = :victim)",
+               other=f"producer:{other.id}", victim=f"producer:{producer.id}")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "seq 2: its hash does not match" in result.output
+
+
+def test_altered_date_is_caught(app, db, household, producer, tamper):
+    journal(db, household, producer)
+    tamper.run("UPDATE ledger_transactions SET occurred_at = :moment WHERE seq = 4",
+               moment=(utcnow() - timedelta(days=40)).replace(tzinfo=None)
+               if db.engine.dialect.name == "sqlite" else utcnow() - timedelta(days=40))
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "seq 4: its hash does not match" in result.output
+
+
+def test_deleted_entry_is_caught(app, db, household, producer, tamper):
+    journal(db, household, producer)
+    tamper.run("DELETE FROM ledger_entries WHERE id = (SELECT MIN(e.id) FROM ledger_entries e "
+               "JOIN ledger_transactions t ON t.id = e.transaction_id WHERE t.seq = 1)")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "seq 1" in result.output
+
+
+def test_deleted_transaction_is_caught(app, db, household, producer, tamper):
+    journal(db, household, producer)
+    tamper.run("DELETE FROM ledger_entries WHERE transaction_id = "
+               "(SELECT id FROM ledger_transactions WHERE seq = 2)",
+               "DELETE FROM ledger_transactions WHERE seq = 2")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "transaction seq 2 is missing" in result.output
+
+
+def test_deleted_last_transaction_is_caught_by_the_head(app, db, household, producer, tamper):
+    journal(db, household, producer)
+    tamper.run("DELETE FROM ledger_entries WHERE transaction_id = "
+               "(SELECT id FROM ledger_transactions WHERE seq = 4)",
+               "DELETE FROM ledger_transactions WHERE seq = 4")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "chain head" in result.output
+
+
+def test_rewritten_chain_is_caught_by_the_next_link(app, db, household, producer, tamper):
+    journal(db, household, producer)
+    tamper.run("UPDATE ledger_transactions SET hash = :forged WHERE seq = 2", forged="f" * 64)
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "seq 2" in result.output
+
+
+def test_altered_closure_is_caught(app, db, household, tamper):
+    yesterday = utcnow() - timedelta(days=3)
+    post("credit.topup", [("cash:till", 500), (f"household:{household.id}", -500)],
+         idempotency_key="old", occurred_at=yesterday, payment_method="cash")
+    factories.LedgerClosureFactory(day=to_hub_time(yesterday).date())
+    db.session.commit()
+    assert run_verify(app).exit_code == 0
+    tamper.run("UPDATE ledger_closures SET total = total + 1")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "closure 1" in result.output
