@@ -74,7 +74,7 @@ def bench_posting(url: str, writers: int, postings: int) -> float:
         spans = pool.starmap(writer, [(url, n, households[n], producers[n], postings, start_at)
                                       for n in range(writers)])
     elapsed = max(end for _, end in spans) - min(start for start, _ in spans)
-    return writers * (postings + 1) / elapsed
+    return writers * (postings + 2) / elapsed
 
 
 def bulk_journal(url: str, count: int) -> None:
@@ -170,7 +170,7 @@ def main() -> int:
     bulk_journal(url, arguments.verify)
     verify_rate, verified = bench_verify(url, arguments.verify)
     reset(url)
-    posted = arguments.writers * (arguments.postings + 1)
+    posted = arguments.writers * (arguments.postings + 2)
     rows = [
         (f"posting, {arguments.writers} writers ({posted} tx)",
          posting_rate, POSTING_TARGET),

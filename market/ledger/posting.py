@@ -5,10 +5,10 @@ business change and its postings commit together or not at all. It serialises on
 head: `SELECT ... FOR UPDATE` on the single-row `ledger_chain_head` on PostgreSQL; on SQLite
 a no-op UPDATE of that row takes the database write lock first. The lock lasts until the
 caller commits, so everything that can be done before it is: checking the entries, hashing
-the payload, finding or creating the accounts. Holding the head, it reads seq, hash, the end
-of the closed periods and any transaction already recorded under the key in one statement,
-then inserts the transaction and its entries and advances the head, which the database only
-allows when the new transaction's entries sum to zero.
+the payload, finding or creating the accounts. Holding the head, it reads the end of the
+closed periods and any transaction already recorded under the key, then inserts the
+transaction and its entries and advances the head, which the database only allows when the
+new transaction's entries sum to zero.
 """
 
 from collections import defaultdict
@@ -73,23 +73,15 @@ def replayed(key: str, payload_hash: str) -> LedgerTransaction:
     return existing
 
 
-def lock_head(idempotency_key: str = ""):
-    """Take the chain head for the rest of the database transaction.
-
-    Returns its seq, hash and time, the end of the closed periods, and the id of a transaction
-    already recorded under `idempotency_key` (None if there is none).
-    """
+def lock_head():
+    """Take the chain head for the rest of the database transaction; its seq, hash and time."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         # SELECT takes no write lock in SQLite; this write does, until commit.
         db.session.execute(update(LedgerChainHead).where(LedgerChainHead.id == 1)
                            .values(seq=LedgerChainHead.seq))
-    closed_until = select(func.max(LedgerClosure.ends_at)).scalar_subquery()
-    existing = select(LedgerTransaction.id).where(
-        LedgerTransaction.idempotency_key == idempotency_key).scalar_subquery()
-    query = select(LedgerChainHead.seq, LedgerChainHead.hash, LedgerChainHead.occurred_at,
-                   closed_until.label("closed_until"), existing.label("existing_id")) \
-        .where(LedgerChainHead.id == 1).with_for_update(of=LedgerChainHead)
+    query = select(LedgerChainHead.seq, LedgerChainHead.hash, LedgerChainHead.occurred_at) \
+        .where(LedgerChainHead.id == 1).with_for_update()
     row = db.session.execute(query).one_or_none()
     if row is None:  # an emptied database: recreate the head at the genesis
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -97,6 +89,20 @@ def lock_head(idempotency_key: str = ""):
                            .on_conflict_do_nothing())
         row = db.session.execute(query).one()
     return row
+
+
+def state_under_lock(idempotency_key: str):
+    """The end of the closed periods and any transaction recorded under this key.
+
+    A statement of its own, after the lock: on PostgreSQL a statement that waited for the
+    lock still reads with the snapshot it started with, which may predate the writer it
+    waited for; the next statement sees that writer's commit.
+    """
+    closed_until = select(func.max(LedgerClosure.ends_at)).scalar_subquery()
+    existing = select(LedgerTransaction.id).where(
+        LedgerTransaction.idempotency_key == idempotency_key).scalar_subquery()
+    return db.session.execute(select(closed_until.label("closed_until"),
+                                     existing.label("existing_id"))).one()
 
 
 def posting_time(requested: datetime | None, head_time: datetime | None) -> datetime:
@@ -127,10 +133,11 @@ def post(kind: str, entries, *, idempotency_key: str, reference: str = "", memo:
     payload_hash = digest(payload_document(kind, lines, reference, memo, payment_method,
                                            reverses_seq))
     ids = account_ids(key for key, _, _ in lines)
-    head = lock_head(idempotency_key)
-    if head.existing_id is not None:
+    head = lock_head()
+    state = state_under_lock(idempotency_key)
+    if state.existing_id is not None:
         return replayed(idempotency_key, payload_hash)
-    if head.closed_until is not None and (occurred_at or utcnow()) < head.closed_until:
+    if state.closed_until is not None and (occurred_at or utcnow()) < state.closed_until:
         raise PeriodClosed()
     moment = posting_time(occurred_at, head.occurred_at)
     if reverses is not None:

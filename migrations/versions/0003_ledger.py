@@ -179,9 +179,8 @@ BEGIN
     SELECT 1 FROM ledger_transactions
     WHERE seq = NEW.seq AND hash = NEW.hash AND prev_hash = OLD.hash);
   SELECT RAISE(ABORT, 'ledger transaction entries do not sum to zero') WHERE (
-    SELECT COALESCE(SUM(e.amount), 0) <> 0 OR COUNT(*) < 2
-    FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-    WHERE t.seq = NEW.seq);
+    SELECT COALESCE(SUM(amount), 0) <> 0 OR COUNT(*) < 2 FROM ledger_entries
+    WHERE transaction_id = (SELECT id FROM ledger_transactions WHERE seq = NEW.seq));
 END""",
     """CREATE TRIGGER ledger_chain_head_no_delete BEFORE DELETE ON ledger_chain_head
 BEGIN SELECT RAISE(ABORT, 'ledger_chain_head cannot be deleted'); END""",
@@ -211,7 +210,7 @@ BEGIN
   RETURN NEW;
 END $$""",
     """CREATE FUNCTION ledger_check_seal() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE total bigint; lines integer;
+DECLARE sealed integer; total bigint; lines integer;
 BEGIN
   IF NEW.seq = OLD.seq AND NEW.hash = OLD.hash THEN
     RETURN NEW;
@@ -219,13 +218,13 @@ BEGIN
   IF NEW.seq <> OLD.seq + 1 THEN
     RAISE EXCEPTION 'ledger chain head must advance by one';
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM ledger_transactions
-                 WHERE seq = NEW.seq AND hash = NEW.hash AND prev_hash = OLD.hash) THEN
+  SELECT id INTO sealed FROM ledger_transactions
+    WHERE seq = NEW.seq AND hash = NEW.hash AND prev_hash = OLD.hash;
+  IF sealed IS NULL THEN
     RAISE EXCEPTION 'ledger chain head names no transaction';
   END IF;
-  SELECT COALESCE(SUM(e.amount), 0), COUNT(*) INTO total, lines
-    FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-    WHERE t.seq = NEW.seq;
+  SELECT COALESCE(SUM(amount), 0), COUNT(*) INTO total, lines
+    FROM ledger_entries WHERE transaction_id = sealed;
   IF total <> 0 OR lines < 2 THEN
     RAISE EXCEPTION 'ledger transaction entries do not sum to zero';
   END IF;

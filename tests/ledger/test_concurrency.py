@@ -26,13 +26,14 @@ def test_parallel_writers_keep_a_gapless_valid_chain(db, database_url_for_test):
     db.session.expire_all()
     seqs = db.session.execute(select(LedgerTransaction.seq)
                               .order_by(LedgerTransaction.seq)).scalars().all()
-    assert seqs == list(range(1, WORKERS * EACH + 2))  # + the shared key, posted once
-    assert db.session.execute(select(func.count()).where(
-        LedgerTransaction.idempotency_key == f"shared-{household.id}")).scalar() == 1
+    assert seqs == list(range(1, WORKERS * EACH + 3))  # + the two shared keys, posted once
+    for key in (f"first-{household.id}", f"shared-{household.id}"):
+        assert db.session.execute(select(func.count()).where(
+            LedgerTransaction.idempotency_key == key)).scalar() == 1
     rows = db.session.execute(select(LedgerTransaction.prev_hash, LedgerTransaction.hash)
                               .order_by(LedgerTransaction.seq)).all()
     assert all(after.prev_hash == before.hash for before, after in pairwise(rows))
-    assert db.session.get(LedgerChainHead, 1).seq == WORKERS * EACH + 1
+    assert db.session.get(LedgerChainHead, 1).seq == WORKERS * EACH + 2
     verdict = verify()
     assert verdict.ok, verdict.problem
-    assert verdict.count == WORKERS * EACH + 1
+    assert verdict.count == WORKERS * EACH + 2

@@ -19,6 +19,9 @@ def write(url: str, worker: int, household_id: int, producer_id: int, count: int
         db.session.rollback()
         time.sleep(max(0.0, start_at - time.time()))
         started = time.time()
+        # The same key from every writer at once: recorded once, replayed by the others.
+        builders.post_credit_topup(household_id, 300, "cash", "shared", f"first-{household_id}")
+        db.session.commit()
         for n in range(count):
             if n % 2:
                 builders.post_payment_received(household_id, 1000 + n, "cash", f"w{worker}",
