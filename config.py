@@ -23,6 +23,7 @@ def database_url(url: str) -> str:
 ENVIRONMENT = {
     "SECRET_KEY": ("SECRET_KEY", str),
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", database_url),
+    "PUBLIC_URL": ("PUBLIC_URL", str),
     "HUB_NAME": ("HUB_NAME", str),
     "HUB_SIREN": ("HUB_SIREN", str),
     "HUB_EMAIL": ("HUB_EMAIL", str),
@@ -57,6 +58,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANGUAGES = ("fr", "en")
 
+    # Where people reach the site: links in emails sent by commands start with it.
+    PUBLIC_URL = "http://127.0.0.1:5000"
     HUB_NAME = "Marché du Seignanx"
     HUB_SIREN = "000000000"
     HUB_EMAIL = "contact@marche-seignanx.example"

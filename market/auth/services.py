@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -15,6 +15,7 @@ from market.errors import DomainError
 from market.extensions import db
 from market.mail.services import queue_mail
 from market.timeutil import utcnow
+from market.urls import external_url
 
 INVITABLE_ROLES = (Role.PRODUCER, Role.COORDINATOR)
 
@@ -127,7 +128,7 @@ def request_password_reset(email: str) -> None:
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     db.session.add(PasswordReset(user=user, token_hash=digest,
                                  expires_at=utcnow() + timedelta(hours=hours)))
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = external_url("auth.reset_password", token=token)
     queue_mail(user.email, "password_reset", user.locale, user=user, link=link, hours=hours)
     db.session.flush()
 
@@ -185,7 +186,7 @@ def invite(inviter: User, email: str, role: str, producer=None) -> Invitation:
         expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]),
     )
     db.session.add(invitation)
-    link = url_for("auth.accept_invitation", token=token, _external=True)
+    link = external_url("auth.accept_invitation", token=token)
     queue_mail(invitation.email, "invitation", None, invitation=invitation, link=link,
                days=current_app.config["INVITATION_DAYS"])
     db.session.flush()

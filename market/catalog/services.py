@@ -1,6 +1,6 @@
 """Producers and products: onboarding, review, editing. They flush, never commit."""
 
-from flask import abort, current_app, url_for
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -20,6 +20,7 @@ from market.errors import DomainError
 from market.extensions import db
 from market.mail.services import queue_mail
 from market.timeutil import utcnow
+from market.urls import external_url
 
 PRODUCER_FIELDS = ("name", "siret", "address", "postcode", "town", "description", "phone",
                    "labels")
@@ -97,7 +98,7 @@ def apply_as_producer(*, user_name: str, email: str, password: str, locale: str 
     db.session.flush()
     queue_mail(current_app.config["HUB_EMAIL"], "producer_application", None, user=user,
                producer=producer,
-               link=url_for("catalog.review", producer_id=producer.id, _external=True))
+               link=external_url("catalog.review", producer_id=producer.id))
     return user
 
 
@@ -124,7 +125,7 @@ def review(producer: Producer, *, approve: bool, message: str | None) -> Produce
     producer.review_message = clean_text(message)
     producer.reviewed_at = utcnow()
     template = "producer_approved" if approve else "producer_rejected"
-    link = url_for("catalog.dashboard", _external=True)
+    link = external_url("catalog.dashboard")
     for user in producer.users:
         queue_mail(user.email, template, user.locale, user=user, producer=producer, link=link)
     db.session.flush()

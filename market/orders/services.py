@@ -6,7 +6,6 @@ order's version, so a business change and its postings commit together or not at
 
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -27,6 +26,7 @@ from market.orders.errors import (
 from market.orders.models import Order, OrderLine, OrderStatus, PaymentChoice
 from market.orders.pricing import order_totals
 from market.timeutil import to_hub_time
+from market.urls import external_url
 
 
 def require_open(cycle: OrderCycle, now: datetime) -> None:
@@ -251,7 +251,7 @@ def queue_confirmation(user: User, order: Order) -> None:
     order_totals_ = totals(order)
     queue_mail(user.email, "order_confirmation", user.locale, user=user, order=order,
                totals=order_totals_, pickup=order.pickup,
-               link=url_for("orders.order_page", order_id=order.id, _external=True))
+               link=external_url("orders.order_page", order_id=order.id))
 
 
 def household_orders(household_id: int) -> list[Order]:

@@ -95,3 +95,13 @@ def test_postgres_urls_use_the_psycopg_driver(monkeypatch):
     monkeypatch.setenv("MARKET_DATABASE_URL", "postgresql://u@db.internal/market")
     app = create_app("testing")
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.internal/market"
+
+
+def test_links_in_emails_from_commands_use_the_public_address(app):
+    from market.urls import external_url
+
+    app.config["PUBLIC_URL"] = "https://marche.example.org/app"
+    assert external_url("orders.order_page", order_id=7) == \
+        "https://marche.example.org/app/orders/7"
+    with app.test_request_context(base_url="http://127.0.0.1:5000"):
+        assert external_url("orders.shop") == "http://127.0.0.1:5000/shop"
