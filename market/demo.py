@@ -9,6 +9,7 @@ from market.catalog.demo import seed_catalogue, seed_scale
 from market.cycles.demo import seed_cycles
 from market.extensions import db
 from market.ledger.demo import seed_ledger
+from market.orders.demo import seed_demo_orders
 
 DEMO_PASSWORD = "marche-demo-2026"  # noqa: S105 - published demo password
 DEMO_ACCOUNTS = [
@@ -50,10 +51,12 @@ def demo_command(extra_producers: int, products: int) -> None:
     producers = seed_catalogue(user_by_email("producteur@marche-seignanx.example"))
     producers += seed_scale(extra_producers, products)
     seed_cycles()
+    orders = seed_demo_orders(DEMO_PASSWORD)
     transactions = seed_ledger()
     db.session.commit()
     click.echo(f"demo accounts created: {created}")
     click.echo(f"demo producers created: {producers}")
-    click.echo(f"demo ledger transactions: {transactions}")
+    click.echo(f"demo orders placed: {orders}")
+    click.echo(f"demo ledger postings: {transactions}")
     for line in demo_logins():
         click.echo(f"  {line}")

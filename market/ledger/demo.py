@@ -1,71 +1,51 @@
-"""Demo movements in the ledger: a few realistic orders, payments, a payout, an adjustment.
+"""Demo movements beside the orders: last week's orders paid at pickup, a credit top-up, a
+payout to a producer and an adjustment.
 
 Idempotent: every posting has a fixed idempotency key, so running the demo again posts nothing.
 """
 
 from sqlalchemy import select
 
-from market.auth.models import Household, User
-from market.catalog.models import Producer
+from market.auth.models import User
+from market.cycles.models import OrderCycle
 from market.extensions import db
 from market.ledger import builders
+from market.ledger.accounts import producer_key
+from market.ledger.statements import account_balance
+from market.orders.models import Order, OrderStatus
+from market.orders.services import totals
 
-DEMO_PRODUCERS = ("Ferme Lafitte", "Miellerie de la Pointe")
-DEMO_HOUSEHOLDS = ("Famille Etcheverry", "Famille Dufau")
+METHODS = ("cash", "cheque", "transfer")
+DEMO_HOUSEHOLD_EMAIL = "famille@marche-seignanx.example"
 DEMO_PRODUCER_EMAIL = "producteur@marche-seignanx.example"
 
 
-def producer_named(name: str) -> Producer:
-    producer = db.session.execute(select(Producer).where(Producer.name == name)).scalars().first()
-    if producer is None:
-        producer = Producer(name=name)
-        db.session.add(producer)
-        db.session.flush()
-    return producer
-
-
-def household_named(name: str) -> Household:
-    household = db.session.execute(
-        select(Household).where(Household.name == name)).scalars().first()
-    if household is None:
-        household = Household(name=name)
-        db.session.add(household)
-        db.session.flush()
-    return household
-
-
-def demo_farm() -> Producer:
-    """The demo producer log-in's farm (made by the catalogue's demo when there is one)."""
-    user = db.session.execute(select(User).where(
-        User.email == DEMO_PRODUCER_EMAIL)).scalar_one_or_none()
-    if user is not None and user.producer is not None:
-        return user.producer
-    producer = producer_named(DEMO_PRODUCERS[0])
-    if user is not None:
-        user.producer = producer
-    return producer
+def last_week_orders() -> list[Order]:
+    closed = db.session.scalar(select(OrderCycle).order_by(OrderCycle.opens_at).limit(1))
+    if closed is None:
+        return []
+    return list(db.session.scalars(select(Order).where(
+        Order.cycle_id == closed.id, Order.status == OrderStatus.PLACED.value)
+        .order_by(Order.number)))
 
 
 def seed_ledger() -> int:
-    """Post the demo movements; returns how many transactions the ledger holds for them."""
-    lafitte, ruches = demo_farm(), producer_named(DEMO_PRODUCERS[1])
-    etcheverry, dufau = (household_named(name) for name in DEMO_HOUSEHOLDS)
-    first_order = [(lafitte.id, 1840, 550), (ruches.id, 950, 550)]
-    second_order = [(lafitte.id, 1260, 550)]
-    postings = [
-        lambda: builders.post_order_placed(etcheverry.id, "demo-order-1", first_order, None,
-                                           "demo:order-1"),
-        lambda: builders.post_payment_received(etcheverry.id, 2790, "cash", "demo-order-1",
-                                               "demo:payment-1"),
-        lambda: builders.post_credit_topup(dufau.id, 5000, "cheque", "Chèque n°0012345",
-                                           "demo:topup-1"),
-        lambda: builders.post_order_placed(dufau.id, "demo-order-2", second_order, None,
-                                           "demo:order-2"),
-        lambda: builders.post_order_changed(dufau.id, "demo-order-2", second_order,
-                                            [*second_order, (ruches.id, 780, 550)], None,
-                                            "demo:order-2-changed"),
-        lambda: builders.post_payout(lafitte.id, 2000, "VIR-DEMO-0001", "demo:payout-1"),
-        lambda: builders.post_adjustment(f"household:{etcheverry.id}", 150,
-                                         "Œufs cassés à la livraison", "demo:adjustment-1"),
-    ]
-    return len([posting() for posting in postings])
+    """Post the demo movements; returns how many postings were asked for."""
+    postings = 0
+    for index, order in enumerate(last_week_orders()):
+        builders.post_payment_received(order.household_id, totals(order).total_cents,
+                                       METHODS[index % len(METHODS)], order.reference,
+                                       f"demo:payment:{order.reference}")
+        postings += 1
+    household = db.session.scalar(select(User).where(User.email == DEMO_HOUSEHOLD_EMAIL))
+    if household is not None and household.household_id:
+        builders.post_credit_topup(household.household_id, 5000, "cheque", "Chèque n°0012345",
+                                   "demo:topup-1")
+        postings += 1
+    farmer = db.session.scalar(select(User).where(User.email == DEMO_PRODUCER_EMAIL))
+    if farmer is not None and farmer.producer_id:
+        owed = -account_balance(producer_key(farmer.producer_id))
+        if owed > 0:
+            builders.post_payout(farmer.producer_id, owed, "VIR-DEMO-0001", "demo:payout-1")
+            postings += 1
+    return postings

@@ -1,0 +1,88 @@
+"""Demo orders: the demo producers' products on offer in both demo cycles, and about forty
+households ordering in the open one (and some in last week's, while it was open)."""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from market.auth.models import Household, Role, User
+from market.auth.passwords import hash_password
+from market.catalog.models import Producer, ProducerStatus, Product
+from market.cycles.models import Offer, OrderCycle
+from market.extensions import db
+from market.orders import services as orders
+from market.orders.models import Order
+
+FAMILY_NAMES = [
+    "Etchegaray", "Dufau", "Lasserre", "Darrigrand", "Larrouy", "Haramboure", "Labat",
+    "Castaing", "Dupouy", "Lalanne", "Bordes", "Saubot", "Lafargue", "Ducasse", "Barrère",
+    "Darracq", "Lacoste", "Hirigoyen", "Mendiondo", "Iriart", "Elissalde", "Garat", "Laborde",
+    "Pecastaing", "Sallenave", "Duhalde", "Capdevielle", "Larrère", "Bergeron", "Lartigau",
+    "Sarraute", "Dabadie", "Marsan", "Tauzin", "Lesbats", "Cazenave", "Pédebernade",
+    "Barbe", "Larrieu",
+]
+OPEN_CYCLE_ORDERS = len(FAMILY_NAMES)
+CLOSED_CYCLE_ORDERS = 24
+
+
+def seed_offers(cycle: OrderCycle) -> None:
+    """Every active product of an approved producer, some with a cap."""
+    if db.session.scalar(select(Offer.id).where(Offer.cycle_id == cycle.id).limit(1)):
+        return
+    query = (select(Product).join(Product.producer)
+             .where(Product.active, Producer.status == ProducerStatus.APPROVED.value)
+             .order_by(Product.id))
+    for index, product in enumerate(db.session.scalars(query)):
+        db.session.add(Offer(cycle=cycle, product=product, price_cents=product.price_cents,
+                             cap=40 if index % 4 == 0 else None, ordered_quantity=0))
+    db.session.flush()
+
+
+def seed_households(password: str) -> list[User]:
+    """One household per family name, sharing the demo password (hashed once)."""
+    existing = {u.email: u for u in db.session.scalars(select(User).where(
+        User.email.like("famille-%@marche-seignanx.example")))}
+    password_hash = None
+    users = []
+    for index, family in enumerate(FAMILY_NAMES):
+        email = f"famille-{index + 1:02d}@marche-seignanx.example"
+        if email not in existing:
+            password_hash = password_hash or hash_password(password)
+            existing[email] = User(
+                email=email, name=f"Famille {family}", phone=f"06 12 00 {index:02d} 00",
+                password_hash=password_hash, role=Role.HOUSEHOLD.value,
+                household=Household(name=f"Famille {family}"))
+            db.session.add(existing[email])
+        users.append(existing[email])
+    db.session.flush()
+    return users
+
+
+def seed_orders(cycle: OrderCycle, users: list[User], rng: random.Random) -> int:
+    """Each user orders a few products, placed as if during the cycle's opening days."""
+    offers = list(db.session.scalars(select(Offer).where(Offer.cycle_id == cycle.id)
+                                     .order_by(Offer.id)))
+    when = cycle.opens_at + timedelta(hours=2)
+    placed = 0
+    for user in users:
+        chosen = rng.sample(offers, k=min(len(offers), rng.randint(3, 7)))
+        pickup = rng.choice(cycle.pickups)
+        orders.place(user, cycle, when, pickup_id=pickup.id, payment="pickup",
+                     items={offer.id: rng.randint(1, 3) for offer in chosen})
+        placed += 1
+    return placed
+
+
+def seed_demo_orders(password: str) -> int:
+    """Offers in the two demo cycles and their orders; nothing when orders already exist."""
+    cycles = list(db.session.scalars(select(OrderCycle).order_by(OrderCycle.opens_at).limit(2)))
+    for cycle in cycles:
+        seed_offers(cycle)
+    if len(cycles) < 2 or db.session.scalar(select(func.count()).select_from(Order)):
+        return 0
+    users = seed_households(password)
+    rng = random.Random(48)  # the same demo every time
+    closed, current = cycles
+    return (seed_orders(closed, users[:CLOSED_CYCLE_ORDERS], rng)
+            + seed_orders(current, users[:OPEN_CYCLE_ORDERS], rng))
