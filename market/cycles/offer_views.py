@@ -34,7 +34,8 @@ def page_rows(products, existing, submitted) -> list[dict]:
         if row:
             card.update(include=row.include, price=row.price_text, cap=row.cap_text)
         else:
-            card.update(include=bool(offer and offer.on_sale),
+            # Carried-over offers come ticked: saving the page confirms them.
+            card.update(include=bool(offer and offer.withdrawn_at is None),
                         price=money_text(offer.price_cents) if offer else "",
                         cap="" if offer is None or offer.cap is None else str(offer.cap))
         cards.append(card)

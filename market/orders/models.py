@@ -53,7 +53,8 @@ class Order(db.Model):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     pickup_id: Mapped[int] = mapped_column(ForeignKey("cycle_pickups.id"), index=True)
     number: Mapped[int]
-    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    # S48-0042: unique within its cycle (by number), not across years.
+    reference: Mapped[str] = mapped_column(String(20), index=True)
     status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PLACED.value)
     payment_choice: Mapped[str] = mapped_column(String(20), default=PaymentChoice.AT_PICKUP.value)
     # Each change raises the version; ledger postings are keyed on it.

@@ -37,13 +37,13 @@ def upgrade():
     sa.ForeignKeyConstraint(['pickup_id'], ['cycle_pickups.id'], name=op.f('fk_orders_pickup_id_cycle_pickups')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
     sa.UniqueConstraint('cycle_id', 'household_id', name=op.f('uq_orders_cycle_id_household_id')),
-    sa.UniqueConstraint('cycle_id', 'number', name=op.f('uq_orders_cycle_id_number')),
-    sa.UniqueConstraint('reference', name=op.f('uq_orders_reference'))
+    sa.UniqueConstraint('cycle_id', 'number', name=op.f('uq_orders_cycle_id_number'))
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_orders_cycle_id'), ['cycle_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_household_id'), ['household_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_pickup_id'), ['pickup_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_reference'), ['reference'], unique=False)
 
     op.create_table('cart_items',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -120,6 +120,7 @@ def downgrade():
 
     op.drop_table('cart_items')
     with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_reference'))
         batch_op.drop_index(batch_op.f('ix_orders_pickup_id'))
         batch_op.drop_index(batch_op.f('ix_orders_household_id'))
         batch_op.drop_index(batch_op.f('ix_orders_cycle_id'))
