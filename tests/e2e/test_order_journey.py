@@ -9,10 +9,10 @@ from sqlalchemy import select
 from market.orders.models import Order
 from market.timeutil import utcnow
 from tests.factories import (
+    PASSWORD,
     HouseholdUserFactory,
     OfferFactory,
     OrderCycleFactory,
-    PASSWORD,
     ProductFactory,
 )
 
