@@ -48,8 +48,8 @@ def seed(url: str, households: int) -> dict:
     from market.auth.models import Household, User
     from market.auth.passwords import hash_password
     from market.extensions import db
-    from tests.factories import OfferFactory, OrderCycleFactory, ProducerFactory, ProductFactory
     from market.timeutil import utcnow
+    from tests.factories import OfferFactory, OrderCycleFactory, ProducerFactory, ProductFactory
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context(), app.test_request_context():
