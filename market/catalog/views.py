@@ -12,7 +12,9 @@ from market.catalog.forms import ApplicationForm
 from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
 from market.errors import DomainError
 from market.extensions import db
+from market.cycles.offers import collection_points_of
 from market.i18n import select_locale
+from market.timeutil import utcnow
 
 PHOTO_CACHE_SECONDS = 365 * 24 * 3600
 
@@ -33,7 +35,8 @@ def directory():
 def producer_page(producer_id: int):
     producer = services.public_producer(producer_id)
     products = [product for product in producer.products if product.active]
-    return render_template("catalog/producer.html", producer=producer, products=products)
+    return render_template("catalog/producer.html", producer=producer, products=products,
+                           points=collection_points_of(producer.id, utcnow()))
 
 
 @bp.route("/products/<int:product_id>")

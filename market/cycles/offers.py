@@ -131,3 +131,20 @@ def offers_by_producer(cycle: OrderCycle) -> list[tuple[Producer, list[Offer]]]:
         grouped.setdefault(producer.id, (producer, []))[1].append(offer)
     return list(grouped.values())
 
+
+
+def collection_points_of(producer_id: int, now: datetime) -> list:
+    """Where a producer's products can be collected: points of published cycles still to come
+    or open, in which the producer has something on sale."""
+    from market.cycles.models import CollectionPoint, CyclePickup
+
+    query = (select(CollectionPoint).distinct()
+             .join(CyclePickup, CyclePickup.collection_point_id == CollectionPoint.id)
+             .join(OrderCycle, OrderCycle.id == CyclePickup.cycle_id)
+             .join(Offer, Offer.cycle_id == OrderCycle.id)
+             .join(Product, Product.id == Offer.product_id)
+             .where(Product.producer_id == producer_id, Offer.confirmed,
+                    Offer.withdrawn_at.is_(None), OrderCycle.published_at.is_not(None),
+                    OrderCycle.settled_at.is_(None), OrderCycle.closes_at > now)
+             .order_by(CollectionPoint.name))
+    return list(db.session.scalars(query))

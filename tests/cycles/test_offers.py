@@ -167,3 +167,12 @@ def test_the_coordinator_withdraws_an_offer_with_a_reason(coordinator_client, db
                             data={"reason": "Grêle sur les fraises"})
     assert offer.withdrawal_reason == "Grêle sur les fraises"
     assert offer.on_sale is False
+
+
+def test_the_producer_page_says_where_their_products_are_collected(client, db, farm):
+    user, (carrots, _), cycle = farm
+    OfferFactory(cycle=cycle, product=carrots)
+    db.session.commit()
+    page = client.get(f"/producers/{user.producer_id}").text
+    assert "Où retirer leurs produits" in page
+    assert cycle.pickups[0].collection_point.name in page
