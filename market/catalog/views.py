@@ -10,9 +10,9 @@ from market.auth.views import form_status, refused
 from market.catalog import bp, photos, services
 from market.catalog.forms import ApplicationForm
 from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
+from market.cycles.offers import collection_points_of
 from market.errors import DomainError
 from market.extensions import db
-from market.cycles.offers import collection_points_of
 from market.i18n import select_locale
 from market.timeutil import utcnow
 
