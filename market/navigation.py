@@ -17,7 +17,8 @@ MENU = [
     ("catalog.producers", _l("Manage producers"), (Role.COORDINATOR,)),
     ("auth.invitations", _l("Invitations"), (Role.COORDINATOR,)),
     ("ledger.balances", _l("Books"), (Role.COORDINATOR,)),
-    ("ledger.my_statement", _l("My account"), (Role.HOUSEHOLD, Role.PRODUCER)),
+    ("orders.my_orders", _l("My orders"), (Role.HOUSEHOLD,)),
+    ("ledger.my_statement", _l("My statement"), (Role.HOUSEHOLD, Role.PRODUCER)),
 ]
 
 

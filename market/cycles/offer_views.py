@@ -14,6 +14,7 @@ from market.cycles.models import Offer, OrderCycle
 from market.cycles.views import get_or_404
 from market.errors import DomainError
 from market.extensions import db
+from market.orders import services as orders
 from market.timeutil import utcnow
 
 
@@ -103,7 +104,7 @@ def withdraw_offer(offer_id: int):
         if not form.validate_on_submit():
             raise offering.OfferRefused(_("Give the reason: the households who ordered it will "
                                           "read it."))
-        offering.withdraw(offer, form.reason.data, utcnow())
+        orders.withdraw_offer(offer, form.reason.data, utcnow())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

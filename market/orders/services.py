@@ -292,3 +292,33 @@ def repeat_previous(user: User, cycle: OrderCycle) -> tuple[int, list[str]]:
         cart.add(user.household_id, offer, line.quantity)
         added += 1
     return added, missing
+
+
+def withdraw_offer(offer: Offer, reason: str, now: datetime) -> int:
+    """Take an offer off sale, remove it from the orders that hold it and tell those
+    households why; returns how many orders changed."""
+    from market.auth.models import Household
+    from market.cycles.offers import withdraw
+
+    withdraw(offer, reason, now)
+    query = (select(Order).join(OrderLine).where(OrderLine.offer_id == offer.id,
+                                                 Order.status == OrderStatus.PLACED.value)
+             .options(selectinload(Order.lines),
+                      joinedload(Order.household).selectinload(Household.users)))
+    changed = list(db.session.scalars(query).unique())
+    for order in changed:
+        old_lines = ledger_lines(order)
+        order.version += 1
+        line = next(line for line in order.lines if line.offer_id == offer.id)
+        stock.release(offer.id, line.quantity)
+        order.lines.remove(line)
+        if not order.lines:
+            stock.free_place(order.pickup_id)
+            order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
+        db.session.flush()
+        post_money(order, old_lines)
+        for user in order.household.users:
+            queue_mail(user.email, "offer_withdrawn", user.locale, user=user, order=order,
+                       product=line.product_name, reason=offer.withdrawal_reason,
+                       link=external_url("orders.order_page", order_id=order.id))
+    return len(changed)

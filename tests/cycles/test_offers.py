@@ -176,3 +176,33 @@ def test_the_producer_page_says_where_their_products_are_collected(client, db, f
     page = client.get(f"/producers/{user.producer_id}").text
     assert "Où retirer leurs produits" in page
     assert cycle.pickups[0].collection_point.name in page
+
+
+def test_withdrawing_an_ordered_offer_adjusts_the_orders_and_tells_the_households(
+        coordinator_client, db, farm):
+    from market.ledger.verify import verify
+    from market.orders import services as orders
+    from tests.factories import HouseholdUserFactory
+    from tests.helpers import outbox
+
+    _, (carrots, leeks), cycle = farm
+    cycle.opens_at = utcnow() - timedelta(hours=1)
+    carrot_offer = OfferFactory(cycle=cycle, product=carrots)
+    leek_offer = OfferFactory(cycle=cycle, product=leeks)
+    first, second = HouseholdUserFactory(), HouseholdUserFactory()
+    db.session.commit()
+    pickup = cycle.pickups[0].id
+    both = orders.place(first, cycle, utcnow(), items={carrot_offer.id: 2, leek_offer.id: 1},
+                        pickup_id=pickup, payment="pickup")
+    only = orders.place(second, cycle, utcnow(), items={carrot_offer.id: 1}, pickup_id=pickup,
+                        payment="pickup")
+    db.session.commit()
+    coordinator_client.post(f"/coordination/offers/{carrot_offer.id}/withdraw",
+                            data={"reason": "Grêle sur les carottes"})
+    assert [line.product_name for line in both.lines] == ["Poireaux"]
+    assert only.is_cancelled
+    assert carrot_offer.ordered_quantity == 0
+    told = {m.recipient: m.body for m in outbox(db) if "retiré" in m.subject}
+    assert set(told) == {first.email, second.email}
+    assert "Grêle sur les carottes" in told[first.email]
+    assert verify().ok

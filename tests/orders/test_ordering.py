@@ -258,3 +258,21 @@ def test_the_shop_filters_and_says_sold_out(client, db, market):
     assert "Cidre" in only_cider and "Tomme de brebis" not in only_cider
     dairy = market["cheese"].product.producer_id
     assert "Carottes" not in client.get(f"/shop?producer={dairy}").text
+
+
+def test_the_shop_issues_the_same_queries_for_20_and_500_offers(app, client, db, open_cycle):
+    from tests.factories import OfferFactory, ProducerFactory, ProductFactory
+    from tests.helpers import count_queries
+
+    farms = [ProducerFactory() for _ in range(5)]
+
+    def queries_with(total):
+        while db.session.scalar(select(func.count()).select_from(Offer)) < total:
+            OfferFactory(cycle=open_cycle, product=ProductFactory(producer=farms[total % 5]))
+        db.session.commit()
+        with count_queries(db.engine) as statements:
+            page = client.get("/shop")
+        assert page.status_code == 200
+        return len(statements)
+
+    assert queries_with(20) == queries_with(500)
