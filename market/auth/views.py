@@ -1,6 +1,5 @@
 """Account pages: thin views around the services."""
 
-from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,14 +23,7 @@ from market.auth.models import Role
 from market.errors import DomainError
 from market.extensions import db
 from market.i18n import select_locale
-
-
-def is_local_path(target: str | None) -> bool:
-    if not target or "\\" in target or any(ord(char) < 32 for char in target):
-        return False
-    parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and target.startswith("/") \
-        and not target.startswith("//")
+from market.web import form_status, is_local_path, refused
 
 
 def next_page(default_endpoint: str = "main.home") -> str:
@@ -43,15 +35,8 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def refused(error: DomainError) -> int:
-    """Undo the request's changes, show why, and give the status to answer with."""
-    db.session.rollback()
-    flash(error.message, "error")
-    return error.status
 
 
-def form_status(form) -> int:
-    return 400 if form.errors else 200
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -5,12 +5,12 @@ from flask_babel import gettext as _
 
 from market.auth.decorators import role_required
 from market.auth.models import Role
-from market.auth.views import form_status, refused
 from market.catalog import bp, services
 from market.catalog.forms import CategoryForm, ProducerFields, ReviewForm
 from market.catalog.models import PRODUCER_STATUS_LABELS, Category, Producer
 from market.errors import DomainError
 from market.extensions import db
+from market.web import form_status, refused
 
 
 @bp.route("/coordination/producers")

@@ -7,7 +7,6 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from market.auth.views import form_status, refused
 from market.catalog import bp, photos, services, spreadsheet
 from market.catalog.access import manages_producer
 from market.catalog.forms import (
@@ -19,6 +18,7 @@ from market.catalog.forms import (
 )
 from market.errors import DomainError
 from market.extensions import db
+from market.web import form_status, refused
 
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",

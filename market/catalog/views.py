@@ -6,7 +6,6 @@ from flask_login import current_user, login_user
 
 from market.auth.decorators import role_required
 from market.auth.models import Role
-from market.auth.views import form_status, refused
 from market.catalog import bp, photos, services
 from market.catalog.forms import ApplicationForm
 from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
@@ -15,6 +14,7 @@ from market.errors import DomainError
 from market.extensions import db
 from market.i18n import select_locale
 from market.timeutil import utcnow
+from market.web import form_status, refused
 
 PHOTO_CACHE_SECONDS = 365 * 24 * 3600
 

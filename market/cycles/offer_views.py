@@ -11,11 +11,11 @@ from market.cycles import bp
 from market.cycles import offers as offering
 from market.cycles.forms import WithdrawForm, read_offer_rows
 from market.cycles.models import Offer, OrderCycle
-from market.cycles.views import get_or_404
 from market.errors import DomainError
 from market.extensions import db
 from market.orders import services as orders
 from market.timeutil import utcnow
+from market.web import get_or_404
 
 
 @bp.route("/producers/<int:producer_id>/manage/cycles")

@@ -1,6 +1,6 @@
 """Coordinator pages for collection points and cycles."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -13,6 +13,7 @@ from market.cycles.models import CollectionPoint, OrderCycle
 from market.errors import DomainError
 from market.extensions import db
 from market.timeutil import from_hub_wall_clock, to_hub_time, utcnow
+from market.web import get_or_404, refused
 
 bp.add_app_template_global(cycles.format_moment, "format_moment")
 bp.add_app_template_global(cycles.format_window, "format_window")
@@ -22,14 +23,8 @@ POINT_FIELDS = ("name", "address", "postcode", "town", "latitude", "longitude", 
                 "contact", "capacity", "active")
 
 
-def refused(error: DomainError) -> int:
-    db.session.rollback()
-    flash(error.message, "error")
-    return error.status
 
 
-def get_or_404(model, identifier):
-    return db.session.get(model, identifier) or abort(404)
 
 
 @bp.route("/coordination/collection-points")

@@ -33,14 +33,11 @@ from market.ledger.statements import (
     statement_csv,
 )
 from market.timeutil import to_hub_time, utcnow
+from market.web import refused
 
 STAFF = (Role.COORDINATOR,)
 
 
-def refused(error: DomainError) -> int:
-    db.session.rollback()
-    flash(error.message, "error")
-    return error.status
 
 
 def csv_download(content: str, name: str) -> Response:

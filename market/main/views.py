@@ -3,11 +3,11 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from market.auth.views import is_local_path
 from market.cycles import services as cycles
 from market.extensions import db
 from market.main import bp
 from market.timeutil import utcnow
+from market.web import is_local_path
 
 
 @bp.route("/")

@@ -7,7 +7,6 @@ from wtforms import SelectChoice
 
 from market.auth.decorators import role_required
 from market.auth.models import Role
-from market.auth.views import is_local_path
 from market.cycles import services as cycles
 from market.errors import DomainError
 from market.extensions import db
@@ -17,16 +16,13 @@ from market.orders import shop as catalogue
 from market.orders.forms import CheckoutForm
 from market.orders.pricing import order_totals
 from market.timeutil import utcnow
+from market.web import is_local_path, refused
 
 household_only = role_required(Role.HOUSEHOLD)
 bp.add_app_template_global(catalogue.estimated_piece_price, "estimated_piece_price")
 bp.add_app_template_global(lambda order: orders.totals(order).total_cents, "order_total")
 
 
-def refused(error: DomainError) -> int:
-    db.session.rollback()
-    flash(error.message, "error")
-    return error.status
 
 
 def back_to(default: str) -> str:

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from market.auth.models import LoginAttempt
-from market.auth.views import is_local_path
+from market.web import is_local_path
 from tests.factories import PASSWORD, HouseholdUserFactory, LoginAttemptFactory
 
 
