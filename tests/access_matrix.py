@@ -124,6 +124,7 @@ MATRIX = {
     "ledger.transaction_detail": ("GET", {"seq": 1}, STAFF),
     "ledger.reverse_transaction": ("POST", {"seq": 1}, STAFF),
     "payments.pay_online": ("POST", another_households_order, HOUSEHOLDS),
+    "payments.use_credit": ("POST", another_households_order, HOUSEHOLDS),
     "payments.returned": ("GET", another_households_payment, HOUSEHOLDS),
     "payments.cancelled": ("GET", another_households_payment, HOUSEHOLDS),
     # Stripe calls it; without the settings it answers 404, with them a bad signature 400.

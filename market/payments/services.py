@@ -21,6 +21,7 @@ from market.orders.services import totals
 from market.payments import stripe_checkout
 from market.payments.errors import PaymentRefused
 from market.payments.models import Payment, PaymentStatus
+from market.payments.providers import provider_for
 
 # Ways a volunteer takes money at pickup, as the ledger names them.
 PICKUP_METHODS = {
@@ -74,10 +75,30 @@ def summary(order: Order) -> dict:
     rows = [{"payment": payment, "method": METHOD_LABELS.get(payment.method, payment.method),
              "status": STATUS_LABELS.get(payment.status, payment.status)}
             for payment in payments]
-    return {"total": totals(order).total_cents, "paid": paid_cents(order),
-            "due": due_cents(order), "rows": rows, "is_paid": due_cents(order) == 0,
+    due = due_cents(order)
+    return {"total": totals(order).total_cents, "paid": paid_cents(order), "due": due,
+            "rows": rows, "is_paid": due == 0, "credit_covers": due > 0 and credit_covers(order),
             "waiting": any(payment.status == PaymentStatus.PENDING and payment.stripe_session_id
                            for payment in payments)}
+
+
+def credit_covers(order: Order) -> bool:
+    """The household's account owes nothing: its credit already covers this order too."""
+    return account_balance(household_key(order.household_id)) <= 0
+
+
+def pay_from_credit(order: Order) -> Order:
+    """Pay what an order owes from the household's credit (e.g. after the order grew).
+
+    Nothing is posted: the order's postings already debited the household's account, so
+    choosing credit only says that its balance, not a new payment, settles the order.
+    """
+    if order.is_cancelled:
+        raise PaymentRefused(_l("This order is cancelled: there is nothing to pay."))
+    provider_for(PaymentChoice.CREDIT.value).accept(order)
+    order.payment_choice = PaymentChoice.CREDIT.value
+    db.session.flush()
+    return order
 
 
 def record_pickup_payment(order: Order, amount_cents: int, method: str, recorded_by: User,

@@ -86,6 +86,21 @@ def pay_online(order_id: int):
     return start_online(order)
 
 
+@bp.route("/orders/<int:order_id>/use-credit", methods=["POST"])
+@household_only
+def use_credit(order_id: int):
+    order = owned_order(order_id)
+    try:
+        services.pay_from_credit(order)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return order_page(order), error.status
+    db.session.commit()
+    flash(_("Your credit pays this order."), "success")
+    return order_page(order)
+
+
 @bp.route("/<int:payment_id>/returned")
 @household_only
 def returned(payment_id: int):

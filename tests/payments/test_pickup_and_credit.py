@@ -182,3 +182,27 @@ def test_pages_for_a_payment_are_the_households_own(app, db, shopper, market):
     db.session.commit()
     assert shopper.get(f"/payments/{other.id}/returned").status_code == 404
     assert shopper.post(f"/payments/orders/{other.order_id}/pay").status_code == 404
+
+
+def test_what_is_due_can_be_paid_from_credit(db, shopper, market):
+    top_up(db, market, 2000)
+    order(shopper, market, "pickup")
+    the = the_order(db)
+    assert services.due_cents(the) == ORDER_TOTAL
+    assert "avec mon avoir" in shopper.get(f"/orders/{the.id}").text
+    response = shopper.post(f"/payments/orders/{the.id}/use-credit")
+    assert response.status_code == 302
+    assert services.due_cents(the_order(db)) == 0
+    assert kinds(db) == ["credit.topup", "order.placed"]  # nothing posted to pay from credit
+    assert verify().ok
+    assert balance(market) == -300
+
+
+def test_paying_from_credit_needs_the_credit(db, shopper, market):
+    order(shopper, market, "pickup")
+    the = the_order(db)
+    response = shopper.post(f"/payments/orders/{the.id}/use-credit")
+    assert response.status_code == 400
+    assert the_order(db).payment_choice == "pickup"
+    assert verify().ok
+    assert balance(market) == ORDER_TOTAL
