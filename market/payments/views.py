@@ -128,9 +128,10 @@ def stripe_webhook():
         db.session.rollback()
         return {"error": str(error.message)}, error.status
     except IntegrityError:
-        # The same event handled at the same moment by another delivery.
         db.session.rollback()
-        outcome = "duplicate"
+        if not webhooks.already_handled(request.get_data()):
+            raise  # a real failure: answer 500, and Stripe delivers it again later
+        outcome = "duplicate"  # handled at the same moment by another delivery
     return {"received": True, "outcome": outcome}, 200
 
 

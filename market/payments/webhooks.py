@@ -4,6 +4,7 @@ The event body is only a hint of what happened: the handler asks Stripe for the 
 is now, so duplicate, late or out-of-order events all converge on the same state.
 """
 
+import json
 import logging
 
 import stripe
@@ -38,6 +39,11 @@ def verified_event(payload: bytes, signature: str | None) -> dict:
         log.warning("Stripe webhook refused: %s", error)
         raise BadWebhook(_l("Invalid signature.")) from error
     return event.to_dict()
+
+
+def already_handled(payload: bytes) -> bool:
+    """After a conflict: was this (already verified) event recorded by another delivery?"""
+    return db.session.get(StripeEvent, json.loads(payload)["id"]) is not None
 
 
 def handle(payload: bytes, signature: str | None) -> str:

@@ -368,3 +368,15 @@ def test_reconcile_fixes_a_lost_webhook(app, db, shopper, market, fake_stripe):
     assert_books(0, market)
     again = app.test_cli_runner().invoke(args=["payments", "reconcile"])
     assert "0 payments fixed" in again.output and payment_postings(db) == 1
+
+
+def test_paid_after_cancelling_goes_back_to_the_card(app, db, shopper, market, fake_stripe):
+    """The session stays open after the order is cancelled; paying it is refunded at once."""
+    app.config["HUB_REFUND_POLICY"] = "card"
+    session_id = checked_out(db, shopper, market, fake_stripe)
+    shopper.post(f"/orders/{the_order(db).id}/cancel")
+    fake_stripe.complete(session_id)
+    fake_stripe.send_session_event("checkout.session.completed", session_id)
+    assert [r["amount"] for r in fake_stripe.refunds.values()] == [ORDER_TOTAL]
+    assert payment_postings(db) == 1 and payment_postings(db, "refund") == 1
+    assert_books(0, market)  # ordered and cancelled, paid and refunded
