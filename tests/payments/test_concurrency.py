@@ -5,6 +5,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from market.extensions import db as _db
 from market.ledger.accounts import household_key
 from market.ledger.models import LedgerTransaction
 from market.ledger.statements import account_balance
@@ -32,11 +33,14 @@ def test_simultaneous_deliveries_post_one_payment(app, db, market, fake_stripe):
     statuses = []
 
     def deliver(payload, header):
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(WEBHOOK, data=payload, headers={"Stripe-Signature": header},
-                               content_type="application/json")
-        statuses.append(response.status_code)
+        with app.app_context():  # the test client expires this thread's session afterwards
+            client = app.test_client()
+            barrier.wait()
+            response = client.post(WEBHOOK, data=payload,
+                                   headers={"Stripe-Signature": header},
+                                   content_type="application/json")
+            statuses.append(response.status_code)
+            _db.session.remove()
 
     threads = [threading.Thread(target=deliver, args=delivery) for delivery in deliveries]
     for thread in threads:
