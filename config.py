@@ -35,6 +35,8 @@ ENVIRONMENT = {
     "IMPORT_DIRECTORY": ("CATALOG_IMPORT_DIRECTORY", str),
     "STRIPE_SECRET_KEY": ("STRIPE_SECRET_KEY", str),
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
+    "STRIPE_API_BASE": ("STRIPE_API_BASE", str),
+    "HUB_REFUND_POLICY": ("HUB_REFUND_POLICY", str),
 }
 
 
@@ -71,6 +73,11 @@ class Config:
 
     STRIPE_SECRET_KEY = None
     STRIPE_WEBHOOK_SECRET = None
+    # Stripe's own address unless set (the tests point it at their local fake).
+    STRIPE_API_BASE = None
+    # When a paid order shrinks or is cancelled: "card" refunds through Stripe, "credit" keeps
+    # the difference as the household's credit.
+    HUB_REFUND_POLICY = "credit"
 
     CATALOG_PHOTO_DIRECTORY = str(INSTANCE / "photos")
     CATALOG_PHOTO_MAX_BYTES = 5 * 1024 * 1024

@@ -52,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
     from market.ledger import bp as ledger_bp
     from market.main import bp as main_bp
     from market.orders import bp as orders_bp
+    from market.payments import bp as payments_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -59,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cycles_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(payments_bp)
 
 
 def register_commands(app: Flask) -> None:
@@ -66,11 +68,13 @@ def register_commands(app: Flask) -> None:
     from market.demo import demo_command
     from market.ledger.cli import ledger_cli
     from market.mail.cli import mail_cli
+    from market.payments.cli import payments_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(cycles_cli)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(payments_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -12,6 +12,7 @@ from market.ledger.models import (
 )
 from market.mail.models import OutboxMessage
 from market.orders.models import CartItem, Order, OrderLine
+from market.payments.models import Payment, StripeEvent
 
 __all__ = [
     "CartItem",
@@ -32,7 +33,9 @@ __all__ = [
     "OrderLine",
     "OutboxMessage",
     "PasswordReset",
+    "Payment",
     "Producer",
     "Product",
+    "StripeEvent",
     "User",
 ]

@@ -45,6 +45,10 @@ def another_households_order(f):
     return {"order_id": f.OrderFactory().id}
 MEMBERS = ("login", "ok", "ok", "403", "403")
 
+
+def another_households_payment(f):
+    return {"payment_id": f.PaymentFactory().id}
+
 MATRIX = {
     "main.home": ("GET", {}, EVERYONE),
     "main.healthz": ("GET", {}, EVERYONE),
@@ -119,4 +123,11 @@ MATRIX = {
     "ledger.export": ("GET", {"format": "fec", "year": 2026}, STAFF),
     "ledger.transaction_detail": ("GET", {"seq": 1}, STAFF),
     "ledger.reverse_transaction": ("POST", {"seq": 1}, STAFF),
+    "payments.pay_online": ("POST", another_households_order, HOUSEHOLDS),
+    "payments.use_credit": ("POST", another_households_order, HOUSEHOLDS),
+    "payments.returned": ("GET", another_households_payment, HOUSEHOLDS),
+    "payments.cancelled": ("GET", another_households_payment, HOUSEHOLDS),
+    # Stripe calls it; without the settings it answers 404, with them a bad signature 400.
+    "payments.stripe_webhook": ("POST", {}, EVERYONE),
+    "payments.record_payment": ("GET", another_households_order, STAFF),
 }

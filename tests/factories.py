@@ -24,6 +24,7 @@ from market.ledger.models import (
 from market.ledger.posting import lock_head
 from market.mail.models import OutboxMessage
 from market.orders.models import CartItem, Order, OrderLine
+from market.payments.models import Payment, StripeEvent
 from market.timeutil import utcnow
 
 PASSWORD = "correct-horse-battery"
@@ -294,3 +295,26 @@ class LedgerClosureFactory(BaseFactory):
     @classmethod
     def _create(cls, model_class, period, day):
         return close_period(period, day)
+
+
+class PaymentFactory(BaseFactory):
+    """A Checkout Session of an order, waiting for the household."""
+
+    class Meta:
+        model = Payment
+
+    order = factory.SubFactory(OrderFactory)
+    household_id = factory.SelfAttribute("order.household_id")
+    provider = "stripe"
+    method = "stripe"
+    amount_cents = 1700
+    order_version = 1
+    stripe_session_id = factory.Sequence(lambda n: f"cs_test_factory{n:04d}")
+
+
+class StripeEventFactory(BaseFactory):
+    class Meta:
+        model = StripeEvent
+
+    id = factory.Sequence(lambda n: f"evt_test_factory{n:04d}")
+    type = "checkout.session.completed"

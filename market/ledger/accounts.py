@@ -11,6 +11,7 @@
 | cash:till        | 530    | the till: cash taken at pickup                           |
 | cash:cheque      | 5112   | chèques à encaisser, until they are paid in              |
 | cash:stripe      | 511    | valeurs à l'encaissement: card payments held by Stripe   |
+| cash:card        | 5115   | card-terminal payments taken at pickup, until settled    |
 
 A household's debit balance is what it owes; a credit balance is its prepaid credit.
 A producer's credit balance is what the hub owes it.
@@ -31,6 +32,7 @@ FIXED = {
     "cash:till": ("cash", "530", "Caisse"),
     "cash:cheque": ("cash", "5112", "Chèques à encaisser"),
     "cash:stripe": ("cash", "511", "Paiements par carte (Stripe)"),
+    "cash:card": ("cash", "5115", "Cartes bancaires à encaisser"),
 }
 
 # How money comes in or goes out, and the account it passes through.
@@ -39,6 +41,7 @@ PAYMENT_METHODS = {
     "cheque": "cash:cheque",
     "transfer": "cash:bank",
     "stripe": "cash:stripe",
+    "card": "cash:card",
 }
 
 

@@ -12,6 +12,7 @@ from market.orders.models import PaymentChoice
 PAYMENT_LABELS = {
     PaymentChoice.AT_PICKUP.value: _l("At pickup (cash, cheque or card)"),
     PaymentChoice.CREDIT.value: _l("From my credit"),
+    PaymentChoice.ONLINE.value: _l("Online by card, now"),
 }
 
 
@@ -23,3 +24,11 @@ class CheckoutForm(FlaskForm):
                          default=PaymentChoice.AT_PICKUP.value)
     # A fresh token per form shown: the same form sent twice is applied once.
     submission = HiddenField(default=lambda: uuid4().hex)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from market.payments.providers import available_providers
+
+        # Online payment is offered only when the hub has configured Stripe.
+        self.payment.choices = [SelectChoice(provider.choice, PAYMENT_LABELS[provider.choice])
+                                for provider in available_providers()]

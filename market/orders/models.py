@@ -19,6 +19,7 @@ class OrderStatus(StrEnum):
 class PaymentChoice(StrEnum):
     AT_PICKUP = "pickup"
     CREDIT = "credit"
+    ONLINE = "online"  # by card through Stripe Checkout, when the hub has configured it
 
 
 class CartItem(db.Model):

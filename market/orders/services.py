@@ -23,7 +23,7 @@ from market.orders.errors import (
     PointFull,
     SoldOut,
 )
-from market.orders.models import Order, OrderLine, OrderStatus, PaymentChoice
+from market.orders.models import Order, OrderLine, OrderStatus
 from market.orders.pricing import order_totals
 from market.timeutil import to_hub_time
 from market.urls import external_url
@@ -114,14 +114,11 @@ def offers_of(cycle: OrderCycle, offer_ids) -> dict[int, Offer]:
     return offers
 
 
-def check_payment(choice: str, household_id: int, total_cents: int) -> None:
-    from market.ledger.statements import household_credit_cents
+def check_payment(order: Order) -> None:
+    """The chosen provider accepts the order as posted (payments.providers)."""
+    from market.payments.providers import provider_for
 
-    if choice not in {c.value for c in PaymentChoice}:
-        raise OrderRefused(_l("Choose how you will pay."))
-    if choice == PaymentChoice.CREDIT and household_credit_cents(household_id) < total_cents:
-        raise OrderRefused(_l("Your credit does not cover this order: choose to pay at "
-                              "pickup, or top up your credit first."))
+    provider_for(order.payment_choice).accept(order)
 
 
 def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int],
@@ -152,8 +149,8 @@ def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int]
     order.payment_choice = payment
     order.last_submission = submission
     db.session.flush()
-    check_payment(payment, household_id, totals(order).total_cents)
     post_money(order, old_lines)
+    check_payment(order)
     queue_confirmation(user, order)
     return order
 

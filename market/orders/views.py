@@ -14,7 +14,10 @@ from market.orders import bp, cart
 from market.orders import services as orders
 from market.orders import shop as catalogue
 from market.orders.forms import CheckoutForm
+from market.orders.models import PaymentChoice
 from market.orders.pricing import order_totals
+from market.payments import services as payments
+from market.payments import views as payment_views
 from market.timeutil import utcnow
 from market.web import is_local_path, refused
 
@@ -151,6 +154,8 @@ def checkout():
     db.session.commit()
     flash(_("Thank you! Your order %(reference)s is recorded.", reference=order.reference),
           "success")
+    if order.payment_choice == PaymentChoice.ONLINE:
+        return payment_views.start_online(order)
     return redirect(url_for("orders.order_page", order_id=order.id))
 
 
@@ -192,6 +197,7 @@ def change_order(order_id: int):
         orders.change(current_user, order, utcnow(), quantities=quantities,
                       pickup_id=form.pickup.data or order.pickup_id,
                       submission=form.submission.data)
+        payments.settle_overpayment(order)
     except DomainError as error:
         status = refused(error)
         return order_page(order_id, form, status)
@@ -207,6 +213,7 @@ def cancel_order(order_id: int):
     order = owned(order_id)
     try:
         orders.cancel(current_user, order, utcnow())
+        payments.settle_overpayment(order)
     except DomainError as error:
         return order_page(order_id, status=refused(error))
     db.session.commit()

@@ -1,0 +1,162 @@
+"""Paying online, coming back from Stripe, Stripe's webhook, and payments taken at pickup."""
+
+import logging
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from market.auth.decorators import role_required
+from market.auth.models import Role
+from market.errors import DomainError
+from market.extensions import csrf, db
+from market.i18n import money
+from market.orders.models import Order
+from market.orders.services import totals
+from market.payments import bp, services, stripe_checkout, webhooks
+from market.payments.errors import BadWebhook, PaymentUnavailable
+from market.payments.forms import PickupPaymentForm
+from market.payments.models import Payment
+from market.payments.providers import online_payment_offered
+
+log = logging.getLogger(__name__)
+household_only = role_required(Role.HOUSEHOLD)
+staff_only = role_required(Role.COORDINATOR)
+bp.add_app_template_global(services.summary, "payment_summary")
+bp.add_app_template_global(online_payment_offered, "online_payment_offered")
+
+
+def owned_order(order_id: int) -> Order:
+    order = db.session.get(Order, order_id)
+    if order is None or order.household_id != current_user.household_id:
+        abort(404)
+    return order
+
+
+def owned_payment(payment_id: int) -> Payment:
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.household_id != current_user.household_id:
+        abort(404)
+    return payment
+
+
+def order_page(order: Order):
+    return redirect(url_for("orders.order_page", order_id=order.id))
+
+
+def start_online(order: Order):
+    """Send the household to a Checkout Session for what the order owes.
+
+    The order is already committed: whatever happens with Stripe, it is kept, and its
+    payment stays due.
+    """
+    if not online_payment_offered():
+        flash(_("Online payment is not offered: pay at pickup."), "error")
+        return order_page(order), 409
+    try:
+        still_open = stripe_checkout.refresh_pending(order)
+        due = services.due_cents(order)
+        url = next((url for payment, url in still_open
+                    if payment.amount_cents == due and payment.order_version == order.version),
+                   None)
+        if url is None:
+            payment = stripe_checkout.new_payment(order, due)
+            db.session.commit()  # its id keys the call to Stripe
+            url = stripe_checkout.open_session(payment, current_user.email)
+    except PaymentUnavailable as error:
+        db.session.commit()  # the attempt stays on record as unavailable
+        flash(error.message, "error")
+        return order_page(order)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return order_page(order)
+    db.session.commit()
+    return redirect(url, 303)
+
+
+@bp.route("/orders/<int:order_id>/pay", methods=["POST"])
+@household_only
+def pay_online(order_id: int):
+    order = owned_order(order_id)
+    if order.is_cancelled:
+        flash(_("This order is cancelled: there is nothing to pay."), "error")
+        return order_page(order)
+    return start_online(order)
+
+
+@bp.route("/orders/<int:order_id>/use-credit", methods=["POST"])
+@household_only
+def use_credit(order_id: int):
+    order = owned_order(order_id)
+    try:
+        services.pay_from_credit(order)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return order_page(order), error.status
+    db.session.commit()
+    flash(_("Your credit pays this order."), "success")
+    return order_page(order)
+
+
+@bp.route("/<int:payment_id>/returned")
+@household_only
+def returned(payment_id: int):
+    """Back from Stripe. Only the webhook marks a payment paid: this page tells where it is."""
+    payment = owned_payment(payment_id)
+    return render_template("payments/returned.html", payment=payment, order=payment.order,
+                           summary=services.summary(payment.order))
+
+
+@bp.route("/<int:payment_id>/cancelled")
+@household_only
+def cancelled(payment_id: int):
+    payment = owned_payment(payment_id)
+    return render_template("payments/cancelled.html", payment=payment, order=payment.order,
+                           summary=services.summary(payment.order))
+
+
+@bp.route("/webhook/stripe", methods=["POST"])
+@csrf.exempt
+def stripe_webhook():
+    try:
+        outcome = webhooks.handle(request.get_data(), request.headers.get("Stripe-Signature"))
+        db.session.commit()
+    except BadWebhook as error:
+        db.session.rollback()
+        return {"error": str(error.message)}, error.status
+    except IntegrityError:
+        db.session.rollback()
+        if not webhooks.already_handled(request.get_data()):
+            raise  # a real failure: answer 500, and Stripe delivers it again later
+        outcome = "duplicate"  # handled at the same moment by another delivery
+    return {"received": True, "outcome": outcome}, 200
+
+
+def render_record(order: Order, form: PickupPaymentForm, status: int = 200):
+    return render_template("payments/record.html", order=order, form=form,
+                           totals=totals(order), summary=services.summary(order)), status
+
+
+@bp.route("/orders/<int:order_id>/record", methods=["GET", "POST"])
+@staff_only
+def record_payment(order_id: int):
+    order = db.session.get(Order, order_id) or abort(404)
+    form = PickupPaymentForm()
+    if request.method == "GET":
+        return render_record(order, form)
+    if not form.validate_on_submit():
+        return render_record(order, form, 400)
+    try:
+        services.record_pickup_payment(order, form.amount.cents, form.method.data,
+                                       current_user, key=form.submission.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_record(order, form, error.status)
+    db.session.commit()
+    flash(_("Payment of %(amount)s recorded for order %(reference)s.",
+            amount=money(form.amount.cents), reference=order.reference), "success")
+    return redirect(url_for("payments.record_payment", order_id=order.id))
