@@ -11,11 +11,6 @@ from market.exports.data import CycleData, Line, OrderRow, Point, lines_by_produ
 from market.exports.tables import Money, Table
 from market.orders.models import PaymentChoice
 
-PAYMENT_LABELS = {
-    PaymentChoice.AT_PICKUP.value: "at pickup",
-    PaymentChoice.CREDIT.value: "from credit",
-}
-
 
 def payment_label(choice: str) -> str:
     if choice == PaymentChoice.CREDIT.value:
@@ -42,7 +37,8 @@ def quantity_text(line: Line) -> str:
 
 def line_text(line: Line, producers: dict[int, str]) -> str:
     size = f" ({line.size})" if line.size else ""
-    return f"{quantity_text(line)} × {line.product_name}{size} — {producers.get(line.producer_id, '')}"
+    producer = producers.get(line.producer_id, "")
+    return f"{quantity_text(line)} × {line.product_name}{size} — {producer}"
 
 
 def collector_text(order: OrderRow) -> str:
@@ -102,22 +98,22 @@ def producer_tables(data: CycleData, producer_id: int) -> list[Table]:
     """What to bring: totals per product split by point, then each household's share."""
     entries = lines_by_producer(data).get(producer_id, [])
     name = data.producers.get(producer_id, "")
-    points = [point for point in data.points]
+    points = data.points
     totals: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     amounts: dict[tuple, int] = defaultdict(int)
+    labels: dict[tuple, str] = {}
     for point, _order, line in entries:
         key = product_key(line)
         totals[key][point.pickup_id] += line.delivered
         amounts[key] += line.amount_cents
+        labels[key] = line.product_name + (f" ({line.size})" if line.size else "")
     header = [_("Product"), _("Unit"), *[point.name for point in points], _("Total"),
               _("Amount")]
     rows = []
     for key in sorted(totals):
-        product, size, unit, _id = key
-        label = next(line.product_name for _p, _o, line in entries if product_key(line) == key)
-        label += f" ({size})" if size else ""
         by_point = totals[key]
-        rows.append([label, unit_label(unit), *[by_point.get(p.pickup_id, 0) for p in points],
+        rows.append([labels[key], unit_label(key[2]),
+                     *[by_point.get(p.pickup_id, 0) for p in points],
                      sum(by_point.values()), Money(amounts[key])])
     footer = [[_("Total"), "", *[sum(totals[k].get(p.pickup_id, 0) for k in totals)
                                  for p in points],

@@ -4,7 +4,6 @@ Sales are split line by line exactly as the ledger splits them (ledger.commissio
 summary agrees with the ledger's entries for the cycle's orders to the cent.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app

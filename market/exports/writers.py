@@ -18,8 +18,14 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import LongTable, PageBreak, Paragraph, SimpleDocTemplate, Spacer
-from reportlab.platypus import TableStyle
+from reportlab.platypus import (
+    LongTable,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    TableStyle,
+)
 
 from market.exports.tables import Money, Table, cell_text
 
