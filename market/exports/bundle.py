@@ -51,10 +51,9 @@ def documents(data: CycleData) -> Iterator[Document]:
     yield "pickup-lists.html", lambda: print_view(data).encode("utf-8")
     yield "pickup-lists.pdf", lambda: pickup_pdf(data)
     yield from tabular("pickup-lists", lambda: lists.pickup_tables(data))
+    # The pickup lists hold every point, one per page group (PDF) or sheet (XLSX); a single
+    # point's list is a download away on the cycle's page.
     for point in data.points:
-        name = f"pickup-list-{slug(point.name)}"
-        yield f"{name}.pdf", lambda p=point.pickup_id: pickup_pdf(data, p)
-        yield from tabular(name, lambda p=point.pickup_id: lists.pickup_tables(data, p))
         yield from tabular(f"matrix-{slug(point.name)}",
                            lambda p=point.pickup_id: lists.matrix_tables(data, p))
     for producer_id, producer_name in sorted(data.producers.items(), key=lambda i: i[1]):

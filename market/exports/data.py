@@ -100,6 +100,7 @@ class CycleData:
     cycle_name: str
     points: list[Point]
     producers: dict[int, str]
+    _by_producer: dict | None = field(default=None, repr=False)
 
     def orders(self):
         for point in self.points:
@@ -107,6 +108,12 @@ class CycleData:
 
     def point(self, pickup_id: int) -> Point | None:
         return next((p for p in self.points if p.pickup_id == pickup_id), None)
+
+    def by_producer(self) -> dict[int, list[tuple[Point, OrderRow, Line]]]:
+        """Each producer's lines with their point and order, grouped once for all its lists."""
+        if self._by_producer is None:
+            self._by_producer = lines_by_producer(self)
+        return self._by_producer
 
 
 def load_points(cycle_id: int) -> tuple[str, list[Point]]:

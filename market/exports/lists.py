@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from market.catalog.models import UNIT_LABELS
 from market.cycles.services import format_window
-from market.exports.data import CycleData, Line, OrderRow, Point, lines_by_producer
+from market.exports.data import CycleData, Line, OrderRow, Point
 from market.exports.tables import Money, Table
 from market.orders.models import PaymentChoice
 
@@ -24,9 +24,14 @@ def unit_label(unit: str) -> str:
     return str(UNIT_LABELS.get(unit, unit))
 
 
-def quantity_text(line: Line) -> str:
-    """'3 kg', or '2 − 1 missing', or '1,25 kg weighed'."""
-    text = f"{line.delivered} {unit_label(line.unit)}"
+def unit_labels() -> dict[str, str]:
+    """Every unit's name, translated once for a whole list rather than once per line."""
+    return {unit: str(label) for unit, label in UNIT_LABELS.items()}
+
+
+def quantity_text(line: Line, units: dict[str, str] | None = None) -> str:
+    """'3 kg', or '2 bunch (1 missing)', or '1 kg · 1,250 kg weighed'."""
+    text = f"{line.delivered} {(units or {}).get(line.unit) or unit_label(line.unit)}"
     if line.missing:
         text = _("%(quantity)s (%(missing)d missing)", quantity=text, missing=line.missing)
     if line.sold_by_weight and line.real_weight_grams is not None:
@@ -35,10 +40,10 @@ def quantity_text(line: Line) -> str:
     return text
 
 
-def line_text(line: Line, producers: dict[int, str]) -> str:
+def line_text(line: Line, producers: dict[int, str], units: dict[str, str]) -> str:
     size = f" ({line.size})" if line.size else ""
     producer = producers.get(line.producer_id, "")
-    return f"{quantity_text(line)} × {line.product_name}{size} — {producer}"
+    return f"{quantity_text(line, units)} × {line.product_name}{size} — {producer}"
 
 
 def collector_text(order: OrderRow) -> str:
@@ -66,8 +71,9 @@ def pickup_header() -> list[str]:
 
 
 def pickup_table(data: CycleData, point: Point) -> Table:
+    units = unit_labels()
     rows = [[collector_text(order), order.reference, order.phone or "",
-             "\n".join(line_text(line, data.producers) for line in order.lines),
+             "\n".join(line_text(line, data.producers, units) for line in order.lines),
              Money(order.amount_cents), Money(order.paid_cents), Money(order.due_cents),
              due_text(order)]
             for order in point.orders]
@@ -83,9 +89,9 @@ def pickup_tables(data: CycleData, pickup_id: int | None = None) -> list[Table]:
             if pickup_id is None or point.pickup_id == pickup_id]
 
 
-def household_label(order: OrderRow) -> str:
+def household_label(order: OrderRow, named: bool) -> str:
     """Named or by order number, as the hub's privacy setting says."""
-    if current_app.config["HUB_PRODUCER_LIST_NAMES"]:
+    if named:
         return f"{order.name} ({order.reference})"
     return order.reference
 
@@ -96,12 +102,13 @@ def product_key(line: Line) -> tuple:
 
 def producer_tables(data: CycleData, producer_id: int) -> list[Table]:
     """What to bring: totals per product split by point, then each household's share."""
-    entries = lines_by_producer(data).get(producer_id, [])
+    entries = data.by_producer().get(producer_id, [])
     name = data.producers.get(producer_id, "")
     points = data.points
     totals: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     amounts: dict[tuple, int] = defaultdict(int)
     labels: dict[tuple, str] = {}
+    units = unit_labels()
     for point, _order, line in entries:
         key = product_key(line)
         totals[key][point.pickup_id] += line.delivered
@@ -112,7 +119,7 @@ def producer_tables(data: CycleData, producer_id: int) -> list[Table]:
     rows = []
     for key in sorted(totals):
         by_point = totals[key]
-        rows.append([labels[key], unit_label(key[2]),
+        rows.append([labels[key], units.get(key[2], key[2]),
                      *[by_point.get(p.pickup_id, 0) for p in points],
                      sum(by_point.values()), Money(amounts[key])])
     footer = [[_("Total"), "", *[sum(totals[k].get(p.pickup_id, 0) for k in totals)
@@ -122,8 +129,9 @@ def producer_tables(data: CycleData, producer_id: int) -> list[Table]:
                             cycle=data.cycle_name),
                     subtitle=_("What to bring, per collection point"), header=header,
                     rows=rows, footer=footer)
-    detail_rows = [[point.name, household_label(order), line.product_name, line.delivered,
-                    unit_label(line.unit), Money(line.amount_cents)]
+    named = current_app.config["HUB_PRODUCER_LIST_NAMES"]
+    detail_rows = [[point.name, household_label(order, named), line.product_name,
+                    line.delivered, units.get(line.unit, line.unit), Money(line.amount_cents)]
                    for point, order, line in entries if line.delivered]
     detail = Table(title=_("Per household"), header=[
         _("Collection point"), _("Household"), _("Product"), _("Quantity"), _("Unit"),
@@ -136,10 +144,11 @@ def matrix_table(data: CycleData, point: Point) -> Table:
     columns = [order for order in point.orders if order.lines]
     products: dict[tuple, dict[int, int]] = defaultdict(dict)
     labels: dict[tuple, str] = {}
+    units = unit_labels()
     for index, order in enumerate(columns):
         for line in order.lines:
             key = (data.producers.get(line.producer_id, "").casefold(), *product_key(line))
-            labels[key] = (f"{line.product_name} ({unit_label(line.unit)})",
+            labels[key] = (f"{line.product_name} ({units.get(line.unit, line.unit)})",
                            data.producers.get(line.producer_id, ""))
             products[key][index] = products[key].get(index, 0) + line.delivered
     header = [_("Product"), _("Producer"), _("Total"),
@@ -148,7 +157,7 @@ def matrix_table(data: CycleData, point: Point) -> Table:
     for key in sorted(products):
         quantities = products[key]
         rows.append([*labels[key], sum(quantities.values()),
-                     *[quantities.get(i, "") for i in range(len(columns))]])
+                     *[quantities.get(i) for i in range(len(columns))]])
     return Table(title=_("Distribution matrix — %(cycle)s", cycle=data.cycle_name),
                  subtitle=point_title(point), header=header, rows=rows)
 

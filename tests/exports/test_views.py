@@ -77,7 +77,7 @@ def test_the_zip_holds_every_list(coordinator_client, closed_cycle):
     assert response.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
     for name in ("pickup-lists.pdf", "pickup-lists.csv", "pickup-lists.xlsx",
-                 "pickup-lists.html", "pickup-list-bourg.pdf", "matrix-gare.xlsx",
+                 "pickup-lists.html", "matrix-bourg.csv", "matrix-gare.xlsx",
                  "matrix-gare.csv", "summary.pdf", "summary.csv", "summary.xlsx"):
         assert name in names
     farm = closed_cycle["farm"].id
