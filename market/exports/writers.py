@@ -81,6 +81,39 @@ def xlsx_value(value, sheet, bold=False):
     return cell
 
 
+class StyledCells:
+    """One styled cell per column, given each row's value in turn.
+
+    A write-only sheet writes a row as soon as it is appended, so a column's cell can be
+    reused for the next row; building a styled cell per value costs more than the writing.
+    """
+
+    def __init__(self, sheet):
+        self.sheet = sheet
+        self.cells: dict[tuple[int, str], WriteOnlyCell] = {}
+
+    def styled(self, column: int, kind: str) -> WriteOnlyCell:
+        cell = self.cells.get((column, kind))
+        if cell is None:
+            cell = self.cells[(column, kind)] = WriteOnlyCell(self.sheet)
+            if kind == "money":
+                cell.number_format = XLSX_MONEY
+            else:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        return cell
+
+    def cell(self, column: int, value):
+        if isinstance(value, Money):
+            cell = self.styled(column, "money")
+            cell.value = Decimal(int(value)) / 100
+            return cell
+        if isinstance(value, str) and "\n" in value:
+            cell = self.styled(column, "wrap")
+            cell.value = value
+            return cell
+        return value
+
+
 def sheet_name(title: str, used: set[str]) -> str:
     name = title.translate(SHEET_NAME_FORBIDDEN)[:28].strip() or "Feuille"
     base, number = name, 2
@@ -100,8 +133,9 @@ def write_xlsx(tables: Iterable[Table], out) -> None:
         if table.subtitle:
             sheet.append([table.subtitle])
         sheet.append([xlsx_value(h, sheet, bold=True) for h in table.header])
+        styled = StyledCells(sheet)
         for row in table.rows:
-            sheet.append([xlsx_value(value, sheet) for value in row])
+            sheet.append([styled.cell(column, value) for column, value in enumerate(row)])
         for row in table.footer:
             sheet.append([xlsx_value(value, sheet, bold=True) for value in row])
     workbook.save(out)

@@ -50,6 +50,8 @@ def test_pickup_xlsx_reopens_with_amounts_as_numbers(db, closed_cycle):
     sheet = book.worksheets[1]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[3][0] == "Jon Etcheverry"
+    assert round(values[3][4] * 100) == 3300 and sheet.cell(row=4, column=5).number_format \
+        == '#,##0.00 "€"'
     total = values[-1]
     assert round(total[4] * 100) == ledger_total(data, data.points[1]) == 2 * 1200 + 900
 
