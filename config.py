@@ -29,6 +29,8 @@ ENVIRONMENT = {
     "HUB_EMAIL": ("HUB_EMAIL", str),
     "HUB_COMMISSION_BASIS_POINTS": ("HUB_COMMISSION_BASIS_POINTS", int),
     "HUB_TIME_ZONE": ("BABEL_DEFAULT_TIMEZONE", str),
+    "HUB_PRODUCER_LIST_NAMES": ("HUB_PRODUCER_LIST_NAMES",
+                                lambda value: value.lower() in ("1", "true", "yes", "on")),
     "MAIL_URL": ("MAIL_URL", str),
     "MAIL_SENDER": ("MAIL_SENDER", str),
     "PHOTO_DIRECTORY": ("CATALOG_PHOTO_DIRECTORY", str),
@@ -66,6 +68,8 @@ class Config:
     HUB_SIREN = "000000000"
     HUB_EMAIL = "contact@marche-seignanx.example"
     HUB_COMMISSION_BASIS_POINTS = 1000
+    # Producer lists name the households (True) or give only order numbers (privacy, default).
+    HUB_PRODUCER_LIST_NAMES = False
 
     MAIL_URL = None
     MAIL_SENDER = "Marché du Seignanx <ne-pas-repondre@marche-seignanx.example>"

@@ -49,10 +49,12 @@ def register_blueprints(app: Flask) -> None:
     from market.auth import bp as auth_bp
     from market.catalog import bp as catalog_bp
     from market.cycles import bp as cycles_bp
+    from market.exports import bp as exports_bp
     from market.ledger import bp as ledger_bp
     from market.main import bp as main_bp
     from market.orders import bp as orders_bp
     from market.payments import bp as payments_bp
+    from market.pickup import bp as pickup_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -61,11 +63,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(pickup_bp)
 
 
 def register_commands(app: Flask) -> None:
     from market.cycles.cli import cycles_cli
     from market.demo import demo_command
+    from market.exports.cli import export_cli
     from market.ledger.cli import ledger_cli
     from market.mail.cli import mail_cli
     from market.payments.cli import payments_cli
@@ -75,6 +80,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(cycles_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(payments_cli)
+    app.cli.add_command(export_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -13,6 +13,7 @@ MENU = [
     ("orders.shop", _l("Shop"), None),
     ("cycles.cycle_list", _l("Cycles"), (Role.COORDINATOR,)),
     ("cycles.collection_points", _l("Collection points"), (Role.COORDINATOR,)),
+    ("pickup.choose_point", _l("Pickup"), (Role.COORDINATOR,)),
     ("catalog.dashboard", _l("My catalogue"), (Role.PRODUCER,)),
     ("catalog.producers", _l("Manage producers"), (Role.COORDINATOR,)),
     ("auth.invitations", _l("Invitations"), (Role.COORDINATOR,)),

@@ -43,11 +43,23 @@ SHOPPERS = ("ok", "ok", "403", "403", "403")
 
 def another_households_order(f):
     return {"order_id": f.OrderFactory().id}
+
+
 MEMBERS = ("login", "ok", "ok", "403", "403")
 
 
 def another_households_payment(f):
     return {"payment_id": f.PaymentFactory().id}
+
+
+def a_cycle(f, **extra):
+    return {"cycle_id": f.OrderCycleFactory().id, **extra}
+
+
+def an_order_at_pickup(f):
+    order = f.OrderFactory()
+    return {"pickup_id": order.pickup_id, "order_id": order.id}
+
 
 MATRIX = {
     "main.home": ("GET", {}, EVERYONE),
@@ -130,4 +142,21 @@ MATRIX = {
     # Stripe calls it; without the settings it answers 404, with them a bad signature 400.
     "payments.stripe_webhook": ("POST", {}, EVERYONE),
     "payments.record_payment": ("GET", another_households_order, STAFF),
+
+    "exports.cycle_page": ("GET", a_cycle, STAFF),
+    "exports.pickup_list": ("GET", lambda f: a_cycle(f, fmt="csv"), STAFF),
+    "exports.matrix": ("GET", lambda f: a_cycle(f, fmt="csv"), STAFF),
+    "exports.summary_page": ("GET", a_cycle, STAFF),
+    "exports.summary_download": ("GET", lambda f: a_cycle(f, fmt="csv"), STAFF),
+    "exports.cycle_zip": ("GET", a_cycle, STAFF),
+    # A producer's lists, reached by a producer user of another producer: refused.
+    "exports.producer_lists": ("GET", another_producer, STAFF),
+    "exports.producer_list_page": ("GET", another_producers_cycle, STAFF),
+    "exports.producer_list": ("GET", lambda f: {**another_producers_cycle(f), "fmt": "csv"},
+                              STAFF),
+    "pickup.choose_point": ("GET", {}, STAFF),
+    "pickup.point_page": ("GET", lambda f: {"pickup_id": f.CyclePickupFactory().id}, STAFF),
+    "pickup.order_page": ("GET", an_order_at_pickup, STAFF),
+    "pickup.order_action": ("POST", lambda f: {**an_order_at_pickup(f), "action": "collected"},
+                            STAFF),
 }

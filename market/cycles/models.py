@@ -55,6 +55,8 @@ class OrderCycle(db.Model):
     settled_at: Mapped[datetime | None]
     # The last order number given in this cycle, moved by an atomic update.
     orders_numbered: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the producers were sent their lists for this cycle (once, whoever closes it).
+    lists_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pickups: Mapped[list["CyclePickup"]] = relationship(

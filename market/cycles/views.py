@@ -144,7 +144,14 @@ def cycle_action(cycle_id: int, action: str):
     cycle = get_or_404(OrderCycle, cycle_id)
     operation, message = ACTIONS[action]
     try:
-        operation(cycle, utcnow())
+        now = utcnow()
+        operation(cycle, now)
+        if action == "close":
+            # Closing now: each producer gets its list at once (the command does it for
+            # cycles that close by date).
+            from market.exports.notify import send_lists
+
+            send_lists(cycle, now)
     except DomainError as error:
         refused(error)
     else:

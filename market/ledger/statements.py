@@ -107,3 +107,25 @@ def household_credit_cents(household_id: int) -> int:
     from market.ledger.accounts import household_key
 
     return max(0, -account_balance(household_key(household_id)))
+
+
+# Money in for an order, whoever took it (a volunteer at pickup, an online payment), less
+# what was given back; the transactions name the order's reference.
+PAYMENT_KINDS = ("payment.received", "refund")
+
+
+def paid_by_reference(references) -> dict[str, int]:
+    """{reference: net amount paid} for these order references (a list or a subquery)."""
+    household = LedgerAccount.kind == "household"
+    query = (select(LedgerTransaction.reference, func.sum(LedgerEntry.amount))
+             .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+             .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+             .where(LedgerTransaction.kind.in_(PAYMENT_KINDS), household,
+                    LedgerTransaction.reference.in_(references))
+             .group_by(LedgerTransaction.reference))
+    # A payment credits the household (negative); what was paid is its opposite.
+    return {reference: -int(amount) for reference, amount in db.session.execute(query)}
+
+
+def paid_for_order(reference: str) -> int:
+    return paid_by_reference([reference]).get(reference, 0)

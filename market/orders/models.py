@@ -65,6 +65,9 @@ class Order(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None]
+    # Pickup day: handed over, or not collected by the end of the pickup.
+    collected_at: Mapped[datetime | None]
+    no_show_at: Mapped[datetime | None]
 
     cycle: Mapped["OrderCycle"] = relationship()  # noqa: F821
     household: Mapped["Household"] = relationship()  # noqa: F821
@@ -83,6 +86,10 @@ class OrderLine(db.Model):
         UniqueConstraint("order_id", "offer_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
+        CheckConstraint("missing_quantity >= 0 AND missing_quantity <= quantity",
+                        name="missing_within_quantity"),
+        CheckConstraint("real_weight_grams IS NULL OR real_weight_grams >= 0",
+                        name="real_weight_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,13 +106,24 @@ class OrderLine(db.Model):
     vat_basis_points: Mapped[int]
     sold_by_weight: Mapped[bool] = mapped_column(default=False)
     estimated_weight_grams: Mapped[int | None]
+    # Pickup day: units the producer did not bring, and the weight really handed over
+    # (all the line's pieces together) for a product sold by weight.
+    missing_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
+    real_weight_grams: Mapped[int | None]
 
     order: Mapped[Order] = relationship(back_populates="lines")
     offer: Mapped["Offer"] = relationship()  # noqa: F821
 
     @property
+    def delivered_quantity(self) -> int:
+        return self.quantity - (self.missing_quantity or 0)
+
+    @property
     def amount_cents(self) -> int:
-        return line_amount(self.unit_price_cents, self.quantity, self.sold_by_weight,
+        """What the household pays for the line: what was handed over, at its real weight."""
+        if self.sold_by_weight and self.real_weight_grams is not None:
+            return line_amount(self.unit_price_cents, 1, True, self.real_weight_grams)
+        return line_amount(self.unit_price_cents, self.delivered_quantity, self.sold_by_weight,
                            self.estimated_weight_grams)
 
     def priced(self) -> PricedLine:

@@ -1,0 +1,88 @@
+"""Every list of a cycle in every format, as named files: for the command and the ZIP."""
+
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from flask import render_template
+from flask_babel import gettext as _
+
+from market.exports import lists, summary, writers
+from market.exports.data import CycleData
+
+Document = tuple[str, Callable[[], bytes]]
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+
+
+def pickup_pdf(data: CycleData, pickup_id: int | None = None) -> bytes:
+    return writers.pdf_bytes(lists.pickup_tables(data, pickup_id),
+                             ink_labels=(_("Collected"), _("Signature")),
+                             title=_("Pickup list"))
+
+
+def producer_pdf(data: CycleData, producer_id: int) -> bytes:
+    return writers.pdf_bytes(lists.producer_tables(data, producer_id),
+                             title=_("Producer list"), break_between=False)
+
+
+def summary_pdf(data: CycleData) -> bytes:
+    return writers.pdf_bytes(summary.summary_tables(data), title=_("Cycle summary"),
+                             break_between=False)
+
+
+def print_view(data: CycleData, pickup_id: int | None = None) -> str:
+    return render_template("exports/pickup_print.html", data=data,
+                           tables=lists.pickup_tables(data, pickup_id))
+
+
+def tabular(name: str, tables: Callable[[], list]) -> Iterator[Document]:
+    yield f"{name}.csv", lambda: writers.csv_bytes(tables())
+    yield f"{name}.xlsx", lambda: writers.xlsx_bytes(tables())
+
+
+def documents(data: CycleData) -> Iterator[Document]:
+    """(file name, how to make it) for every list of the cycle."""
+    yield "pickup-lists.html", lambda: print_view(data).encode("utf-8")
+    yield "pickup-lists.pdf", lambda: pickup_pdf(data)
+    yield from tabular("pickup-lists", lambda: lists.pickup_tables(data))
+    # The pickup lists hold every point, one per page group (PDF) or sheet (XLSX); a single
+    # point's list is a download away on the cycle's page.
+    for point in data.points:
+        yield from tabular(f"matrix-{slug(point.name)}",
+                           lambda p=point.pickup_id: lists.matrix_tables(data, p))
+    for producer_id, producer_name in sorted(data.producers.items(), key=lambda i: i[1]):
+        name = f"producer-{producer_id}-{slug(producer_name)}"
+        yield f"{name}.pdf", lambda p=producer_id: producer_pdf(data, p)
+        yield from tabular(name, lambda p=producer_id: lists.producer_tables(data, p))
+    yield "summary.pdf", lambda: summary_pdf(data)
+    yield from tabular("summary", lambda: summary.summary_tables(data))
+
+
+def zip_name(data: CycleData) -> str:
+    return f"cycle-{data.cycle_id}-{slug(data.cycle_name)}.zip"
+
+
+def write_zip(data: CycleData, out) -> None:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, make in documents(data):
+            archive.writestr(name, make())
+
+
+def write_directory(data: CycleData, directory: Path) -> list[Path]:
+    """Every file, then the ZIP holding them all; the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    with zipfile.ZipFile(directory / zip_name(data), "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, make in documents(data):
+            content = make()
+            (directory / name).write_bytes(content)
+            archive.writestr(name, content)
+            written.append(directory / name)
+    written.append(directory / zip_name(data))
+    return written

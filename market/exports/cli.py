@@ -1,0 +1,25 @@
+"""flask --app market export cycle CYCLE_ID --out DIR"""
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from market.cycles.models import OrderCycle
+from market.exports.bundle import write_directory
+from market.exports.data import cycle_data
+from market.extensions import db
+
+export_cli = AppGroup("export", help="Lists of a cycle: pickup, producers, matrix, summary.")
+
+
+@export_cli.command("cycle")
+@click.argument("cycle_id", type=int)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the files and the ZIP into.")
+def cycle_command(cycle_id: int, out: Path) -> None:
+    """Write every list of a cycle in every format, plus a ZIP of them all."""
+    if db.session.get(OrderCycle, cycle_id) is None:
+        raise click.ClickException(f"no cycle with id {cycle_id}")
+    for path in write_directory(cycle_data(cycle_id), out):
+        click.echo(str(path))

@@ -1,0 +1,167 @@
+"""The lists of a cycle, as tables built from one `CycleData`."""
+
+from collections import defaultdict
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from market.catalog.models import UNIT_LABELS
+from market.cycles.services import format_window
+from market.exports.data import CycleData, Line, OrderRow, Point
+from market.exports.tables import Money, Table
+from market.orders.models import PaymentChoice
+
+
+def payment_label(choice: str) -> str:
+    if choice == PaymentChoice.CREDIT.value:
+        return _("from credit")
+    if choice == PaymentChoice.AT_PICKUP.value:
+        return _("at pickup")
+    return _("online")
+
+
+def unit_label(unit: str) -> str:
+    return str(UNIT_LABELS.get(unit, unit))
+
+
+def unit_labels() -> dict[str, str]:
+    """Every unit's name, translated once for a whole list rather than once per line."""
+    return {unit: str(label) for unit, label in UNIT_LABELS.items()}
+
+
+def quantity_text(line: Line, units: dict[str, str] | None = None) -> str:
+    """'3 kg', or '2 bunch (1 missing)', or '1 kg · 1,250 kg weighed'."""
+    text = f"{line.delivered} {(units or {}).get(line.unit) or unit_label(line.unit)}"
+    if line.missing:
+        text = _("%(quantity)s (%(missing)d missing)", quantity=text, missing=line.missing)
+    if line.sold_by_weight and line.real_weight_grams is not None:
+        text += " · " + _("%(weight)s kg weighed",
+                          weight=f"{line.real_weight_grams / 1000:.3f}".replace(".", ","))
+    return text
+
+
+def line_text(line: Line, producers: dict[int, str], units: dict[str, str]) -> str:
+    size = f" ({line.size})" if line.size else ""
+    producer = producers.get(line.producer_id, "")
+    return f"{quantity_text(line, units)} × {line.product_name}{size} — {producer}"
+
+
+def collector_text(order: OrderRow) -> str:
+    if order.second_collector:
+        return _("%(name)s, or %(second)s", name=order.name, second=order.second_collector)
+    return order.name
+
+
+def due_text(order: OrderRow) -> str:
+    if order.due_cents == 0:
+        return _("nothing due")
+    return payment_label(order.payment_choice)
+
+
+def point_title(point: Point) -> str:
+    return f"{point.name}, {point.town} — {format_window(point.starts_at, point.ends_at)}"
+
+
+PICKUP_WIDTHS = [3.2, 1.2, 1.8, 7.0, 1.3, 1.3, 1.3, 1.5]
+
+
+def pickup_header() -> list[str]:
+    return [_("Household"), _("Order"), _("Phone"), _("Products"), _("Amount"),
+            _("Paid"), _("Due"), _("How")]
+
+
+def pickup_table(data: CycleData, point: Point) -> Table:
+    units = unit_labels()
+    rows = [[collector_text(order), order.reference, order.phone or "",
+             "\n".join(line_text(line, data.producers, units) for line in order.lines),
+             Money(order.amount_cents), Money(order.paid_cents), Money(order.due_cents),
+             due_text(order)]
+            for order in point.orders]
+    footer = [[_("Total: %(count)d orders", count=len(point.orders)), "", "", "",
+               Money(point.amount_cents), Money(point.paid_cents), Money(point.due_cents), ""]]
+    return Table(title=_("Pickup list — %(cycle)s", cycle=data.cycle_name),
+                 subtitle=point_title(point), header=pickup_header(), rows=rows, footer=footer,
+                 widths=PICKUP_WIDTHS, ink_columns=2)
+
+
+def pickup_tables(data: CycleData, pickup_id: int | None = None) -> list[Table]:
+    return [pickup_table(data, point) for point in data.points
+            if pickup_id is None or point.pickup_id == pickup_id]
+
+
+def household_label(order: OrderRow, named: bool) -> str:
+    """Named or by order number, as the hub's privacy setting says."""
+    if named:
+        return f"{order.name} ({order.reference})"
+    return order.reference
+
+
+def product_key(line: Line) -> tuple:
+    return (line.product_name.casefold(), line.size or "", line.unit, line.product_id)
+
+
+def producer_tables(data: CycleData, producer_id: int) -> list[Table]:
+    """What to bring: totals per product split by point, then each household's share."""
+    entries = data.by_producer().get(producer_id, [])
+    name = data.producers.get(producer_id, "")
+    points = data.points
+    totals: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    amounts: dict[tuple, int] = defaultdict(int)
+    labels: dict[tuple, str] = {}
+    units = unit_labels()
+    for point, _order, line in entries:
+        key = product_key(line)
+        totals[key][point.pickup_id] += line.delivered
+        amounts[key] += line.amount_cents
+        labels[key] = line.product_name + (f" ({line.size})" if line.size else "")
+    header = [_("Product"), _("Unit"), *[point.name for point in points], _("Total"),
+              _("Amount")]
+    rows = []
+    for key in sorted(totals):
+        by_point = totals[key]
+        rows.append([labels[key], units.get(key[2], key[2]),
+                     *[by_point.get(p.pickup_id, 0) for p in points],
+                     sum(by_point.values()), Money(amounts[key])])
+    footer = [[_("Total"), "", *[sum(totals[k].get(p.pickup_id, 0) for k in totals)
+                                 for p in points],
+               sum(sum(v.values()) for v in totals.values()), Money(sum(amounts.values()))]]
+    summary = Table(title=_("Producer list — %(producer)s — %(cycle)s", producer=name,
+                            cycle=data.cycle_name),
+                    subtitle=_("What to bring, per collection point"), header=header,
+                    rows=rows, footer=footer)
+    named = current_app.config["HUB_PRODUCER_LIST_NAMES"]
+    detail_rows = [[point.name, household_label(order, named), line.product_name,
+                    line.delivered, units.get(line.unit, line.unit), Money(line.amount_cents)]
+                   for point, order, line in entries if line.delivered]
+    detail = Table(title=_("Per household"), header=[
+        _("Collection point"), _("Household"), _("Product"), _("Quantity"), _("Unit"),
+        _("Amount")], rows=detail_rows, widths=[2.5, 3, 4, 1.2, 1.2, 1.4])
+    return [summary, detail]
+
+
+def matrix_table(data: CycleData, point: Point) -> Table:
+    """Products down, households across: what goes into each crate."""
+    columns = [order for order in point.orders if order.lines]
+    products: dict[tuple, dict[int, int]] = defaultdict(dict)
+    labels: dict[tuple, str] = {}
+    units = unit_labels()
+    for index, order in enumerate(columns):
+        for line in order.lines:
+            key = (data.producers.get(line.producer_id, "").casefold(), *product_key(line))
+            labels[key] = (f"{line.product_name} ({units.get(line.unit, line.unit)})",
+                           data.producers.get(line.producer_id, ""))
+            products[key][index] = products[key].get(index, 0) + line.delivered
+    header = [_("Product"), _("Producer"), _("Total"),
+              *[f"{order.reference} {order.name}" for order in columns]]
+    rows = []
+    for key in sorted(products):
+        quantities = products[key]
+        rows.append([*labels[key], sum(quantities.values()),
+                     *[quantities.get(i) for i in range(len(columns))]])
+    return Table(title=_("Distribution matrix — %(cycle)s", cycle=data.cycle_name),
+                 subtitle=point_title(point), header=header, rows=rows)
+
+
+def matrix_tables(data: CycleData, pickup_id: int | None = None) -> list[Table]:
+    return [matrix_table(data, point) for point in data.points
+            if pickup_id is None or point.pickup_id == pickup_id]

@@ -1,0 +1,165 @@
+"""Downloads of a cycle's lists: the coordinator's page, the producer's space, the ZIP."""
+
+import io
+
+from flask import Response, abort, render_template, request, send_file
+from sqlalchemy import select
+
+from market.auth.decorators import role_required
+from market.auth.models import Role
+from market.catalog.access import manages_producer
+from market.cycles.models import OrderCycle
+from market.exports import bp, bundle, lists, writers
+from market.exports.data import cycle_data
+from market.exports.summary import cycle_summary, method_label, summary_tables
+from market.extensions import db
+from market.orders.models import Order, OrderLine
+from market.timeutil import utcnow
+
+staff = role_required(Role.COORDINATOR)
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "zip": "application/zip",
+}
+
+
+def cycle_or_404(cycle_id: int) -> OrderCycle:
+    return db.session.get(OrderCycle, cycle_id) or abort(404)
+
+
+def download(content: bytes, name: str, fmt: str):
+    return send_file(io.BytesIO(content), mimetype=MIMETYPES[fmt], as_attachment=True,
+                     download_name=name)
+
+
+def csv_response(tables, name: str) -> Response:
+    """Streamed: rows leave as they are written (the tables, already built, need no context)."""
+    response = Response(writers.csv_rows(list(tables)), mimetype=MIMETYPES["csv"])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def tables_response(tables, name: str, fmt: str, pdf=None):
+    if fmt == "csv":
+        return csv_response(tables, f"{name}.csv")
+    if fmt == "xlsx":
+        return download(writers.xlsx_bytes(tables), f"{name}.xlsx", fmt)
+    return download(pdf(), f"{name}.pdf", fmt)
+
+
+def chosen_pickup(data, cycle_id) -> int | None:
+    """The ?pickup= collection point, which must be one of the cycle's; None for all."""
+    raw = request.args.get("pickup")
+    if not raw:
+        return None
+    if not raw.isdigit() or data.point(int(raw)) is None:
+        abort(404)
+    return int(raw)
+
+
+@bp.route("/coordination/cycles/<int:cycle_id>/lists")
+@staff
+def cycle_page(cycle_id: int):
+    cycle = cycle_or_404(cycle_id)
+    data = cycle_data(cycle_id)
+    return render_template("exports/cycle.html", cycle=cycle, data=data,
+                           state=cycle.state(utcnow()), zip_name=bundle.zip_name(data))
+
+
+@bp.route("/coordination/cycles/<int:cycle_id>/pickup-list.<any(html, pdf, csv, xlsx):fmt>")
+@staff
+def pickup_list(cycle_id: int, fmt: str):
+    cycle_or_404(cycle_id)
+    data = cycle_data(cycle_id)
+    pickup_id = chosen_pickup(data, cycle_id)
+    if fmt == "html":
+        return bundle.print_view(data, pickup_id)
+    name = "pickup-lists" if pickup_id is None else \
+        f"pickup-list-{bundle.slug(data.point(pickup_id).name)}"
+    return tables_response(lists.pickup_tables(data, pickup_id), name, fmt,
+                           pdf=lambda: bundle.pickup_pdf(data, pickup_id))
+
+
+@bp.route("/coordination/cycles/<int:cycle_id>/matrix.<any(csv, xlsx):fmt>")
+@staff
+def matrix(cycle_id: int, fmt: str):
+    cycle_or_404(cycle_id)
+    data = cycle_data(cycle_id)
+    pickup_id = chosen_pickup(data, cycle_id)
+    return tables_response(lists.matrix_tables(data, pickup_id), "matrix", fmt)
+
+
+@bp.route("/coordination/cycles/<int:cycle_id>/summary")
+@staff
+def summary_page(cycle_id: int):
+    cycle = cycle_or_404(cycle_id)
+    data = cycle_data(cycle_id)
+    return render_template("exports/summary.html", cycle=cycle, summary=cycle_summary(data),
+                           method_label=method_label)
+
+
+@bp.route("/coordination/cycles/<int:cycle_id>/summary.<any(pdf, csv, xlsx):fmt>")
+@staff
+def summary_download(cycle_id: int, fmt: str):
+    cycle_or_404(cycle_id)
+    data = cycle_data(cycle_id)
+    return tables_response(summary_tables(data), "summary", fmt,
+                           pdf=lambda: bundle.summary_pdf(data))
+
+
+@bp.route("/coordination/cycles/<int:cycle_id>/lists.zip")
+@staff
+def cycle_zip(cycle_id: int):
+    cycle_or_404(cycle_id)
+    data = cycle_data(cycle_id)
+    out = io.BytesIO()
+    bundle.write_zip(data, out)
+    return download(out.getvalue(), bundle.zip_name(data), "zip")
+
+
+def producer_cycles(producer_id: int) -> list[OrderCycle]:
+    """Cycles in which the producer has something to bring, newest first."""
+    ids = (select(Order.cycle_id).join(OrderLine, OrderLine.order_id == Order.id)
+           .where(OrderLine.producer_id == producer_id).distinct())
+    query = select(OrderCycle).where(OrderCycle.id.in_(ids)).order_by(OrderCycle.opens_at.desc())
+    return list(db.session.scalars(query.limit(52)))
+
+
+@bp.route("/producers/<int:producer_id>/manage/lists")
+@manages_producer
+def producer_lists(producer):
+    return render_template("exports/producer_lists.html", producer=producer,
+                           cycles=producer_cycles(producer.id), now=utcnow())
+
+
+@bp.route("/producers/<int:producer_id>/manage/lists/<int:cycle_id>")
+@manages_producer
+def producer_list_page(producer, cycle_id: int):
+    cycle = cycle_or_404(cycle_id)
+    data = cycle_data(cycle_id)
+    return render_template("exports/producer_list.html", producer=producer, cycle=cycle,
+                           tables=lists.producer_tables(data, producer.id),
+                           closed=cycle.state(utcnow()) != "open")
+
+
+@bp.route("/producers/<int:producer_id>/manage/lists/<int:cycle_id>.<any(pdf, csv, xlsx):fmt>")
+@manages_producer
+def producer_list(producer, cycle_id: int, fmt: str):
+    cycle_or_404(cycle_id)
+    data = cycle_data(cycle_id)
+    name = f"producer-{producer.id}-{bundle.slug(producer.name)}-cycle-{cycle_id}"
+    return tables_response(lists.producer_tables(data, producer.id), name, fmt,
+                           pdf=lambda: bundle.producer_pdf(data, producer.id))
+
+
+
+
+@bp.app_template_filter("cell")
+def cell_filter(value) -> str:
+    """A table cell for a page: amounts in euros, the rest as text."""
+    from market.exports.tables import Money
+    from market.i18n import money
+
+    return money(value) if isinstance(value, Money) else ("" if value is None else str(value))

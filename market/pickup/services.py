@@ -1,0 +1,221 @@
+"""What a volunteer records at pickup. Each change adjusts the order and posts to the ledger.
+
+Fulfilment changes (a missing item, a real weight) raise the order's version and post the
+difference with `post_fulfilment_adjusted`, keyed on that version like every other change of
+the order. A payment posts `payment.received` naming the order's reference, so that what is
+"already paid" is read from the ledger whoever took the money. When a household has paid more
+than its order now costs, the difference simply stays on its ledger account as credit.
+They flush, never commit.
+"""
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from market.auth.models import Household
+from market.cycles.models import CollectionPoint, CyclePickup, CycleState
+from market.errors import DomainError
+from market.extensions import db
+from market.ledger.builders import post_fulfilment_adjusted, post_payment_received
+from market.ledger.statements import paid_for_order
+from market.money import InvalidAmount, parse_amount
+from market.orders.models import Order, OrderLine, OrderStatus
+from market.orders.services import ledger_lines
+from market.payments.services import PICKUP_METHODS
+
+# Money a volunteer can take at a collection point (online payments come by themselves).
+MAX_WEIGHT_GRAMS = 100_000
+SEARCH_LIMIT = 30
+
+
+class PickupRefused(DomainError):
+    pass
+
+
+class PickupConflict(PickupRefused):
+    status = 409
+
+
+def pickup_or_none(pickup_id: int) -> CyclePickup | None:
+    query = (select(CyclePickup).options(joinedload(CyclePickup.collection_point),
+                                         joinedload(CyclePickup.cycle))
+             .where(CyclePickup.id == pickup_id))
+    return db.session.scalar(query)
+
+
+def recent_pickups(now: datetime, limit: int = 20) -> list[CyclePickup]:
+    """The collection points of the latest cycles that are closed (pickup comes after)."""
+    from market.cycles.models import OrderCycle
+
+    query = (select(CyclePickup).join(CyclePickup.cycle)
+             .options(joinedload(CyclePickup.collection_point), joinedload(CyclePickup.cycle))
+             .where(OrderCycle.published_at.is_not(None), OrderCycle.closes_at <= now)
+             .order_by(CyclePickup.starts_at.desc()).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def search(pickup: CyclePickup, text: str) -> list[Order]:
+    """Orders at this point whose household name, second collector or number matches."""
+    query = (select(Order).join(Household, Household.id == Order.household_id)
+             .options(joinedload(Order.household))
+             .where(Order.pickup_id == pickup.id, Order.status == OrderStatus.PLACED.value))
+    text = (text or "").strip()
+    if text:
+        pattern = f"%{text.casefold()}%"
+        digits = text.rsplit("-", 1)[-1].lstrip("0")
+        conditions = [func.lower(Household.name).like(pattern),
+                      func.lower(func.coalesce(Household.second_collector, "")).like(pattern),
+                      func.lower(Order.reference).like(pattern)]
+        if digits.isdigit():
+            conditions.append(cast(Order.number, String) == digits)
+        query = query.where(or_(*conditions))
+    return list(db.session.scalars(query.order_by(func.lower(Household.name), Order.number)
+                                   .limit(SEARCH_LIMIT)))
+
+
+def order_at(pickup: CyclePickup, order_id: int, *, lock: bool = False) -> Order | None:
+    query = (select(Order)
+             .options(selectinload(Order.lines), joinedload(Order.household)
+                      .selectinload(Household.users))
+             .where(Order.id == order_id, Order.pickup_id == pickup.id,
+                    Order.status == OrderStatus.PLACED.value))
+    if lock:
+        # Two volunteers on the same order queue here rather than race on its version.
+        query = query.with_for_update(of=Order)
+    return db.session.scalar(query)
+
+
+def require_closed(order: Order, now: datetime) -> None:
+    if order.cycle.state(now) not in (CycleState.CLOSED, CycleState.SETTLED):
+        raise PickupConflict(_l("Orders for this cycle are still open: the household can "
+                                "still change this order."))
+
+
+def line_of(order: Order, line_id) -> OrderLine:
+    for line in order.lines:
+        if str(line.id) == str(line_id):
+            return line
+    raise PickupRefused(_l("This product is not in the order."))
+
+
+def adjust(order: OrderLine | Order, change, now: datetime) -> None:
+    """Apply a fulfilment change and post the difference, under a new order version."""
+    require_closed(order, now)
+    old_lines = ledger_lines(order)
+    change()
+    order.version += 1
+    db.session.flush()
+    post_fulfilment_adjusted(order.household_id, order.reference, old_lines,
+                             ledger_lines(order),
+                             idempotency_key=f"order:{order.id}:v{order.version}")
+
+
+def parse_count(text: str) -> int:
+    text = (text or "").strip()
+    if not text.isdigit() or len(text) > 4:
+        raise PickupRefused(_l("Enter a whole number of missing units."))
+    return int(text)
+
+
+def mark_missing(order: Order, line_id, missing_text: str, now: datetime) -> OrderLine:
+    """Units of a line not handed over (0 puts them back)."""
+    line = line_of(order, line_id)
+    missing = parse_count(missing_text)
+    if missing > line.quantity:
+        raise PickupRefused(_l("At most %(quantity)d units of « %(name)s » can be missing.",
+                               quantity=line.quantity, name=line.product_name))
+
+    def change():
+        line.missing_quantity = missing
+        if line.sold_by_weight:
+            line.real_weight_grams = None  # weighed again for what is handed over
+
+    adjust(order, change, now)
+    return line
+
+
+def parse_weight(text: str) -> int:
+    """'1,250' or '1.25' kg into grams."""
+    cleaned = (text or "").strip().lower().removesuffix("kg").strip().replace(",", ".")
+    try:
+        kilograms = Decimal(cleaned)
+    except InvalidOperation:
+        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250.")) from None
+    grams = kilograms * 1000
+    if not kilograms.is_finite() or grams != grams.to_integral_value() or grams <= 0 \
+            or grams > MAX_WEIGHT_GRAMS:
+        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250."))
+    return int(grams)
+
+
+def record_weight(order: Order, line_id, weight_text: str, now: datetime) -> OrderLine:
+    """The real weight of everything handed over on a line sold by weight."""
+    line = line_of(order, line_id)
+    if not line.sold_by_weight:
+        raise PickupRefused(_l("« %(name)s » is not sold by weight.", name=line.product_name))
+    if line.delivered_quantity == 0:
+        raise PickupRefused(_l("« %(name)s » is all missing: there is nothing to weigh.",
+                               name=line.product_name))
+    grams = parse_weight(weight_text)
+
+    def change():
+        line.real_weight_grams = grams
+
+    adjust(order, change, now)
+    return line
+
+
+def order_amount(order: Order) -> int:
+    return sum(line.amount_cents for line in order.lines)
+
+
+def record_payment(order: Order, amount_text: str, method: str, submission: str,
+                   now: datetime):
+    """Money taken at pickup for this order; a form sent twice is recorded once."""
+    require_closed(order, now)
+    if method not in PICKUP_METHODS:
+        raise PickupRefused(_l("Choose how the household paid."))
+    try:
+        amount = parse_amount(amount_text or "")
+    except InvalidAmount:
+        raise PickupRefused(_l("Enter the amount received, for example 12,50.")) from None
+    if amount <= 0:
+        raise PickupRefused(_l("The amount must be more than zero."))
+    if not submission or len(submission) > 64 or not submission.isalnum():
+        raise PickupRefused(_l("The form had expired: please enter the payment again."))
+    due = order_amount(order) - paid_for_order(order.reference)
+    key = f"pickup-payment:{order.id}:{submission}"
+    from market.ledger.posting import transaction_by_key
+
+    if transaction_by_key(key) is None and amount > due:
+        raise PickupRefused(_l("This is more than what is due for this order."))
+    return post_payment_received(order.household_id, amount, method, order.reference, key)
+
+
+def mark_collected(order: Order, now: datetime) -> None:
+    require_closed(order, now)
+    order.collected_at = order.collected_at or now
+    order.no_show_at = None
+    db.session.flush()
+
+
+def mark_no_show(order: Order, now: datetime) -> None:
+    if order.collected_at is not None:
+        raise PickupConflict(_l("This order was collected: it cannot be a no-show."))
+    require_closed(order, now)
+    order.no_show_at = now
+    db.session.flush()
+
+
+def undo_status(order: Order) -> None:
+    order.collected_at = None
+    order.no_show_at = None
+    db.session.flush()
+
+
+def point_label(pickup: CyclePickup) -> str:
+    point: CollectionPoint = pickup.collection_point
+    return f"{point.name}, {point.town}"

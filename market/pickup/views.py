@@ -1,0 +1,107 @@
+"""The pickup screen: search, see the order, record what happens. No JavaScript needed.
+
+Every action is a small POST form that redirects back to the order (so reloading a page sent
+on a slow connection does not send it again; a payment also carries a one-time token).
+"""
+
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from market.auth.decorators import role_required
+from market.auth.models import Role
+from market.cycles.models import CyclePickup
+from market.cycles.offer_views import money_text
+from market.errors import DomainError
+from market.exports.lists import payment_label
+from market.extensions import db
+from market.ledger.statements import household_credit_cents, paid_for_order
+from market.payments.services import PICKUP_METHODS
+from market.pickup import bp
+from market.pickup import services as pickup_day
+from market.timeutil import utcnow
+
+staff = role_required(Role.COORDINATOR)
+
+
+@bp.app_template_filter("kg")
+def kilograms(grams: int) -> str:
+    """1250 → 1,250 (kilograms, as a French scale shows them)."""
+    return f"{grams // 1000},{grams % 1000:03d}"
+
+
+def pickup_or_404(pickup_id: int) -> CyclePickup:
+    return pickup_day.pickup_or_none(pickup_id) or abort(404)
+
+
+@bp.route("/pickup")
+@staff
+def choose_point():
+    return render_template("pickup/choose.html", pickups=pickup_day.recent_pickups(utcnow()))
+
+
+@bp.route("/pickup/<int:pickup_id>")
+@staff
+def point_page(pickup_id: int):
+    pickup = pickup_or_404(pickup_id)
+    query = request.args.get("q", "")[:100]
+    return render_template("pickup/point.html", pickup=pickup, query=query,
+                           orders=pickup_day.search(pickup, query))
+
+
+def order_context(pickup, order) -> dict:
+    amount = pickup_day.order_amount(order)
+    paid = paid_for_order(order.reference)
+    phones = [user.phone for user in order.household.users if user.phone]
+    return {"pickup": pickup, "order": order, "amount": amount, "paid": paid,
+            "due": max(0, amount - paid), "credit": household_credit_cents(order.household_id),
+            "phone": phones[0] if phones else "", "methods": PICKUP_METHODS,
+            "payment_choice": payment_label(order.payment_choice),
+            "submission": secrets.token_hex(16), "due_text": money_text(max(0, amount - paid))}
+
+
+@bp.route("/pickup/<int:pickup_id>/orders/<int:order_id>")
+@staff
+def order_page(pickup_id: int, order_id: int, status: int = 200):
+    pickup = pickup_or_404(pickup_id)
+    order = pickup_day.order_at(pickup, order_id) or abort(404)
+    return render_template("pickup/order.html", **order_context(pickup, order)), status
+
+
+ACTIONS = {
+    "collected": (lambda order, form, now: pickup_day.mark_collected(order, now),
+                  _l("Marked as collected.")),
+    "absent": (lambda order, form, now: pickup_day.mark_no_show(order, now),
+                _l("Marked as not collected.")),
+    "undo": (lambda order, form, now: pickup_day.undo_status(order), _l("Status cleared.")),
+    "missing": (lambda order, form, now: pickup_day.mark_missing(
+        order, form.get("line_id"), form.get("missing", ""), now), _l("Missing item recorded.")),
+    "weight": (lambda order, form, now: pickup_day.record_weight(
+        order, form.get("line_id"), form.get("weight", ""), now), _l("Weight recorded.")),
+    "payment": (lambda order, form, now: pickup_day.record_payment(
+        order, form.get("amount", ""), form.get("method", ""), form.get("submission", ""),
+        now), _l("Payment recorded.")),
+}
+
+
+@bp.route("/pickup/<int:pickup_id>/orders/<int:order_id>/"
+          "<any(collected, absent, undo, missing, weight, payment):action>", methods=["POST"])
+@staff
+def order_action(pickup_id: int, order_id: int, action: str):
+    pickup = pickup_or_404(pickup_id)
+    order = pickup_day.order_at(pickup, order_id, lock=True) or abort(404)
+    operation, message = ACTIONS[action]
+    try:
+        operation(order, request.form, utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return order_page(pickup_id, order_id, status=error.status)
+    db.session.commit()
+    flash(message, "success")
+    if action == "collected":
+        flash(_("Next household?"), "info")
+        return redirect(url_for("pickup.point_page", pickup_id=pickup_id))
+    return redirect(url_for("pickup.order_page", pickup_id=pickup_id, order_id=order_id))
