@@ -15,8 +15,8 @@ from market.auth.models import Household, User
 from market.catalog.models import Producer
 from market.cycles.models import CollectionPoint, CyclePickup, OrderCycle
 from market.extensions import db
-from market.ledger.statements import paid_by_reference
-from market.orders.models import Order, OrderLine, OrderStatus
+from market.ledger.statements import household_balances, paid_by_reference
+from market.orders.models import Order, OrderLine, OrderStatus, PaymentChoice
 from market.orders.pricing import line_amount
 
 
@@ -175,17 +175,28 @@ def load_producers(cycle_id: int) -> dict[int, str]:
     return dict(rows.all())
 
 
+def covered_by_credit(order: OrderRow, owing: dict[int, int]) -> int:
+    """Paid from credit: the order's posting consumed the household's credit, so only what its
+    account still owes (at most the order's unpaid part) remains due."""
+    if order.payment_choice != PaymentChoice.CREDIT:
+        return 0
+    unpaid = max(0, order.amount_cents - order.paid_cents)
+    return unpaid - min(unpaid, max(0, owing.get(order.household_id, 0)))
+
+
 def cycle_data(cycle_id: int) -> CycleData:
-    """The cycle's points, orders, lines, producers and payments: six queries in all."""
+    """The cycle's points, orders, lines, producers, payments and balances: seven queries."""
     name, points = load_points(cycle_id)
     orders = load_orders(cycle_id)
     by_id = {order.id: order for order in orders}
     for line in load_lines(cycle_id):
         by_id[line.order_id].lines.append(line)
     paid = paid_by_reference(select(Order.reference).where(Order.cycle_id == cycle_id))
+    owing = household_balances(select(Order.household_id).where(Order.cycle_id == cycle_id))
     by_pickup = {point.pickup_id: point for point in points}
     for order in orders:
         order.paid_cents = paid.get(order.reference, 0)
+        order.paid_cents += covered_by_credit(order, owing)
         by_pickup[order.pickup_id].orders.append(order)
     return CycleData(cycle_id, name, points, load_producers(cycle_id))
 

@@ -127,5 +127,11 @@ def paid_by_reference(references) -> dict[str, int]:
     return {reference: -int(amount) for reference, amount in db.session.execute(query)}
 
 
-def paid_for_order(reference: str) -> int:
-    return paid_by_reference([reference]).get(reference, 0)
+
+def household_balances(household_ids) -> dict[int, int]:
+    """{household id: balance (debit positive: what it owes)} for these households."""
+    query = (select(LedgerAccount.household_id, func.sum(LedgerEntry.amount))
+             .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+             .where(LedgerAccount.household_id.in_(household_ids))
+             .group_by(LedgerAccount.household_id))
+    return {household_id: int(balance) for household_id, balance in db.session.execute(query)}

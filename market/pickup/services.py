@@ -20,11 +20,10 @@ from market.cycles.models import CollectionPoint, CyclePickup, CycleState
 from market.errors import DomainError
 from market.extensions import db
 from market.ledger.builders import post_fulfilment_adjusted, post_payment_received
-from market.ledger.statements import paid_for_order
 from market.money import InvalidAmount, parse_amount
 from market.orders.models import Order, OrderLine, OrderStatus
 from market.orders.services import ledger_lines
-from market.payments.services import PICKUP_METHODS
+from market.payments.services import PICKUP_METHODS, due_cents
 
 # Money a volunteer can take at a collection point (online payments come by themselves).
 MAX_WEIGHT_GRAMS = 100_000
@@ -186,7 +185,7 @@ def record_payment(order: Order, amount_text: str, method: str, submission: str,
         raise PickupRefused(_l("The amount must be more than zero."))
     if not submission or len(submission) > 64 or not submission.isalnum():
         raise PickupRefused(_l("The form had expired: please enter the payment again."))
-    due = order_amount(order) - paid_for_order(order.reference)
+    due = due_cents(order)
     key = f"pickup-payment:{order.id}:{submission}"
     from market.ledger.posting import transaction_by_key
 

@@ -17,8 +17,8 @@ from market.cycles.offer_views import money_text
 from market.errors import DomainError
 from market.exports.lists import payment_label
 from market.extensions import db
-from market.ledger.statements import household_credit_cents, paid_for_order
-from market.payments.services import PICKUP_METHODS
+from market.ledger.statements import household_credit_cents
+from market.payments.services import PICKUP_METHODS, due_cents
 from market.pickup import bp
 from market.pickup import services as pickup_day
 from market.timeutil import utcnow
@@ -53,13 +53,13 @@ def point_page(pickup_id: int):
 
 def order_context(pickup, order) -> dict:
     amount = pickup_day.order_amount(order)
-    paid = paid_for_order(order.reference)
+    due = due_cents(order)  # credit orders: what the household's credit already covers is paid
     phones = [user.phone for user in order.household.users if user.phone]
-    return {"pickup": pickup, "order": order, "amount": amount, "paid": paid,
-            "due": max(0, amount - paid), "credit": household_credit_cents(order.household_id),
+    return {"pickup": pickup, "order": order, "amount": amount, "paid": amount - due,
+            "due": due, "credit": household_credit_cents(order.household_id),
             "phone": phones[0] if phones else "", "methods": PICKUP_METHODS,
             "payment_choice": payment_label(order.payment_choice),
-            "submission": secrets.token_hex(16), "due_text": money_text(max(0, amount - paid))}
+            "submission": secrets.token_hex(16), "due_text": money_text(due)}
 
 
 @bp.route("/pickup/<int:pickup_id>/orders/<int:order_id>")

@@ -4,8 +4,9 @@ order over."""
 from playwright.sync_api import expect
 
 from market.ledger.accounts import household_key
-from market.ledger.statements import account_balance, paid_for_order
+from market.ledger.statements import account_balance
 from market.orders.models import Order
+from market.payments.services import paid_cents
 from tests.exports.conftest import closed_cycle  # noqa: F401 - the fixture
 from tests.factories import PASSWORD, UserFactory
 
@@ -49,5 +50,5 @@ def test_a_volunteer_hands_out_an_order_on_a_phone(page, db, closed_cycle):  # n
     order = closed_cycle["orders"]["martin"]
     db.session.expire_all()
     assert db.session.get(Order, order.id).collected_at is not None
-    assert paid_for_order(order.reference) == 950
+    assert paid_cents(order) == 950
     assert account_balance(household_key(order.household_id)) == 0

@@ -7,7 +7,7 @@ from market.ledger.statements import account_balance
 from tests.factories import HouseholdUserFactory, OrderFactory, OrderLineFactory
 from tests.helpers import count_queries
 
-DATA_QUERIES = 6
+DATA_QUERIES = 7
 
 
 def test_points_orders_and_lines(db, closed_cycle):
@@ -53,3 +53,20 @@ def test_the_query_count_does_not_grow_with_orders(db, closed_cycle):
         data = cycle_data(cycle.id)
     assert len(few) == len(many) == DATA_QUERIES
     assert sum(1 for _ in data.orders()) == 23
+
+
+def test_an_order_paid_from_credit_is_not_due(db, closed_cycle):
+    from market.ledger.builders import post_credit_topup, post_order_placed
+
+    order = OrderFactory(cycle=closed_cycle["cycle"], number=300, reference="S48-0300",
+                         payment_choice="credit", pickup_id=closed_cycle["gare"].id)
+    OrderLineFactory(order=order, offer=closed_cycle["carrots"], quantity=2)
+    db.session.flush()
+    post_credit_topup(order.household_id, 10_000, "cheque", "chèque", "topup-300")
+    post_order_placed(order.household_id, order.reference,
+                      [(line.producer_id, line.amount_cents, 550) for line in order.lines],
+                      idempotency_key="placed-300")
+    db.session.commit()
+    row = next(o for o in cycle_data(closed_cycle["cycle"].id).orders() if o.id == order.id)
+    assert row.due_cents == 0
+    assert row.paid_cents == row.amount_cents

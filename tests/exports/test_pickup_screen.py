@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 
 from market.ledger.accounts import household_key
-from market.ledger.statements import account_balance, paid_for_order
+from market.ledger.statements import account_balance
 from market.ledger.verify import verify
 from market.orders.models import Order, OrderLine
+from market.payments.services import paid_cents
 from market.timeutil import utcnow
 from tests.helpers import count_queries
 
@@ -85,7 +86,7 @@ def test_payment_at_pickup_is_recorded_once(db, coordinator_client, closed_cycle
                                    data=form).status_code == 302
     assert coordinator_client.post(url(closed_cycle, action="payment"),
                                    data=form).status_code == 302
-    assert paid_for_order(order.reference) == 2150
+    assert paid_cents(order) == 2150
     assert account_balance(household_key(order.household_id)) == 0
 
 
