@@ -23,7 +23,7 @@ from market.ledger.builders import post_fulfilment_adjusted, post_payment_receiv
 from market.money import InvalidAmount, parse_amount
 from market.orders.models import Order, OrderLine, OrderStatus
 from market.orders.services import ledger_lines
-from market.payments.services import PICKUP_METHODS, due_cents
+from market.payments.services import PICKUP_METHODS, due_cents, settle_overpayment
 
 # Money a volunteer can take at a collection point (online payments come by themselves).
 MAX_WEIGHT_GRAMS = 100_000
@@ -110,6 +110,8 @@ def adjust(order: OrderLine | Order, change, now: datetime) -> None:
     post_fulfilment_adjusted(order.household_id, order.reference, old_lines,
                              ledger_lines(order),
                              idempotency_key=f"order:{order.id}:v{order.version}")
+    # Paid online beyond the new amount: back to the card or kept as credit, per the hub.
+    settle_overpayment(order)
 
 
 def parse_count(text: str) -> int:

@@ -380,3 +380,23 @@ def test_paid_after_cancelling_goes_back_to_the_card(app, db, shopper, market, f
     assert [r["amount"] for r in fake_stripe.refunds.values()] == [ORDER_TOTAL]
     assert payment_postings(db) == 1 and payment_postings(db, "refund") == 1
     assert_books(0, market)  # ordered and cancelled, paid and refunded
+
+
+def test_a_missing_item_at_pickup_goes_back_to_the_card(app, db, shopper, market, fake_stripe,
+                                                         coordinator_client):
+    from datetime import timedelta
+
+    from market.timeutil import utcnow
+
+    app.config["HUB_REFUND_POLICY"] = "card"
+    paid_order(db, shopper, market, fake_stripe)
+    order = the_order(db)
+    market["cycle"].closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    cheese = next(line for line in order.lines if line.offer_id == market["cheese"].id)
+    response = coordinator_client.post(
+        f"/pickup/{order.pickup_id}/orders/{order.id}/missing",
+        data={"line_id": cheese.id, "missing": "1"})
+    assert response.status_code in (302, 303)
+    assert [r["amount"] for r in fake_stripe.refunds.values()] == [1200]
+    assert_books(0, market)  # 1700 ordered − 1200 missing − 1700 paid + 1200 refunded
