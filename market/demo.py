@@ -10,6 +10,7 @@ from market.cycles.demo import seed_cycles
 from market.extensions import db
 from market.ledger.demo import seed_ledger
 from market.orders.demo import seed_demo_orders
+from market.orders.demo import seed_scale as seed_households_scale
 
 DEMO_PASSWORD = "marche-demo-2026"  # noqa: S105 - published demo password
 DEMO_ACCOUNTS = [
@@ -44,14 +45,22 @@ def demo_logins() -> list[str]:
               help="Generated producers to add for benchmarks.")
 @click.option("--products", default=20, show_default=True,
               help="Products of each generated producer.")
+@click.option("--households", "extra_households", default=0, show_default=True,
+              help="Generated households to add for benchmarks.")
+@click.option("--orders", "extra_orders", default=None, type=int,
+              help="How many generated households order in the latest cycle (default: all).")
 @with_appcontext
-def demo_command(extra_producers: int, products: int) -> None:
+def demo_command(extra_producers: int, products: int, extra_households: int,
+                 extra_orders: int | None) -> None:
     """Create the demo data (safe to run again: existing records are kept)."""
     created = seed_accounts()
     producers = seed_catalogue(user_by_email("producteur@marche-seignanx.example"))
     producers += seed_scale(extra_producers, products)
     seed_cycles()
     orders = seed_demo_orders(DEMO_PASSWORD)
+    orders += seed_households_scale(extra_households,
+                         extra_households if extra_orders is None else extra_orders,
+                         DEMO_PASSWORD)
     transactions = seed_ledger()
     db.session.commit()
     click.echo(f"demo accounts created: {created}")

@@ -11,6 +11,7 @@ from market.cycles.models import OrderCycle
 from market.extensions import db
 from market.ledger import builders
 from market.ledger.accounts import producer_key
+from market.ledger.posting import transaction_by_key
 from market.ledger.statements import account_balance
 from market.orders.models import Order, OrderStatus
 from market.orders.services import totals
@@ -18,6 +19,7 @@ from market.orders.services import totals
 METHODS = ("cash", "cheque", "transfer")
 DEMO_HOUSEHOLD_EMAIL = "famille@marche-seignanx.example"
 DEMO_PRODUCER_EMAIL = "producteur@marche-seignanx.example"
+PAYOUT_KEY = "demo:payout-1"
 
 
 def last_week_orders() -> list[Order]:
@@ -43,9 +45,10 @@ def seed_ledger() -> int:
                                    "demo:topup-1")
         postings += 1
     farmer = db.session.scalar(select(User).where(User.email == DEMO_PRODUCER_EMAIL))
-    if farmer is not None and farmer.producer_id:
+    # Paid once, what the farm was owed then; later demo orders do not change that payout.
+    if farmer is not None and farmer.producer_id and not transaction_by_key(PAYOUT_KEY):
         owed = -account_balance(producer_key(farmer.producer_id))
         if owed > 0:
-            builders.post_payout(farmer.producer_id, owed, "VIR-DEMO-0001", "demo:payout-1")
+            builders.post_payout(farmer.producer_id, owed, "VIR-DEMO-0001", PAYOUT_KEY)
             postings += 1
     return postings

@@ -59,10 +59,14 @@ def seed_households(password: str) -> list[User]:
     return users
 
 
-def seed_orders(cycle: OrderCycle, users: list[User], rng: random.Random) -> int:
-    """Each user orders a few products, placed as if during the cycle's opening days."""
-    offers = list(db.session.scalars(select(Offer).where(Offer.cycle_id == cycle.id)
-                                     .order_by(Offer.id)))
+def seed_orders(cycle: OrderCycle, users: list[User], rng: random.Random, *,
+                uncapped: bool = False) -> int:
+    """Each user orders a few products, placed as if during the cycle's opening days; many
+    generated households choose among uncapped offers, so that none runs out."""
+    query = select(Offer).where(Offer.cycle_id == cycle.id).order_by(Offer.id)
+    if uncapped:
+        query = query.where(Offer.cap.is_(None))
+    offers = list(db.session.scalars(query))
     when = cycle.opens_at + timedelta(hours=2)
     placed = 0
     for user in users:
@@ -86,3 +90,28 @@ def seed_demo_orders(password: str) -> int:
     closed, current = cycles
     return (seed_orders(closed, users[:CLOSED_CYCLE_ORDERS], rng)
             + seed_orders(current, users[:OPEN_CYCLE_ORDERS], rng))
+
+
+def seed_scale(households: int, ordering: int, password: str) -> int:
+    """Generated households for benchmarks (idempotent by email); the first `ordering` of them
+    order in the latest cycle. Returns how many orders were placed."""
+    cycle = db.session.scalar(select(OrderCycle).order_by(OrderCycle.opens_at.desc()).limit(1))
+    if not households or cycle is None:
+        return 0
+    existing = {u.email: u for u in db.session.scalars(select(User).where(
+        User.email.like("foyer-%@generated.example")))}
+    password_hash = hash_password(password) if len(existing) < households else None
+    users = []
+    for n in range(households):
+        email = f"foyer-{n + 1:05d}@generated.example"
+        if email not in existing:
+            existing[email] = User(email=email, name=f"Foyer {n + 1}", password_hash=password_hash,
+                                   role=Role.HOUSEHOLD.value,
+                                   household=Household(name=f"Foyer {n + 1}"))
+            db.session.add(existing[email])
+        users.append(existing[email])
+    db.session.flush()
+    ordered = set(db.session.scalars(select(Order.household_id).where(
+        Order.cycle_id == cycle.id)))
+    waiting = [user for user in users[:ordering] if user.household_id not in ordered]
+    return seed_orders(cycle, waiting, random.Random(households), uncapped=True)

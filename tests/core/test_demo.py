@@ -25,3 +25,19 @@ def test_demo_is_idempotent_and_gives_one_account_per_role(app, db, client):
         response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, email
         client.post("/logout")
+
+
+def test_demo_scales_up_households_and_orders_for_benchmarks(app, db):
+    from market.orders.models import Order
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "--households", "30", "--orders", "20"])
+    assert first.exit_code == 0, first.output
+    generated = select(func.count()).select_from(User).where(
+        User.email.like("foyer-%@generated.example"))
+    assert db.session.scalar(generated) == 30
+    orders = db.session.scalar(select(func.count()).select_from(Order))
+    again = runner.invoke(args=["demo", "--households", "30"])
+    assert again.exit_code == 0, again.output
+    assert db.session.scalar(generated) == 30
+    assert db.session.scalar(select(func.count()).select_from(Order)) == orders + 10
