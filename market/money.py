@@ -34,3 +34,11 @@ def parse_amount(text: str) -> int:
     if abs(cents) >= MAX_CENTS:
         raise InvalidAmount(text)
     return cents
+
+
+def decimal_text(cents: int, separator: str = ",") -> str:
+    """An amount as plain text, exact and without a currency sign: 12,50 (or 12.50 for
+    machines). What people type back into forms, and what spreadsheets and exports read."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(int(cents)), int(CENTS))
+    return f"{sign}{whole}{separator}{part:02d}"

@@ -18,6 +18,7 @@ from market.catalog.forms import (
 )
 from market.errors import DomainError
 from market.extensions import db
+from market.money import decimal_text
 from market.web import form_status, refused
 
 EXPORT_TYPES = {
@@ -58,7 +59,7 @@ def product_form(product=None) -> tuple[ProductForm, dict]:
                                                       for c in categories.values()]
     if product is not None and request.method == "GET":
         form.category.data = product.category_id or 0
-        form.price.data = spreadsheet.price_text(product.price_cents)
+        form.price.data = decimal_text(product.price_cents)
     return form, categories
 
 

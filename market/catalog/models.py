@@ -143,6 +143,8 @@ class Product(db.Model):
     @property
     def estimated_price_cents(self) -> int:
         """What one piece sold by weight costs, estimated; rounded half up to the cent."""
-        if not self.sold_by_weight:
-            return self.price_cents
-        return (self.price_cents * self.estimated_weight_grams + 500) // 1000
+        # Imported here: the orders package imports the catalogue at load time.
+        from market.orders.pricing import line_amount
+
+        return line_amount(self.price_cents, 1, self.sold_by_weight,
+                           self.estimated_weight_grams)

@@ -23,7 +23,7 @@ from market.catalog import services
 from market.catalog.models import LABELS, VAT_LABELS, VAT_RATES, Category, Producer, Product
 from market.errors import DomainError
 from market.extensions import db
-from market.money import InvalidAmount, parse_amount
+from market.money import InvalidAmount, decimal_text, parse_amount
 
 COLUMNS = {
     "id": "référence",
@@ -65,8 +65,6 @@ class Preview:
 
 # ---- export ----
 
-def price_text(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d}"
 
 
 def export_rows(producer: Producer) -> list[list]:
@@ -75,7 +73,8 @@ def export_rows(producer: Producer) -> list[list]:
         rows.append([
             product.id, product.name, product.category.name if product.category else "",
             product.description or "", UNIT_WORDS[product.unit], product.size or "",
-            price_text(product.price_cents), VAT_LABELS[product.vat_basis_points].replace(" %", ""),
+            decimal_text(product.price_cents),
+            VAT_LABELS[product.vat_basis_points].replace(" %", ""),
             "oui" if product.sold_by_weight else "non", product.estimated_weight_grams or "",
             ", ".join(product.labels), "oui" if product.active else "non",
         ])

@@ -13,6 +13,7 @@ from market.cycles.forms import WithdrawForm, read_offer_rows
 from market.cycles.models import Offer, OrderCycle
 from market.errors import DomainError
 from market.extensions import db
+from market.money import decimal_text
 from market.orders import services as orders
 from market.timeutil import utcnow
 from market.web import get_or_404
@@ -37,15 +38,12 @@ def page_rows(products, existing, submitted) -> list[dict]:
         else:
             # Carried-over offers come ticked: saving the page confirms them.
             card.update(include=bool(offer and offer.withdrawn_at is None),
-                        price=money_text(offer.price_cents) if offer else "",
+                        price=decimal_text(offer.price_cents) if offer else "",
                         cap="" if offer is None or offer.cap is None else str(offer.cap))
         cards.append(card)
     return cards
 
 
-def money_text(cents: int) -> str:
-    """An amount as a person types it back: 3,50."""
-    return f"{cents // 100},{cents % 100:02d}"
 
 
 def apply_rows(producer, cycle, rows, existing) -> None:

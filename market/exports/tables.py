@@ -7,6 +7,8 @@ formats them for its reader.
 
 from dataclasses import dataclass, field
 
+from market.money import decimal_text
+
 
 class Money(int):
     """Integer cents that a writer shows as euros."""
@@ -25,16 +27,11 @@ class Table:
     ink_columns: int = 0
 
 
-def euros_text(cents: int, separator: str = ",") -> str:
-    """12,50: an amount as a French spreadsheet reads a number."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    return f"{sign}{whole}{separator}{part:02d}"
 
 
 def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Money):
-        return euros_text(value)
+        return decimal_text(value)
     return str(value)

@@ -11,8 +11,9 @@ from market.errors import DomainError
 from market.extensions import db
 from market.ledger import fec
 from market.ledger.closures import PERIODS, close_period
-from market.ledger.statements import balances_csv, decimal_text
+from market.ledger.statements import balances_csv
 from market.ledger.verify import verify
+from market.money import decimal_text
 from market.timeutil import to_hub_time, utcnow
 
 ledger_cli = AppGroup("ledger", help="The shared ledger: verify, balances, closures, exports.")
@@ -50,8 +51,8 @@ def close_command(period: str, day) -> None:
         sys.exit(1)
     db.session.commit()
     click.echo(f"closed {closure.period} {closure.label}: {closure.transaction_count} "
-               f"transactions, total {decimal_text(closure.total)}, grand total "
-               f"{decimal_text(closure.grand_total)}, hash {closure.hash}")
+               f"transactions, total {decimal_text(closure.total, '.')}, grand total "
+               f"{decimal_text(closure.grand_total, '.')}, hash {closure.hash}")
 
 
 @ledger_cli.command("export")

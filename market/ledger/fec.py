@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from market.extensions import db
 from market.ledger.canonical import canonical_time
 from market.ledger.models import LedgerEntry, LedgerTransaction
-from market.ledger.statements import decimal_text
+from market.money import decimal_text
 from market.timeutil import hub_zone, to_hub_time
 
 FEC_COLUMNS = (
@@ -113,7 +113,8 @@ def csv_text(year: int) -> str:
                 transaction.reference, transaction.memo, transaction.payment_method or "",
                 transaction.reverses.seq if transaction.reverses else "", entry.account.key,
                 entry.account.number, entry.account.auxiliary or "",
-                decimal_text(max(entry.amount, 0)), decimal_text(max(-entry.amount, 0)),
+                decimal_text(max(entry.amount, 0), "."),
+                decimal_text(max(-entry.amount, 0), "."),
                 "" if entry.vat_rate is None else entry.vat_rate, transaction.hash])
     return out.getvalue()
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from market.extensions import db
 from market.ledger.canonical import canonical_time
 from market.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerTransaction
-from market.money import CENTS
+from market.money import decimal_text
 
 
 @dataclass
@@ -24,11 +24,6 @@ class StatementLine:
     balance: int
 
 
-def decimal_text(cents: int, separator: str = ".") -> str:
-    """12.50 (or 12,50): amounts for machines, exact, without currency sign."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), int(CENTS))
-    return f"{sign}{whole}{separator}{part:02d}"
 
 
 def balances() -> list[tuple[LedgerAccount, int]]:
@@ -55,7 +50,7 @@ def balances_csv() -> str:
     writer.writerow(["key", "number", "auxiliary", "label", "balance_cents", "balance"])
     for account, balance in balances():
         writer.writerow([account.key, account.number, account.auxiliary or "", account.label,
-                         balance, decimal_text(balance)])
+                         balance, decimal_text(balance, ".")])
     return out.getvalue()
 
 
@@ -80,7 +75,8 @@ def statement_csv(lines: list[StatementLine]) -> str:
     writer.writerow(["seq", "occurred_at", "kind", "reference", "memo", "amount", "balance"])
     for line in lines:
         writer.writerow([line.seq, canonical_time(line.occurred_at), line.kind, line.reference,
-                         line.memo, decimal_text(line.amount), decimal_text(line.balance)])
+                         line.memo, decimal_text(line.amount, "."),
+                         decimal_text(line.balance, ".")])
     return out.getvalue()
 
 

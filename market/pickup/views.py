@@ -13,11 +13,11 @@ from flask_babel import lazy_gettext as _l
 from market.auth.decorators import role_required
 from market.auth.models import Role
 from market.cycles.models import CyclePickup
-from market.cycles.offer_views import money_text
 from market.errors import DomainError
 from market.exports.lists import payment_label
 from market.extensions import db
 from market.ledger.statements import household_credit_cents
+from market.money import decimal_text
 from market.payments.services import PICKUP_METHODS, due_cents
 from market.pickup import bp
 from market.pickup import services as pickup_day
@@ -59,7 +59,7 @@ def order_context(pickup, order) -> dict:
             "due": due, "credit": household_credit_cents(order.household_id),
             "phone": phones[0] if phones else "", "methods": PICKUP_METHODS,
             "payment_choice": payment_label(order.payment_choice),
-            "submission": secrets.token_hex(16), "due_text": money_text(due)}
+            "submission": secrets.token_hex(16), "due_text": decimal_text(due)}
 
 
 @bp.route("/pickup/<int:pickup_id>/orders/<int:order_id>")
