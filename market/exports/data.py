@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from market.auth.models import Household, User
 from market.catalog.models import Producer
@@ -199,10 +199,6 @@ def cycle_data(cycle_id: int) -> CycleData:
         order.paid_cents += covered_by_credit(order, owing)
         by_pickup[order.pickup_id].orders.append(order)
     return CycleData(cycle_id, name, points, load_producers(cycle_id))
-
-
-def order_count(cycle_id: int) -> int:
-    return db.session.scalar(select(func.count(Order.id)).where(Order.cycle_id == cycle_id))
 
 
 def lines_by_producer(data: CycleData) -> dict[int, list[tuple[Point, OrderRow, Line]]]:

@@ -16,7 +16,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household
-from market.cycles.models import CollectionPoint, CyclePickup, CycleState
+from market.cycles.models import CyclePickup, CycleState
 from market.errors import DomainError
 from market.extensions import db
 from market.ledger.builders import post_fulfilment_adjusted, post_payment_received
@@ -215,8 +215,3 @@ def undo_status(order: Order) -> None:
     order.collected_at = None
     order.no_show_at = None
     db.session.flush()
-
-
-def point_label(pickup: CyclePickup) -> str:
-    point: CollectionPoint = pickup.collection_point
-    return f"{point.name}, {point.town}"
