@@ -46,26 +46,36 @@ def number_or_null(value) -> str:
     return "null" if value is None else str(int(value))
 
 
-def transaction_hash(*, seq, occurred_at, kind, idempotency_key, payload_hash, reference, memo,
-                     payment_method, reverses, prev_hash, entries) -> str:
+def transaction_hash(*, seq, occurred_at, prev_hash, **content) -> str:
     """SHA-256 of canonical_bytes(transaction_document(...)), written out directly.
 
     The same bytes as json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     (a property test holds them equal), several times faster, which `verify` needs.
     `occurred_at` is the canonical time text.
     """
+    before_time, before_prev_hash, before_seq = text_around_chain(**content)
+    text = (f"{before_time}{occurred_at}{before_prev_hash}{encode_basestring(prev_hash)}"
+            f"{before_seq}{int(seq)}}}")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def text_around_chain(*, kind, idempotency_key, payload_hash, reference, memo, payment_method,
+                      reverses, entries) -> tuple[str, str, str]:
+    """The canonical text of a transaction in three pieces, around the three values only
+    known under the chain lock: its time, the previous hash and its seq (in key order, they
+    come after the pieces). PostgreSQL postings join them in the database (migration 0010)."""
     parts = [f'{{"account":{encode_basestring(key)},"amount":{int(amount)},'
              f'"vat_rate":{number_or_null(rate)}}}'
              for key, amount, rate in sorted(entries, key=entry_order)]
-    text = (f'{{"entries":[{",".join(parts)}],'
-            f'"idempotency_key":{encode_basestring(idempotency_key)},'
-            f'"kind":{encode_basestring(kind)},"memo":{encode_basestring(memo)},'
-            f'"occurred_at":"{occurred_at}","payload_hash":{encode_basestring(payload_hash)},'
-            f'"payment_method":{text_or_null(payment_method)},'
-            f'"prev_hash":{encode_basestring(prev_hash)},'
-            f'"reference":{encode_basestring(reference)},"reverses":{number_or_null(reverses)},'
-            f'"seq":{int(seq)}}}')
-    return hashlib.sha256(text.encode()).hexdigest()
+    before_time = (f'{{"entries":[{",".join(parts)}],'
+                   f'"idempotency_key":{encode_basestring(idempotency_key)},'
+                   f'"kind":{encode_basestring(kind)},"memo":{encode_basestring(memo)},'
+                   f'"occurred_at":"')
+    before_prev_hash = (f'","payload_hash":{encode_basestring(payload_hash)},'
+                        f'"payment_method":{text_or_null(payment_method)},"prev_hash":')
+    before_seq = (f',"reference":{encode_basestring(reference)},'
+                  f'"reverses":{number_or_null(reverses)},"seq":')
+    return before_time, before_prev_hash, before_seq
 
 
 def entry_order(entry) -> tuple:

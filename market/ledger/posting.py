@@ -2,13 +2,17 @@
 
 `post()` runs inside the caller's database transaction (it writes, never commits), so a
 business change and its postings commit together or not at all. It serialises on the chain
-head: `SELECT ... FOR UPDATE` on the single-row `ledger_chain_head` on PostgreSQL; on SQLite
-a no-op UPDATE of that row takes the database write lock first. The lock lasts until the
-caller commits, so everything that can be done before it is: checking the entries, hashing
-the payload, finding or creating the accounts. Holding the head, it reads the end of the
-closed periods and any transaction already recorded under the key, then inserts the
-transaction and its entries and advances the head, which the database only allows when the
-new transaction's entries sum to zero.
+head, which stays locked until the caller commits; so everything that can be done before is:
+checking the entries, hashing the payload, writing the canonical text but for the time, the
+previous hash and the seq. Holding the head, it looks for a transaction already recorded under
+the key and for the end of the closed periods, then inserts the transaction and its entries
+and advances the head, which the database only allows when the new transaction's entries sum
+to zero.
+
+On PostgreSQL these steps are one call of the ledger_append function (migration 0010), so
+the head is held for one round trip and the commit: `SELECT ... FOR UPDATE` there. SQLite has
+no stored functions and one writer at a time; there the same steps run from Python, a no-op
+UPDATE of the head taking the database write lock first.
 """
 
 from collections import defaultdict
@@ -25,6 +29,7 @@ from market.ledger.canonical import (
     canonical_time,
     digest,
     payload_document,
+    text_around_chain,
     transaction_hash,
 )
 from market.ledger.errors import (
@@ -59,6 +64,9 @@ def normalise(entries) -> list[tuple[str, int, int | None]]:
     if len(result) < 2:
         raise LedgerError(_l("A transaction moves money between at least two accounts."))
     return result
+
+
+BEFORE_THE_HEAD = _l("A transaction cannot be dated before the last one recorded.")
 
 
 def transaction_by_key(key: str) -> LedgerTransaction | None:
@@ -111,7 +119,7 @@ def posting_time(requested: datetime | None, head_time: datetime | None) -> date
         moment = utcnow()
         return max(moment, head_time) if head_time else moment
     if head_time is not None and requested < head_time:
-        raise LedgerError(_l("A transaction cannot be dated before the last one recorded."))
+        raise LedgerError(BEFORE_THE_HEAD)
     return requested
 
 
@@ -129,41 +137,94 @@ def post(kind: str, entries, *, idempotency_key: str, reference: str = "", memo:
         raise LedgerError(_l("Every posting needs an idempotency key of at most 200 "
                              "characters."))
     lines = normalise(entries)
-    reverses_seq = reverses.seq if reverses is not None else None
-    payload_hash = digest(payload_document(kind, lines, reference, memo, payment_method,
-                                           reverses_seq))
+    content = {"kind": kind, "idempotency_key": idempotency_key, "reference": reference,
+               "memo": memo, "payment_method": payment_method,
+               "reverses": reverses.seq if reverses is not None else None, "entries": lines}
+    content["payload_hash"] = digest(payload_document(
+        kind, lines, reference, memo, payment_method, content["reverses"]))
+    append = (append_in_database if db.session.get_bind().dialect.name == "postgresql"
+              else append_from_here)
+    values = append(content, reverses, occurred_at)
+    if values is None:
+        return replayed(idempotency_key, content["payload_hash"])
+    # The written row as a session object, without reading it back; entries load on use.
+    transaction = LedgerTransaction(
+        **values, kind=kind, idempotency_key=idempotency_key,
+        payload_hash=content["payload_hash"], reference=reference, memo=memo,
+        payment_method=payment_method, reverses_id=reverses.id if reverses else None)
+    make_transient_to_detached(transaction)
+    return db.session.merge(transaction, load=False)
+
+
+APPEND_SQL = (
+    "SELECT * FROM ledger_append(%(keys)s, %(amounts)s::bigint[], %(rates)s::integer[],"
+    " %(kind)s, %(idempotency_key)s, %(payload_hash)s, %(reference)s, %(memo)s,"
+    " %(payment_method)s, %(reverses_id)s, %(requested)s, %(now)s, %(before_time)s,"
+    " %(before_prev_hash)s, %(before_seq)s)")
+
+
+def append_in_database(content: dict, reverses, occurred_at) -> dict | None:
+    """PostgreSQL: one round trip through the ledger_append function (migration 0010).
+
+    Returns the new row's values, or None when the key was already recorded."""
+    keys = [key for key, _, _ in content["entries"]]
+    before_time, before_prev_hash, before_seq = text_around_chain(**content)
+    parameters = {
+        **content, "keys": keys, "amounts": [amount for _, amount, _ in content["entries"]],
+        "rates": [rate for _, _, rate in content["entries"]],
+        "reverses_id": reverses.id if reverses is not None else None,
+        "requested": occurred_at, "now": utcnow(), "before_time": before_time,
+        "before_prev_hash": before_prev_hash, "before_seq": before_seq}
+    connection = db.session.connection()
+    row = connection.exec_driver_sql(APPEND_SQL, parameters).one()
+    if row.outcome == "accounts missing":
+        account_ids(keys)
+        row = connection.exec_driver_sql(APPEND_SQL, parameters).one()
+    if row.outcome == "replayed":
+        return None
+    if row.outcome != "posted":
+        raise refusal(row.outcome, reverses)
+    return {"id": row.new_id, "seq": row.new_seq, "occurred_at": row.new_time,
+            "prev_hash": row.new_prev_hash, "hash": row.new_hash}
+
+
+def refusal(outcome: str, reverses) -> LedgerError:
+    """The error a refusing outcome of ledger_append stands for."""
+    if outcome == "period closed":
+        return PeriodClosed()
+    if outcome == "already reversed":
+        return AlreadyReversed(reverses.seq)
+    return LedgerError(BEFORE_THE_HEAD)
+
+
+def append_from_here(content: dict, reverses, occurred_at) -> dict | None:
+    """SQLite: the same steps as ledger_append, from Python, under the database write lock."""
+    lines = content["entries"]
     ids = account_ids(key for key, _, _ in lines)
     head = lock_head()
-    state = state_under_lock(idempotency_key)
+    state = state_under_lock(content["idempotency_key"])
     if state.existing_id is not None:
-        return replayed(idempotency_key, payload_hash)
+        return None
     if state.closed_until is not None and (occurred_at or utcnow()) < state.closed_until:
         raise PeriodClosed()
     moment = posting_time(occurred_at, head.occurred_at)
     if reverses is not None:
         check_reversible(reverses)
-    seq = head.seq + 1
-    values = {
-        "seq": seq, "occurred_at": moment, "kind": kind, "idempotency_key": idempotency_key,
-        "payload_hash": payload_hash, "reference": reference, "memo": memo,
-        "payment_method": payment_method, "prev_hash": head.hash,
-    }
-    values["hash"] = transaction_hash(**{**values, "occurred_at": canonical_time(moment)},
-                                      reverses=reverses_seq, entries=lines)
-    values["reverses_id"] = reverses.id if reverses is not None else None
+    values = {"seq": head.seq + 1, "occurred_at": moment, "prev_hash": head.hash}
+    values["hash"] = transaction_hash(**content, seq=values["seq"], prev_hash=head.hash,
+                                      occurred_at=canonical_time(moment))
+    row = {key: value for key, value in content.items() if key not in ("entries", "reverses")}
+    row["reverses_id"] = reverses.id if reverses is not None else None
     connection = db.session.connection()
-    transaction_id = connection.execute(LedgerTransaction.__table__.insert().values(values)
-                                        .returning(LedgerTransaction.__table__.c.id)).scalar()
+    values["id"] = connection.execute(LedgerTransaction.__table__.insert().values(
+        **row, **values).returning(LedgerTransaction.__table__.c.id)).scalar()
     connection.execute(LedgerEntry.__table__.insert(), [
-        {"transaction_id": transaction_id, "account_id": ids[key], "amount": amount,
+        {"transaction_id": values["id"], "account_id": ids[key], "amount": amount,
          "vat_rate": rate} for key, amount, rate in lines])
     connection.execute(LedgerChainHead.__table__.update().where(
-        LedgerChainHead.__table__.c.id == 1).values(seq=seq, hash=values["hash"],
-                                                    occurred_at=moment))
-    # The written row as a session object, without reading it back; entries load on use.
-    transaction = LedgerTransaction(id=transaction_id, **values)
-    make_transient_to_detached(transaction)
-    return db.session.merge(transaction, load=False)
+        LedgerChainHead.__table__.c.id == 1).values(
+        seq=values["seq"], hash=values["hash"], occurred_at=moment))
+    return values
 
 
 def reverse(original: LedgerTransaction, *, reason: str, idempotency_key: str,

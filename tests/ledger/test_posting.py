@@ -19,6 +19,7 @@ from market.ledger.models import GENESIS_HASH, LedgerChainHead, LedgerTransactio
 from market.ledger.posting import post, reverse
 from market.timeutil import utcnow
 from tests import factories
+from tests.helpers import count_queries
 
 DB_REFUSAL = (IntegrityError, DBAPIError)
 
@@ -153,6 +154,17 @@ def test_the_chain_is_gapless_and_linked(db, household, producer):
         assert current.prev_hash == previous.hash
     head = db.session.get(LedgerChainHead, 1)
     assert (head.seq, head.hash) == (5, transactions[-1].hash)
+
+
+@pytest.mark.postgres_only
+def test_on_postgresql_a_posting_is_one_statement_once_its_accounts_exist(db, household):
+    with count_queries(db.engine) as statements:
+        builders.post_credit_topup(household.id, 100, "cash", "", "k1")
+    assert len(statements) > 1  # the household's account was created on the way
+    with count_queries(db.engine) as statements:
+        second = builders.post_credit_topup(household.id, 200, "cash", "", "k2")
+    assert len(statements) == 1 and "ledger_append" in statements[0]
+    assert second.seq == 2
 
 
 def test_times_round_trip_with_microseconds(db, household):
