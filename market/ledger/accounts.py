@@ -6,7 +6,8 @@
 | producer:<id>    | 467    | funds collected for producers; auxiliary P00007          |
 | hub:commission   | 706    | prestations de services: the commission, excluding VAT   |
 | hub:vat          | 44571  | TVA collectée, on the commission                         |
-| hub:adjustments  | 658    | charges diverses: adjustments the coordinator decides    |
+| hub:adjustments  | 658    | charges diverses: adjustments in a party's favour        |
+| hub:gains        | 758    | produits divers: adjustments in the hub's favour         |
 | cash:bank        | 512    | the hub's bank account (transfers in and out, payouts)   |
 | cash:till        | 530    | the till: cash taken at pickup                           |
 | cash:cheque      | 5112   | chèques à encaisser, until they are paid in              |
@@ -28,6 +29,7 @@ FIXED = {
     "hub:commission": ("hub", "706", "Commissions"),
     "hub:vat": ("hub", "44571", "TVA collectée"),
     "hub:adjustments": ("hub", "658", "Ajustements"),
+    "hub:gains": ("hub", "758", "Ajustements en faveur du marché"),
     "cash:bank": ("cash", "512", "Banque"),
     "cash:till": ("cash", "530", "Caisse"),
     "cash:cheque": ("cash", "5112", "Chèques à encaisser"),

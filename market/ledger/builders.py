@@ -143,10 +143,12 @@ def post_payout(producer_id, amount_cents, reference, idempotency_key):
 
 
 def post_adjustment(account_key, amount_cents, reason, idempotency_key):
-    """A coordinator's adjustment: a positive amount is in the party's favour (credits it)."""
+    """A coordinator's adjustment: a positive amount is in the party's favour (credits it),
+    a charge of the hub (658); a negative one is in the hub's favour, a gain (758)."""
     if not reason or not reason.strip():
         raise LedgerError(_l("An adjustment needs a reason."))
     if type(amount_cents) is not int or amount_cents == 0:
         raise LedgerError(_l("The amount must not be zero."))
-    return post("adjustment", [(account_key, -amount_cents), ("hub:adjustments", amount_cents)],
+    hub = "hub:adjustments" if amount_cents > 0 else "hub:gains"
+    return post("adjustment", [(account_key, -amount_cents), (hub, amount_cents)],
                 memo=reason.strip(), idempotency_key=idempotency_key)

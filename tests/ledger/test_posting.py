@@ -248,6 +248,8 @@ def test_payment_payout_topup_repayment_and_adjustment_postings(db, household, p
         == {("cash:till", None): -100, (h, None): 100}
     assert entry_map(builders.post_adjustment(h, 150, "Goodwill", "f")) \
         == {("hub:adjustments", None): 150, (h, None): -150}
+    assert entry_map(builders.post_adjustment(h, -40, "Forgotten basket", "f2")) \
+        == {("hub:gains", None): -40, (h, None): 40}
     assert entry_map(builders.post_fulfilment_adjusted(
         household.id, "o", [(producer.id, 1000, 550)], [(producer.id, 800, 550)], 1000, "g")) \
         == {(h, None): -200, (p, 550): 180, ("hub:commission", 550): 16, ("hub:vat", 550): 4}
