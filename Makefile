@@ -49,7 +49,7 @@ messages: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.dev-installed
+bench: $(VENV)/.dev-installed translations
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
