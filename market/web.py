@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash
+from flask import abort, flash, request
 
 from market.errors import DomainError
 from market.extensions import db
@@ -30,3 +30,9 @@ def is_local_path(target: str | None) -> bool:
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/") \
         and not target.startswith("//")
+
+
+def wants_json() -> bool:
+    """The page's own script asked (it sends Accept: application/json); a form did not."""
+    best = request.accept_mimetypes.best_match(("text/html", "application/json"))
+    return best == "application/json"

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from market.cycles.models import CollectionPoint, CyclePickup, CycleState, OrderCycle
 from market.cycles.offers import carry_over
@@ -169,24 +169,33 @@ def cycles_newest_first(limit: int = 100) -> list[OrderCycle]:
 
 
 def published_cycles_around(now: datetime) -> list[OrderCycle]:
+    """Published cycles not yet closed, with their pickups and points, in one query (the
+    rows are few: a cycle or two, times a handful of collection points)."""
     query = (select(OrderCycle)
-             .options(selectinload(OrderCycle.pickups).joinedload(CyclePickup.collection_point))
+             .options(joinedload(OrderCycle.pickups).joinedload(CyclePickup.collection_point))
              .where(OrderCycle.published_at.is_not(None), OrderCycle.settled_at.is_(None),
                     OrderCycle.closes_at > now)
              .order_by(OrderCycle.opens_at))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(query).unique())
 
 
-def open_cycle(now: datetime) -> OrderCycle | None:
+def open_among(cycles: list[OrderCycle], now: datetime) -> OrderCycle | None:
     """The cycle households order in now; when two overlap, the one closing first."""
-    candidates = [c for c in published_cycles_around(now) if c.state(now) == CycleState.OPEN]
+    candidates = [c for c in cycles if c.state(now) == CycleState.OPEN]
     return min(candidates, key=lambda c: c.closes_at, default=None)
 
 
+def next_among(cycles: list[OrderCycle], now: datetime) -> OrderCycle | None:
+    candidates = [c for c in cycles if c.state(now) == CycleState.SCHEDULED]
+    return min(candidates, key=lambda c: c.opens_at, default=None)
+
+
+def open_cycle(now: datetime) -> OrderCycle | None:
+    return open_among(published_cycles_around(now), now)
+
+
 def next_cycle(now: datetime) -> OrderCycle | None:
-    candidates = [c for c in published_cycles_around(now)
-                  if c.state(now) == CycleState.SCHEDULED]
-    return candidates[0] if candidates else None
+    return next_among(published_cycles_around(now), now)
 
 
 def format_moment(moment: datetime) -> str:

@@ -2,7 +2,8 @@
 
 from flask import session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from market.catalog.models import Product
@@ -30,7 +31,8 @@ def offer_for_sale(offer_id, cycle: OrderCycle | None) -> Offer:
     """An offer of the open cycle that is on sale, or a precise refusal."""
     if cycle is None:
         raise CycleNotOpen(_l("Orders are closed at the moment."))
-    offer = db.session.get(Offer, int(offer_id)) if str(offer_id).isdigit() else None
+    offer = (db.session.get(Offer, int(offer_id), options=[joinedload(Offer.product)])
+             if str(offer_id).isdigit() else None)
     if offer is None or offer.cycle_id != cycle.id:
         raise OrderRefused(_l("This product is not on sale in the current cycle."))
     if not offer.on_sale:
@@ -48,15 +50,17 @@ def add_for_visitor(offer: Offer, quantity: int) -> None:
     session[SESSION_KEY] = cart
 
 
-def add(household_id: int, offer: Offer, quantity: int) -> CartItem:
-    item = db.session.scalar(select(CartItem).where(CartItem.household_id == household_id,
-                                                    CartItem.offer_id == offer.id))
-    if item is None:
-        item = CartItem(household_id=household_id, offer_id=offer.id, quantity=0)
-        db.session.add(item)
-    item.quantity = min(item.quantity + quantity, MAX_QUANTITY)
-    db.session.flush()
-    return item
+def add(household_id: int, offer: Offer, quantity: int) -> None:
+    """One statement: a new item, or more of one already in the cart (two tabs adding at
+    once included), never more than one line may hold."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CartItem).values(household_id=household_id, offer_id=offer.id,
+                                        quantity=min(quantity, MAX_QUANTITY))
+    more = CartItem.__table__.c.quantity + statement.excluded.quantity
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["household_id", "offer_id"],
+        set_={"quantity": case((more > MAX_QUANTITY, MAX_QUANTITY), else_=more)}))
 
 
 def set_quantity(household_id: int, offer_id: int, quantity: int) -> None:
@@ -82,6 +86,13 @@ def items(household_id: int, cycle: OrderCycle | None) -> list[CartItem]:
              .where(CartItem.household_id == household_id, Offer.cycle_id == cycle.id)
              .order_by(CartItem.id))
     return list(db.session.scalars(query))
+
+
+def count(household_id: int, cycle: OrderCycle) -> int:
+    """How many products the household's cart holds in this cycle."""
+    query = (select(func.count()).select_from(CartItem).join(CartItem.offer)
+             .where(CartItem.household_id == household_id, Offer.cycle_id == cycle.id))
+    return db.session.scalar(query)
 
 
 def empty(household_id: int) -> None:

@@ -75,27 +75,32 @@ def line_from(offer: Offer, quantity: int) -> OrderLine:
 
 
 def apply_quantities(order: Order, wanted: dict[int, int], offers: dict[int, Offer]) -> None:
-    """Bring each line to its wanted quantity (0 removes it), moving stock atomically."""
+    """Bring each line to its wanted quantity (0 removes it), moving stock atomically.
+
+    Stock moves first, in offer order, so that two orders sharing offers queue on their rows
+    instead of deadlocking; the lines change after, to be written together in one flush.
+    """
     lines = {line.offer_id: line for line in order.lines}
     sold_out = []
-    for offer_id, quantity in wanted.items():
+    for offer_id in sorted(wanted):
         line = lines.get(offer_id)
-        delta = quantity - (line.quantity if line else 0)
+        delta = wanted[offer_id] - (line.quantity if line else 0)
         if delta > 0 and not stock.reserve(offer_id, delta):
             sold_out.append(offers[offer_id].product.name)
-            continue
-        if delta < 0:
+        elif delta < 0:
             stock.release(offer_id, -delta)
+    if sold_out:
+        raise SoldOut(_l("Sold out (épuisé), or not enough left: %(names)s. Nothing was "
+                         "changed; lower the quantity or choose another product.",
+                         names=", ".join(sold_out)))
+    for offer_id, quantity in wanted.items():
+        line = lines.get(offer_id)
         if line is None and quantity:
             order.lines.append(line_from(offers[offer_id], quantity))
         elif line is not None and quantity:
             line.quantity = quantity
         elif line is not None:
             order.lines.remove(line)
-    if sold_out:
-        raise SoldOut(_l("Sold out (épuisé), or not enough left: %(names)s. Nothing was "
-                         "changed; lower the quantity or choose another product.",
-                         names=", ".join(sold_out)))
 
 
 def cart_line(item) -> OrderLine:
@@ -106,8 +111,13 @@ def cart_line(item) -> OrderLine:
 def offers_of(cycle: OrderCycle, offer_ids) -> dict[int, Offer]:
     query = (select(Offer).options(joinedload(Offer.product))
              .where(Offer.id.in_(list(offer_ids))))
-    offers = {offer.id: offer for offer in db.session.scalars(query)}
-    for offer_id in offer_ids:
+    return checked_offers(cycle, offer_ids,
+                          {offer.id: offer for offer in db.session.scalars(query)})
+
+
+def checked_offers(cycle: OrderCycle, items, offers: dict[int, Offer]) -> dict[int, Offer]:
+    """The offers of these ids, each of this cycle, or a refusal."""
+    for offer_id in items:
         offer = offers.get(offer_id)
         if offer is None or offer.cycle_id != cycle.id:
             raise OrderRefused(_l("This product is not on sale in the current cycle."))
@@ -122,8 +132,15 @@ def check_payment(order: Order) -> None:
 
 
 def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int],
-          pickup_id, payment: str, submission: str | None = None) -> Order:
-    """Order these offers; ordering again in the same cycle adds to the existing order."""
+          pickup_id, payment: str, submission: str | None = None,
+          offers: dict[int, Offer] | None = None) -> Order:
+    """Order these offers; ordering again in the same cycle adds to the existing order.
+
+    `offers` may give the offers already loaded in this transaction (with their products),
+    e.g. by the cart. The rows everyone orders (stock, places, the order numbers, the
+    ledger's chain head) are locked as late as possible and in that order, and the ledger
+    posting comes last, so each lock is held for as short a time as the work allows.
+    """
     require_open(cycle, now)
     household_id = user.household_id
     if not items:
@@ -132,7 +149,7 @@ def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int]
     if order is not None and submission and order.last_submission == submission:
         return order  # the same form sent twice: applied once
     pickup = pickup_of(cycle, pickup_id)
-    offers = offers_of(cycle, items)
+    offers = checked_offers(cycle, items, offers) if offers else offers_of(cycle, items)
     for offer in offers.values():
         if not offer.on_sale:
             raise OrderRefused(_l("« %(name)s » is no longer on sale.", name=offer.product.name))
@@ -143,15 +160,15 @@ def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int]
         old_lines = ledger_lines(order)
         move_pickup(order, pickup)
         order.version += 1
+    order.payment_choice = payment
+    order.last_submission = submission
     current = {line.offer_id: line.quantity for line in order.lines}
     apply_quantities(order, {offer_id: current.get(offer_id, 0) + quantity
                              for offer_id, quantity in items.items()}, offers)
-    order.payment_choice = payment
-    order.last_submission = submission
     db.session.flush()
+    queue_confirmation(user, order)
     post_money(order, old_lines)
     check_payment(order)
-    queue_confirmation(user, order)
     return order
 
 
@@ -167,8 +184,10 @@ def new_order(cancelled: Order | None, cycle: OrderCycle, household_id: int,
         cancelled.version += 1
         return cancelled
     number = stock.next_order_number(cycle.id)
+    # No lines yet, said outright: adding the first ones then loads nothing.
     order = Order(cycle_id=cycle.id, household_id=household_id, pickup_id=pickup.id,
-                  number=number, reference=order_reference(cycle, number), version=1)
+                  number=number, reference=order_reference(cycle, number), version=1,
+                  lines=[])
     db.session.add(order)
     return order
 
@@ -197,7 +216,12 @@ def post_money(order: Order, old_lines) -> None:
 
 
 def owned_order(user: User, order_id: int) -> Order:
-    order = db.session.get(Order, order_id)
+    """The user's order with what its page shows: lines, cycle, pickups and points."""
+    order = db.session.get(Order, order_id, options=[
+        selectinload(Order.lines),
+        joinedload(Order.pickup).joinedload(CyclePickup.collection_point),
+        joinedload(Order.cycle).selectinload(OrderCycle.pickups)
+        .joinedload(CyclePickup.collection_point)])
     if order is None or order.household_id != user.household_id:
         raise NotYourOrder(_l("There is no such order in your account."))
     return order

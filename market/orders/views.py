@@ -1,12 +1,13 @@
 """Shop, cart, checkout and the household's orders: thin views around the services."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
 from wtforms import SelectChoice
 
 from market.auth.decorators import role_required
 from market.auth.models import Role
+from market.cycles import current
 from market.cycles import services as cycles
 from market.errors import DomainError
 from market.extensions import db
@@ -19,13 +20,11 @@ from market.orders.pricing import order_totals
 from market.payments import services as payments
 from market.payments import views as payment_views
 from market.timeutil import utcnow
-from market.web import is_local_path, refused
+from market.web import is_local_path, refused, wants_json
 
 household_only = role_required(Role.HOUSEHOLD)
 bp.add_app_template_global(catalogue.estimated_piece_price, "estimated_piece_price")
 bp.add_app_template_global(lambda order: orders.totals(order).total_cents, "order_total")
-
-
 
 
 def back_to(default: str) -> str:
@@ -36,47 +35,71 @@ def back_to(default: str) -> str:
 @user_logged_in.connect
 def merge_visitor_cart(app, user):
     if (user.household_id and request.method == "POST"
-            and cart.merge_visitor_cart(user.household_id, cycles.open_cycle(utcnow()))):
+            and cart.merge_visitor_cart(user.household_id, current.moment().open_cycle)):
         flash(_("What you chose before logging in is in your cart."), "info")
 
 
 @bp.route("/shop")
 def shop(status: int = 200):
-    now = utcnow()
-    cycle = cycles.open_cycle(now)
+    moment = current.moment()
+    cycle = moment.open_cycle
     filters = catalogue.ShopFilters.from_args(request.args)
-    context = {"cycle": cycle, "upcoming": cycles.next_cycle(now), "filters": filters,
+    context = {"cycle": cycle, "upcoming": moment.upcoming, "filters": filters,
                "offers": [], "choices": {}, "in_cart": 0}
     if cycle:
         context.update(offers=catalogue.offers_on_sale(cycle, filters),
-                       choices=catalogue.filter_choices(cycle))
-        if current_user.is_authenticated and current_user.household_id:
-            context["in_cart"] = len(cart.items(current_user.household_id, cycle))
-        else:
-            context["in_cart"] = len(cart.visitor_cart())
+                       choices=catalogue.filter_choices(cycle), in_cart=in_cart(cycle))
     return render_template("orders/shop.html", **context), status
+
+
+def in_cart(cycle) -> int:
+    """How many products the cart holds, the visitor's or the household's."""
+    if current_user.is_authenticated and current_user.household_id:
+        return cart.count(current_user.household_id, cycle)
+    return len(cart.visitor_cart())
+
+
+def added(message, status: int = 200, location: str | None = None):
+    """The answer to an add made by the shop's script: the message and the cart's new
+    label, so the page updates in place."""
+    cycle = current.moment().open_cycle
+    label = _("My cart (%(count)d)", count=in_cart(cycle)) if cycle else None
+    return jsonify(message=str(message), cart=label, location=location), status
 
 
 @bp.route("/cart/add", methods=["POST"])
 def add_to_cart():
     if current_user.is_authenticated and not current_user.household_id:
         abort(403)  # only households order
-    cycle = cycles.open_cycle(utcnow())
+    cycle = current.moment().open_cycle
     try:
         offer = cart.offer_for_sale(request.form.get("offer_id", ""), cycle)
         quantity = cart.parse_quantity(request.form.get("quantity", "1"))
+        name = offer.product.name
         if not current_user.is_authenticated:
             cart.add_for_visitor(offer, quantity)
-            flash(_("« %(name)s » is kept for you: log in or create your account to order.",
-                    name=offer.product.name), "info")
-            return redirect(url_for("auth.login", next=url_for("orders.cart_page")))
+            return visitor_added(name)
         cart.add(current_user.household_id, offer, quantity)
     except DomainError as error:
+        if wants_json():
+            db.session.rollback()
+            return added(error.message, error.status)
         return shop(refused(error))
+    message = _("« %(name)s » × %(quantity)d added to your cart.", name=name, quantity=quantity)
+    # The script's answer is made before the commit, which would expire the cycle it counts in.
+    answer = added(message) if wants_json() else None
     db.session.commit()
-    flash(_("« %(name)s » × %(quantity)d added to your cart.", name=offer.product.name,
-            quantity=quantity), "success")
+    if answer:
+        return answer
+    flash(message, "success")
     return redirect(back_to(url_for("orders.shop")))
+
+
+def visitor_added(name: str):
+    flash(_("« %(name)s » is kept for you: log in or create your account to order.",
+            name=name), "info")
+    login = url_for("auth.login", next=url_for("orders.cart_page"))
+    return added("", location=login) if wants_json() else redirect(login)
 
 
 def pickup_choices(cycle, current_pickup_id=None) -> list[SelectChoice]:
@@ -111,13 +134,13 @@ def render_cart(cycle, form=None, status=200):
 @bp.route("/cart")
 @household_only
 def cart_page():
-    return render_cart(cycles.open_cycle(utcnow()))
+    return render_cart(current.moment().open_cycle)
 
 
 @bp.route("/cart/update", methods=["POST"])
 @household_only
 def update_cart():
-    cycle = cycles.open_cycle(utcnow())
+    cycle = current.moment().open_cycle
     try:
         for item in cart.items(current_user.household_id, cycle):
             field = f"quantity-{item.offer_id}"
@@ -134,8 +157,8 @@ def update_cart():
 @bp.route("/checkout", methods=["POST"])
 @household_only
 def checkout():
-    now = utcnow()
-    cycle = cycles.open_cycle(now)
+    moment = current.moment()
+    now, cycle = moment.now, moment.open_cycle
     form = CheckoutForm()
     if cycle is None:
         flash(_("Orders are closed at the moment."), "error")
@@ -143,20 +166,25 @@ def checkout():
     if not form.validate_on_submit():
         return render_cart(cycle, form, 400)
     items = cart.items(current_user.household_id, cycle)
+    wanted = {item.offer_id: item.quantity for item in items}
+    offers = {item.offer_id: item.offer for item in items}
     try:
-        order = orders.place(current_user, cycle, now,
-                             items={item.offer_id: item.quantity for item in items},
+        # Emptied before placing: from the ledger posting on, the chain head stays locked
+        # until the commit, so nothing else should run then. A refusal rolls it all back.
+        cart.empty(current_user.household_id)
+        order = orders.place(current_user, cycle, now, items=wanted, offers=offers,
                              pickup_id=form.pickup.data, payment=form.payment.data,
                              submission=form.submission.data)
-        cart.empty(current_user.household_id)
     except DomainError as error:
         return render_cart(cycle, form, refused(error))
+    # Read before the commit, which expires the order: the page needs no reload of it.
+    order_id, reference = order.id, order.reference
+    online = order.payment_choice == PaymentChoice.ONLINE
     db.session.commit()
-    flash(_("Thank you! Your order %(reference)s is recorded.", reference=order.reference),
-          "success")
-    if order.payment_choice == PaymentChoice.ONLINE:
+    flash(_("Thank you! Your order %(reference)s is recorded.", reference=reference), "success")
+    if online:
         return payment_views.start_online(order)
-    return redirect(url_for("orders.order_page", order_id=order.id))
+    return redirect(url_for("orders.order_page", order_id=order_id))
 
 
 @bp.route("/orders")
@@ -224,7 +252,7 @@ def cancel_order(order_id: int):
 @bp.route("/orders/repeat", methods=["POST"])
 @household_only
 def repeat_order():
-    cycle = cycles.open_cycle(utcnow())
+    cycle = current.moment().open_cycle
     try:
         if cycle is None:
             raise orders.CycleNotOpen(_("Orders are closed at the moment."))

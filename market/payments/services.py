@@ -51,13 +51,13 @@ def paid_cents(order: Order) -> int:
     return int(db.session.scalar(query))
 
 
-def due_cents(order: Order) -> int:
-    """What is still to pay for the order.
+def due_cents(order: Order, paid: int | None = None) -> int:
+    """What is still to pay for the order, knowing what is paid when the caller does.
 
     From credit, the household's account already carries the order: only what its credit
     does not cover (a positive balance) is due.
     """
-    unpaid = max(0, totals(order).total_cents - paid_cents(order))
+    unpaid = max(0, totals(order).total_cents - (paid_cents(order) if paid is None else paid))
     if order.payment_choice == PaymentChoice.CREDIT:
         owed = max(0, account_balance(household_key(order.household_id)))
         return min(unpaid, owed)
@@ -75,8 +75,9 @@ def summary(order: Order) -> dict:
     rows = [{"payment": payment, "method": METHOD_LABELS.get(payment.method, payment.method),
              "status": STATUS_LABELS.get(payment.status, payment.status)}
             for payment in payments]
-    due = due_cents(order)
-    return {"total": totals(order).total_cents, "paid": paid_cents(order), "due": due,
+    paid = paid_cents(order)
+    due = due_cents(order, paid)
+    return {"total": totals(order).total_cents, "paid": paid, "due": due,
             "rows": rows, "is_paid": due == 0, "credit_covers": due > 0 and credit_covers(order),
             "waiting": any(payment.status == PaymentStatus.PENDING and payment.stripe_session_id
                            for payment in payments)}
