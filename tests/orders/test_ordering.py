@@ -221,6 +221,47 @@ def test_a_visitor_keeps_what_they_chose_through_log_in(app, db, market):
     assert [(item.offer_id, item.quantity) for item in items] == [(market["carrots"].id, 2)]
 
 
+def script_add(client, offer, quantity="1"):
+    """What the shop's script sends: the same form, asking for JSON."""
+    return client.post("/cart/add", data={"offer_id": offer.id, "quantity": quantity},
+                       headers={"Accept": "application/json"})
+
+
+def test_the_shop_script_adds_in_place_and_is_told_the_cart_count(client_of, db, market):
+    script_add(client_of, market["cheese"])
+    response = script_add(client_of, market["carrots"], "2")
+    assert response.status_code == 200
+    assert response.json == {"message": "« Carottes » × 2 ajouté à votre panier.",
+                             "cart": "Mon panier (2)", "location": None}
+    items = db.session.scalars(select(CartItem).order_by(CartItem.offer_id)).all()
+    assert [(item.offer_id, item.quantity) for item in items] == [
+        (market["carrots"].id, 2), (market["cheese"].id, 1)]
+    # The same product again: more of it, not one more product.
+    assert script_add(client_of, market["carrots"]).json["cart"] == "Mon panier (2)"
+
+
+def test_the_shop_script_is_told_why_an_add_is_refused(client_of, db, market):
+    response = script_add(client_of, market["carrots"], "0")
+    assert response.status_code == 400
+    assert "n'est pas une quantité" in response.json["message"]
+    assert response.json["cart"] == "Mon panier (0)"
+    assert count(db, CartItem) == 0
+
+
+def test_the_shop_script_sends_a_visitor_to_log_in(app, db, market):
+    visitor = app.test_client()
+    response = script_add(visitor, market["carrots"], "2")
+    assert response.status_code == 200
+    assert response.json["location"].startswith("/login")
+    assert "vous est gardé" in visitor.get(response.json["location"]).text
+
+
+def test_a_cart_line_holds_at_most_99(client_of, db, market):
+    add(client_of, market["cheese"], "60")
+    add(client_of, market["cheese"], "60")
+    assert db.session.scalar(select(CartItem.quantity)) == 99
+
+
 def test_cart_quantities_change_in_place(client_of, db, market):
     add(client_of, market["carrots"], "1")
     add(client_of, market["cheese"], "1")
