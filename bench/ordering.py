@@ -12,8 +12,8 @@ The database named by MARKET_BENCH_DATABASE_URL (default: MARKET_TEST_DATABASE_U
 and rebuilt by the migrations; its name must contain "bench" or "test".
 
     MARKET_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/market_bench \\
-        .venv/bin/python bench/ordering.py [--households 400] [--clients 16] [--workers 3] \\
-        [--threads 4] [--without-script]
+        .venv/bin/python bench/ordering.py [--households 400] [--clients 16] [--workers 4] \\
+        [--threads 0] [--without-script]
 """
 
 import argparse
