@@ -258,10 +258,12 @@ def cancel(user: User, order: Order, now: datetime, *, old_lines=None) -> Order:
     if old_lines is None:
         old_lines = ledger_lines(order)
         order.version += 1
-    for line in list(order.lines):
+    # The rows in the order placing locks them (the place, then stock by offer), so that a
+    # cancellation and an order waiting on each other queue instead of deadlocking.
+    stock.free_place(order.pickup_id)
+    for line in sorted(order.lines, key=lambda line: line.offer_id):
         stock.release(line.offer_id, line.quantity)
         order.lines.remove(line)
-    stock.free_place(order.pickup_id)
     order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
     db.session.flush()
     post_money(order, old_lines)
