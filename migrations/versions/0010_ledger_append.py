@@ -37,10 +37,11 @@ DECLARE
   v_head_hash text;
   v_head_time timestamptz;
   v_closed_until timestamptz;
+  v_reversed boolean;
 BEGIN
-  SELECT array_agg(a.id ORDER BY k.n) INTO v_account_ids
-    FROM unnest(p_keys) WITH ORDINALITY AS k(key, n) JOIN ledger_accounts a ON a.key = k.key;
-  IF coalesce(array_length(v_account_ids, 1), 0) <> array_length(p_keys, 1) THEN
+  SELECT array_agg((SELECT id FROM ledger_accounts WHERE key = k.key) ORDER BY k.n)
+    INTO v_account_ids FROM unnest(p_keys) WITH ORDINALITY AS k(key, n);
+  IF array_position(v_account_ids, NULL) IS NOT NULL THEN
     outcome := 'accounts missing';
     RETURN;
   END IF;
@@ -55,24 +56,18 @@ BEGIN
       FROM ledger_chain_head WHERE id = 1 FOR UPDATE;
   END IF;
 
-  -- Each statement from here sees what the writers we waited for committed.
-  SELECT id INTO new_id FROM ledger_transactions WHERE idempotency_key = p_idempotency_key;
-  IF FOUND THEN
-    outcome := 'replayed';
-    RETURN;
-  END IF;
-  SELECT max(ends_at) INTO v_closed_until FROM ledger_closures;
-  IF coalesce(p_requested, p_now) < v_closed_until THEN
-    outcome := 'period closed';
-    RETURN;
-  END IF;
-  IF p_requested < v_head_time THEN
-    outcome := 'before the head';
-    RETURN;
-  END IF;
-  IF p_reverses_id IS NOT NULL
-     AND EXISTS (SELECT 1 FROM ledger_transactions WHERE reverses_id = p_reverses_id) THEN
-    outcome := 'already reversed';
+  -- A statement after the lock: it sees what the writers we waited for committed.
+  SELECT (SELECT id FROM ledger_transactions WHERE idempotency_key = p_idempotency_key),
+         (SELECT max(ends_at) FROM ledger_closures),
+         EXISTS (SELECT 1 FROM ledger_transactions WHERE reverses_id = p_reverses_id)
+    INTO new_id, v_closed_until, v_reversed;
+  outcome := CASE
+    WHEN new_id IS NOT NULL THEN 'replayed'
+    WHEN coalesce(p_requested, p_now) < v_closed_until THEN 'period closed'
+    WHEN p_requested < v_head_time THEN 'before the head'
+    WHEN v_reversed THEN 'already reversed'
+  END;
+  IF outcome IS NOT NULL THEN
     RETURN;
   END IF;
 
