@@ -62,9 +62,9 @@ DIALECT_SQL = {
 }
 TRANSACTIONS_SQL = (
     "SELECT t.id, t.seq, {time}, t.kind, t.idempotency_key, t.payload_hash, t.reference,"
-    " t.memo, t.payment_method, t.reverses_id, t.prev_hash, t.hash, r.seq"
-    " FROM ledger_transactions t LEFT JOIN ledger_transactions r ON r.id = t.reverses_id"
-    " WHERE t.seq >= {low} ORDER BY t.seq LIMIT {limit}")
+    " t.memo, t.payment_method, t.reverses_id, t.prev_hash, t.hash,"
+    " (SELECT r.seq FROM ledger_transactions r WHERE r.id = t.reverses_id)"
+    " FROM ledger_transactions t WHERE t.seq >= {low} ORDER BY t.seq LIMIT {limit}")
 # The entries of the transactions whose ids lie between low and high, in entry_order; equal
 # entries in the order they were written, which is the order posting sorted them from.
 # An entry whose account row is gone keeps a placeholder key, so its hash cannot match.
