@@ -47,8 +47,10 @@ def number_or_null(value) -> str:
 
 
 def entry_json(key, amount, vat_rate) -> str:
-    return (f'{{"account":{encode_basestring(key)},"amount":{int(amount)},'
-            f'"vat_rate":{"null" if vat_rate is None else int(vat_rate)}}}')
+    # Numbers as they are, not through int(): SQLite keeps 1000.5 written into an integer
+    # column, and int() would write it as the 1000 the hash was made from.
+    return (f'{{"account":{encode_basestring(key)},"amount":{amount},'
+            f'"vat_rate":{"null" if vat_rate is None else vat_rate}}}')
 
 
 def transaction_hash(*, seq, occurred_at, prev_hash, **content) -> str:

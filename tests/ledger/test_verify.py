@@ -55,6 +55,21 @@ def test_altered_amount_is_caught(app, db, household, producer, tamper):
     assert "hash does not match" in result.output
 
 
+def test_fractional_amounts_are_caught(app, db, household, producer, tamper):
+    """SQLite keeps a fraction written into an integer column; these still sum to zero."""
+    journal(db, household, producer)
+    tamper.run("UPDATE ledger_entries SET amount = amount + 0.5 WHERE id IN (SELECT e.id FROM "
+               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
+               "WHERE t.seq = 3 AND e.amount > 0)",
+               "UPDATE ledger_entries SET amount = amount - 0.5 WHERE id IN (SELECT e.id FROM "
+               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
+               "JOIN ledger_accounts a ON a.id = e.account_id "
+               "WHERE t.seq = 3 AND a.key = 'hub:commission')")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "seq 3: its hash does not match" in result.output
+
+
 def test_unbalanced_amount_is_caught(app, db, household, producer, tamper):
     journal(db, household, producer)
     tamper.run("UPDATE ledger_entries SET amount = 1 WHERE id IN (SELECT e.id FROM "
