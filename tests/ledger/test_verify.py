@@ -1,5 +1,6 @@
 """`ledger verify`: passes on a sound journal, names the first record tampered behind its back."""
 
+import gc
 from datetime import timedelta
 
 import pytest
@@ -216,3 +217,16 @@ def test_transaction_ids_need_not_follow_seq(app, db, household, producer, small
     verdict = verify()
     assert verdict.ok, verdict.problem
     assert verdict.count == 8
+
+
+def test_verify_leaves_the_garbage_collector_as_it_found_it(app, db, household, producer):
+    journal(db, household, producer)
+    assert gc.isenabled()
+    assert verify().ok
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert verify().ok
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
