@@ -179,11 +179,13 @@ def verify_chain(verdict: Verdict) -> None:
 
 
 def account_balances() -> dict[str, int]:
-    """Every account's balance, summed again from the entries."""
+    """Every account's balance, summed again from the entries: by account id first, so that
+    the database joins a few hundred totals to their keys rather than every entry."""
+    totals = (select(LedgerEntry.account_id, func.sum(LedgerEntry.amount).label("total"))
+              .group_by(LedgerEntry.account_id).subquery())
     return {key: int(total) for key, total in db.session.execute(
-        select(LedgerAccount.key, func.sum(LedgerEntry.amount))
-        .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
-        .group_by(LedgerAccount.key)).all()}
+        select(LedgerAccount.key, totals.c.total)
+        .join(totals, totals.c.account_id == LedgerAccount.id)).all()}
 
 
 def verify_head(verdict: Verdict) -> None:
