@@ -46,6 +46,13 @@ def number_or_null(value) -> str:
     return "null" if value is None else str(int(value))
 
 
+def entry_json(key, amount, vat_rate) -> str:
+    # Numbers as they are, not through int(): SQLite keeps 1000.5 written into an integer
+    # column, and int() would write it as the 1000 the hash was made from.
+    return (f'{{"account":{encode_basestring(key)},"amount":{amount},'
+            f'"vat_rate":{"null" if vat_rate is None else vat_rate}}}')
+
+
 def transaction_hash(*, seq, occurred_at, prev_hash, **content) -> str:
     """SHA-256 of canonical_bytes(transaction_document(...)), written out directly.
 
@@ -53,21 +60,33 @@ def transaction_hash(*, seq, occurred_at, prev_hash, **content) -> str:
     (a property test holds them equal), several times faster, which `verify` needs.
     `occurred_at` is the canonical time text.
     """
-    before_time, before_prev_hash, before_seq = text_around_chain(**content)
+    return hash_around_chain(text_around_chain(**content), seq=seq, occurred_at=occurred_at,
+                             prev_hash=prev_hash)
+
+
+def hash_around_chain(pieces, *, seq, occurred_at, prev_hash) -> str:
+    """transaction_hash() of the pieces text_around_chain() wrote."""
+    before_time, before_prev_hash, before_seq = pieces
     text = (f"{before_time}{occurred_at}{before_prev_hash}{encode_basestring(prev_hash)}"
             f"{before_seq}{int(seq)}}}")
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def text_around_chain(*, kind, idempotency_key, payload_hash, reference, memo, payment_method,
-                      reverses, entries) -> tuple[str, str, str]:
+def text_around_chain(*, entries, **content) -> tuple[str, str, str]:
     """The canonical text of a transaction in three pieces, around the three values only
     known under the chain lock: its time, the previous hash and its seq (in key order, they
     come after the pieces). PostgreSQL postings join them in the database (migration 0010)."""
-    parts = [f'{{"account":{encode_basestring(key)},"amount":{int(amount)},'
-             f'"vat_rate":{number_or_null(rate)}}}'
-             for key, amount, rate in sorted(entries, key=entry_order)]
-    before_time = (f'{{"entries":[{",".join(parts)}],'
+    return text_around_written_entries(
+        written_entries=[entry_json(*entry) for entry in sorted(entries, key=entry_order)],
+        **content)
+
+
+def text_around_written_entries(*, kind, idempotency_key, payload_hash, reference, memo,
+                                payment_method, reverses,
+                                written_entries) -> tuple[str, str, str]:
+    """text_around_chain() of entries already written by entry_json() in entry_order: `verify`
+    has the database sort them."""
+    before_time = (f'{{"entries":[{",".join(written_entries)}],'
                    f'"idempotency_key":{encode_basestring(idempotency_key)},'
                    f'"kind":{encode_basestring(kind)},"memo":{encode_basestring(memo)},'
                    f'"occurred_at":"')

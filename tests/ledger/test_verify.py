@@ -1,8 +1,14 @@
 """`ledger verify`: passes on a sound journal, names the first record tampered behind its back."""
 
+import gc
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import select, text
+
 from market.ledger import builders
+from market.ledger import verify as verify_module
+from market.ledger.models import LedgerAccount, LedgerChainHead, LedgerTransaction
 from market.ledger.posting import post
 from market.ledger.verify import verify
 from market.timeutil import to_hub_time, utcnow
@@ -48,6 +54,21 @@ def test_altered_amount_is_caught(app, db, household, producer, tamper):
     assert result.exit_code == 1
     assert "seq 3" in result.output
     assert "hash does not match" in result.output
+
+
+def test_fractional_amounts_are_caught(app, db, household, producer, tamper):
+    """SQLite keeps a fraction written into an integer column; these still sum to zero."""
+    journal(db, household, producer)
+    tamper.run("UPDATE ledger_entries SET amount = amount + 0.5 WHERE id IN (SELECT e.id FROM "
+               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
+               "WHERE t.seq = 3 AND e.amount > 0)",
+               "UPDATE ledger_entries SET amount = amount - 0.5 WHERE id IN (SELECT e.id FROM "
+               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
+               "JOIN ledger_accounts a ON a.id = e.account_id "
+               "WHERE t.seq = 3 AND a.key = 'hub:commission')")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "seq 3: its hash does not match" in result.output
 
 
 def test_unbalanced_amount_is_caught(app, db, household, producer, tamper):
@@ -134,3 +155,78 @@ def test_altered_closure_is_caught(app, db, household, tamper):
     result = run_verify(app)
     assert result.exit_code == 1
     assert "closure 1" in result.output
+
+
+# Keys the database must order as entry_order does, by code point: upper case before lower,
+# "10" before "9", a character beyond U+FFFF after one just below it (UTF-16 orders them the
+# other way round).
+AWKWARD_KEYS = ("b", "B", "é", "f", "household:10", "household:9", "\uff21", "\U0001f600")
+
+
+def test_the_database_orders_entries_as_the_canonical_form_does(db):
+    for key in AWKWARD_KEYS:
+        db.session.add(LedgerAccount(key=key, kind="hub", number="658", label=key))
+    db.session.flush()
+    entries = [(key, 100 + n, 1000) for n, key in enumerate(AWKWARD_KEYS)]
+    # Equal key and amount: no VAT rate sorts as -1, first; a tie stays in the order written.
+    entries += [("f", 7, 550), ("f", 7, -1), ("f", 7, None), ("f", 7, 0)]
+    entries.append(("B", -sum(amount for _, amount, _ in entries), 2000))
+    post("hub.adjustment", entries, idempotency_key="awkward")
+    db.session.commit()
+    verdict = verify()
+    assert verdict.ok, verdict.problem
+    assert verdict.count == 1
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    monkeypatch.setattr(verify_module, "BATCH", 3)
+
+
+def test_batches_chain_into_each_other(app, db, household, producer, small_batches):
+    journal(db, household, producer, count=8)
+    verdict = verify()
+    assert verdict.ok, verdict.problem
+    assert (verdict.count, verdict.head_hash) == (8, db.session.get(LedgerChainHead, 1).hash)
+
+
+def test_a_record_in_a_later_batch_is_named(app, db, household, producer, tamper,
+                                            small_batches):
+    journal(db, household, producer, count=8)
+    tamper.run("UPDATE ledger_entries SET vat_rate = 2000 WHERE id = (SELECT MIN(e.id) FROM "
+               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
+               "WHERE t.seq = 7 AND e.vat_rate IS NOT NULL)")
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "seq 7: its hash does not match" in result.output
+
+
+@pytest.mark.postgres_only
+def test_transaction_ids_need_not_follow_seq(app, db, household, producer, small_batches):
+    """Entries are read by a range of transaction ids, which holds whatever order ids take."""
+    restart = "SELECT setval(pg_get_serial_sequence('ledger_transactions', 'id'), :id)"
+    for n, start in enumerate((1000, 500, 2000, 10)):
+        db.session.execute(text(restart), {"id": start})
+        builders.post_order_placed(household.id, f"o-{n}", [(producer.id, 1000 + n, 550)],
+                                   1000, f"order-{n}")
+        builders.post_payment_received(household.id, 1000 + n, "cash", f"o-{n}", f"pay-{n}")
+    db.session.commit()
+    ids = db.session.execute(select(LedgerTransaction.id)
+                             .order_by(LedgerTransaction.seq)).scalars().all()
+    assert ids != sorted(ids)
+    verdict = verify()
+    assert verdict.ok, verdict.problem
+    assert verdict.count == 8
+
+
+def test_verify_leaves_the_garbage_collector_as_it_found_it(app, db, household, producer):
+    journal(db, household, producer)
+    assert gc.isenabled()
+    assert verify().ok
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert verify().ok
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
