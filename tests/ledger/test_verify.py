@@ -1,6 +1,7 @@
 """`ledger verify`: passes on a sound journal, names the first record tampered behind its back."""
 
 import gc
+import sys
 from datetime import timedelta
 
 import pytest
@@ -228,11 +229,13 @@ def test_transaction_ids_need_not_follow_seq(app, db, household, producer, small
     assert verdict.count == 8
 
 
-def test_verify_leaves_the_garbage_collector_as_it_found_it(app, db, household, producer):
+def test_verify_leaves_the_interpreter_as_it_found_it(app, db, household, producer):
+    """It pauses the garbage collector and shortens the thread switch interval meanwhile."""
     journal(db, household, producer)
-    assert gc.isenabled()
+    interval = sys.getswitchinterval()
     assert verify().ok
     assert gc.isenabled()
+    assert sys.getswitchinterval() == interval
     gc.disable()
     try:
         assert verify().ok
