@@ -1,6 +1,7 @@
 """`ledger verify`: passes on a sound journal, names the first record tampered behind its back."""
 
 import gc
+import sys
 from datetime import timedelta
 
 import pytest
@@ -201,6 +202,15 @@ def test_a_record_in_a_later_batch_is_named(app, db, household, producer, tamper
     assert "seq 7: its hash does not match" in result.output
 
 
+def test_the_first_bad_record_is_named_though_later_batches_were_read(
+        app, db, household, producer, tamper, small_batches):
+    journal(db, household, producer, count=8)
+    tamper.run("UPDATE ledger_transactions SET memo = 'changed' WHERE seq IN (2, 7)")
+    verdict = verify()
+    assert verdict.problem == "transaction seq 2: its hash does not match its content"
+    assert verdict.count == 0
+
+
 @pytest.mark.postgres_only
 def test_transaction_ids_need_not_follow_seq(app, db, household, producer, small_batches):
     """Entries are read by a range of transaction ids, which holds whatever order ids take."""
@@ -219,11 +229,13 @@ def test_transaction_ids_need_not_follow_seq(app, db, household, producer, small
     assert verdict.count == 8
 
 
-def test_verify_leaves_the_garbage_collector_as_it_found_it(app, db, household, producer):
+def test_verify_leaves_the_interpreter_as_it_found_it(app, db, household, producer):
+    """It pauses the garbage collector and shortens the thread switch interval meanwhile."""
     journal(db, household, producer)
-    assert gc.isenabled()
+    interval = sys.getswitchinterval()
     assert verify().ok
     assert gc.isenabled()
+    assert sys.getswitchinterval() == interval
     gc.disable()
     try:
         assert verify().ok
