@@ -100,12 +100,8 @@ def lock_head():
 
 
 def state_under_lock(idempotency_key: str):
-    """The end of the closed periods and any transaction recorded under this key.
-
-    A statement of its own, after the lock: on PostgreSQL a statement that waited for the
-    lock still reads with the snapshot it started with, which may predate the writer it
-    waited for; the next statement sees that writer's commit.
-    """
+    """The end of the closed periods and any transaction recorded under this key, read once
+    the head is locked (SQLite postings; ledger_append does the same on PostgreSQL)."""
     closed_until = select(func.max(LedgerClosure.ends_at)).scalar_subquery()
     existing = select(LedgerTransaction.id).where(
         LedgerTransaction.idempotency_key == idempotency_key).scalar_subquery()
