@@ -85,18 +85,15 @@ def bulk_journal(url: str, count: int) -> None:
     from market.ledger.models import LedgerChainHead, LedgerEntry, LedgerTransaction
     from market.ledger.posting import normalise
     from market.timeutil import utcnow
-    from tests.ledger.conftest import ledger_migration
+    from tests.ledger.conftest import triggers_set_aside
 
     households, producers = owners(url, 200, 20)
-    migration = ledger_migration()
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         keys = [f"household:{h}" for h in households] + [f"producer:{p}" for p in producers]
         accounts = accounts_for([*keys, "hub:commission", "hub:vat"])
         db.session.commit()
         account_ids = {key: account.id for key, account in accounts.items()}
-        for statement in migration.drop_statements("postgresql", functions=False):
-            db.session.execute(text(statement))
         head = db.session.get(LedgerChainHead, 1)
         prev_hash, seq = head.hash, head.seq
         start = utcnow() - timedelta(days=1)
@@ -121,13 +118,12 @@ def bulk_journal(url: str, count: int) -> None:
                                  "prev_hash": document["prev_hash"], "hash": prev_hash})
             entries += [{"transaction_id": seq, "account_id": account_ids[account],
                          "amount": amount, "vat_rate": rate} for account, amount, rate in rows]
-        db.session.execute(insert(LedgerTransaction), transactions)
-        db.session.execute(insert(LedgerEntry), entries)
-        db.session.execute(text("UPDATE ledger_chain_head SET seq = :seq, hash = :hash, "
-                                "occurred_at = :moment"),
-                           {"seq": seq, "hash": prev_hash, "moment": moment})
-        for statement in migration.POSTGRES_TRIGGERS:
-            db.session.execute(text(statement))
+        with triggers_set_aside(db.session.connection()):
+            db.session.execute(insert(LedgerTransaction), transactions)
+            db.session.execute(insert(LedgerEntry), entries)
+            db.session.execute(text("UPDATE ledger_chain_head SET seq = :seq, hash = :hash, "
+                                    "occurred_at = :moment"),
+                               {"seq": seq, "hash": prev_hash, "moment": moment})
         db.session.execute(text("SELECT setval(pg_get_serial_sequence('ledger_transactions',"
                                 " 'id'), :seq)"), {"seq": seq})
         db.session.commit()

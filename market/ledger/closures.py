@@ -24,7 +24,7 @@ from market.ledger.models import (
     LedgerEntry,
     LedgerTransaction,
 )
-from market.ledger.posting import lock_head
+from market.ledger.posting import chain_now, lock_head
 from market.timeutil import hub_zone, to_hub_time, utcnow
 
 PERIODS = ("day", "month", "year")
@@ -124,6 +124,7 @@ def close_period(period: str, day: date | None = None) -> LedgerClosure:
     starts_at, ends_at = hub_midnight(first), hub_midnight(following)
     if ends_at > now:
         raise LedgerError(_l("This period is not over yet; it can be closed once it ends."))
+    chain_now()  # this transaction's own postings are recorded before the period closes
     lock_head()  # no posting in between, and closures are serialised too
     if db.session.execute(select(LedgerClosure.id).where(
             LedgerClosure.period == period, LedgerClosure.starts_at == starts_at)).first():

@@ -35,7 +35,8 @@ class LedgerTransaction(db.Model):
     __table_args__ = (CheckConstraint("seq > 0", name="seq_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # Empty until the transaction is chained: on PostgreSQL, when it commits (migration 0011).
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(40))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -45,8 +46,8 @@ class LedgerTransaction(db.Model):
     payment_method: Mapped[str | None] = mapped_column(String(20))
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("ledger_transactions.id"), unique=True)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     entries: Mapped[list["LedgerEntry"]] = relationship(
         back_populates="transaction", order_by="LedgerEntry.id")
@@ -69,6 +70,19 @@ class LedgerEntry(db.Model):
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
     account: Mapped[LedgerAccount] = relationship()
+
+
+class LedgerUnchained(db.Model):
+    """The canonical text of a transaction written on PostgreSQL, but for its time, previous
+    hash and seq, kept until its commit chains it (migration 0011); empty between commits."""
+
+    __tablename__ = "ledger_unchained"
+
+    transaction_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    before_time: Mapped[str] = mapped_column(Text)
+    before_prev_hash: Mapped[str] = mapped_column(Text)
+    before_seq: Mapped[str] = mapped_column(Text)
+    dated: Mapped[bool]  # given its time by the caller, rather than "now"
 
 
 class LedgerChainHead(db.Model):

@@ -1,25 +1,26 @@
 """The one posting function every money movement passes through.
 
 `post()` runs inside the caller's database transaction (it writes, never commits), so a
-business change and its postings commit together or not at all. It serialises on the chain
-head, which stays locked until the caller commits; so everything that can be done before is:
-checking the entries, hashing the payload, writing the canonical text but for the time, the
-previous hash and the seq. Holding the head, it looks for a transaction already recorded under
-the key and for the end of the closed periods, then inserts the transaction and its entries
-and advances the head, which the database only allows when the new transaction's entries sum
-to zero.
+business change and its postings commit together or not at all. Everything that can be done
+without the chain is done first: checking the entries, hashing the payload, writing the
+canonical text but for the time, the previous hash and the seq. A key already recorded, a
+closed period, a date before the head and a second reversal are refused here; the database
+allows the head to advance only onto a transaction whose entries sum to zero.
 
-On PostgreSQL these steps are one call of the ledger_append function (migration 0010), so
-the head is held for one round trip and the commit: `SELECT ... FOR UPDATE` there. SQLite has
-no stored functions and one writer at a time; there the same steps run from Python, a no-op
-UPDATE of the head taking the database write lock first.
+PostgreSQL chains at commit (migrations 0010 and 0011): `post()` is one call of the
+ledger_append function, which writes the transaction and its entries unchained; when the
+caller commits, a deferred trigger takes the chain head, gives the transaction its seq, time
+and hash, and advances the head. The head is held for that and the flush only, so writers
+queue for the least time; until the commit, the returned transaction has no seq or hash yet.
+SQLite has no stored functions and one writer at a time: there `post()` takes the head (a
+no-op UPDATE takes the database write lock) and chains the transaction at once.
 """
 
 from collections import defaultdict
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -101,7 +102,7 @@ def lock_head():
 
 def state_under_lock(idempotency_key: str):
     """The end of the closed periods and any transaction recorded under this key, read once
-    the head is locked (SQLite postings; ledger_append does the same on PostgreSQL)."""
+    the head is locked (SQLite postings)."""
     closed_until = select(func.max(LedgerClosure.ends_at)).scalar_subquery()
     existing = select(LedgerTransaction.id).where(
         LedgerTransaction.idempotency_key == idempotency_key).scalar_subquery()
@@ -143,7 +144,8 @@ def post(kind: str, entries, *, idempotency_key: str, reference: str = "", memo:
     values = append(content, reverses, occurred_at)
     if values is None:
         return replayed(idempotency_key, content["payload_hash"])
-    # The written row as a session object, without reading it back; entries load on use.
+    # The written row as a session object, without reading it back; what is not given here
+    # (its entries; on PostgreSQL its chain, made at commit) loads when used.
     transaction = LedgerTransaction(
         **values, kind=kind, idempotency_key=idempotency_key,
         payload_hash=content["payload_hash"], reference=reference, memo=memo,
@@ -160,9 +162,10 @@ APPEND_SQL = (
 
 
 def append_in_database(content: dict, reverses, occurred_at) -> dict | None:
-    """PostgreSQL: one round trip through the ledger_append function (migration 0010).
+    """PostgreSQL: one round trip through the ledger_append function, which writes the
+    transaction unchained; it is chained when the caller commits (migration 0011).
 
-    Returns the new row's values, or None when the key was already recorded."""
+    Returns the new row's id, or None when the key was already recorded."""
     keys = [key for key, _, _ in content["entries"]]
     before_time, before_prev_hash, before_seq = text_around_chain(**content)
     parameters = {
@@ -180,8 +183,7 @@ def append_in_database(content: dict, reverses, occurred_at) -> dict | None:
         return None
     if row.outcome != "posted":
         raise refusal(row.outcome, reverses)
-    return {"id": row.new_id, "seq": row.new_seq, "occurred_at": row.new_time,
-            "prev_hash": row.new_prev_hash, "hash": row.new_hash}
+    return {"id": row.new_id}  # the rest is read when used: the chain is made at commit
 
 
 def refusal(outcome: str, reverses) -> LedgerError:
@@ -223,6 +225,18 @@ def append_from_here(content: dict, reverses, occurred_at) -> dict | None:
     return values
 
 
+def chain_now() -> None:
+    """Chain this database transaction's postings now rather than at commit (PostgreSQL),
+    for what needs their seq before: a closure, a reversal of one of them."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    db.session.execute(text("SET CONSTRAINTS ledger_transactions_chain IMMEDIATE"))
+    db.session.execute(text("SET CONSTRAINTS ledger_transactions_chain DEFERRED"))
+    for instance in db.session.identity_map.values():
+        if isinstance(instance, LedgerTransaction):  # read the chain again on use
+            db.session.expire(instance, ["seq", "occurred_at", "prev_hash", "hash"])
+
+
 def reverse(original: LedgerTransaction, *, reason: str, idempotency_key: str,
             occurred_at: datetime | None = None) -> LedgerTransaction:
     """Post the mirror of a transaction, naming it; a transaction is reversed once."""
@@ -230,6 +244,8 @@ def reverse(original: LedgerTransaction, *, reason: str, idempotency_key: str,
         raise LedgerError(_l("A reversal cannot itself be reversed; post a new transaction."))
     if not reason or not reason.strip():
         raise LedgerError(_l("Give the reason for the reversal."))
+    if original.seq is None:  # posted in this same database transaction
+        chain_now()
     mirror = [(entry.account.key, -entry.amount, entry.vat_rate) for entry in original.entries]
     return post("reversal", mirror, idempotency_key=idempotency_key,
                 reference=f"seq {original.seq}", memo=reason.strip(),

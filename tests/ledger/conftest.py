@@ -1,6 +1,7 @@
 """Ledger test helpers: a household and a producer, and a way behind the triggers' back."""
 
 import importlib.util
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,25 +20,41 @@ def ledger_migration():
     return module
 
 
+TRIGGERED_TABLES = ("ledger_transactions", "ledger_entries", "ledger_closures",
+                    "ledger_chain_head")
+
+
+@contextmanager
+def triggers_set_aside(connection):
+    """The ledger's triggers off for what runs inside, then back as the migrations left them.
+
+    SQLite cannot disable a trigger: there they are dropped and written again."""
+    if connection.dialect.name == "postgresql":
+        for table in TRIGGERED_TABLES:
+            connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        yield
+        for table in TRIGGERED_TABLES:
+            connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+        return
+    migration = ledger_migration()
+    for statement in migration.drop_statements("sqlite"):
+        connection.execute(text(statement))
+    yield
+    for statement in migration.SQLITE_TRIGGERS:
+        connection.execute(text(statement))
+
+
 class Tamperer:
-    """Run raw SQL with the append-only triggers dropped, then put them back."""
+    """Run raw SQL with the ledger's triggers set aside, then put them back."""
 
     def __init__(self, db):
         self.db = db
-        self.migration = ledger_migration()
-        self.dialect = db.engine.dialect.name
 
     def run(self, *statements, **parameters):
         self.db.session.commit()
-        with self.db.engine.begin() as connection:
-            for statement in self.migration.drop_statements(self.dialect, functions=False):
-                connection.execute(text(statement))
+        with self.db.engine.begin() as connection, triggers_set_aside(connection):
             for statement in statements:
                 connection.execute(text(statement), parameters)
-            recreate = (self.migration.POSTGRES_TRIGGERS if self.dialect == "postgresql"
-                        else self.migration.SQLITE_TRIGGERS)
-            for statement in recreate:
-                connection.execute(text(statement))
         self.db.session.expire_all()
 
 

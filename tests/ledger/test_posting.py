@@ -148,6 +148,7 @@ def test_postings_commit_or_roll_back_with_the_business_change(db):
 def test_the_chain_is_gapless_and_linked(db, household, producer):
     transactions = [builders.post_credit_topup(household.id, 100 + n, "cash", "", f"k{n}")
                     for n in range(5)]
+    db.session.commit()
     assert [t.seq for t in transactions] == [1, 2, 3, 4, 5]
     assert transactions[0].prev_hash == GENESIS_HASH
     for previous, current in pairwise(transactions):
@@ -164,6 +165,8 @@ def test_on_postgresql_a_posting_is_one_statement_once_its_accounts_exist(db, ho
     with count_queries(db.engine) as statements:
         second = builders.post_credit_topup(household.id, 200, "cash", "", "k2")
     assert len(statements) == 1 and "ledger_append" in statements[0]
+    assert second.seq is None  # chained when the transaction commits
+    db.session.commit()
     assert second.seq == 2
 
 
