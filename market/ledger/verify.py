@@ -255,7 +255,16 @@ def verify_closures(verdict: Verdict) -> None:
         verdict.closures += 1
 
 
+def one_snapshot() -> None:
+    """On PostgreSQL, read everything as of one moment (REPEATABLE READ): a posting that
+    commits while verify reads would otherwise look like a head ahead of its chain. Started
+    with the transaction; a caller already in one (a test) keeps its own."""
+    if not db.session().in_transaction() and db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def verify() -> Verdict:
+    one_snapshot()
     verdict = Verdict()
     for step in (verify_chain, verify_head, verify_closures):
         step(verdict)

@@ -2,11 +2,13 @@
 
 import gc
 import sys
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
 
+from market.extensions import db as _db
 from market.ledger import builders
 from market.ledger import verify as verify_module
 from market.ledger.models import LedgerAccount, LedgerChainHead, LedgerTransaction
@@ -25,6 +27,35 @@ def journal(db, household, producer, count=4):
 
 def run_verify(app):
     return app.test_cli_runner().invoke(args=["ledger", "verify"])
+
+
+@pytest.mark.postgres_only
+def test_a_posting_committed_while_verify_reads_is_not_taken_for_a_fault(app, db, household,
+                                                                          monkeypatch):
+    household_id = household.id
+    builders.post_credit_topup(household_id, 100, "cash", "", "before")
+    db.session.commit()
+    read_chain = verify_module.verify_chain
+
+    def chain_then_a_posting_elsewhere(verdict):
+        read_chain(verdict)
+
+        def post():
+            with app.app_context():
+                builders.post_credit_topup(household_id, 200, "cash", "", "meanwhile")
+                _db.session.commit()
+
+        posting = threading.Thread(target=post)
+        posting.start()
+        posting.join()
+
+    monkeypatch.setattr(verify_module, "verify_chain", chain_then_a_posting_elsewhere)
+    result = run_verify(app)
+    assert result.exit_code == 0, result.output
+    assert "1 transactions" in result.output  # as of the moment verify began
+    monkeypatch.undo()
+    db.session.rollback()
+    assert verify().count == 2
 
 
 def test_verify_passes_printing_count_and_head_hash(app, db, household, producer):
