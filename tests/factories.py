@@ -20,6 +20,7 @@ from market.ledger.models import (
     LedgerClosure,
     LedgerEntry,
     LedgerTransaction,
+    LedgerUnchained,
 )
 from market.ledger.posting import lock_head
 from market.mail.models import OutboxMessage
@@ -281,6 +282,19 @@ class LedgerChainHeadFactory(BaseFactory):
     def _create(cls, model_class):
         lock_head()
         return db.session.get(LedgerChainHead, 1)
+
+
+class LedgerUnchainedFactory(BaseFactory):
+    """The canonical text a PostgreSQL posting keeps until its commit chains it, on its own."""
+
+    class Meta:
+        model = LedgerUnchained
+
+    id = factory.Sequence(lambda n: 1_000_000 + n)
+    before_time = '{"entries":[],"occurred_at":"'
+    before_prev_hash = '","prev_hash":'
+    before_seq = ',"seq":'
+    dated = False
 
 
 class LedgerClosureFactory(BaseFactory):

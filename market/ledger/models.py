@@ -78,7 +78,7 @@ class LedgerUnchained(db.Model):
 
     __tablename__ = "ledger_unchained"
 
-    transaction_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the transaction's
     before_time: Mapped[str] = mapped_column(Text)
     before_prev_hash: Mapped[str] = mapped_column(Text)
     before_seq: Mapped[str] = mapped_column(Text)

@@ -92,8 +92,7 @@ BEGIN
   INSERT INTO ledger_entries (transaction_id, account_id, amount, vat_rate)
     SELECT new_id, account_id, amount, vat_rate
       FROM unnest(v_account_ids, p_amounts, p_rates) AS e(account_id, amount, vat_rate);
-  INSERT INTO ledger_unchained (transaction_id, before_time, before_prev_hash, before_seq,
-                                dated)
+  INSERT INTO ledger_unchained (id, before_time, before_prev_hash, before_seq, dated)
     VALUES (new_id, p_before_time, p_before_prev_hash, p_before_seq, p_requested IS NOT NULL);
   outcome := 'posted';
 END $$
@@ -114,7 +113,7 @@ BEGIN
   IF NEW.seq IS NOT NULL THEN  -- written chained
     RETURN NULL;
   END IF;
-  DELETE FROM ledger_unchained WHERE transaction_id = NEW.id RETURNING * INTO v_unchained;
+  DELETE FROM ledger_unchained WHERE id = NEW.id RETURNING * INTO v_unchained;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'ledger transaction % has no canonical text to be chained with', NEW.id;
   END IF;
@@ -248,12 +247,12 @@ def upgrade():
     # Its rows live only inside the transaction that writes them: PostgreSQL need not log them.
     op.create_table(
         "ledger_unchained",
-        sa.Column("transaction_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("before_time", sa.Text(), nullable=False),
         sa.Column("before_prev_hash", sa.Text(), nullable=False),
         sa.Column("before_seq", sa.Text(), nullable=False),
         sa.Column("dated", sa.Boolean(), nullable=False),
-        sa.PrimaryKeyConstraint("transaction_id", name=op.f("pk_ledger_unchained")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_unchained")),
         prefixes=["UNLOGGED"] if op.get_context().dialect.name == "postgresql" else [])
     if op.get_context().dialect.name == "postgresql":
         for statement in ("DROP FUNCTION ledger_append", LEDGER_APPEND, LEDGER_SEAL, CHECK_SUCCESSOR, REFUSE_ALL_BUT_SEAL,
