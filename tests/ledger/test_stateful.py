@@ -24,7 +24,7 @@ from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from market.ledger.posting import reverse
 from market.ledger.verify import verify
 from tests import factories
-from tests.ledger.conftest import ledger_migration
+from tests.ledger.conftest import ledger_migration, triggers_set_aside
 
 COMMISSION = 1000
 VAT_RATES = st.sampled_from([550, 1000, 2000])
@@ -37,19 +37,14 @@ def wipe_ledger(db):
     """Start each example from an empty journal (behind the triggers' back)."""
     db.session.rollback()
     db.session.expunge_all()
-    migration = ledger_migration()
-    dialect = db.engine.dialect.name
     with db.engine.begin() as connection:
-        if dialect == "postgresql":
+        if db.engine.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(LEDGER_TABLES)} RESTART IDENTITY"))
         else:
-            for statement in migration.drop_statements(dialect, functions=False):
-                connection.execute(text(statement))
-            for table in LEDGER_TABLES:
-                connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - constants
-            for statement in migration.SQLITE_TRIGGERS:
-                connection.execute(text(statement))
-        connection.execute(text(migration.SEED_HEAD))
+            with triggers_set_aside(connection):
+                for table in LEDGER_TABLES:
+                    connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - constants
+        connection.execute(text(ledger_migration().SEED_HEAD))
 
 
 class LedgerMachine(RuleBasedStateMachine):

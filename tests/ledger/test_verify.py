@@ -67,6 +67,17 @@ def test_verify_passes_printing_count_and_head_hash(app, db, household, producer
     assert head in result.output
 
 
+def move_within_seq_3(tamper, amount: str) -> None:
+    """Move `amount` from the commission to the debited account of seq 3: still balanced."""
+    tamper.run("UPDATE ledger_entries SET amount = amount + CAST(:amount AS NUMERIC) WHERE id IN"
+               " (SELECT e.id FROM ledger_entries e JOIN ledger_transactions t"
+               " ON t.id = e.transaction_id WHERE t.seq = 3 AND e.amount > 0)",
+               "UPDATE ledger_entries SET amount = amount - CAST(:amount AS NUMERIC) WHERE id IN"
+               " (SELECT e.id FROM ledger_entries e JOIN ledger_transactions t"
+               " ON t.id = e.transaction_id JOIN ledger_accounts a ON a.id = e.account_id"
+               " WHERE t.seq = 3 AND a.key = 'hub:commission')", amount=amount)
+
+
 def test_verify_passes_on_an_empty_ledger(app, db):
     result = run_verify(app)
     assert result.exit_code == 0
@@ -75,13 +86,7 @@ def test_verify_passes_on_an_empty_ledger(app, db):
 
 def test_altered_amount_is_caught(app, db, household, producer, tamper):
     journal(db, household, producer)
-    tamper.run("UPDATE ledger_entries SET amount = amount + 100 WHERE id IN (SELECT e.id FROM "
-               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
-               "WHERE t.seq = 3 AND e.amount > 0)",
-               "UPDATE ledger_entries SET amount = amount - 100 WHERE id IN (SELECT e.id FROM "
-               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
-               "JOIN ledger_accounts a ON a.id = e.account_id "
-               "WHERE t.seq = 3 AND a.key = 'hub:commission')")
+    move_within_seq_3(tamper, "100")
     result = run_verify(app)
     assert result.exit_code == 1
     assert "seq 3" in result.output
@@ -91,13 +96,7 @@ def test_altered_amount_is_caught(app, db, household, producer, tamper):
 def test_fractional_amounts_are_caught(app, db, household, producer, tamper):
     """SQLite keeps a fraction written into an integer column; these still sum to zero."""
     journal(db, household, producer)
-    tamper.run("UPDATE ledger_entries SET amount = amount + 0.5 WHERE id IN (SELECT e.id FROM "
-               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
-               "WHERE t.seq = 3 AND e.amount > 0)",
-               "UPDATE ledger_entries SET amount = amount - 0.5 WHERE id IN (SELECT e.id FROM "
-               "ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id "
-               "JOIN ledger_accounts a ON a.id = e.account_id "
-               "WHERE t.seq = 3 AND a.key = 'hub:commission')")
+    move_within_seq_3(tamper, "0.5")
     result = run_verify(app)
     assert result.exit_code == 1
     assert "seq 3: its hash does not match" in result.output
