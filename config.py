@@ -39,6 +39,9 @@ ENVIRONMENT = {
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
     "STRIPE_API_BASE": ("STRIPE_API_BASE", str),
     "HUB_REFUND_POLICY": ("HUB_REFUND_POLICY", str),
+    "LEDGER_SIGNING_KEY_FILE": ("LEDGER_SIGNING_KEY_FILE", str),
+    "LEDGER_SIGNING_KEY": ("LEDGER_SIGNING_KEY", str),
+    "LEDGER_PUBLIC_KEYS": ("LEDGER_PUBLIC_KEYS", str),
 }
 
 
@@ -83,6 +86,13 @@ class Config:
     # the difference as the household's credit.
     HUB_REFUND_POLICY = "credit"
 
+    # The hub's Ed25519 key that signs the ledger's closures: outside the database, in this
+    # file (made by `flask --app market ledger keygen`) or in LEDGER_SIGNING_KEY itself.
+    LEDGER_SIGNING_KEY_FILE = str(INSTANCE / "ledger-signing-key.pem")
+    LEDGER_SIGNING_KEY = None
+    # Earlier public keys of the hub (hex, separated by commas), still trusted by verify.
+    LEDGER_PUBLIC_KEYS = None
+
     CATALOG_PHOTO_DIRECTORY = str(INSTANCE / "photos")
     CATALOG_PHOTO_MAX_BYTES = 5 * 1024 * 1024
     # Uploaded spreadsheets wait here between their preview and their application.
@@ -114,6 +124,8 @@ class Testing(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
+    # The tests give their own signing key (tests/conftest.py), never the instance's.
+    LEDGER_SIGNING_KEY_FILE = None
     # Cheap hashing keeps the suite fast; production uses the class defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -34,10 +34,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     import market.models  # noqa: F401 - every table on the metadata
-    from market.extensions import babel, csrf, db, login_manager, migrate
+    from market.extensions import babel, csrf, db, enforce_foreign_keys, login_manager, migrate
     from market.i18n import select_locale
 
     db.init_app(app)
+    with app.app_context():
+        enforce_foreign_keys(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

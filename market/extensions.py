@@ -7,7 +7,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -53,3 +53,10 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+
+
+def enforce_foreign_keys(engine) -> None:
+    """SQLite checks foreign keys only when each connection asks it to."""
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect",
+                     lambda connection, _: connection.execute("PRAGMA foreign_keys=ON"))

@@ -120,6 +120,8 @@ MATRIX = {
     "orders.cancel_order": ("POST", another_households_order, HOUSEHOLDS),
     "orders.repeat_order": ("POST", {}, HOUSEHOLDS),
     "ledger.chain_head": ("GET", {}, EVERYONE),
+    "ledger.signing_key": ("GET", {}, EVERYONE),
+    "ledger.receipt": ("GET", {}, EVERYONE),
     "ledger.balances": ("GET", {}, STAFF),
     "ledger.balances_download": ("GET", {}, STAFF),
     "ledger.my_statement": ("GET", {}, MEMBERS),

@@ -13,12 +13,19 @@ import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from config import database_url
 from market import create_app
 from market.extensions import db as _db
+from market.ledger.signing import new_private_key_pem
 from tests import factories
+
+# No time limit per example: on a shared machine one example may wait for the processor, and a
+# property is about results, not speed (the benchmarks measure that).
+settings.register_profile("market", deadline=None)
+settings.load_profile("market")
 
 POSTGRES_URL = os.environ.get("MARKET_TEST_DATABASE_URL")
 BACKEND = "postgresql" if POSTGRES_URL else "sqlite"
@@ -128,11 +135,17 @@ class IsolatedClient(FlaskClient):
 ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 25, "max_overflow": 5}
 
 
+@pytest.fixture(scope="session")
+def ledger_signing_key() -> str:
+    """The hub's closure-signing key for this test run (PEM)."""
+    return new_private_key_pem().decode()
+
+
 @pytest.fixture
-def app(database_url_for_test):
+def app(database_url_for_test, ledger_signing_key):
     options = ENGINE_OPTIONS if BACKEND == "postgresql" else {}
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url_for_test,
-                     SQLALCHEMY_ENGINE_OPTIONS=options)
+                     SQLALCHEMY_ENGINE_OPTIONS=options, LEDGER_SIGNING_KEY=ledger_signing_key)
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

@@ -12,7 +12,7 @@ from market.catalog.models import Category, Producer, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.extensions import db
 from market.ledger import builders
-from market.ledger.accounts import accounts_for
+from market.ledger.accounts import account_ids
 from market.ledger.closures import close_period
 from market.ledger.models import (
     LedgerAccount,
@@ -240,7 +240,7 @@ class LedgerAccountFactory(BaseFactory):
 
     @classmethod
     def _create(cls, model_class, key):
-        return accounts_for([key])[key]
+        return db.session.get(LedgerAccount, account_ids([key])[key])
 
 
 class LedgerTransactionFactory(BaseFactory):

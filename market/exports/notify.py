@@ -13,6 +13,7 @@ from market.auth.models import Role, User
 from market.cycles.models import CycleState, OrderCycle
 from market.exports.data import cycle_data
 from market.extensions import db
+from market.ledger.statements import head
 from market.mail.services import queue_mail
 from market.urls import external_url
 
@@ -30,6 +31,9 @@ def send_lists(cycle: OrderCycle, now: datetime) -> int:
     if cycle.state(now) != CycleState.CLOSED or not claim(cycle, now):
         return 0
     data = cycle_data(cycle.id)
+    ledger_head = head()
+    receipt_link = external_url("ledger.receipt", seq=ledger_head["seq"],
+                                hash=ledger_head["short"])
     users = db.session.scalars(
         select(User).where(User.role == Role.PRODUCER.value, User.active,
                            User.producer_id.in_(list(data.producers)))
@@ -38,7 +42,8 @@ def send_lists(cycle: OrderCycle, now: datetime) -> int:
         link = external_url("exports.producer_list_page", producer_id=user.producer_id,
                             cycle_id=cycle.id)
         queue_mail(user.email, "producer_list", user.locale, user=user, cycle=cycle,
-                   producer_name=data.producers[user.producer_id], link=link)
+                   producer_name=data.producers[user.producer_id], link=link,
+                   head=ledger_head, receipt_link=receipt_link)
     return len(users)
 
 

@@ -1,18 +1,20 @@
-"""Closures: a day, month or year sealed with its totals, chained like the journal.
+"""Closures: a day, month or year sealed with its totals, chained like the journal and
+signed with the hub's key (market/ledger/signing.py).
 
 A closure records the period's transaction count and total (the sum of debits), totals by VAT
 rate (sales including VAT, by the goods' rate), totals by payment method (net money in through
 each way of paying), and the perpetual grand total per kind of period (the previous closure of
 the same kind's grand total plus this total). Only a period that is over can be closed, and
 nothing can be posted dated before the end of a closed period: a late correction is posted now,
-in the open period, and names the transaction it corrects.
+in the open period, and names the transaction it corrects. The chain head names the last
+closure, and a closure is only accepted as the successor of the one it names (triggers).
 """
 
 import json
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from market.extensions import db
 from market.ledger.canonical import canonical_bytes, canonical_time, digest
@@ -20,11 +22,13 @@ from market.ledger.errors import LedgerError
 from market.ledger.models import (
     GENESIS_HASH,
     LedgerAccount,
+    LedgerChainHead,
     LedgerClosure,
     LedgerEntry,
     LedgerTransaction,
 )
 from market.ledger.posting import chain_now, lock_head
+from market.ledger.signing import sign
 from market.timeutil import hub_zone, to_hub_time, utcnow
 
 PERIODS = ("day", "month", "year")
@@ -126,7 +130,7 @@ def close_period(period: str, day: date | None = None) -> LedgerClosure:
         raise LedgerError(_l("This period is not over yet; it can be closed once it ends."))
     chain_now()  # this transaction's own postings are recorded before the period closes
     lock_head()  # no posting in between, and closures are serialised too
-    if db.session.execute(select(LedgerClosure.id).where(
+    if db.session.execute(select(LedgerClosure.seq).where(
             LedgerClosure.period == period, LedgerClosure.starts_at == starts_at)).first():
         raise LedgerError(_l("The period %(label)s is already closed.", label=label))
     totals = period_totals(starts_at, ends_at)
@@ -142,8 +146,11 @@ def close_period(period: str, day: date | None = None) -> LedgerClosure:
         breakdown=canonical_bytes(totals["breakdown"]).decode(),
         prev_hash=previous.hash if previous else GENESIS_HASH, hash="")
     closure.hash = digest(closure_document(closure))
+    closure.signature = sign(closure.hash)
     db.session.add(closure)
     db.session.flush()
+    db.session.execute(update(LedgerChainHead).where(LedgerChainHead.id == 1)
+                       .values(closure_seq=closure.seq, closure_hash=closure.hash))
     return closure
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from market.extensions import db
 from market.ledger.canonical import canonical_time
-from market.ledger.models import LedgerEntry, LedgerTransaction
+from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from market.money import decimal_text
 from market.timeutil import hub_zone, to_hub_time
 
@@ -54,7 +54,9 @@ def year_transactions(year: int) -> list[LedgerTransaction]:
         select(LedgerTransaction).where(LedgerTransaction.occurred_at >= starts,
                                         LedgerTransaction.occurred_at < ends)
         .order_by(LedgerTransaction.seq)
-        .options(selectinload(LedgerTransaction.entries).joinedload(LedgerEntry.account),
+        .options(selectinload(LedgerTransaction.entries).joinedload(LedgerEntry.account)
+                 .options(joinedload(LedgerAccount.household),
+                          joinedload(LedgerAccount.producer)),
                  joinedload(LedgerTransaction.reverses))).unique().scalars())
 
 
@@ -83,7 +85,7 @@ def fec_rows(year: int):
         journal = KIND_JOURNALS.get(transaction.kind, "OD")
         day = fec_date(transaction.occurred_at)
         piece = clean(transaction.reference) or f"T{transaction.seq}"
-        for entry in sorted(transaction.entries, key=lambda e: (e.amount < 0, e.id)):
+        for entry in sorted(transaction.entries, key=lambda e: (e.amount < 0, e.position)):
             account = entry.account
             auxiliary = account.auxiliary or ""
             yield (journal, JOURNALS[journal], str(number), day, account.number,

@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from market.money import InvalidAmount, parse_amount
 
@@ -83,3 +83,17 @@ class CloseForm(FlaskForm):
 class ReversalForm(MovementForm):
     reason = TextAreaField(_l("Reason for the reversal"),
                            validators=[REQUIRED, Length(max=255)])
+
+
+class ReceiptForm(FlaskForm):
+    """A receipt a participant kept: the seq and the hash (or its first 16 characters)."""
+
+    class Meta:
+        csrf = False  # a question asked by a link (GET): it changes nothing
+
+    seq = StringField(_l("Transaction number"), validators=[
+        REQUIRED, Regexp(r"^\d{1,18}$", message=_l("Enter the number, e.g. 1234."))])
+    hash = StringField(_l("Fingerprint"), validators=[
+        REQUIRED, Regexp(r"^\s*[0-9a-fA-F]{16,64}\s*$",
+                         message=_l("Enter the fingerprint: its first 16 characters or more "
+                                    "(0-9, a-f)."))])

@@ -1,22 +1,43 @@
 """Ledger tables: accounts, transactions, entries, the chain head and closures.
 
-Amounts are signed integer cents: positive is a debit, negative a credit. Transactions,
-entries and closures are append-only (database triggers, see the 0003 migration); accounts
-are reference data. Balances are always sums of entries, never stored.
+Amounts are signed integer cents: positive is a debit, negative a credit. Every row is a
+fact of the books and `ledger verify` checks each column of it: transactions and their
+entries through the hash chain, accounts through their identity (derived from their key and
+hashed into every entry that uses them), closures through their hash and signature. None has
+a surrogate key that nothing checks: an entry is its transaction's n-th, a closure is known
+by its seq. Rows are append-only (database triggers, migrations 0003, 0011 and 0012).
+Balances are always sums of entries, never stored.
 """
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.extensions import db
-from market.timeutil import utcnow
+from market.ledger.chart import fixed_label
 
 GENESIS_HASH = "0" * 64
+# How a transaction is written for its hash (market/ledger/canonical.py): 1 until migration
+# 0012, 2 since (each entry carries its account's identity; the order it concerns).
+CANONICAL_FORMAT = 2
 
 
 class LedgerAccount(db.Model):
+    """An account: all its columns are its identity, derived from its key and immutable.
+
+    What people read as its name comes from the household or producer it belongs to (so a
+    household's erasure reaches it), not from the books.
+    """
+
     __tablename__ = "ledger_accounts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,10 +45,16 @@ class LedgerAccount(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     number: Mapped[str] = mapped_column(String(12))
     auxiliary: Mapped[str | None] = mapped_column(String(20))
-    label: Mapped[str] = mapped_column(String(160))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    household: Mapped["Household | None"] = relationship()  # noqa: F821
+    producer: Mapped["Producer | None"] = relationship()  # noqa: F821
+
+    @property
+    def label(self) -> str:
+        owner = self.household or self.producer
+        return owner.name if owner is not None else fixed_label(self.key)
 
 
 class LedgerTransaction(db.Model):
@@ -35,6 +62,7 @@ class LedgerTransaction(db.Model):
     __table_args__ = (CheckConstraint("seq > 0", name="seq_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    format: Mapped[int] = mapped_column(SmallInteger, server_default="1")
     # Empty until the transaction is chained: on PostgreSQL, when it commits (migration 0011).
     seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
@@ -46,23 +74,29 @@ class LedgerTransaction(db.Model):
     payment_method: Mapped[str | None] = mapped_column(String(20))
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("ledger_transactions.id"), unique=True)
+    # The order the money movement concerns, by its id: how an order's money is looked up.
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     entries: Mapped[list["LedgerEntry"]] = relationship(
-        back_populates="transaction", order_by="LedgerEntry.id")
+        back_populates="transaction", order_by="LedgerEntry.position")
     reverses: Mapped["LedgerTransaction | None"] = relationship(remote_side=[id])
 
 
 class LedgerEntry(db.Model):
+    """The position-th entry of its transaction, in the canonical order of its hash."""
+
     __tablename__ = "ledger_entries"
     __table_args__ = (
         CheckConstraint("amount <> 0", name="amount_not_zero"),
         Index("ix_ledger_entries_account_transaction", "account_id", "transaction_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"),
+                                                primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True,
+                                          autoincrement=False)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     # VAT rate (basis points) of the goods a sale entry stems from; None for money movements.
@@ -86,7 +120,8 @@ class LedgerUnchained(db.Model):
 
 
 class LedgerChainHead(db.Model):
-    """One row: the last seq and hash. Postings lock it, which serialises the chain."""
+    """One row: the last transaction (seq, hash, time) and the last closure (seq, hash).
+    Postings lock it, which serialises the chain."""
 
     __tablename__ = "ledger_chain_head"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -95,10 +130,14 @@ class LedgerChainHead(db.Model):
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
     occurred_at: Mapped[datetime | None]
+    closure_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    closure_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH,
+                                              server_default=GENESIS_HASH)
 
 
 class LedgerClosure(db.Model):
-    """A closed day, month or year: its totals, chained to the previous closure."""
+    """A closed day, month or year: its totals, chained to the previous closure and signed
+    with the hub's key, which lives outside the database."""
 
     __tablename__ = "ledger_closures"
     __table_args__ = (
@@ -106,8 +145,7 @@ class LedgerClosure(db.Model):
         db.UniqueConstraint("period", "starts_at", name="uq_ledger_closures_period_starts_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(unique=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     period: Mapped[str] = mapped_column(String(10))
     label: Mapped[str] = mapped_column(String(20))
     starts_at: Mapped[datetime]
@@ -123,3 +161,5 @@ class LedgerClosure(db.Model):
     breakdown: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Ed25519 over the hash, hex; empty only on closures made before they were signed.
+    signature: Mapped[str | None] = mapped_column(String(128))

@@ -25,10 +25,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
 from market.extensions import db
-from market.ledger.accounts import account_ids
+from market.ledger.accounts import account_ids, identity
 from market.ledger.canonical import (
     canonical_time,
     digest,
+    entry_order,
     payload_document,
     text_around_chain,
     transaction_hash,
@@ -41,6 +42,7 @@ from market.ledger.errors import (
     UnbalancedTransaction,
 )
 from market.ledger.models import (
+    CANONICAL_FORMAT,
     GENESIS_HASH,
     LedgerChainHead,
     LedgerClosure,
@@ -51,14 +53,16 @@ from market.timeutil import utcnow
 
 
 def normalise(entries) -> list[tuple[str, int, int | None]]:
-    """Merge entries on the same account and VAT rate, drop zeros, check types and balance."""
+    """Merge entries on the same account and VAT rate, drop zeros, check types and balance;
+    in entry_order, the order of their positions."""
     merged: dict[tuple[str, int | None], int] = defaultdict(int)
     for entry in entries:
         key, amount, vat_rate = (*entry, None) if len(entry) == 2 else entry
         if type(amount) is not int or (vat_rate is not None and type(vat_rate) is not int):
             raise TypeError("ledger amounts and VAT rates are integers")
         merged[(key, vat_rate)] += amount
-    result = [(key, amount, rate) for (key, rate), amount in merged.items() if amount != 0]
+    result = sorted(((key, amount, rate) for (key, rate), amount in merged.items() if amount),
+                    key=entry_order)
     total = sum(amount for _, amount, _ in result)
     if total != 0:
         raise UnbalancedTransaction(total)
@@ -128,17 +132,22 @@ def check_reversible(reverses: LedgerTransaction) -> None:
 
 def post(kind: str, entries, *, idempotency_key: str, reference: str = "", memo: str = "",
          payment_method: str | None = None, reverses: LedgerTransaction | None = None,
-         occurred_at: datetime | None = None) -> LedgerTransaction:
-    """Record a balanced transaction, or return the one this key already recorded."""
+         occurred_at: datetime | None = None, order_id: int | None = None
+         ) -> LedgerTransaction:
+    """Record a balanced transaction, or return the one this key already recorded.
+
+    `order_id` names the order the money concerns, so that its money is found by its id."""
     if not idempotency_key or len(idempotency_key) > 200:
         raise LedgerError(_l("Every posting needs an idempotency key of at most 200 "
                              "characters."))
     lines = normalise(entries)
-    content = {"kind": kind, "idempotency_key": idempotency_key, "reference": reference,
-               "memo": memo, "payment_method": payment_method,
-               "reverses": reverses.seq if reverses is not None else None, "entries": lines}
+    content = {"format": CANONICAL_FORMAT, "kind": kind, "idempotency_key": idempotency_key,
+               "reference": reference, "memo": memo, "payment_method": payment_method,
+               "reverses": reverses.seq if reverses is not None else None,
+               "order_id": order_id,
+               "entries": [(key, amount, rate, identity(key)) for key, amount, rate in lines]}
     content["payload_hash"] = digest(payload_document(
-        kind, lines, reference, memo, payment_method, content["reverses"]))
+        kind, lines, reference, memo, payment_method, content["reverses"], order_id))
     append = (append_in_database if db.session.get_bind().dialect.name == "postgresql"
               else append_from_here)
     values = append(content, reverses, occurred_at)
@@ -147,18 +156,19 @@ def post(kind: str, entries, *, idempotency_key: str, reference: str = "", memo:
     # The written row as a session object, without reading it back; what is not given here
     # (its entries; on PostgreSQL its chain, made at commit) loads when used.
     transaction = LedgerTransaction(
-        **values, kind=kind, idempotency_key=idempotency_key,
+        **values, format=CANONICAL_FORMAT, kind=kind, idempotency_key=idempotency_key,
         payload_hash=content["payload_hash"], reference=reference, memo=memo,
-        payment_method=payment_method, reverses_id=reverses.id if reverses else None)
+        payment_method=payment_method, reverses_id=reverses.id if reverses else None,
+        order_id=order_id)
     make_transient_to_detached(transaction)
     return db.session.merge(transaction, load=False)
 
 
 APPEND_SQL = (
     "SELECT * FROM ledger_append(%(keys)s, %(amounts)s::bigint[], %(rates)s::integer[],"
-    " %(kind)s, %(idempotency_key)s, %(payload_hash)s, %(reference)s, %(memo)s,"
-    " %(payment_method)s, %(reverses_id)s, %(requested)s, %(now)s, %(before_time)s,"
-    " %(before_prev_hash)s, %(before_seq)s)")
+    " %(format)s, %(kind)s, %(idempotency_key)s, %(payload_hash)s, %(reference)s, %(memo)s,"
+    " %(payment_method)s, %(reverses_id)s, %(order_id)s, %(requested)s, %(now)s,"
+    " %(before_time)s, %(before_prev_hash)s, %(before_seq)s)")
 
 
 def append_in_database(content: dict, reverses, occurred_at) -> dict | None:
@@ -166,11 +176,12 @@ def append_in_database(content: dict, reverses, occurred_at) -> dict | None:
     transaction unchained; it is chained when the caller commits (migration 0011).
 
     Returns the new row's id, or None when the key was already recorded."""
-    keys = [key for key, _, _ in content["entries"]]
+    keys = [key for key, _, _, _ in content["entries"]]
     before_time, before_prev_hash, before_seq = text_around_chain(**content)
     parameters = {
-        **content, "keys": keys, "amounts": [amount for _, amount, _ in content["entries"]],
-        "rates": [rate for _, _, rate in content["entries"]],
+        **content, "keys": keys,
+        "amounts": [amount for _, amount, _, _ in content["entries"]],
+        "rates": [rate for _, _, rate, _ in content["entries"]],
         "reverses_id": reverses.id if reverses is not None else None,
         "requested": occurred_at, "now": utcnow(), "before_time": before_time,
         "before_prev_hash": before_prev_hash, "before_seq": before_seq}
@@ -198,7 +209,7 @@ def refusal(outcome: str, reverses) -> LedgerError:
 def append_from_here(content: dict, reverses, occurred_at) -> dict | None:
     """SQLite: the same steps as ledger_append, from Python, under the database write lock."""
     lines = content["entries"]
-    ids = account_ids(key for key, _, _ in lines)
+    ids = account_ids(key for key, _, _, _ in lines)
     head = lock_head()
     state = state_under_lock(content["idempotency_key"])
     if state.existing_id is not None:
@@ -217,8 +228,9 @@ def append_from_here(content: dict, reverses, occurred_at) -> dict | None:
     values["id"] = connection.execute(LedgerTransaction.__table__.insert().values(
         **row, **values).returning(LedgerTransaction.__table__.c.id)).scalar()
     connection.execute(LedgerEntry.__table__.insert(), [
-        {"transaction_id": values["id"], "account_id": ids[key], "amount": amount,
-         "vat_rate": rate} for key, amount, rate in lines])
+        {"transaction_id": values["id"], "position": position, "account_id": ids[key],
+         "amount": amount, "vat_rate": rate}
+        for position, (key, amount, rate, _) in enumerate(lines)])
     connection.execute(LedgerChainHead.__table__.update().where(
         LedgerChainHead.__table__.c.id == 1).values(
         seq=values["seq"], hash=values["hash"], occurred_at=moment))
@@ -250,4 +262,4 @@ def reverse(original: LedgerTransaction, *, reason: str, idempotency_key: str,
     return post("reversal", mirror, idempotency_key=idempotency_key,
                 reference=f"seq {original.seq}", memo=reason.strip(),
                 payment_method=original.payment_method, reverses=original,
-                occurred_at=occurred_at)
+                occurred_at=occurred_at, order_id=original.order_id)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from market.extensions import db
 from market.ledger.canonical import canonical_time
@@ -33,6 +34,7 @@ def balances() -> list[tuple[LedgerAccount, int]]:
     rows = db.session.execute(
         select(LedgerAccount, func.coalesce(totals.c.balance, 0))
         .outerjoin(totals, totals.c.account_id == LedgerAccount.id)
+        .options(joinedload(LedgerAccount.household), joinedload(LedgerAccount.producer))
         .order_by(LedgerAccount.number, LedgerAccount.key)).all()
     return [(account, int(balance)) for account, balance in rows]
 
@@ -80,14 +82,21 @@ def statement_csv(lines: list[StatementLine]) -> str:
     return out.getvalue()
 
 
+# The first characters of a hash that a receipt may carry: 64 bits, enough that no other
+# state of the books can be made to share them.
+SHORT = 16
+
+
 def head() -> dict:
     """The latest transaction: what a participant keeps as a receipt of the state they saw."""
     row = db.session.execute(select(LedgerTransaction.seq, LedgerTransaction.hash,
                                     LedgerTransaction.occurred_at)
                              .order_by(LedgerTransaction.seq.desc()).limit(1)).one_or_none()
     if row is None:
-        return {"seq": 0, "hash": GENESIS_HASH, "occurred_at": None}
-    return {"seq": row.seq, "hash": row.hash, "occurred_at": canonical_time(row.occurred_at)}
+        return {"seq": 0, "hash": GENESIS_HASH, "short": GENESIS_HASH[:SHORT],
+                "occurred_at": None}
+    return {"seq": row.seq, "hash": row.hash, "short": row.hash[:SHORT],
+            "occurred_at": canonical_time(row.occurred_at)}
 
 
 def account_balance(key: str) -> int:

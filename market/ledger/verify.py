@@ -1,12 +1,21 @@
-"""Recompute the whole chain and every balance; name the first record that does not match.
+"""Recompute the whole ledger from its rows; name the first record that does not match.
 
-Works in batches with plain rows (no ORM objects) so that it keeps a steady pace on large
-journals, a second thread checking each batch while the next is read. Checks, in seq order:
-no seq is missing, each prev_hash is the previous hash, each transaction's entries sum to zero
-over at least two accounts, each hash is the SHA-256 of the canonical serialisation, a
-reversal names an earlier transaction; then that the chain head row names the last
-transaction, that account balances sum to zero, and that every closure's chain, hash and
-totals still match the journal.
+Every stored fact of the books is checked, in this order:
+1. accounts: each row's identity is the one its key gives (kind, number, auxiliary, owner);
+2. the chain, in seq order: no seq is missing, each prev_hash is the previous hash, each
+   transaction's entries are at positions 0, 1, 2… in canonical order, name known accounts
+   and sum to zero over at least two, its hash is the SHA-256 of its canonical text (which
+   holds its accounts' identity since format 2), a reversal names an earlier transaction;
+3. nothing lies outside the chain: no entry of a missing or unchained transaction, no
+   transaction left without its seq, no canonical text left waiting after its commit, no
+   account without an entry (accounts are opened by their first posting); balances are the
+   sums of the chained entries only;
+4. the chain head names the last transaction, its time and the last closure;
+5. closures: chained, their hash, their signature by one of the hub's keys (kept outside the
+   database), their totals, and that the journal still reaches the transaction each sealed.
+
+The chain is read in batches of plain rows (no ORM objects), a second thread checking each
+batch while the next is read, so that it keeps a steady pace on large journals.
 """
 
 import gc
@@ -20,20 +29,24 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from market.extensions import db
+from market.ledger.accounts import IDENTITY, identity
 from market.ledger.canonical import (
     digest,
-    entry_json,
+    entry_pieces,
+    entry_text,
     hash_around_chain,
     text_around_written_entries,
 )
-from market.ledger.closures import closure_document, period_totals
+from market.ledger.closures import closure_document, ledger_hash_before, period_totals
 from market.ledger.models import (
     GENESIS_HASH,
-    LedgerAccount,
     LedgerChainHead,
     LedgerClosure,
     LedgerEntry,
+    LedgerTransaction,
+    LedgerUnchained,
 )
+from market.ledger.signing import signature_valid, trusted_public_keys
 
 BATCH = 5000
 
@@ -45,6 +58,10 @@ class Verdict:
     problem: str | None = None
     closures: int = 0
     balances: dict = field(default_factory=dict)
+    entries: int = 0
+    # Filled while the chain is read: account id → balance, and what an entry is written from.
+    by_account: dict = field(default_factory=lambda: defaultdict(int))
+    accounts: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -52,39 +69,32 @@ class Verdict:
 
 
 # Plain SQL through the driver: no ORM objects, no per-value type conversion, the time
-# already written in the canonical form and the entries already in entry_order.
-DIALECT_SQL = {
-    "postgresql": {
-        "time": """to_char(t.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
-        # entry_order compares keys by code point, as the C collation does (UTF-8 bytes).
-        "code_point_order": 'COLLATE "C"',
-    },
-    "sqlite": {
-        # SQLite keeps UTC text "YYYY-MM-DD HH:MM:SS.ffffff" (always six digits, see UTCDateTime).
-        "time": "replace(t.occurred_at, ' ', 'T') || 'Z'",
-        "code_point_order": "COLLATE BINARY",
-    },
+# already written in the canonical form.
+DIALECT_TIME = {
+    "postgresql": """to_char(t.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    # SQLite keeps UTC text "YYYY-MM-DD HH:MM:SS.ffffff" (always six digits, see UTCDateTime).
+    "sqlite": "replace(t.occurred_at, ' ', 'T') || 'Z'",
 }
 TRANSACTIONS_SQL = (
-    "SELECT t.id, t.seq, {time}, t.kind, t.idempotency_key, t.payload_hash, t.reference,"
-    " t.memo, t.payment_method, t.reverses_id, t.prev_hash, t.hash,"
+    "SELECT t.id, t.seq, {time}, t.format, t.kind, t.idempotency_key, t.payload_hash,"
+    " t.reference, t.memo, t.payment_method, t.reverses_id, t.order_id, t.prev_hash, t.hash,"
     " (SELECT r.seq FROM ledger_transactions r WHERE r.id = t.reverses_id)"
     " FROM ledger_transactions t WHERE t.seq >= {low} ORDER BY t.seq LIMIT {limit}")
-# The entries of the transactions whose ids lie between low and high, in entry_order; equal
-# entries in the order they were written, which is the order posting sorted them from.
-# An entry whose account row is gone keeps a placeholder key, so its hash cannot match.
+# The entries of the transactions whose ids lie between low and high, by position.
 ENTRIES_SQL = (
-    "SELECT e.transaction_id, COALESCE(a.key, '#' || e.account_id), e.amount, e.vat_rate"
-    " FROM ledger_entries e LEFT JOIN ledger_accounts a ON a.id = e.account_id"
-    " WHERE e.transaction_id BETWEEN {low} AND {high}"
-    " ORDER BY e.transaction_id, COALESCE(a.key, '#' || e.account_id) {code_point_order},"
-    " e.amount, COALESCE(e.vat_rate, -1), e.id")
+    "SELECT transaction_id, position, account_id, amount, vat_rate FROM ledger_entries"
+    " WHERE transaction_id BETWEEN {low} AND {high} ORDER BY transaction_id, position")
+ACCOUNTS_SQL = ("SELECT id, key, kind, number, auxiliary, household_id, producer_id"
+                " FROM ledger_accounts ORDER BY id")
+ACCOUNTS_OF_SQL = ACCOUNTS_SQL.replace(" ORDER BY", " WHERE id IN (SELECT account_id FROM"
+                                       " ledger_entries WHERE transaction_id = {low}) ORDER BY")
+HASH_COLUMN = 13
 
 
 def driver_rows(sql: str, **bounds) -> list[tuple]:
     """Run SQL whose only parameters are integers, formatted in (they cannot inject)."""
     connection = db.session.connection()
-    statement = sql.format(**DIALECT_SQL[connection.dialect.name],
+    statement = sql.format(time=DIALECT_TIME[connection.dialect.name],
                            **{name: int(value) for name, value in bounds.items()})
     cursor = connection.connection.cursor()
     try:
@@ -94,49 +104,82 @@ def driver_rows(sql: str, **bounds) -> list[tuple]:
         cursor.close()
 
 
+def verify_accounts(verdict: Verdict, sql: str = ACCOUNTS_SQL, **bounds) -> None:
+    """Each account's row says what its key says; keep what its entries are written from."""
+    for account_id, key, *stored in driver_rows(sql, **bounds):
+        try:
+            expected = identity(key)
+        except ValueError:
+            verdict.problem = f"account {key!r} (id {account_id}): no such account key"
+            return
+        for name, value, wanted in zip(IDENTITY, stored, expected, strict=True):
+            if value != wanted:
+                verdict.problem = (f"account {key} (id {account_id}): its {name} is {value!r}, "
+                                   f"its key says {wanted!r}")
+                return
+        verdict.accounts[account_id] = (key, entry_pieces(key, None),
+                                        entry_pieces(key, tuple(stored)))
+
+
 def entry_rows(transactions) -> list[tuple]:
     """The entries of these transactions (and maybe others), grouped by transaction.
 
     Read by a range of transaction ids, not by joining on seq: that join made the database
-    scan every entry for each batch. Ids are drawn under the chain lock, so they grow with seq
-    and the range is tight; nothing enforces it, so the range only bounds the read and
-    entries_by_transaction gives each entry to its transaction by id.
+    scan every entry for each batch. Ids are drawn as postings are written, so they roughly
+    follow seq and the range is tight; nothing enforces it, so the range only bounds the read
+    and entries_by_transaction gives each entry to its transaction by id.
     """
     ids = [row[0] for row in transactions]
     return driver_rows(ENTRIES_SQL, low=min(ids), high=max(ids))
 
 
 def entries_by_transaction(rows) -> dict:
-    """Transaction id → [sum of its entries, the entries written by entry_json in order]."""
-    grouped, current = {}, None
-    for transaction_id, key, amount, vat_rate in rows:
-        if transaction_id != current:  # the rows come grouped by transaction
-            current, group = transaction_id, [0, []]
-            grouped[transaction_id] = group
-        group[0] += amount
-        group[1].append(entry_json(key, amount, vat_rate))
+    """Transaction id → its entries (position, account id, amount, VAT rate), by position."""
+    grouped: dict = defaultdict(list)
+    for transaction_id, *entry in rows:
+        grouped[transaction_id].append(entry)
     return grouped
 
 
-NO_ENTRIES = (0, ())
+def written_entries(seq, format_, entries, accounts) -> tuple[str | None, list[str], int]:
+    """(problem, the entries as the canonical text writes them, their sum)."""
+    written, total, previous = [], 0, None
+    for index, (position, account_id, amount, vat_rate) in enumerate(entries):
+        if position != index:
+            return f"transaction seq {seq}: its entry at position {index} is missing", [], 0
+        account = accounts.get(account_id)
+        if account is None:
+            return f"transaction seq {seq}: its entry {position} names no account", [], 0
+        key, pieces_v1, pieces_v2 = account
+        order = (key, amount, -1 if vat_rate is None else vat_rate)
+        if previous is not None and order <= previous:
+            return f"transaction seq {seq}: its entry {position} is out of order", [], 0
+        previous = order
+        written.append(entry_text(pieces_v1 if format_ == 1 else pieces_v2, amount, vat_rate))
+        total += amount
+    return None, written, total
 
 
-def check_transaction(row, expected_seq, prev_hash, entries) -> str | None:
-    (_, seq, occurred_at, kind, key, payload_hash, reference, memo, method, reverses_id,
-     stored_prev, stored_hash, reverses_seq) = row
-    total, written_entries = entries
+def check_transaction(row, expected_seq, prev_hash, entries, accounts) -> str | None:
+    (_, seq, occurred_at, format_, kind, key, payload_hash, reference, memo, method,
+     reverses_id, order_id, stored_prev, stored_hash, reverses_seq) = row
     if seq != expected_seq:
         return f"transaction seq {expected_seq} is missing (next found: seq {seq})"
     if stored_prev != prev_hash:
         return f"transaction seq {seq}: its previous hash does not match seq {seq - 1}"
-    if len(written_entries) < 2 or total != 0:
+    if format_ not in (1, 2):
+        return f"transaction seq {seq}: its hash does not match its content"
+    problem, written, total = written_entries(seq, format_, entries, accounts)
+    if problem:
+        return problem
+    if len(written) < 2 or total != 0:
         return f"transaction seq {seq}: its entries do not sum to zero"
     if reverses_id is not None and (reverses_seq is None or reverses_seq >= seq):
         return f"transaction seq {seq}: it reverses no earlier transaction"
     pieces = text_around_written_entries(
-        kind=kind, idempotency_key=key, payload_hash=payload_hash, reference=reference,
-        memo=memo, payment_method=method, reverses=reverses_seq,
-        written_entries=written_entries)
+        format=format_, kind=kind, idempotency_key=key, payload_hash=payload_hash,
+        reference=reference, memo=memo, payment_method=method, reverses=reverses_seq,
+        order_id=order_id, written_entries=written)
     recomputed = hash_around_chain(pieces, seq=seq, occurred_at=occurred_at,
                                    prev_hash=stored_prev)
     if recomputed != stored_hash:
@@ -156,12 +199,17 @@ def check_batch(verdict: Verdict, rows, entries) -> bool:
     """Check a batch following the chain in `verdict`; whether it holds."""
     grouped = entries_by_transaction(entries)
     expected, prev_hash = verdict.count + 1, verdict.head_hash
+    by_account = verdict.by_account
     for row in rows:
-        problem = check_transaction(row, expected, prev_hash, grouped.get(row[0], NO_ENTRIES))
+        own = grouped.get(row[0], ())
+        problem = check_transaction(row, expected, prev_hash, own, verdict.accounts)
         if problem:
             verdict.problem = problem
             return False
-        expected, prev_hash = expected + 1, row[11]
+        for _, account_id, amount, _ in own:
+            by_account[account_id] += amount
+        verdict.entries += len(own)
+        expected, prev_hash = expected + 1, row[HASH_COLUMN]
     verdict.count, verdict.head_hash = expected - 1, prev_hash
     return True
 
@@ -207,52 +255,98 @@ def verify_chain(verdict: Verdict) -> None:
             checking.result()
 
 
-def account_balances() -> dict[str, int]:
-    """Every account's balance, summed again from the entries: by account id first, so that
-    the database joins a few hundred totals to their keys rather than every entry."""
-    totals = (select(LedgerEntry.account_id, func.sum(LedgerEntry.amount).label("total"))
-              .group_by(LedgerEntry.account_id).subquery())
-    return {key: int(total) for key, total in db.session.execute(
-        select(LedgerAccount.key, totals.c.total)
-        .join(totals, totals.c.account_id == LedgerAccount.id)).all()}
+def verify_nothing_outside(verdict: Verdict) -> None:
+    """Every row of the books is in the chain; the balances are the chain's."""
+    if db.session.scalar(select(func.count()).select_from(LedgerEntry)) != verdict.entries:
+        stray = db.session.execute(
+            select(LedgerEntry.transaction_id, LedgerEntry.position)
+            .outerjoin(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+            .where(LedgerTransaction.seq.is_(None))
+            .order_by(LedgerEntry.transaction_id, LedgerEntry.position).limit(1)).first()
+        verdict.problem = (f"entry {stray.position} of transaction id {stray.transaction_id}: "
+                           "it belongs to no chained transaction" if stray else
+                           "entries: some lie outside the chain")
+        return
+    unchained = db.session.scalar(select(func.min(LedgerTransaction.id))
+                                  .where(LedgerTransaction.seq.is_(None)))
+    if unchained is not None:
+        verdict.problem = f"transaction id {unchained}: it was never chained (it has no seq)"
+        return
+    waiting = db.session.scalar(select(func.min(LedgerUnchained.id)))
+    if waiting is not None:
+        verdict.problem = (f"transaction id {waiting}: its canonical text still waits to be "
+                           "chained after its commit")
+        return
+    unused = sorted(set(verdict.accounts) - set(verdict.by_account))
+    if unused:
+        verdict.problem = (f"account {verdict.accounts[unused[0]][0]}: it has no entry (an "
+                           "account is opened by its first posting)")
+        return
+    verdict.balances = {verdict.accounts[account_id][0]: total
+                        for account_id, total in verdict.by_account.items()}
+    if sum(verdict.balances.values()) != 0:
+        verdict.problem = "balances: the accounts do not sum to zero"
 
 
 def verify_head(verdict: Verdict) -> None:
-    head = db.session.execute(select(LedgerChainHead.seq, LedgerChainHead.hash)).one_or_none()
-    seq, hash_ = head if head else (0, GENESIS_HASH)
-    if (seq, hash_) != (verdict.count, verdict.head_hash):
-        verdict.problem = (f"chain head: it names seq {seq} but the journal ends at seq "
+    head = db.session.get(LedgerChainHead, 1)
+    if head is None:
+        if verdict.count or verdict.closures:
+            verdict.problem = "chain head: it is missing"
+        return
+    if (head.seq, head.hash) != (verdict.count, verdict.head_hash):
+        verdict.problem = (f"chain head: it names seq {head.seq} but the journal ends at seq "
                            f"{verdict.count}")
         return
-    verdict.balances = account_balances()
-    if sum(verdict.balances.values()) != 0:
-        verdict.problem = "balances: the accounts do not sum to zero"
+    last_time = db.session.scalar(select(LedgerTransaction.occurred_at)
+                                  .where(LedgerTransaction.seq == head.seq))
+    if head.occurred_at != last_time:
+        verdict.problem = f"chain head: its time is not the time of seq {head.seq}"
+        return
+    last = db.session.execute(select(LedgerClosure.seq, LedgerClosure.hash)
+                              .order_by(LedgerClosure.seq.desc()).limit(1)).first()
+    if (head.closure_seq, head.closure_hash) != (tuple(last) if last else (0, GENESIS_HASH)):
+        verdict.problem = (f"chain head: it names closure {head.closure_seq} but the last "
+                           f"closure is {last.seq if last else 0}")
 
 
 def verify_closures(verdict: Verdict) -> None:
     prev_hash = GENESIS_HASH
     grand_totals: dict = defaultdict(int)
+    keys = trusted_public_keys()
     for closure in db.session.execute(select(LedgerClosure).order_by(LedgerClosure.seq)).scalars():
-        name = f"closure {closure.seq} ({closure.period} {closure.label})"
         if closure.seq != verdict.closures + 1:
             verdict.problem = f"closure {verdict.closures + 1} is missing"
             return
-        if closure.prev_hash != prev_hash:
-            verdict.problem = f"{name}: its previous hash does not match"
-            return
-        if closure.hash != digest(closure_document(closure)):
-            verdict.problem = f"{name}: its hash does not match its content"
-            return
-        totals = period_totals(closure.starts_at, closure.ends_at)
-        grand_totals[closure.period] += totals["total"]
-        if (totals["transaction_count"], totals["total"], totals["breakdown"],
-                grand_totals[closure.period]) != (
-                closure.transaction_count, closure.total, json.loads(closure.breakdown),
-                closure.grand_total):
-            verdict.problem = f"{name}: its totals no longer match the journal"
+        problem = closure_problem(closure, prev_hash, keys, grand_totals)
+        if problem:
+            verdict.problem = f"closure {closure.seq} ({closure.period} {closure.label}): {problem}"
             return
         prev_hash = closure.hash
         verdict.closures += 1
+
+
+def closure_problem(closure, prev_hash, keys, grand_totals) -> str | None:
+    if closure.prev_hash != prev_hash:
+        return "its previous hash does not match"
+    if closure.hash != digest(closure_document(closure)):
+        return "its hash does not match its content"
+    if not closure.signature:
+        return "it is not signed"
+    if not keys:
+        return "its signature cannot be checked: no public key of the hub is configured"
+    if not any(signature_valid(key, closure.hash, closure.signature) for key in keys):
+        return "its signature is not the hub's"
+    totals = period_totals(closure.starts_at, closure.ends_at)
+    grand_totals[closure.period] += totals["total"]
+    if (totals["transaction_count"], totals["total"], totals["breakdown"],
+            grand_totals[closure.period]) != (
+            closure.transaction_count, closure.total, json.loads(closure.breakdown),
+            closure.grand_total):
+        return "its totals no longer match the journal"
+    if ledger_hash_before(closure.ends_at) != closure.ledger_hash:
+        return "the journal no longer reaches the transaction it sealed"
+    return None
 
 
 def one_snapshot() -> None:
@@ -266,8 +360,38 @@ def one_snapshot() -> None:
 def verify() -> Verdict:
     one_snapshot()
     verdict = Verdict()
-    for step in (verify_chain, verify_head, verify_closures):
+    for step in (verify_accounts, verify_chain, verify_nothing_outside, verify_closures,
+                 verify_head):
         step(verdict)
         if not verdict.ok:
             break
     return verdict
+
+
+RECEIPT_SQL = TRANSACTIONS_SQL.replace("WHERE t.seq >= {low} ORDER BY t.seq LIMIT {limit}",
+                                       "WHERE t.seq BETWEEN {low} AND {high} ORDER BY t.seq")
+
+
+def receipt_state(seq: int, hash_prefix: str) -> str:
+    """What the books say of a receipt (seq, and the hash or its first characters):
+    "held" when the transaction is there with that hash, its content still hashes to it and
+    its neighbours still link to it; "altered" when its hash is there but the rest is not
+    so; "absent" otherwise. Reads three transactions, so anyone may ask."""
+    rows = driver_rows(RECEIPT_SQL, low=max(seq - 1, 1), high=seq + 1)
+    by_seq = {row[1]: row for row in rows}
+    row = by_seq.get(seq)
+    if row is None or not row[HASH_COLUMN].startswith(hash_prefix.lower()):
+        return "absent"
+    verdict = Verdict()
+    verify_accounts(verdict, ACCOUNTS_OF_SQL, low=row[0])
+    entries = entries_by_transaction(driver_rows(ENTRIES_SQL, low=row[0], high=row[0]))
+    before, after = by_seq.get(seq - 1), by_seq.get(seq + 1)
+    if seq > 1 and before is None:
+        return "altered"
+    prev_hash = before[HASH_COLUMN] if before else GENESIS_HASH
+    if verdict.problem or check_transaction(row, seq, prev_hash, entries.get(row[0], ()),
+                                            verdict.accounts):
+        return "altered"
+    if after is not None and after[HASH_COLUMN - 1] != row[HASH_COLUMN]:
+        return "altered"
+    return "held"

@@ -20,11 +20,13 @@ from market.ledger.forms import (
     CloseForm,
     HouseholdMoneyForm,
     PayoutForm,
+    ReceiptForm,
     ReversalForm,
 )
 from market.ledger.labels import KIND_LABELS
 from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from market.ledger.posting import reverse
+from market.ledger.signing import public_hex, trusted_public_keys
 from market.ledger.statements import (
     balances_by_kind,
     balances_csv,
@@ -32,6 +34,7 @@ from market.ledger.statements import (
     statement,
     statement_csv,
 )
+from market.ledger.verify import receipt_state
 from market.timeutil import to_hub_time, utcnow
 from market.web import refused
 
@@ -49,6 +52,25 @@ def csv_download(content: str, name: str) -> Response:
 def chain_head():
     """Public: the latest seq, hash and time, for anyone to keep as a receipt."""
     return jsonify(head())
+
+
+@bp.route("/key")
+def signing_key():
+    """Public: the keys that sign closures, so that anyone can check them."""
+    return jsonify(algorithm="Ed25519", encoding="hex of the 32-byte public key",
+                   public_keys=[public_hex(key) for key in trusted_public_keys()])
+
+
+@bp.route("/receipt")
+def receipt():
+    """Public: does the ledger still hold the state a receipt was kept of?"""
+    form = ReceiptForm(request.args)
+    state = None
+    if request.args and form.validate():
+        state = receipt_state(int(form.seq.data), form.hash.data.strip())
+    status = 400 if form.errors else 200
+    return render_template("ledger/receipt.html", form=form, state=state,
+                           head=head()), status
 
 
 @bp.route("/")
@@ -221,7 +243,9 @@ def export():
 def transaction_or_404(seq: int) -> LedgerTransaction:
     transaction = db.session.execute(
         select(LedgerTransaction).where(LedgerTransaction.seq == seq)
-        .options(selectinload(LedgerTransaction.entries).joinedload(LedgerEntry.account),
+        .options(selectinload(LedgerTransaction.entries).joinedload(LedgerEntry.account)
+                 .options(joinedload(LedgerAccount.household),
+                          joinedload(LedgerAccount.producer)),
                  joinedload(LedgerTransaction.reverses))).scalar_one_or_none()
     if transaction is None:
         abort(404)

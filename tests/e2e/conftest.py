@@ -43,10 +43,10 @@ def browser():
 
 
 @pytest.fixture
-def live_server(database_url_for_test):
+def live_server(database_url_for_test, ledger_signing_key):
     """Base URL of the app served from a thread, on this test's database, with CSRF on."""
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url_for_test,
-                     WTF_CSRF_ENABLED=True)
+                     WTF_CSRF_ENABLED=True, LEDGER_SIGNING_KEY=ledger_signing_key)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,8 +1,6 @@
 """Ledger test helpers: a household and a producer, and a way behind the triggers' back."""
 
-import importlib.util
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -10,38 +8,33 @@ from sqlalchemy import text
 from market.extensions import db as _db
 from tests import factories
 
-MIGRATION = Path(__file__).resolve().parents[2] / "migrations/versions/0003_ledger.py"
-
-
-def ledger_migration():
-    spec = importlib.util.spec_from_file_location("ledger_migration_0003", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TRIGGERED_TABLES = ("ledger_transactions", "ledger_entries", "ledger_closures",
-                    "ledger_chain_head")
+# Every table of the books, in an order that deletes can follow.
+LEDGER_TABLES = ("ledger_entries", "ledger_unchained", "ledger_transactions", "ledger_closures",
+                 "ledger_accounts", "ledger_chain_head")
+SEED_HEAD = "INSERT INTO ledger_chain_head (id, seq, hash) VALUES (1, 0, :genesis)"
 
 
 @contextmanager
 def triggers_set_aside(connection):
-    """The ledger's triggers off for what runs inside, then back as the migrations left them.
+    """The ledger's triggers off for what runs inside, then back as they were.
 
-    SQLite cannot disable a trigger: there they are dropped and written again."""
+    SQLite cannot disable a trigger: there they are dropped and written again from their
+    own definitions."""
     if connection.dialect.name == "postgresql":
-        for table in TRIGGERED_TABLES:
+        for table in LEDGER_TABLES:
             connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
         yield
-        for table in TRIGGERED_TABLES:
+        for table in LEDGER_TABLES:
             connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
         return
-    migration = ledger_migration()
-    for statement in migration.drop_statements("sqlite"):
-        connection.execute(text(statement))
+    triggers = connection.execute(text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'ledger%'"
+        " ORDER BY name")).all()
+    for name, _ in triggers:
+        connection.execute(text(f"DROP TRIGGER {name}"))
     yield
-    for statement in migration.SQLITE_TRIGGERS:
-        connection.execute(text(statement))
+    for _, sql in triggers:
+        connection.execute(text(sql))
 
 
 class Tamperer:

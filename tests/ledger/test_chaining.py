@@ -82,7 +82,7 @@ def test_a_dated_posting_fails_its_commit_when_its_period_closed_in_between(app,
         db.session.commit()
     db.session.rollback()
     assert recorded(db) == (0, 0)
-    assert db.session.execute(select(func.count(LedgerClosure.id))).scalar() == 1
+    assert db.session.execute(select(func.count(LedgerClosure.seq))).scalar() == 1
     assert verify().ok
 
 

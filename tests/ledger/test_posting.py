@@ -84,14 +84,16 @@ def test_the_database_refuses_to_seal_an_unbalanced_transaction(db, household):
         "INSERT INTO ledger_transactions (seq, occurred_at, kind, idempotency_key, payload_hash,"
         " reference, memo, prev_hash, hash) VALUES (2, :now, 'adjustment', 'forged', 'x', '',"
         " '', :prev, 'forged-hash')",
-        "INSERT INTO ledger_entries (transaction_id, account_id, amount) SELECT t.id, a.id, 500"
+        "INSERT INTO ledger_entries (transaction_id, position, account_id, amount)"
+        " SELECT t.id, 0, a.id, 500"
         " FROM ledger_transactions t, ledger_accounts a WHERE t.seq = 2 AND a.key = 'cash:till'",
-        "UPDATE ledger_chain_head SET seq = 2, hash = 'forged-hash' WHERE id = 1",
+        "UPDATE ledger_chain_head SET seq = 2, hash = 'forged-hash', occurred_at = :now"
+        " WHERE id = 1",
     ]
+    now = utcnow() if db.engine.dialect.name == "postgresql" else utcnow().replace(tzinfo=None)
     with pytest.raises(DB_REFUSAL) as refused, db.engine.begin() as connection:
         for statement in statements:
-            connection.execute(text(statement), {"now": utcnow().replace(tzinfo=None),
-                                                 "prev": head.hash})
+            connection.execute(text(statement), {"now": now, "prev": head.hash})
     assert "sum to zero" in str(refused.value)
 
 

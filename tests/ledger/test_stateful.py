@@ -20,17 +20,15 @@ from sqlalchemy import func, select, text
 from market.extensions import db as _db
 from market.ledger import builders
 from market.ledger.commission import split_line
-from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from market.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerTransaction
 from market.ledger.posting import reverse
 from market.ledger.verify import verify
 from tests import factories
-from tests.ledger.conftest import ledger_migration, triggers_set_aside
+from tests.ledger.conftest import LEDGER_TABLES, SEED_HEAD, triggers_set_aside
 
 COMMISSION = 1000
 VAT_RATES = st.sampled_from([550, 1000, 2000])
 AMOUNTS = st.integers(min_value=1, max_value=50_000)
-LEDGER_TABLES = ("ledger_entries", "ledger_transactions", "ledger_closures", "ledger_accounts",
-                 "ledger_chain_head")
 
 
 def wipe_ledger(db):
@@ -44,7 +42,7 @@ def wipe_ledger(db):
             with triggers_set_aside(connection):
                 for table in LEDGER_TABLES:
                     connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - constants
-        connection.execute(text(ledger_migration().SEED_HEAD))
+        connection.execute(text(SEED_HEAD), {"genesis": GENESIS_HASH})
 
 
 class LedgerMachine(RuleBasedStateMachine):

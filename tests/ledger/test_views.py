@@ -15,12 +15,14 @@ def transaction_count():
 
 
 def test_head_is_public_json(db, client, household):
-    assert client.get("/ledger/head").json == {"seq": 0, "hash": "0" * 64, "occurred_at": None}
+    assert client.get("/ledger/head").json == {"seq": 0, "hash": "0" * 64, "short": "0" * 16,
+                                               "occurred_at": None}
     transaction = builders.post_credit_topup(household.id, 100, "cash", "", "k")
     db.session.commit()
     body = client.get("/ledger/head").json
     assert body["seq"] == 1
     assert body["hash"] == transaction.hash
+    assert body["short"] == transaction.hash[:16]
     assert body["occurred_at"].endswith("Z")
 
 
@@ -51,7 +53,7 @@ def test_producer_sees_its_statement_with_the_head(db, producer_client, producer
     assert "VIR-42" in page.text
     assert "27,00" in page.text
     assert "45,00" not in page.text  # the other producer's share
-    assert payout.hash in page.text
+    assert payout.hash[:16] in page.text
 
 
 def test_statement_without_movements(db, household_client):
