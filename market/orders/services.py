@@ -2,6 +2,13 @@
 
 Every change to an order's money posts to the ledger in the same transaction, keyed on the
 order's version, so a business change and its postings commit together or not at all.
+
+One request at a time per order: each change takes the order's row lock and reads the order
+again before deciding anything (market/rowlock.py), so a double tap, two tabs or two app
+servers queue and the second sees what the first did. A first order has no row yet: placing
+locks the household's row instead. Locks are always taken in this order — household, order,
+collection point, offers by id, the ledger's head at commit — so that requests queue rather
+than deadlock.
 """
 
 from datetime import datetime
@@ -10,12 +17,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from market.auth.models import User
+from market.auth.models import Household, User
 from market.cycles.models import CyclePickup, CycleState, Offer, OrderCycle
 from market.extensions import db
 from market.ledger.builders import post_order_cancelled, post_order_changed, post_order_placed
 from market.mail.services import queue_mail
-from market.orders import stock
+from market.orders import cart, stock
 from market.orders.errors import (
     CycleNotOpen,
     NotYourOrder,
@@ -25,6 +32,7 @@ from market.orders.errors import (
 )
 from market.orders.models import Order, OrderLine, OrderStatus
 from market.orders.pricing import order_totals
+from market.rowlock import lock_row
 from market.timeutil import to_hub_time
 from market.urls import external_url
 
@@ -61,6 +69,25 @@ def household_order(household_id: int, cycle_id: int) -> Order | None:
     query = (select(Order).options(selectinload(Order.lines))
              .where(Order.household_id == household_id, Order.cycle_id == cycle_id))
     return db.session.scalar(query)
+
+
+def locked(order: Order) -> Order:
+    """The order under its row lock, read again with its lines: as the last request left it."""
+    return locked_order(order.id)
+
+
+def locked_order(order_id: int) -> Order:
+    lock_row(Order, order_id)
+    query = (select(Order).options(selectinload(Order.lines)).where(Order.id == order_id)
+             .execution_options(populate_existing=True))
+    return db.session.scalar(query)
+
+
+def locked_household_order(household_id: int, cycle_id: int) -> Order | None:
+    """The household's order in the cycle under its row lock, if it has one."""
+    order_id = db.session.scalar(select(Order.id).where(Order.household_id == household_id,
+                                                        Order.cycle_id == cycle_id))
+    return locked_order(order_id) if order_id is not None else None
 
 
 def line_from(offer: Offer, quantity: int) -> OrderLine:
@@ -142,12 +169,21 @@ def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int]
     posting comes last, so each lock is held for as short a time as the work allows.
     """
     require_open(cycle, now)
+    lock_row(Household, user.household_id)  # the household's one order in the cycle
+    return place_locked(user, cycle, items=items, pickup_id=pickup_id, payment=payment,
+                        submission=submission, offers=offers)
+
+
+def place_locked(user: User, cycle: OrderCycle, *, items: dict[int, int], pickup_id,
+                 payment: str, submission: str | None, offers: dict[int, Offer] | None
+                 ) -> Order:
+    """place() once the household is locked."""
     household_id = user.household_id
-    if not items:
-        raise OrderRefused(_l("Your cart is empty."))
-    order = household_order(household_id, cycle.id)
+    order = locked_household_order(household_id, cycle.id)
     if order is not None and submission and order.last_submission == submission:
         return order  # the same form sent twice: applied once
+    if not items:
+        raise OrderRefused(_l("Your cart is empty."))
     pickup = pickup_of(cycle, pickup_id)
     offers = checked_offers(cycle, items, offers) if offers else offers_of(cycle, items)
     for offer in offers.values():
@@ -170,6 +206,26 @@ def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int]
     post_money(order, old_lines)
     check_payment(order)
     return order
+
+
+def checkout(user: User, cycle: OrderCycle, now: datetime, *, pickup_id, payment: str,
+             submission: str | None) -> Order:
+    """Order what the household's cart holds, which empties it.
+
+    The household is locked before the cart is read: a checkout sent twice finds the cart
+    the first emptied, and the same form's copy gets the order it made."""
+    require_open(cycle, now)
+    lock_row(Household, user.household_id)
+    items = cart.items(user.household_id, cycle)
+    if not items:
+        order = locked_household_order(user.household_id, cycle.id)
+        if order is not None and submission and order.last_submission == submission:
+            return order
+        raise OrderRefused(_l("Your cart is empty."))
+    cart.empty(user.household_id)
+    return place_locked(user, cycle, items={item.offer_id: item.quantity for item in items},
+                        offers={item.offer_id: item.offer for item in items},
+                        pickup_id=pickup_id, payment=payment, submission=submission)
 
 
 def new_order(cancelled: Order | None, cycle: OrderCycle, household_id: int,
@@ -206,13 +262,14 @@ def post_money(order: Order, old_lines) -> None:
     key = f"order:{order.id}:v{order.version}"
     new_lines = ledger_lines(order)
     if not old_lines and new_lines:
-        post_order_placed(order.household_id, order.reference, new_lines, idempotency_key=key)
+        post_order_placed(order.household_id, order.reference, new_lines, idempotency_key=key,
+                          order_id=order.id)
     elif old_lines and not new_lines:
         post_order_cancelled(order.household_id, order.reference, old_lines,
-                             idempotency_key=key)
+                             idempotency_key=key, order_id=order.id)
     else:
         post_order_changed(order.household_id, order.reference, old_lines, new_lines,
-                           idempotency_key=key)
+                           idempotency_key=key, order_id=order.id)
 
 
 def owned_order(user: User, order_id: int) -> Order:
@@ -230,6 +287,7 @@ def owned_order(user: User, order_id: int) -> Order:
 def change(user: User, order: Order, now: datetime, *, quantities: dict[int, int], pickup_id,
            submission: str | None = None) -> Order:
     """Set each line's quantity (0 removes it) and the collection point, until the cycle closes."""
+    order = locked(order)
     require_open(order.cycle, now)
     if order.is_cancelled:
         raise OrderRefused(_l("This order is cancelled: order again from the shop."))
@@ -252,6 +310,9 @@ def change(user: User, order: Order, now: datetime, *, quantities: dict[int, int
 
 
 def cancel(user: User, order: Order, now: datetime, *, old_lines=None) -> Order:
+    """Cancel the order until its cycle closes; `old_lines` when `change` emptied it."""
+    if old_lines is None:
+        order = locked(order)
     require_open(order.cycle, now)
     if order.is_cancelled:
         raise OrderRefused(_l("This order is already cancelled."))
@@ -297,8 +358,6 @@ def previous_order(household_id: int, cycle: OrderCycle) -> Order | None:
 
 def repeat_previous(user: User, cycle: OrderCycle) -> tuple[int, list[str]]:
     """Fill the cart from the previous order with what is on sale now; name what is missing."""
-    from market.orders import cart
-
     previous = previous_order(user.household_id, cycle)
     if previous is None:
         raise OrderRefused(_l("You have no earlier order to repeat."))
@@ -317,31 +376,53 @@ def repeat_previous(user: User, cycle: OrderCycle) -> tuple[int, list[str]]:
     return added, missing
 
 
+def orders_holding(offer_id: int) -> set[int]:
+    """Ids of the placed orders with a line of this offer."""
+    return set(db.session.scalars(select(OrderLine.order_id).join(OrderLine.order)
+                                  .where(OrderLine.offer_id == offer_id,
+                                         Order.status == OrderStatus.PLACED.value)))
+
+
 def withdraw_offer(offer: Offer, reason: str, now: datetime) -> int:
     """Take an offer off sale, remove it from the orders that hold it and tell those
-    households why; returns how many orders changed."""
-    from market.auth.models import Household
+    households why; returns how many orders changed.
+
+    The orders are locked before the offer, in the order placing takes them, and read again
+    under their locks: a withdrawal sent twice changes them once."""
     from market.cycles.offers import withdraw
 
+    holding = orders_holding(offer.id)
+    for order_id in sorted(holding):
+        lock_row(Order, order_id)
+    lock_row(Offer, offer.id)
+    db.session.refresh(offer)
     withdraw(offer, reason, now)
-    query = (select(Order).join(OrderLine).where(OrderLine.offer_id == offer.id,
-                                                 Order.status == OrderStatus.PLACED.value)
+    # Ordered before the offer was locked: committed since, so locking them waits for no one.
+    for order_id in sorted(orders_holding(offer.id) - holding):
+        lock_row(Order, order_id)
+    query = (select(Order).join(OrderLine)
+             .where(OrderLine.offer_id == offer.id, Order.status == OrderStatus.PLACED.value)
              .options(selectinload(Order.lines),
-                      joinedload(Order.household).selectinload(Household.users)))
+                      joinedload(Order.household).selectinload(Household.users))
+             .order_by(Order.id).execution_options(populate_existing=True))
     changed = list(db.session.scalars(query).unique())
     for order in changed:
-        old_lines = ledger_lines(order)
-        order.version += 1
-        line = next(line for line in order.lines if line.offer_id == offer.id)
-        stock.release(offer.id, line.quantity)
-        order.lines.remove(line)
-        if not order.lines:
-            stock.free_place(order.pickup_id)
-            order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
-        db.session.flush()
-        post_money(order, old_lines)
-        for user in order.household.users:
-            queue_mail(user.email, "offer_withdrawn", user.locale, user=user, order=order,
-                       product=line.product_name, reason=offer.withdrawal_reason,
-                       link=external_url("orders.order_page", order_id=order.id))
+        remove_withdrawn(order, offer, now)
     return len(changed)
+
+
+def remove_withdrawn(order: Order, offer: Offer, now: datetime) -> None:
+    old_lines = ledger_lines(order)
+    order.version += 1
+    line = next(line for line in order.lines if line.offer_id == offer.id)
+    stock.release(offer.id, line.quantity)
+    order.lines.remove(line)
+    if not order.lines:
+        stock.free_place(order.pickup_id)
+        order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
+    db.session.flush()
+    post_money(order, old_lines)
+    for user in order.household.users:
+        queue_mail(user.email, "offer_withdrawn", user.locale, user=user, order=order,
+                   product=line.product_name, reason=offer.withdrawal_reason,
+                   link=external_url("orders.order_page", order_id=order.id))

@@ -165,16 +165,9 @@ def checkout():
         return shop(409)
     if not form.validate_on_submit():
         return render_cart(cycle, form, 400)
-    items = cart.items(current_user.household_id, cycle)
-    wanted = {item.offer_id: item.quantity for item in items}
-    offers = {item.offer_id: item.offer for item in items}
     try:
-        # Emptied before placing: from the ledger posting on, the chain head stays locked
-        # until the commit, so nothing else should run then. A refusal rolls it all back.
-        cart.empty(current_user.household_id)
-        order = orders.place(current_user, cycle, now, items=wanted, offers=offers,
-                             pickup_id=form.pickup.data, payment=form.payment.data,
-                             submission=form.submission.data)
+        order = orders.checkout(current_user, cycle, now, pickup_id=form.pickup.data,
+                                payment=form.payment.data, submission=form.submission.data)
     except DomainError as error:
         return render_cart(cycle, form, refused(error))
     # Read before the commit, which expires the order: the page needs no reload of it.

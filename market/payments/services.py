@@ -22,6 +22,7 @@ from market.payments import stripe_checkout
 from market.payments.errors import PaymentRefused
 from market.payments.models import Payment, PaymentStatus
 from market.payments.providers import provider_for
+from market.rowlock import lock_row
 
 # Ways a volunteer takes money at pickup, as the ledger names them.
 PICKUP_METHODS = {
@@ -94,6 +95,8 @@ def pay_from_credit(order: Order) -> Order:
     Nothing is posted: the order's postings already debited the household's account, so
     choosing credit only says that its balance, not a new payment, settles the order.
     """
+    lock_row(Order, order.id)
+    db.session.refresh(order)
     if order.is_cancelled:
         raise PaymentRefused(_l("This order is cancelled: there is nothing to pay."))
     provider_for(PaymentChoice.CREDIT.value).accept(order)
@@ -113,6 +116,8 @@ def record_pickup_payment(order: Order, amount_cents: int, method: str, recorded
         raise PaymentRefused(_l("Choose how the household paid."))
     if type(amount_cents) is not int or amount_cents <= 0:
         raise PaymentRefused(_l("The amount must be more than zero."))
+    lock_row(Order, order.id)
+    db.session.refresh(order)
     if order.is_cancelled:
         raise PaymentRefused(_l("This order is cancelled: there is nothing to pay."))
     key = f"pickup:{order.id}:{key or uuid4().hex}"
@@ -120,7 +125,7 @@ def record_pickup_payment(order: Order, amount_cents: int, method: str, recorded
     if existing is not None:
         return existing
     post_payment_received(order.household_id, amount_cents, method, order.reference,
-                          idempotency_key=key)
+                          idempotency_key=key, order_id=order.id)
     payment = Payment(order_id=order.id, household_id=order.household_id, provider="pickup",
                       method=method, amount_cents=amount_cents, order_version=order.version,
                       status=PaymentStatus.PAID.value, recorded_by_id=recorded_by.id,
@@ -157,3 +162,29 @@ def settle_overpayment(order: Order) -> int:
         if refunded == over:
             break
     return refunded
+
+
+def online_payment_for(order: Order) -> tuple[Payment, str | None]:
+    """The Checkout Session the household should pay the order with now, and its address
+    when it is open already; without one, the payment to open it for (flushed, not yet
+    asked of Stripe).
+
+    One request at a time per order: "pay" sent six times at once gives one session. A
+    session of an earlier amount still open is expired first, so that no two can be paid."""
+    lock_row(Order, order.id)
+    db.session.refresh(order)
+    if order.is_cancelled:
+        raise PaymentRefused(_l("This order is cancelled: there is nothing to pay."))
+    still_open = stripe_checkout.refresh_pending(order)  # a late payment counts from here
+    due = due_cents(order)
+    reusable = None
+    for payment, url in still_open:
+        if reusable is None and (payment.amount_cents, payment.order_version) == (
+                due, order.version):
+            reusable = (payment, url)
+        else:
+            stripe_checkout.expire(payment)
+    if reusable is not None:
+        return reusable
+    waiting = stripe_checkout.unopened_payment(order, due)
+    return (waiting or stripe_checkout.new_payment(order, due)), None

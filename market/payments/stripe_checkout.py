@@ -64,6 +64,19 @@ def new_payment(order: Order, amount_cents: int) -> Payment:
     return payment
 
 
+def unopened_payment(order: Order, amount_cents: int) -> Payment | None:
+    """A payment of the order's current version and amount already on record whose session
+    was not opened yet (its request is still with Stripe, or was cut off): opening it again
+    with the same idempotency key gives the same session."""
+    return db.session.scalar(
+        select(Payment).where(Payment.order_id == order.id, Payment.provider == "stripe",
+                              Payment.status == PaymentStatus.PENDING.value,
+                              Payment.stripe_session_id.is_(None),
+                              Payment.order_version == order.version,
+                              Payment.amount_cents == amount_cents)
+        .order_by(Payment.id.desc()).limit(1))
+
+
 def open_session(payment: Payment, email: str) -> str:
     """Create the payment's Checkout Session and return the address to send the household to.
 
@@ -143,7 +156,7 @@ def mark_paid(payment: Payment, session: dict) -> None:
     payment.stripe_payment_intent = session.get("payment_intent")
     order = payment.order
     post_payment_received(order.household_id, amount, METHOD, order.reference,
-                          idempotency_key=f"stripe:{session['id']}")
+                          idempotency_key=f"stripe:{session['id']}", order_id=order.id)
 
 
 def refund(payment: Payment, amount_cents: int, reason_key: str) -> None:
@@ -166,7 +179,7 @@ def refund(payment: Payment, amount_cents: int, reason_key: str) -> None:
 def post_stripe_refund(payment: Payment, refund_id: str, amount_cents: int) -> None:
     order = payment.order
     post_refund(order.household_id, int(amount_cents), METHOD, order.reference,
-                idempotency_key=f"stripe:refund:{refund_id}")
+                idempotency_key=f"stripe:refund:{refund_id}", order_id=order.id)
 
 
 def sync_refunds(payment: Payment) -> None:
@@ -180,6 +193,22 @@ def sync_refunds(payment: Payment) -> None:
             total += int(item.amount)
     payment.refunded_cents = total
     db.session.flush()
+
+
+def expire(payment: Payment) -> None:
+    """End an open session that must no longer be paid (it was for an earlier amount)."""
+    try:
+        try:
+            session = client().v1.checkout.sessions.expire(
+                payment.stripe_session_id,
+                options={"idempotency_key": f"market-expire-{payment.id}"}).to_dict()
+        except stripe.InvalidRequestError:  # completed or expired meanwhile
+            session = fetch_session(payment.stripe_session_id)
+    except stripe.StripeError as error:
+        log.warning("Session %s of payment %s not expired: %s", payment.stripe_session_id,
+                    payment.id, error)
+        raise unavailable() from error
+    sync_session(payment, session)
 
 
 def refresh_pending(order: Order) -> list[tuple[Payment, str]]:

@@ -55,14 +55,9 @@ def start_online(order: Order):
         flash(_("Online payment is not offered: pay at pickup."), "error")
         return order_page(order), 409
     try:
-        still_open = stripe_checkout.refresh_pending(order)
-        due = services.due_cents(order)
-        url = next((url for payment, url in still_open
-                    if payment.amount_cents == due and payment.order_version == order.version),
-                   None)
+        payment, url = services.online_payment_for(order)
         if url is None:
-            payment = stripe_checkout.new_payment(order, due)
-            db.session.commit()  # its id keys the call to Stripe
+            db.session.commit()  # on record before Stripe is asked: its id keys the call
             url = stripe_checkout.open_session(payment, current_user.email)
     except PaymentUnavailable as error:
         db.session.commit()  # the attempt stays on record as unavailable

@@ -24,6 +24,7 @@ from market.money import InvalidAmount, parse_amount
 from market.orders.models import Order, OrderLine, OrderStatus
 from market.orders.services import ledger_lines
 from market.payments.services import PICKUP_METHODS, due_cents, settle_overpayment
+from market.rowlock import lock_row
 
 # Money a volunteer can take at a collection point (online payments come by themselves).
 MAX_WEIGHT_GRAMS = 100_000
@@ -82,8 +83,10 @@ def order_at(pickup: CyclePickup, order_id: int, *, lock: bool = False) -> Order
              .where(Order.id == order_id, Order.pickup_id == pickup.id,
                     Order.status == OrderStatus.PLACED.value))
     if lock:
-        # Two volunteers on the same order queue here rather than race on its version.
-        query = query.with_for_update(of=Order)
+        # Two volunteers on the same order (or a double tap) queue here, and the second
+        # reads what the first did rather than race on its version.
+        lock_row(Order, order_id)
+        query = query.execution_options(populate_existing=True)
     return db.session.scalar(query)
 
 
@@ -109,7 +112,8 @@ def adjust(order: OrderLine | Order, change, now: datetime) -> None:
     db.session.flush()
     post_fulfilment_adjusted(order.household_id, order.reference, old_lines,
                              ledger_lines(order),
-                             idempotency_key=f"order:{order.id}:v{order.version}")
+                             idempotency_key=f"order:{order.id}:v{order.version}",
+                             order_id=order.id)
     # Paid online beyond the new amount: back to the card or kept as credit, per the hub.
     settle_overpayment(order)
 
@@ -193,7 +197,8 @@ def record_payment(order: Order, amount_text: str, method: str, submission: str,
 
     if transaction_by_key(key) is None and amount > due:
         raise PickupRefused(_l("This is more than what is due for this order."))
-    return post_payment_received(order.household_id, amount, method, order.reference, key)
+    return post_payment_received(order.household_id, amount, method, order.reference, key,
+                                 order_id=order.id)
 
 
 def mark_collected(order: Order, now: datetime) -> None:

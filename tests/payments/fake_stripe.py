@@ -131,12 +131,14 @@ class FakeStripe:
             return self.list_of([s for s in self.sessions.values()
                                  if s["created"] >= int(params.get("created[gte]", 0))],
                                 path, params)
-        match = re.fullmatch(r"/v1/checkout/sessions/([\w]+)", path)
-        if method == "GET" and match:
-            if match.group(1) not in self.sessions:
-                raise StripeFailure(404, f"No such checkout.session: '{match.group(1)}'",
-                                    code="resource_missing")
+        match = re.fullmatch(r"/v1/checkout/sessions/([\w]+)(/expire)?", path)
+        if match and match.group(1) not in self.sessions:
+            raise StripeFailure(404, f"No such checkout.session: '{match.group(1)}'",
+                                code="resource_missing")
+        if method == "GET" and match and not match.group(2):
             return self.sessions[match.group(1)]
+        if method == "POST" and match and match.group(2):
+            return self.expire_open(match.group(1))
         if method == "POST" and path == "/v1/refunds":
             return self.create_refund(params)
         if method == "GET" and path == "/v1/refunds":
@@ -144,6 +146,15 @@ class FakeStripe:
             return self.list_of([r for r in self.refunds.values()
                                  if r["payment_intent"] == intent], path, params)
         raise StripeFailure(404, f"fake: no route {method} {path}")
+
+    def expire_open(self, session_id: str) -> dict:
+        """POST /v1/checkout/sessions/:id/expire: only an open session can be expired."""
+        session = self.sessions[session_id]
+        if session["status"] != "open":
+            raise StripeFailure(400, "Only Checkout Sessions with a status in [open] can be "
+                                "expired.", code="checkout_session_not_open")
+        session["status"] = "expired"
+        return session
 
     def list_of(self, items: list[dict], path: str, params: dict) -> dict:
         limit = int(params.get("limit", 10))

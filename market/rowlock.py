@@ -1,0 +1,24 @@
+"""Serialise the requests that change one row: each takes the row's lock first, then reads it.
+
+A double tap, two tabs or two app servers send the same change at once; whoever comes second
+must wait for the first to commit and then see what it did. PostgreSQL locks the row
+(SELECT … FOR UPDATE) and each later statement reads what was committed meanwhile. SQLite
+locks the whole database for writing: a write that changes nothing takes that lock, and
+reads made after it see every other writer's work.
+"""
+
+from sqlalchemy import select, text
+
+from market.extensions import db
+
+
+def lock_row(model, row_id: int) -> bool:
+    """Hold the row of `model` with this id until the transaction ends; whether it exists.
+
+    Objects of it already in the session keep their old values: read them again after."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = model.__table__.name  # a model's own table name, not outside input
+        statement = text(f"UPDATE {table} SET id = id WHERE id = :id")  # noqa: S608
+        return db.session.execute(statement, {"id": row_id}).rowcount == 1
+    query = select(model.id).where(model.id == row_id).with_for_update()
+    return db.session.execute(query).first() is not None
