@@ -43,8 +43,8 @@ translations: $(VENV)/.run-installed
 
 # Developers: refresh the catalogue after changing user-facing strings, then translate.
 messages: $(VENV)/.dev-installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
+	$(BIN)/pybabel extract --no-wrap -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update --no-wrap -N -i translations/messages.pot -d translations
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
