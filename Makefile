@@ -10,6 +10,7 @@ PORT ?= 5000
 
 run: $(VENV)/.run-installed translations
 	$(FLASK) db upgrade
+	$(FLASK) ledger keygen --if-missing
 	$(FLASK) demo
 	@echo ""
 	@echo "  market is served on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"

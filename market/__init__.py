@@ -75,12 +75,14 @@ def register_commands(app: Flask) -> None:
     from market.exports.cli import export_cli
     from market.ledger.cli import ledger_cli
     from market.mail.cli import mail_cli
+    from market.orders.cli import orders_cli
     from market.payments.cli import payments_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(cycles_cli)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(orders_cli)
     app.cli.add_command(payments_cli)
     app.cli.add_command(export_cli)
 

@@ -3,7 +3,10 @@
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from market.extensions import db
 
 
 class DomainError(Exception):
@@ -21,13 +24,20 @@ ERROR_TEXTS = {
     403: (_l("Access refused"), _l("Your account does not give access to this page.")),
     404: (_l("Page not found"), _l("This address does not lead to any page of the market.")),
     405: (_l("Method not allowed"), _l("This page cannot be used that way.")),
+    409: (_l("Changed at the same moment"),
+          _l("Someone changed the same thing at the same moment. Nothing was changed; please "
+             "try again.")),
     413: (_l("File too large"), _l("The file you sent is too large. Nothing was changed.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a moment.")),
     500: (
         _l("Something went wrong"),
         _l("An unexpected error occurred. Nothing was changed; please try again."),
     ),
+    503: (_l("Busy"), _l("The market is busy just now. Nothing was changed; please try again "
+                         "in a moment.")),
 }
+# PostgreSQL gave up one of two requests that waited on each other (deadlock, serialisation).
+CONFLICT_STATES = {"40P01", "40001"}
 
 
 def wants_json() -> bool:
@@ -53,13 +63,25 @@ def handle_csrf_error(error: CSRFError):
 
 
 def handle_unexpected_error(error: Exception):
-    from market.extensions import db
-
     db.session.rollback()
     return render_error(500)
+
+
+def handle_database_error(error: DBAPIError):
+    """Two requests that met on the same rows: the one the database gave up was rolled back
+    whole, and may simply be sent again."""
+    if getattr(error.orig, "sqlstate", None) in CONFLICT_STATES:
+        status = 409
+    elif "database is locked" in str(error.orig):  # SQLite waited for its writer too long
+        status = 503
+    else:
+        return handle_unexpected_error(error)
+    db.session.rollback()
+    return render_error(status)
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(500, handle_unexpected_error)

@@ -10,7 +10,13 @@ from sqlalchemy.orm import joinedload
 
 from market.extensions import db
 from market.ledger.canonical import canonical_time
-from market.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerTransaction
+from market.ledger.models import (
+    GENESIS_HASH,
+    LedgerAccount,
+    LedgerChainHead,
+    LedgerEntry,
+    LedgerTransaction,
+)
 from market.money import decimal_text
 
 
@@ -88,15 +94,14 @@ SHORT = 16
 
 
 def head() -> dict:
-    """The latest transaction: what a participant keeps as a receipt of the state they saw."""
-    row = db.session.execute(select(LedgerTransaction.seq, LedgerTransaction.hash,
-                                    LedgerTransaction.occurred_at)
-                             .order_by(LedgerTransaction.seq.desc()).limit(1)).one_or_none()
-    if row is None:
-        return {"seq": 0, "hash": GENESIS_HASH, "short": GENESIS_HASH[:SHORT],
-                "occurred_at": None}
-    return {"seq": row.seq, "hash": row.hash, "short": row.hash[:SHORT],
-            "occurred_at": canonical_time(row.occurred_at)}
+    """The chain head: the last transaction and the last closure, what a participant keeps
+    as a receipt of the state they saw."""
+    row = db.session.get(LedgerChainHead, 1)
+    seq, hash_ = (row.seq, row.hash) if row else (0, GENESIS_HASH)
+    return {"seq": seq, "hash": hash_, "short": hash_[:SHORT],
+            "occurred_at": canonical_time(row.occurred_at) if row and row.occurred_at else None,
+            "closure": {"seq": row.closure_seq if row else 0,
+                        "hash": row.closure_hash if row else GENESIS_HASH}}
 
 
 def account_balance(key: str) -> int:

@@ -19,5 +19,11 @@ class CycleNotOpen(OrderRefused):
     status = 409
 
 
+class OrderConflict(OrderRefused):
+    """The order is no longer in the state the request was made from (e.g. cancelled since)."""
+
+    status = 409
+
+
 class NotYourOrder(OrderRefused):
     status = 404

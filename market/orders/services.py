@@ -26,6 +26,7 @@ from market.orders import cart, stock
 from market.orders.errors import (
     CycleNotOpen,
     NotYourOrder,
+    OrderConflict,
     OrderRefused,
     PointFull,
     SoldOut,
@@ -290,7 +291,7 @@ def change(user: User, order: Order, now: datetime, *, quantities: dict[int, int
     order = locked(order)
     require_open(order.cycle, now)
     if order.is_cancelled:
-        raise OrderRefused(_l("This order is cancelled: order again from the shop."))
+        raise OrderConflict(_l("This order is cancelled: order again from the shop."))
     if submission and order.last_submission == submission:
         return order
     lines = {line.offer_id for line in order.lines}
@@ -315,7 +316,7 @@ def cancel(user: User, order: Order, now: datetime, *, old_lines=None) -> Order:
         order = locked(order)
     require_open(order.cycle, now)
     if order.is_cancelled:
-        raise OrderRefused(_l("This order is already cancelled."))
+        raise OrderConflict(_l("This order is already cancelled."))
     if old_lines is None:
         old_lines = ledger_lines(order)
         order.version += 1

@@ -175,16 +175,20 @@ def online_payment_for(order: Order) -> tuple[Payment, str | None]:
     db.session.refresh(order)
     if order.is_cancelled:
         raise PaymentRefused(_l("This order is cancelled: there is nothing to pay."))
-    still_open = stripe_checkout.refresh_pending(order)  # a late payment counts from here
+    pending = stripe_checkout.pending_payments(order)
+    still_open = stripe_checkout.refresh(pending)  # a late payment counts from here
     due = due_cents(order)
+    current = (due, order.version)
     reusable = None
     for payment, url in still_open:
-        if reusable is None and (payment.amount_cents, payment.order_version) == (
-                due, order.version):
+        if reusable is None and (payment.amount_cents, payment.order_version) == current:
             reusable = (payment, url)
         else:
             stripe_checkout.expire(payment)
     if reusable is not None:
         return reusable
-    waiting = stripe_checkout.unopened_payment(order, due)
+    # Written, but its session not recorded yet (its request is still with Stripe, or was cut
+    # off): opened again with the same idempotency key, Stripe gives the same session.
+    waiting = next((payment for payment in pending if payment.stripe_session_id is None
+                    and (payment.amount_cents, payment.order_version) == current), None)
     return (waiting or stripe_checkout.new_payment(order, due)), None

@@ -64,19 +64,6 @@ def new_payment(order: Order, amount_cents: int) -> Payment:
     return payment
 
 
-def unopened_payment(order: Order, amount_cents: int) -> Payment | None:
-    """A payment of the order's current version and amount already on record whose session
-    was not opened yet (its request is still with Stripe, or was cut off): opening it again
-    with the same idempotency key gives the same session."""
-    return db.session.scalar(
-        select(Payment).where(Payment.order_id == order.id, Payment.provider == "stripe",
-                              Payment.status == PaymentStatus.PENDING.value,
-                              Payment.stripe_session_id.is_(None),
-                              Payment.order_version == order.version,
-                              Payment.amount_cents == amount_cents)
-        .order_by(Payment.id.desc()).limit(1))
-
-
 def open_session(payment: Payment, email: str) -> str:
     """Create the payment's Checkout Session and return the address to send the household to.
 
@@ -211,17 +198,25 @@ def expire(payment: Payment) -> None:
     sync_session(payment, session)
 
 
-def refresh_pending(order: Order) -> list[tuple[Payment, str]]:
-    """Ask Stripe about the order's waiting sessions; those still open, with their address.
+def pending_payments(order: Order) -> list[Payment]:
+    """The order's online payments still waiting, read in one statement: a session recorded
+    by another request meanwhile is seen the same way by everything decided from it."""
+    return list(db.session.scalars(
+        select(Payment).where(Payment.order_id == order.id, Payment.provider == "stripe",
+                              Payment.status == PaymentStatus.PENDING.value)
+        .order_by(Payment.id).execution_options(populate_existing=True)))
+
+
+def refresh(payments: list[Payment]) -> list[tuple[Payment, str]]:
+    """Ask Stripe about these payments' sessions; those still open, with their address.
 
     Run before opening a new session, so that a payment whose webhook is late is counted
     before working out what is due, and an open session is reused rather than doubled.
     """
-    query = select(Payment).where(Payment.order_id == order.id, Payment.provider == "stripe",
-                                  Payment.status == PaymentStatus.PENDING.value,
-                                  Payment.stripe_session_id.is_not(None))
     still_open = []
-    for payment in db.session.scalars(query).all():
+    for payment in payments:
+        if payment.stripe_session_id is None:
+            continue
         try:
             session = fetch_session(payment.stripe_session_id)
         except stripe.StripeError as error:

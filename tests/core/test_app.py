@@ -2,6 +2,7 @@
 
 import pytest
 from flask import abort
+from sqlalchemy.exc import DBAPIError
 
 from config import DEFAULT_SECRET_KEY
 from market import create_app
@@ -64,6 +65,30 @@ def test_unexpected_error_page(app):
     response = app.test_client().get("/broken")
     assert response.status_code == 500
     assert "Un problème est survenu" in response.text
+
+
+class DatabaseGaveUp(Exception):
+    """What a driver raises when the database gives up one of two requests."""
+
+    def __init__(self, sqlstate: str | None, text: str = "gave up"):
+        super().__init__(text)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(("sqlstate", "text", "status"), [
+    ("40P01", "deadlock detected", 409), ("40001", "could not serialize", 409),
+    (None, "database is locked", 503), ("42P01", "no such table", 500)])
+def test_requests_the_database_gave_up_may_be_sent_again(app, sqlstate, text, status):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def collided():
+        raise DBAPIError("UPDATE offers …", {}, DatabaseGaveUp(sqlstate, text))
+
+    app.add_url_rule("/collided", "collided", collided)
+    response = app.test_client().get("/collided")
+    assert response.status_code == status
+    if status == 409:
+        assert "Modifié au même moment" in response.text
 
 
 def test_api_errors_are_json(client):

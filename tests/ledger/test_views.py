@@ -15,8 +15,9 @@ def transaction_count():
 
 
 def test_head_is_public_json(db, client, household):
-    assert client.get("/ledger/head").json == {"seq": 0, "hash": "0" * 64, "short": "0" * 16,
-                                               "occurred_at": None}
+    assert client.get("/ledger/head").json == {
+        "seq": 0, "hash": "0" * 64, "short": "0" * 16, "occurred_at": None,
+        "closure": {"seq": 0, "hash": "0" * 64}}
     transaction = builders.post_credit_topup(household.id, 100, "cash", "", "k")
     db.session.commit()
     body = client.get("/ledger/head").json

@@ -400,3 +400,35 @@ def test_a_missing_item_at_pickup_goes_back_to_the_card(app, db, shopper, market
     assert response.status_code in (302, 303)
     assert [r["amount"] for r in fake_stripe.refunds.values()] == [1200]
     assert_books(0, market)  # 1700 ordered − 1200 missing − 1700 paid + 1200 refunded
+
+
+def test_a_session_of_an_earlier_amount_is_expired_before_another_opens(db, shopper, market,
+                                                                         fake_stripe):
+    """Paying both could charge the household twice: one open session per order."""
+    first = checked_out(db, shopper, market, fake_stripe)
+    order = the_order(db)
+    shopper.post(f"/orders/{order.id}/change", data={
+        f"quantity-{market['carrots'].id}": "3", f"quantity-{market['cheese'].id}": "1",
+        "pickup": market["pickup"].id, "submission": "more"})
+    again = shopper.post(f"/payments/orders/{order.id}/pay")
+    assert again.status_code == 303
+    second = payments(db)[-1].stripe_session_id
+    assert second != first
+    assert fake_stripe.sessions[first]["status"] == "expired"
+    assert fake_stripe.sessions[second]["status"] == "open"
+    assert [payment.status for payment in payments(db)] == ["expired", "pending"]
+
+
+def test_a_payment_cut_off_before_stripe_answered_is_opened_again(db, shopper, market,
+                                                                   fake_stripe):
+    """Its row was written, then the request died before Stripe's answer was recorded: paying
+    again opens that same payment with the same idempotency key, not a second one."""
+    session_id = checked_out(db, shopper, market, fake_stripe)
+    db.session.execute(Payment.__table__.update().values(stripe_session_id=None,
+                                                         checkout_url=None))
+    db.session.commit()
+    again = shopper.post(f"/payments/orders/{the_order(db).id}/pay")
+    assert again.status_code == 303
+    (payment,) = payments(db)
+    assert payment.stripe_session_id == session_id
+    assert list(fake_stripe.sessions) == [session_id]
