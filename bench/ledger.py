@@ -79,10 +79,15 @@ def bench_posting(url: str, writers: int, postings: int) -> float:
 
 def bulk_journal(url: str, count: int) -> None:
     """Write `count` valid chained transactions fast, triggers set aside while loading."""
-    from market.ledger.accounts import accounts_for
+    from market.ledger.accounts import account_ids, identity
     from market.ledger.builders import as_entries, sale_entries
-    from market.ledger.canonical import digest, payload_document, transaction_document
-    from market.ledger.models import LedgerChainHead, LedgerEntry, LedgerTransaction
+    from market.ledger.canonical import canonical_time, digest, payload_document, transaction_hash
+    from market.ledger.models import (
+        CANONICAL_FORMAT,
+        LedgerChainHead,
+        LedgerEntry,
+        LedgerTransaction,
+    )
     from market.ledger.posting import normalise
     from market.timeutil import utcnow
     from tests.ledger.conftest import triggers_set_aside
@@ -91,9 +96,8 @@ def bulk_journal(url: str, count: int) -> None:
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         keys = [f"household:{h}" for h in households] + [f"producer:{p}" for p in producers]
-        accounts = accounts_for([*keys, "hub:commission", "hub:vat"])
+        ids = account_ids([*keys, "hub:commission", "hub:vat"])
         db.session.commit()
-        account_ids = {key: account.id for key, account in accounts.items()}
         head = db.session.get(LedgerChainHead, 1)
         prev_hash, seq = head.hash, head.seq
         start = utcnow() - timedelta(days=1)
@@ -106,18 +110,22 @@ def bulk_journal(url: str, count: int) -> None:
             key = f"bulk-{seq}"
             payload = digest(payload_document("order.placed", rows, key, "", None, None))
             moment = start + timedelta(microseconds=500 * n)
-            document = transaction_document(
-                seq=seq, occurred_at=moment, kind="order.placed", idempotency_key=key,
-                payload_hash=payload, reference=key, memo="", payment_method=None,
-                reverses=None, prev_hash=prev_hash, entries=rows)
-            prev_hash = digest(document)
-            transactions.append({"id": seq, "seq": seq, "occurred_at": moment,
-                                 "kind": "order.placed", "idempotency_key": key,
-                                 "payload_hash": payload, "reference": key, "memo": "",
-                                 "payment_method": None, "reverses_id": None,
-                                 "prev_hash": document["prev_hash"], "hash": prev_hash})
-            entries += [{"transaction_id": seq, "account_id": account_ids[account],
-                         "amount": amount, "vat_rate": rate} for account, amount, rate in rows]
+            content = {"format": CANONICAL_FORMAT, "kind": "order.placed",
+                       "idempotency_key": key, "payload_hash": payload, "reference": key,
+                       "memo": "", "payment_method": None, "reverses": None, "order_id": None,
+                       "entries": [(*row, identity(row[0])) for row in rows]}
+            hash_ = transaction_hash(**content, seq=seq, prev_hash=prev_hash,
+                                     occurred_at=canonical_time(moment))
+            transactions.append({"id": seq, "seq": seq, "format": CANONICAL_FORMAT,
+                                 "occurred_at": moment, "kind": "order.placed",
+                                 "idempotency_key": key, "payload_hash": payload,
+                                 "reference": key, "memo": "", "payment_method": None,
+                                 "reverses_id": None, "order_id": None,
+                                 "prev_hash": prev_hash, "hash": hash_})
+            entries += [{"transaction_id": seq, "position": position, "account_id": ids[account],
+                         "amount": amount, "vat_rate": rate}
+                        for position, (account, amount, rate) in enumerate(rows)]
+            prev_hash = hash_
         with triggers_set_aside(db.session.connection()):
             db.session.execute(insert(LedgerTransaction), transactions)
             db.session.execute(insert(LedgerEntry), entries)
