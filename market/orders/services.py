@@ -72,12 +72,8 @@ def household_order(household_id: int, cycle_id: int) -> Order | None:
     return db.session.scalar(query)
 
 
-def locked(order: Order) -> Order:
-    """The order under its row lock, read again with its lines: as the last request left it."""
-    return locked_order(order.id)
-
-
 def locked_order(order_id: int) -> Order:
+    """The order under its row lock, read again with its lines: as the last request left it."""
     lock_row(Order, order_id)
     query = (select(Order).options(selectinload(Order.lines)).where(Order.id == order_id)
              .execution_options(populate_existing=True))
@@ -288,7 +284,7 @@ def owned_order(user: User, order_id: int) -> Order:
 def change(user: User, order: Order, now: datetime, *, quantities: dict[int, int], pickup_id,
            submission: str | None = None) -> Order:
     """Set each line's quantity (0 removes it) and the collection point, until the cycle closes."""
-    order = locked(order)
+    order = locked_order(order.id)
     require_open(order.cycle, now)
     if order.is_cancelled:
         raise OrderConflict(_l("This order is cancelled: order again from the shop."))
@@ -313,7 +309,7 @@ def change(user: User, order: Order, now: datetime, *, quantities: dict[int, int
 def cancel(user: User, order: Order, now: datetime, *, old_lines=None) -> Order:
     """Cancel the order until its cycle closes; `old_lines` when `change` emptied it."""
     if old_lines is None:
-        order = locked(order)
+        order = locked_order(order.id)
     require_open(order.cycle, now)
     if order.is_cancelled:
         raise OrderConflict(_l("This order is already cancelled."))

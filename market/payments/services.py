@@ -17,12 +17,11 @@ from market.ledger.builders import post_payment_received
 from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from market.ledger.statements import account_balance
 from market.orders.models import Order, PaymentChoice
-from market.orders.services import totals
+from market.orders.services import locked_order, totals
 from market.payments import stripe_checkout
 from market.payments.errors import PaymentRefused
 from market.payments.models import Payment, PaymentStatus
 from market.payments.providers import provider_for
-from market.rowlock import lock_row
 
 # Ways a volunteer takes money at pickup, as the ledger names them.
 PICKUP_METHODS = {
@@ -95,8 +94,7 @@ def pay_from_credit(order: Order) -> Order:
     Nothing is posted: the order's postings already debited the household's account, so
     choosing credit only says that its balance, not a new payment, settles the order.
     """
-    lock_row(Order, order.id)
-    db.session.refresh(order)
+    order = locked_order(order.id)
     if order.is_cancelled:
         raise PaymentRefused(_l("This order is cancelled: there is nothing to pay."))
     provider_for(PaymentChoice.CREDIT.value).accept(order)
@@ -116,8 +114,7 @@ def record_pickup_payment(order: Order, amount_cents: int, method: str, recorded
         raise PaymentRefused(_l("Choose how the household paid."))
     if type(amount_cents) is not int or amount_cents <= 0:
         raise PaymentRefused(_l("The amount must be more than zero."))
-    lock_row(Order, order.id)
-    db.session.refresh(order)
+    order = locked_order(order.id)
     if order.is_cancelled:
         raise PaymentRefused(_l("This order is cancelled: there is nothing to pay."))
     key = f"pickup:{order.id}:{key or uuid4().hex}"
@@ -171,8 +168,7 @@ def online_payment_for(order: Order) -> tuple[Payment, str | None]:
 
     One request at a time per order: "pay" sent six times at once gives one session. A
     session of an earlier amount still open is expired first, so that no two can be paid."""
-    lock_row(Order, order.id)
-    db.session.refresh(order)
+    order = locked_order(order.id)
     if order.is_cancelled:
         raise PaymentRefused(_l("This order is cancelled: there is nothing to pay."))
     pending = stripe_checkout.pending_payments(order)
