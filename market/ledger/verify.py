@@ -32,7 +32,6 @@ from market.ledger.accounts import IDENTITY, identity
 from market.ledger.canonical import (
     digest,
     entry_pieces,
-    entry_text,
     hash_around_chain,
     text_around_written_entries,
 )
@@ -58,8 +57,7 @@ class Verdict:
     closures: int = 0
     balances: dict = field(default_factory=dict)
     entries: int = 0
-    # Filled while the chain is read: account id → balance, and what an entry is written from.
-    by_account: dict = field(default_factory=lambda: defaultdict(int))
+    # Account id → (key, what its entries are written from in format 1, and in format 2).
     accounts: dict = field(default_factory=dict)
 
     @property
@@ -132,49 +130,50 @@ def entry_rows(transactions) -> list[tuple]:
     return driver_rows(ENTRIES_SQL, low=min(ids), high=max(ids))
 
 
-def entries_by_transaction(rows) -> dict:
-    """Transaction id → its entries (position, account id, amount, VAT rate), by position."""
-    grouped: dict = defaultdict(list)
-    for transaction_id, *entry in rows:
-        grouped[transaction_id].append(entry)
+def entries_by_transaction(rows, formats: dict, accounts: dict) -> dict:
+    """Transaction id → [sum of its entries, the entries as its canonical text writes them,
+    what is wrong with them or None]. The rows come by transaction and position; each entry
+    is written with its account's identity when its transaction's format holds it."""
+    grouped: dict = {}
+    current = written = group = None
+    piece = 2
+    for transaction_id, position, account_id, amount, vat_rate in rows:
+        if transaction_id != current:  # the first entry of the next transaction
+            current, written = transaction_id, []
+            group = grouped[transaction_id] = [0, written, None]
+            piece = 1 if formats.get(transaction_id) == 1 else 2
+        account = accounts.get(account_id)
+        if account is None or position != len(written):
+            group[2] = group[2] or (
+                f"its entry {position} names no account" if account is None
+                else f"its entry at position {len(written)} is missing")
+            continue
+        before_amount, before_rate = account[piece]
+        written.append(f"{before_amount}{amount}{before_rate}"
+                       f"{'null' if vat_rate is None else vat_rate}}}")
+        group[0] += amount
     return grouped
 
 
-def written_entries(seq, format_, entries, accounts) -> tuple[str | None, list[str], int]:
-    """(problem, the entries as the canonical text writes them, their sum)."""
-    written, total, previous = [], 0, None
-    for index, (position, account_id, amount, vat_rate) in enumerate(entries):
-        if position != index:
-            return f"transaction seq {seq}: its entry at position {index} is missing", [], 0
-        account = accounts.get(account_id)
-        if account is None:
-            return f"transaction seq {seq}: its entry {position} names no account", [], 0
-        key, pieces_v1, pieces_v2 = account
-        order = (key, amount, -1 if vat_rate is None else vat_rate)
-        if previous is not None and order <= previous:
-            return f"transaction seq {seq}: its entry {position} is out of order", [], 0
-        previous = order
-        written.append(entry_text(pieces_v1 if format_ == 1 else pieces_v2, amount, vat_rate))
-        total += amount
-    return None, written, total
+NO_ENTRIES = (0, (), None)
 
 
-def check_transaction(row, expected_seq, prev_hash, entries, accounts) -> str | None:
+def check_transaction(row, expected_seq, prev_hash, entries) -> str | None:
     (_, seq, occurred_at, format_, kind, key, payload_hash, reference, memo, method,
      reverses_id, order_id, stored_prev, stored_hash, reverses_seq) = row
     if seq != expected_seq:
         return f"transaction seq {expected_seq} is missing (next found: seq {seq})"
     if stored_prev != prev_hash:
         return f"transaction seq {seq}: its previous hash does not match seq {seq - 1}"
-    if format_ not in (1, 2):
-        return f"transaction seq {seq}: its hash does not match its content"
-    problem, written, total = written_entries(seq, format_, entries, accounts)
+    total, written, problem = entries
     if problem:
-        return problem
+        return f"transaction seq {seq}: {problem}"
     if len(written) < 2 or total != 0:
         return f"transaction seq {seq}: its entries do not sum to zero"
     if reverses_id is not None and (reverses_seq is None or reverses_seq >= seq):
         return f"transaction seq {seq}: it reverses no earlier transaction"
+    if format_ not in (1, 2):
+        return f"transaction seq {seq}: its hash does not match its content"
     pieces = text_around_written_entries(
         format=format_, kind=kind, idempotency_key=key, payload_hash=payload_hash,
         reference=reference, memo=memo, payment_method=method, reverses=reverses_seq,
@@ -196,18 +195,16 @@ def batches():
 
 def check_batch(verdict: Verdict, rows, entries) -> bool:
     """Check a batch following the chain in `verdict`; whether it holds."""
-    grouped = entries_by_transaction(entries)
+    grouped = entries_by_transaction(entries, {row[0]: row[3] for row in rows},
+                                     verdict.accounts)
     expected, prev_hash = verdict.count + 1, verdict.head_hash
-    by_account = verdict.by_account
     for row in rows:
-        own = grouped.get(row[0], ())
-        problem = check_transaction(row, expected, prev_hash, own, verdict.accounts)
+        own = grouped.get(row[0], NO_ENTRIES)
+        problem = check_transaction(row, expected, prev_hash, own)
         if problem:
             verdict.problem = problem
             return False
-        for _, account_id, amount, _ in own:
-            by_account[account_id] += amount
-        verdict.entries += len(own)
+        verdict.entries += len(own[1])
         expected, prev_hash = expected + 1, row[HASH_COLUMN]
     verdict.count, verdict.head_hash = expected - 1, prev_hash
     return True
@@ -276,13 +273,16 @@ def verify_nothing_outside(verdict: Verdict) -> None:
         verdict.problem = (f"transaction id {waiting}: its canonical text still waits to be "
                            "chained after its commit")
         return
-    unused = sorted(set(verdict.accounts) - set(verdict.by_account))
+    # Every entry is the chain's: the balances may be summed by the database.
+    totals = dict(db.session.execute(select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
+                                     .group_by(LedgerEntry.account_id)).all())
+    unused = sorted(set(verdict.accounts) - set(totals))
     if unused:
         verdict.problem = (f"account {verdict.accounts[unused[0]][0]}: it has no entry (an "
                            "account is opened by its first posting)")
         return
-    verdict.balances = {verdict.accounts[account_id][0]: total
-                        for account_id, total in verdict.by_account.items()}
+    verdict.balances = {verdict.accounts[account_id][0]: int(total)
+                        for account_id, total in totals.items()}
     if sum(verdict.balances.values()) != 0:
         verdict.problem = "balances: the accounts do not sum to zero"
 
@@ -387,13 +387,14 @@ def receipt_state(seq: int, hash_prefix: str) -> str:
         return "absent"
     verdict = Verdict()
     verify_accounts(verdict, ACCOUNTS_OF_SQL, low=row[0])
-    entries = entries_by_transaction(driver_rows(ENTRIES_SQL, low=row[0], high=row[0]))
+    entries = entries_by_transaction(driver_rows(ENTRIES_SQL, low=row[0], high=row[0]),
+                                     {row[0]: row[3]}, verdict.accounts)
     before, after = by_seq.get(seq - 1), by_seq.get(seq + 1)
     if seq > 1 and before is None:
         return "altered"
     prev_hash = before[HASH_COLUMN] if before else GENESIS_HASH
-    if verdict.problem or check_transaction(row, seq, prev_hash, entries.get(row[0], ()),
-                                            verdict.accounts):
+    if verdict.problem or check_transaction(row, seq, prev_hash,
+                                            entries.get(row[0], NO_ENTRIES)):
         return "altered"
     if after is not None and after[HASH_COLUMN - 1] != row[HASH_COLUMN]:
         return "altered"
