@@ -253,15 +253,11 @@ def verify_chain(verdict: Verdict) -> None:
 
 def verify_nothing_outside(verdict: Verdict) -> None:
     """Every row of the books is in the chain; the balances are the chain's."""
-    if db.session.scalar(select(func.count()).select_from(LedgerEntry)) != verdict.entries:
-        stray = db.session.execute(
-            select(LedgerEntry.transaction_id, LedgerEntry.position)
-            .outerjoin(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-            .where(LedgerTransaction.seq.is_(None))
-            .order_by(LedgerEntry.transaction_id, LedgerEntry.position).limit(1)).first()
-        verdict.problem = (f"entry {stray.position} of transaction id {stray.transaction_id}: "
-                           "it belongs to no chained transaction" if stray else
-                           "entries: some lie outside the chain")
+    by_account = {account_id: (int(total), count) for account_id, total, count in
+                  db.session.execute(select(LedgerEntry.account_id, func.sum(LedgerEntry.amount),
+                                            func.count()).group_by(LedgerEntry.account_id))}
+    if sum(count for _, count in by_account.values()) != verdict.entries:
+        verdict.problem = stray_entry()
         return
     unchained = db.session.scalar(select(func.min(LedgerTransaction.id))
                                   .where(LedgerTransaction.seq.is_(None)))
@@ -273,18 +269,28 @@ def verify_nothing_outside(verdict: Verdict) -> None:
         verdict.problem = (f"transaction id {waiting}: its canonical text still waits to be "
                            "chained after its commit")
         return
-    # Every entry is the chain's: the balances may be summed by the database.
-    totals = dict(db.session.execute(select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
-                                     .group_by(LedgerEntry.account_id)).all())
-    unused = sorted(set(verdict.accounts) - set(totals))
+    unused = sorted(set(verdict.accounts) - set(by_account))
     if unused:
         verdict.problem = (f"account {verdict.accounts[unused[0]][0]}: it has no entry (an "
                            "account is opened by its first posting)")
         return
-    verdict.balances = {verdict.accounts[account_id][0]: int(total)
-                        for account_id, total in totals.items()}
+    # Every entry is the chain's: these are the chain's balances.
+    verdict.balances = {verdict.accounts[account_id][0]: total
+                        for account_id, (total, _) in by_account.items()}
     if sum(verdict.balances.values()) != 0:
         verdict.problem = "balances: the accounts do not sum to zero"
+
+
+def stray_entry() -> str:
+    stray = db.session.execute(
+        select(LedgerEntry.transaction_id, LedgerEntry.position)
+        .outerjoin(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerTransaction.seq.is_(None))
+        .order_by(LedgerEntry.transaction_id, LedgerEntry.position).limit(1)).first()
+    if stray is None:
+        return "entries: some lie outside the chain"
+    return (f"entry {stray.position} of transaction id {stray.transaction_id}: it belongs to "
+            "no chained transaction")
 
 
 def verify_head(verdict: Verdict) -> None:
