@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import CONFIGS, settings_from_environment
+from config import config_for, settings_from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,7 +17,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    config_class = CONFIGS[config_name or os.environ.get("MARKET_ENV", "development")]
+    config_class = config_for(config_name or os.environ.get("MARKET_ENV", "development"))
     app.config.from_object(config_class)
     app.config.update(settings_from_environment())
     app.config.update(overrides)
