@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from market.auth.cli import users_cli
     from market.cycles.cli import cycles_cli
     from market.demo import demo_command
     from market.exports.cli import export_cli
@@ -81,6 +82,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(ledger_cli)
     app.cli.add_command(payments_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(users_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

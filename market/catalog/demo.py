@@ -1,7 +1,8 @@
 """Demo catalogue: producers of the Seignanx and south Landes, with realistic products.
 
-The SIRET numbers are fictitious but valid: their SIREN and their own Luhn keys are right. Prices are in cents including VAT;
-VAT in basis points: 550 for food, 1000 for vegetable plants, 2000 for alcohol.
+The SIRET numbers are fictitious but valid: their SIREN and their own Luhn keys are right.
+Prices are in cents including VAT; VAT in basis points: 550 for food, 1000 for vegetable
+plants, 2000 for alcohol.
 """
 
 from sqlalchemy import select
