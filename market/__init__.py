@@ -74,6 +74,7 @@ def register_commands(app: Flask) -> None:
     from market.exports.cli import export_cli
     from market.ledger.cli import ledger_cli
     from market.mail.cli import mail_cli
+    from market.operations.cli import backup_command, check_command, restore_command
     from market.payments.cli import payments_cli
 
     app.cli.add_command(demo_command)
@@ -83,6 +84,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(payments_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(check_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def register_errorhandlers(app: Flask) -> None:
