@@ -134,6 +134,8 @@ class Testing(Config):
     ENVIRONMENT = "testing"
     TESTING = True
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    # A real SIREN's shape (INSEE's example): exports named after it can be produced.
+    HUB_SIREN = "732829320"
     WTF_CSRF_ENABLED = False
     # Cheap hashing keeps the suite fast; production uses the class defaults.
     ARGON2_TIME_COST = 1

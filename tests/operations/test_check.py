@@ -4,6 +4,7 @@ from email.header import decode_header, make_header
 
 import pytest
 
+from config import Config
 from market import create_app
 from market.ledger import builders
 from tests import factories
@@ -45,6 +46,7 @@ def test_a_configured_production_passes_on_postgresql_and_names_sqlite(productio
 
 
 def test_the_development_defaults_name_each_setting_to_set(app, db):
+    app.config["HUB_SIREN"] = Config.HUB_SIREN
     result = run_check(app)
     assert result.exit_code == 1
     lines = lines_by_subject(result.output)
