@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from market.orders import bp as orders_bp
     from market.payments import bp as payments_bp
     from market.pickup import bp as pickup_bp
+    from market.privacy import bp as privacy_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -65,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(pickup_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def register_commands(app: Flask) -> None:
@@ -76,6 +78,7 @@ def register_commands(app: Flask) -> None:
     from market.mail.cli import mail_cli
     from market.operations.cli import backup_command, check_command, restore_command
     from market.payments.cli import payments_cli
+    from market.privacy.cli import privacy_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_cli)
@@ -87,6 +90,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(check_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(privacy_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

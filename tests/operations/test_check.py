@@ -139,6 +139,10 @@ def test_an_unreachable_database_is_one_line_per_check(tmp_path):
     assert "Traceback" not in result.output
 
 
+def decoded(header: str) -> str:
+    return str(make_header(decode_header(header)))
+
+
 def test_send_test_delivers_a_message_over_smtp(production, db, smtp_server):
     controller, inbox = smtp_server
     production.config["MAIL_URL"] = f"smtp://127.0.0.1:{controller.port}"
@@ -147,9 +151,8 @@ def test_send_test_delivers_a_message_over_smtp(production, db, smtp_server):
     assert lines["test email"] == "✔ test email: sent to jeanne@seignanx.fr: check that it arrived"
     [message] = inbox.messages
     assert message["To"] == "jeanne@seignanx.fr"
-    assert str(make_header(decode_header(message["Subject"]))) == \
-        "Message d'essai de Marché du Seignanx"
-    assert message["From"] == production.config["MAIL_SENDER"]
+    assert decoded(message["Subject"]) == "Message d'essai de Marché du Seignanx"
+    assert decoded(message["From"]) == production.config["MAIL_SENDER"]
 
 
 def test_send_test_says_when_the_server_refuses(production, db):
