@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, make_url, text
 from config import database_url
 from market import create_app
 from market.extensions import db as _db
-from tests.conftest import BACKEND, POSTGRES_URL
+from tests.conftest import BACKEND, POSTGRES_URL, IsolatedClient
 from tests.smtp import smtp_server  # noqa: F401 - a fixture
 
 # What a hub sets in its environment file to go live (docs/deploy.md).
@@ -59,6 +59,7 @@ def app_on(url: str, photos: Path):
     """Another installation of the app, on this database, in its own context."""
     other = create_app("testing", SQLALCHEMY_DATABASE_URI=url,
                        CATALOG_PHOTO_DIRECTORY=str(photos))
+    other.test_client_class = IsolatedClient
     with other.app_context():
         yield other
         _db.session.remove()
