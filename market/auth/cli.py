@@ -7,7 +7,6 @@ import click
 from flask.cli import AppGroup
 
 from market.auth import staff
-from market.auth.models import ROLE_LABELS
 from market.cli import refuse
 from market.errors import DomainError
 from market.extensions import db
@@ -57,9 +56,10 @@ def list_command() -> None:
 
 @users_cli.command("set-role")
 @click.argument("email")
-@click.argument("role", type=click.Choice(list(ROLE_LABELS)), metavar="ROLE")
+@click.argument("role", metavar="ROLE")
 def set_role_command(email: str, role: str) -> None:
-    """Change an account's role (never the last administrator's)."""
+    """Change an account's role: household, producer, coordinator or admin (never the last
+    administrator's)."""
     try:
         user = staff.set_role(email, role)
     except DomainError as error:

@@ -60,9 +60,6 @@ def all_users() -> list[User]:
 
 
 def fits_role(user: User, role: str) -> None:
-    if role not in ROLE_LABELS:
-        raise UnknownRole(_l("« %(role)s » is not a role; choose one of %(roles)s.", role=role,
-                             roles=", ".join(ROLE_LABELS)))
     if not user.active:
         raise InvalidAccount(_l("This account is closed."))
     if role == Role.HOUSEHOLD and user.household_id is None:
@@ -79,6 +76,9 @@ def set_role(email: str, role: str) -> User:
     Every administrator row is locked first (a write on SQLite takes the database's), so two
     demotions at once cannot each count the other as the administrator who remains.
     """
+    if role not in ROLE_LABELS:
+        raise UnknownRole(_l("« %(role)s » is not a role; choose one of %(roles)s.", role=role,
+                             roles=", ".join(ROLE_LABELS)))
     user = user_by_email(email)
     if user is None:
         raise UnknownAccount(_l("No account uses the email address %(email)s.", email=email))
