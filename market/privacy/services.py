@@ -158,6 +158,15 @@ def erase_messages(people: list[User], personal: list[str], replacement: str) ->
             message.body = scrub(message.body, personal, replacement)
 
 
+def personal_values(household: Household, people: list[User]) -> list[str]:
+    """What identifies them, longest first (so that a full name goes before a part of it);
+    shorter than three characters, a value would match inside unrelated words."""
+    values = {household.name, household.second_collector}
+    values |= {value for user in people for value in (user.name, user.email, user.phone)}
+    return sorted((value for value in values if value and len(value) >= 3), key=len,
+                  reverse=True)
+
+
 def erase_household(household_id: int) -> Household:
     """Replace everything that identifies the household by its pseudonym; refused while it
     owes money, holds credit, or has an order to collect."""
@@ -166,11 +175,7 @@ def erase_household(household_id: int) -> Household:
     check_erasable(household, moment)
     people = list(household.users)
     replacement = pseudonym(household)
-    personal = sorted({value for user in people for value in (user.name, user.email, user.phone)
-                       if value and len(value) >= 3}
-                      | {value for value in (household.name, household.second_collector)
-                         if value and len(value) >= 3}, key=len, reverse=True)
-    erase_messages(people, personal, replacement)
+    erase_messages(people, personal_values(household, people), replacement)
     emails = [user.email for user in people]
     user_ids = [user.id for user in people]
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email.in_(emails)))
