@@ -45,8 +45,8 @@ def test_a_configured_production_passes_on_postgresql_and_names_sqlite(productio
         assert result.output.endswith("1 to fix before going live.\n")
 
 
-def test_the_development_defaults_name_each_setting_to_set(app, db):
-    app.config["HUB_SIREN"] = Config.HUB_SIREN
+def test_the_development_defaults_name_each_setting_to_set(app, db, tmp_path):
+    app.config.update(HUB_SIREN=Config.HUB_SIREN, CATALOG_PHOTO_DIRECTORY=str(tmp_path))
     result = run_check(app)
     assert result.exit_code == 1
     lines = lines_by_subject(result.output)

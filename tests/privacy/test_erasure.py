@@ -110,8 +110,8 @@ def test_erasure_removes_log_ins_resets_cart_and_drops_unsent_mail(app, db, live
         OutboxMessage.recipient.like("erased-%"), OutboxMessage.sent_at.is_(None))) == 0
 
 
-def test_sent_messages_keep_their_date_but_lose_their_text(app, db, lived):
-    app.config["MAIL_DIRECTORY"] = str(app.instance_path) + "/test-mail"
+def test_sent_messages_keep_their_date_but_lose_their_text(app, db, lived, tmp_path):
+    app.config["MAIL_DIRECTORY"] = str(tmp_path / "mail")
     assert app.test_cli_runner().invoke(args=["mail", "send"]).exit_code == 0
     sent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.recipient == PERSON["email"]))
