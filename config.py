@@ -7,6 +7,8 @@ and commands can set it freely.
 import os
 from pathlib import Path
 
+from click import ClickException
+
 ROOT = Path(__file__).resolve().parent
 INSTANCE = ROOT / "instance"
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
@@ -19,6 +21,18 @@ def database_url(url: str) -> str:
     return url
 
 
+class UnsafeConfiguration(ClickException, RuntimeError):
+    """A setting that cannot work. A ClickException, so that every `flask` command says it in
+    one line instead of a traceback; the web server refuses to start all the same."""
+
+
+def whole_number(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError("a whole number") from None
+
+
 # MARKET_<name> → config key, and how to read it.
 ENVIRONMENT = {
     "SECRET_KEY": ("SECRET_KEY", str),
@@ -27,7 +41,7 @@ ENVIRONMENT = {
     "HUB_NAME": ("HUB_NAME", str),
     "HUB_SIREN": ("HUB_SIREN", str),
     "HUB_EMAIL": ("HUB_EMAIL", str),
-    "HUB_COMMISSION_BASIS_POINTS": ("HUB_COMMISSION_BASIS_POINTS", int),
+    "HUB_COMMISSION_BASIS_POINTS": ("HUB_COMMISSION_BASIS_POINTS", whole_number),
     "HUB_TIME_ZONE": ("BABEL_DEFAULT_TIMEZONE", str),
     "HUB_PRODUCER_LIST_NAMES": ("HUB_PRODUCER_LIST_NAMES",
                                 lambda value: value.lower() in ("1", "true", "yes", "on")),
@@ -50,11 +64,17 @@ def settings_from_environment() -> dict:
     for name, (key, kind) in ENVIRONMENT.items():
         value = os.environ.get(f"MARKET_{name}")
         if value:
-            settings[key] = kind(value)
+            try:
+                settings[key] = kind(value)
+            except ValueError as error:
+                raise UnsafeConfiguration(f"MARKET_{name} must be {error}, not {value!r}.") \
+                    from None
     return settings
 
 
 class Config:
+    # Which of the classes below the app runs with: `check` wants "production".
+    ENVIRONMENT = "development"
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'market.db'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -121,8 +141,11 @@ class Development(Config):
 
 
 class Testing(Config):
+    ENVIRONMENT = "testing"
     TESTING = True
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    # A real SIREN's shape (INSEE's example): exports named after it can be produced.
+    HUB_SIREN = "732829320"
     WTF_CSRF_ENABLED = False
     # The tests give their own signing key (tests/conftest.py), never the instance's.
     LEDGER_SIGNING_KEY_FILE = None
@@ -132,6 +155,7 @@ class Testing(Config):
 
 
 class Production(Config):
+    ENVIRONMENT = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
@@ -140,10 +164,16 @@ class Production(Config):
     def check(settings) -> None:
         key = settings.get("SECRET_KEY") or ""
         if key == DEFAULT_SECRET_KEY or len(key) < 32:
-            raise RuntimeError(
+            raise UnsafeConfiguration(
                 "MARKET_SECRET_KEY must be set to a random value of at least 32 characters "
                 "in production."
             )
 
 
 CONFIGS = {"development": Development, "testing": Testing, "production": Production}
+
+
+def config_for(name: str) -> type[Config]:
+    if name not in CONFIGS:
+        raise UnsafeConfiguration(f"MARKET_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")
+    return CONFIGS[name]

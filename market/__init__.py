@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import CONFIGS, settings_from_environment
+from config import config_for, settings_from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,7 +17,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    config_class = CONFIGS[config_name or os.environ.get("MARKET_ENV", "development")]
+    config_class = config_for(config_name or os.environ.get("MARKET_ENV", "development"))
     app.config.from_object(config_class)
     app.config.update(settings_from_environment())
     app.config.update(overrides)
@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from market.orders import bp as orders_bp
     from market.payments import bp as payments_bp
     from market.pickup import bp as pickup_bp
+    from market.privacy import bp as privacy_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -67,16 +68,20 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(pickup_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def register_commands(app: Flask) -> None:
+    from market.auth.cli import users_cli
     from market.cycles.cli import cycles_cli
     from market.demo import demo_command
     from market.exports.cli import export_cli
     from market.ledger.cli import ledger_cli
     from market.mail.cli import mail_cli
+    from market.operations.cli import backup_command, check_command, restore_command
     from market.orders.cli import orders_cli
     from market.payments.cli import payments_cli
+    from market.privacy.cli import privacy_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_cli)
@@ -85,6 +90,11 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(orders_cli)
     app.cli.add_command(payments_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(check_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(privacy_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

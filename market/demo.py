@@ -42,12 +42,14 @@ def demo_logins() -> list[str]:
 
 @click.command("demo")
 @click.option("--producers", "extra_producers", default=0, show_default=True,
+              type=click.IntRange(min=0),
               help="Generated producers to add for benchmarks.")
-@click.option("--products", default=20, show_default=True,
+@click.option("--products", default=20, show_default=True, type=click.IntRange(min=0),
               help="Products of each generated producer.")
 @click.option("--households", "extra_households", default=0, show_default=True,
+              type=click.IntRange(min=0),
               help="Generated households to add for benchmarks.")
-@click.option("--orders", "extra_orders", default=None, type=int,
+@click.option("--orders", "extra_orders", default=None, type=click.IntRange(min=0),
               help="How many generated households order in the latest cycle (default: all).")
 @with_appcontext
 def demo_command(extra_producers: int, products: int, extra_households: int,

@@ -18,6 +18,7 @@ MENU = [
     ("catalog.producers", _l("Manage producers"), (Role.COORDINATOR,)),
     ("auth.invitations", _l("Invitations"), (Role.COORDINATOR,)),
     ("ledger.balances", _l("Books"), (Role.COORDINATOR,)),
+    ("privacy.requests", _l("Account closures"), (Role.COORDINATOR,)),
     ("orders.my_orders", _l("My orders"), (Role.HOUSEHOLD,)),
     ("ledger.my_statement", _l("My statement"), (Role.HOUSEHOLD, Role.PRODUCER)),
 ]

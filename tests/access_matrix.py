@@ -161,4 +161,9 @@ MATRIX = {
     "pickup.order_page": ("GET", an_order_at_pickup, STAFF),
     "pickup.order_action": ("POST", lambda f: {**an_order_at_pickup(f), "action": "collected"},
                             STAFF),
+    "privacy.policy": ("GET", {}, EVERYONE),
+    "privacy.download_data": ("GET", {}, HOUSEHOLDS),
+    "privacy.close_account": ("GET", {}, HOUSEHOLDS),
+    "privacy.requests": ("GET", {}, STAFF),
+    "privacy.erase": ("POST", lambda f: {"household_id": f.HouseholdFactory().id}, STAFF),
 }

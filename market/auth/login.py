@@ -12,4 +12,6 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    """A closed (or erased) account's sessions end with it."""
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None

@@ -35,6 +35,10 @@ class Household(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     second_collector: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The household asked to close its account; the coordinator then erases it (RGPD): its
+    # people's details are replaced by a pseudonym, its orders and books stay.
+    closure_requested_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
 
     users: Mapped[list["User"]] = relationship(back_populates="household")
 

@@ -1,7 +1,8 @@
 """Demo catalogue: producers of the Seignanx and south Landes, with realistic products.
 
-The SIRET numbers are fictitious but carry a valid Luhn key. Prices are in cents including VAT;
-VAT in basis points: 550 for food, 1000 for vegetable plants, 2000 for alcohol.
+The SIRET numbers are fictitious but valid: their SIREN and their own Luhn keys are right.
+Prices are in cents including VAT; VAT in basis points: 550 for food, 1000 for vegetable
+plants, 2000 for alcohol.
 """
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ CATEGORIES = ["légumes", "fruits", "produits laitiers", "œufs", "viande", "pai
 # (a weight means sold by weight: the price is per kg and the weight is the estimated piece).
 PRODUCERS = [
     {
-        "name": "Ferme Lafitte", "siret": "80123456700015", "town": "Saint-Martin-de-Seignanx",
+        "name": "Ferme Lafitte", "siret": "80123456800013", "town": "Saint-Martin-de-Seignanx",
         "postcode": "40390", "address": "Quartier Bourg, 450 chemin de Lasalle",
         "phone": "05 59 56 00 01", "labels": ["ab"],
         "description": "Maraîchage biologique sur deux hectares au pied du bourg.\n"
@@ -34,7 +35,7 @@ PRODUCERS = [
         ],
     },
     {
-        "name": "Bergerie de Lartigue", "siret": "81234567800013", "town": "Ondres",
+        "name": "Bergerie de Lartigue", "siret": "81234567600017", "town": "Ondres",
         "postcode": "40440", "address": "1200 route de Lartigue", "phone": "05 59 45 00 02",
         "labels": ["bienvenue_ferme"],
         "description": "Un troupeau de brebis manech qui pâture entre les barthes de l'Adour "
@@ -48,7 +49,7 @@ PRODUCERS = [
         ],
     },
     {
-        "name": "Les Poules du Seignanx", "siret": "82345678900010",
+        "name": "Les Poules du Seignanx", "siret": "82345678500018",
         "town": "Saint-André-de-Seignanx", "postcode": "40390",
         "address": "Chemin de Hiribarren", "phone": "05 59 56 00 03", "labels": ["ab"],
         "description": "Huit cents poules pondeuses en plein air, sous les chênes.",
@@ -58,7 +59,7 @@ PRODUCERS = [
         ],
     },
     {
-        "name": "Volailles des Barthes", "siret": "83456789000019", "town": "Saint-Barthélemy",
+        "name": "Volailles des Barthes", "siret": "83456789300013", "town": "Saint-Barthélemy",
         "postcode": "40390", "address": "Route des Barthes", "phone": "05 59 56 00 04",
         "labels": ["label_rouge", "igp"],
         "description": "Poulets jaunes des Landes élevés en liberté, au maïs de la ferme, "
@@ -72,7 +73,7 @@ PRODUCERS = [
         ],
     },
     {
-        "name": "Fournil de Labenne", "siret": "84567890100016", "town": "Labenne",
+        "name": "Fournil de Labenne", "siret": "84567890300012", "town": "Labenne",
         "postcode": "40530", "address": "8 avenue de l'Océan", "phone": "05 59 45 00 05",
         "labels": ["nature_progres"],
         "description": "Pains au levain naturel, farines de blés anciens moulues sur meule, "
@@ -87,7 +88,7 @@ PRODUCERS = [
         ],
     },
     {
-        "name": "Vergers de l'Adour", "siret": "85678901200015", "town": "Tarnos",
+        "name": "Vergers de l'Adour", "siret": "85678901100017", "town": "Tarnos",
         "postcode": "40220", "address": "Quartier Garros", "phone": "05 59 64 00 06",
         "labels": ["hve"],
         "description": "Kiwis de l'Adour, pommes et poires sur les terres alluviales du "
@@ -99,7 +100,7 @@ PRODUCERS = [
         ],
     },
     {
-        "name": "Miellerie de la Pointe", "siret": "86789012300013", "town": "Capbreton",
+        "name": "Miellerie de la Pointe", "siret": "86789012100017", "town": "Capbreton",
         "postcode": "40130", "address": "Allée des Pins", "phone": "05 58 72 00 07",
         "labels": ["ab"],
         "description": "Des ruches entre dune et forêt landaise : miels de bruyère, d'acacia "
@@ -112,7 +113,7 @@ PRODUCERS = [
         ],
     },
     {
-        "name": "Brasserie de Biaudos", "siret": "87890123400012", "town": "Biaudos",
+        "name": "Brasserie de Biaudos", "siret": "87890123000010", "town": "Biaudos",
         "postcode": "40390", "address": "Zone artisanale de Larrendart",
         "phone": "05 59 56 00 08", "labels": [],
         "description": "Bières artisanales non filtrées, brassées avec de l'orge du Sud-Ouest.",

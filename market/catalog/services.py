@@ -16,6 +16,7 @@ from market.catalog.models import (
     ProducerStatus,
     Product,
 )
+from market.company_numbers import valid_siret
 from market.errors import DomainError
 from market.extensions import db
 from market.mail.services import queue_mail
@@ -45,23 +46,12 @@ class CategoryTaken(DomainError):
     status = 409
 
 
-def luhn_valid(digits: str) -> bool:
-    """The Luhn key: double every second digit from the right; the sum ends in 0."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
 def normalise_siret(text: str) -> str:
-    """14 digits whose Luhn key is right; spaces are allowed as people write them."""
+    """14 digits whose keys are right; spaces are allowed as people write them."""
     siret = "".join(text.split())
     if not (len(siret) == 14 and siret.isascii() and siret.isdigit()):
         raise InvalidSiret(_l("A SIRET number has 14 digits, e.g. 732 829 320 00074."))
-    if not luhn_valid(siret):
+    if valid_siret(siret) is None:
         raise InvalidSiret(_l("« %(siret)s » is not a valid SIRET number: its check digit "
                               "is wrong. Please check it on your Kbis or INSEE notice.",
                               siret=text.strip()))

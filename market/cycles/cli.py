@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from market.cli import refuse
 from market.cycles import services as cycles
 from market.errors import DomainError
 from market.extensions import db
@@ -41,7 +42,7 @@ def next_command() -> None:
     try:
         cycle = cycles.prepare_next_week()
     except DomainError as error:
-        raise click.ClickException(str(error.message)) from error
+        raise refuse(error) from None
     db.session.commit()
     click.echo(f"{cycle.id}\t{cycle.name}\t{local_text(cycle.opens_at)}\t"
                f"{local_text(cycle.closes_at)}")

@@ -21,5 +21,9 @@ def cycle_command(cycle_id: int, out: Path) -> None:
     """Write every list of a cycle in every format, plus a ZIP of them all."""
     if db.session.get(OrderCycle, cycle_id) is None:
         raise click.ClickException(f"no cycle with id {cycle_id}")
-    for path in write_directory(cycle_data(cycle_id), out):
+    try:
+        paths = write_directory(cycle_data(cycle_id), out)
+    except OSError as error:
+        raise click.ClickException(f"cannot write into {out}: {error.strerror}") from None
+    for path in paths:
         click.echo(str(path))

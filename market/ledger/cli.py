@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
+from market.cli import refuse
 from market.errors import DomainError
 from market.extensions import db
 from market.ledger import fec
@@ -94,9 +95,15 @@ def close_command(period: str, day) -> None:
               help="A file, or a directory to write the file under its standard name.")
 def export_command(kind: str, year: int, out: Path) -> None:
     """The year's journal as CSV, or its FEC."""
-    name, content, _ = fec.export(kind, year or to_hub_time(utcnow()).year)
+    try:
+        name, content, _ = fec.export(kind, year or to_hub_time(utcnow()).year)
+    except DomainError as error:
+        raise refuse(error) from None
     target = out / name if out.is_dir() else out
-    target.write_bytes(content)
+    try:
+        target.write_bytes(content)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {target}: {error.strerror}") from None
     click.echo(f"wrote {target}")
 
 

@@ -13,10 +13,10 @@ import csv
 import io
 from datetime import date, datetime, time
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from market.company_numbers import hub_siren
 from market.extensions import db
 from market.ledger.canonical import canonical_time
 from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
@@ -61,7 +61,8 @@ def year_transactions(year: int) -> list[LedgerTransaction]:
 
 
 def fec_filename(year: int) -> str:
-    return f"{current_app.config['HUB_SIREN']}FEC{year}1231.txt"
+    """Refused without the hub's real SIREN: a file named after a placeholder is worthless."""
+    return f"{hub_siren()}FEC{year}1231.txt"
 
 
 def fec_date(moment: datetime) -> str:

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from market.money import InvalidAmount, parse_amount
+from market.personal_data import KEPT_TEXT_HINT, NoPersonalData, household_of_account
 
 REQUIRED = InputRequired(message=_l("This field is required."))
 METHODS = [SelectChoice("cash", _l("cash")), SelectChoice("cheque", _l("cheque")),
@@ -46,7 +47,9 @@ class MovementForm(FlaskForm):
 class PayoutForm(MovementForm):
     producer = SelectField(_l("Producer"), coerce=int, validators=[REQUIRED])
     amount = amount_field()
-    reference = StringField(_l("Bank transfer reference"), validators=[REQUIRED, Length(max=120)])
+    reference = StringField(_l("Bank transfer reference"),
+                            validators=[REQUIRED, Length(max=120), NoPersonalData()],
+                            description=KEPT_TEXT_HINT)
 
 
 class HouseholdMoneyForm(MovementForm):
@@ -58,7 +61,9 @@ class HouseholdMoneyForm(MovementForm):
     method = SelectField(_l("Paid by"), choices=METHODS, validators=[REQUIRED])
     amount = amount_field()
     reference = StringField(_l("Reference (cheque number, transfer…)"),
-                            validators=[Optional(), Length(max=120)])
+                            validators=[Optional(), Length(max=120),
+                                        NoPersonalData(lambda form: form.household.data)],
+                            description=KEPT_TEXT_HINT)
 
 
 class AdjustmentForm(MovementForm):
@@ -68,7 +73,10 @@ class AdjustmentForm(MovementForm):
         SelectChoice("debit", _l("the hub"))],
         validators=[REQUIRED])
     amount = amount_field()
-    reason = TextAreaField(_l("Reason"), validators=[REQUIRED, Length(max=255)])
+    reason = TextAreaField(_l("Reason"), validators=[
+        REQUIRED, Length(max=255),
+        NoPersonalData(lambda form: household_of_account(form.account.data))],
+        description=KEPT_TEXT_HINT)
 
 
 class CloseForm(FlaskForm):
@@ -82,7 +90,8 @@ class CloseForm(FlaskForm):
 
 class ReversalForm(MovementForm):
     reason = TextAreaField(_l("Reason for the reversal"),
-                           validators=[REQUIRED, Length(max=255)])
+                           validators=[REQUIRED, Length(max=255), NoPersonalData()],
+                           description=KEPT_TEXT_HINT)
 
 
 class ReceiptForm(FlaskForm):

@@ -235,7 +235,10 @@ def export():
     year = request.args.get("year", "")
     if kind not in ("csv", "fec") or not year.isdigit() or not 2000 <= int(year) <= 2999:
         abort(400)
-    name, content, mimetype = fec.export(kind, int(year))
+    try:
+        name, content, mimetype = fec.export(kind, int(year))
+    except DomainError as error:
+        return closures_page(CloseForm(formdata=None), refused(error))
     return Response(content, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -51,6 +51,10 @@ def as_email(message: OutboxMessage) -> EmailMessage:
     return email
 
 
+# A server that stops answering fails the delivery (retried later) rather than hanging.
+SMTP_TIMEOUT_SECONDS = 30
+
+
 class SmtpTransport:
     """Sends over SMTP; MARKET_MAIL_URL = smtp[s]://user:password@host:port[?starttls=1]."""
 
@@ -61,7 +65,8 @@ class SmtpTransport:
     def __enter__(self):
         secure = self.url.scheme == "smtps"
         factory = smtplib.SMTP_SSL if secure else smtplib.SMTP
-        self.connection = factory(self.url.hostname, self.url.port or (465 if secure else 25))
+        self.connection = factory(self.url.hostname, self.url.port or (465 if secure else 25),
+                                  timeout=SMTP_TIMEOUT_SECONDS)
         if self.options.get("starttls") == ["1"]:
             self.connection.starttls()
         if self.url.username:

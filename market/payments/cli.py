@@ -4,6 +4,7 @@ import logging
 import time
 
 import click
+import stripe
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -38,12 +39,18 @@ def reconcile(days: int) -> dict:
 
 
 @payments_cli.command("reconcile")
-@click.option("--days", default=3, show_default=True, help="How far back to look.")
+@click.option("--days", default=3, show_default=True, type=click.IntRange(min=1),
+              help="How far back to look.")
 def reconcile_command(days: int) -> None:
     """Fix payments whose webhook never arrived, from Stripe's recent Checkout Sessions."""
     if not current_app.config.get("STRIPE_SECRET_KEY"):
         raise click.ClickException("Online payment is not configured (MARKET_STRIPE_SECRET_KEY).")
-    counts = reconcile(days)
+    try:
+        counts = reconcile(days)
+    except stripe.StripeError as error:
+        db.session.rollback()
+        raise click.ClickException(f"Stripe answered: {error.user_message or error}"
+                                   .splitlines()[0]) from None
     db.session.commit()
     click.echo(f"{counts['seen']} sessions seen, {counts['fixed']} payments fixed, "
                f"{counts['unknown']} sessions unknown.")

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from market.auth.models import User
 from market.catalog.models import Category, Producer, Product
-from market.catalog.services import luhn_valid
+from market.company_numbers import valid_siret
 from market.demo import demo_command
 from market.extensions import db
 
@@ -21,7 +21,7 @@ def test_demo_catalogue_is_idempotent(app):
     assert counts == [db.session.scalar(select(func.count()).select_from(model))
                       for model in (Producer, Product, Category)]
     producers = list(db.session.scalars(select(Producer)))
-    assert all(p.status == "approved" and luhn_valid(p.siret) for p in producers)
+    assert all(p.status == "approved" and valid_siret(p.siret) for p in producers)
     assert all(p.postcode.startswith("40") for p in producers)  # all in the Landes
     user = db.session.scalar(select(User).where(
         User.email == "producteur@marche-seignanx.example"))

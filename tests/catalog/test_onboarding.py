@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from market.auth.models import Invitation, User
 from market.catalog.models import Producer
-from market.catalog.services import InvalidSiret, luhn_valid, normalise_siret
+from market.catalog.services import InvalidSiret, normalise_siret
+from market.company_numbers import valid_siret
 from market.extensions import db
 from market.mail.models import OutboxMessage
 from tests import factories
@@ -24,11 +25,14 @@ def count(model) -> int:
 
 
 @pytest.mark.parametrize("siret, valid", [
-    ("73282932000074", True), ("73282932000075", False), ("00000000000000", True),
-    ("35600000000048", True), ("12345678901234", False),
+    ("73282932000074", True), ("73282932000075", False),
+    # Luhn-valid, but the zeros of an unset number, or a SIREN whose own key is wrong.
+    ("00000000000000", False), ("80123456700015", False),
+    # La Poste: its head office follows Luhn, its other establishments another rule.
+    ("35600000000048", True), ("35600000049837", True), ("12345678901234", False),
 ])
-def test_luhn_key(siret, valid):
-    assert luhn_valid(siret) is valid
+def test_siret_keys(siret, valid):
+    assert (valid_siret(siret) == siret) is valid
 
 
 def test_siret_accepts_spaces_and_refuses_wrong_length(app):

@@ -49,21 +49,21 @@ def write_format_1_topup(connection, household_id: int, seq: int, prev: str) -> 
 
 
 def test_a_format_1_journal_verifies_after_the_upgrade_and_takes_new_postings(app, db):
-    household = factories.HouseholdFactory()
+    household_id = factories.HouseholdFactory().id
     db.session.commit()
-    downgrade(revision="0011")
+    downgrade(revision="0011")  # the household's row lacks later columns until the upgrade
     try:  # whatever happens, the database goes back to the head for the tests that follow
         with db.engine.begin() as connection:
             connection.execute(text(SEED_HEAD), {"genesis": GENESIS_HASH})
             for key, kind, number, auxiliary, owner in (
                     ("cash:till", "cash", "530", None, None),
-                    (f"household:{household.id}", "household", "411",
-                     f"H{household.id:05d}", household.id)):
+                    (f"household:{household_id}", "household", "411",
+                     f"H{household_id:05d}", household_id)):
                 connection.execute(text(ACCOUNT), {"key": key, "kind": kind, "number": number,
                                                    "auxiliary": auxiliary, "household_id": owner,
                                                    "now": utcnow().replace(tzinfo=None)})
-            first = write_format_1_topup(connection, household.id, 1, GENESIS_HASH)
-            write_format_1_topup(connection, household.id, 2, first)
+            first = write_format_1_topup(connection, household_id, 1, GENESIS_HASH)
+            write_format_1_topup(connection, household_id, 2, first)
     finally:
         upgrade()
     verdict = verify()
@@ -72,9 +72,9 @@ def test_a_format_1_journal_verifies_after_the_upgrade_and_takes_new_postings(ap
     positions = db.session.execute(select(LedgerEntry.position).order_by(
         LedgerEntry.transaction_id, LedgerEntry.position)).scalars().all()
     assert positions == [0, 1, 0, 1]
-    builders.post_credit_topup(household.id, 700, "cheque", "", "after the upgrade")
+    builders.post_credit_topup(household_id, 700, "cheque", "", "after the upgrade")
     db.session.commit()
     verdict = verify()
     assert verdict.ok, verdict.problem
     assert verdict.count == 3
-    assert verdict.balances[f"household:{household.id}"] == -1700
+    assert verdict.balances[f"household:{household_id}"] == -1700

@@ -1,40 +1,14 @@
 """The outbox: written with the change that causes it; delivered by `flask mail send`."""
 
 import email
-import socket
 import threading
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from market.auth.services import register_household
 from market.mail.services import queue_mail
 from tests.helpers import outbox
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 def test_a_message_is_rolled_back_with_its_change(app, db):

@@ -1,0 +1,1 @@
+"""Running a hub: the production readiness check, backups and restores."""
