@@ -33,7 +33,6 @@ from market.orders.errors import (
 from market.orders.models import Order, OrderLine, OrderStatus
 from market.orders.pricing import order_totals
 from market.rowlock import lock_row
-from market.timeutil import to_hub_time
 from market.urls import external_url
 
 
@@ -44,8 +43,10 @@ def require_open(cycle: OrderCycle, now: datetime) -> None:
 
 
 def order_reference(cycle: OrderCycle, number: int) -> str:
-    """S48-0042: the cycle's week and the order's number in it."""
-    return f"S{to_hub_time(cycle.opens_at).isocalendar().week:02d}-{number:04d}"
+    """12-042: the cycle's number and the order's in it. Unique forever (two cycles of one
+    week, or the same week a year later, have different numbers), short to say aloud; the
+    pickup screen finds an order by its number in the cycle alone ("42")."""
+    return f"{cycle.id}-{number:03d}"
 
 
 def pickup_of(cycle: OrderCycle, pickup_id) -> CyclePickup:
