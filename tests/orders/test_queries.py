@@ -12,8 +12,9 @@ from tests.helpers import count_queries
 
 # The user, the open cycle (with its pickups), the offer (with its product), the upsert.
 ADD = 4
-# The user, the cycle, the items (offers, products, producers), the household's order.
-CART = 4
+# The user, the cycle, the items (offers, products, producers), the household's order, its
+# credit (whether it can pay from it).
+CART = 5
 # The user, the cycle, the items, the household's order; emptying the cart; a place at the
 # collection point, the order's number, the order, one stock update per product, the lines;
 # the confirmation email; the ledger posting: its accounts looked up (and, on a household's
