@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
+from market.auth.models import Household
+from market.catalog.models import Producer
 from market.extensions import db
 from market.ledger.canonical import canonical_time
 from market.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerTransaction
@@ -27,14 +29,18 @@ class StatementLine:
 
 
 def balances() -> list[tuple[LedgerAccount, int]]:
-    """Every account with its balance (debit positive), in account-number order."""
+    """Every account with its balance (debit positive), in account-number order, then by the
+    name people read (the household's or producer's)."""
     totals = select(LedgerEntry.account_id, func.sum(LedgerEntry.amount).label("balance")) \
         .group_by(LedgerEntry.account_id).subquery()
+    name = func.lower(func.coalesce(Household.name, Producer.name, LedgerAccount.key))
     rows = db.session.execute(
         select(LedgerAccount, func.coalesce(totals.c.balance, 0))
         .outerjoin(totals, totals.c.account_id == LedgerAccount.id)
-        .options(joinedload(LedgerAccount.household), joinedload(LedgerAccount.producer))
-        .order_by(LedgerAccount.number, LedgerAccount.key)).all()
+        .outerjoin(LedgerAccount.household).outerjoin(LedgerAccount.producer)
+        .options(contains_eager(LedgerAccount.household),
+                 contains_eager(LedgerAccount.producer))
+        .order_by(LedgerAccount.number, name, LedgerAccount.key)).all()
     return [(account, int(balance)) for account, balance in rows]
 
 
