@@ -223,3 +223,21 @@ def lines_by_producer(data: CycleData) -> dict[int, list[tuple[Point, OrderRow, 
             for line in order.lines:
                 grouped[line.producer_id].append((point, order, line))
     return grouped
+
+
+@dataclass
+class CancelledNoShow:
+    reference: str
+    name: str
+    pickup_id: int
+
+
+def cancelled_no_shows(cycle_id: int) -> list[CancelledNoShow]:
+    """Orders nobody collected that the hub's policy cancelled (they owe nothing)."""
+    rows = db.session.execute(
+        select(Order.reference, Household.name, Order.pickup_id)
+        .join(Household, Household.id == Order.household_id)
+        .where(Order.cycle_id == cycle_id, Order.no_show_at.is_not(None),
+               Order.status == OrderStatus.CANCELLED.value)
+        .order_by(Household.name)).all()
+    return [CancelledNoShow(*row) for row in rows]

@@ -10,7 +10,7 @@ from market.auth.models import Role
 from market.catalog.access import manages_producer
 from market.cycles.models import OrderCycle
 from market.exports import bp, bundle, lists, writers
-from market.exports.data import cycle_data
+from market.exports.data import cancelled_no_shows, cycle_data
 from market.exports.summary import cycle_summary, summary_tables
 from market.extensions import db
 from market.orders.models import Order, OrderLine
@@ -110,6 +110,18 @@ def summary_download(cycle_id: int, fmt: str):
     data = cycle_data(cycle_id)
     return tables_response(summary_tables(data), "summary", fmt,
                            pdf=lambda: bundle.summary_pdf(data))
+
+
+@bp.route("/coordination/cycles/<int:cycle_id>/no-shows")
+@bp.route("/coordination/cycles/<int:cycle_id>/no-shows.<any(csv, xlsx):fmt>")
+@staff
+def no_shows(cycle_id: int, fmt: str | None = None):
+    cycle = cycle_or_404(cycle_id)
+    data = cycle_data(cycle_id)
+    table = lists.no_show_table(data, cancelled_no_shows(cycle_id))
+    if fmt:
+        return tables_response([table], "no-shows", fmt)
+    return render_template("exports/no_shows.html", cycle=cycle, table=table)
 
 
 @bp.route("/coordination/cycles/<int:cycle_id>/lists.zip")

@@ -21,7 +21,6 @@ from market.auth.models import Household, User
 from market.cycles.models import CyclePickup, CycleState, Offer, OrderCycle
 from market.extensions import db
 from market.ledger.builders import post_order_cancelled, post_order_changed, post_order_placed
-from market.mail.services import queue_mail
 from market.orders import cart, stock
 from market.orders.errors import (
     CycleNotOpen,
@@ -31,9 +30,9 @@ from market.orders.errors import (
     SoldOut,
 )
 from market.orders.models import Order, OrderLine, OrderStatus
+from market.orders.notify import order_event, tell_household
 from market.orders.pricing import order_totals
 from market.rowlock import lock_row
-from market.urls import external_url
 
 
 def require_open(cycle: OrderCycle, now: datetime) -> None:
@@ -190,7 +189,8 @@ def place_locked(user: User, cycle: OrderCycle, *, items: dict[int, int], pickup
     for offer in offers.values():
         if not offer.on_sale:
             raise OrderRefused(_l("« %(name)s » is no longer on sale.", name=offer.product.name))
-    if order is None or order.is_cancelled:
+    first = order is None or order.is_cancelled
+    if first:
         order = new_order(order, cycle, household_id, pickup)
         old_lines = []
     else:
@@ -203,7 +203,8 @@ def place_locked(user: User, cycle: OrderCycle, *, items: dict[int, int], pickup
     apply_quantities(order, {offer_id: current.get(offer_id, 0) + quantity
                              for offer_id, quantity in items.items()}, offers)
     db.session.flush()
-    queue_confirmation(user, order)
+    # Adding to an order already placed changes it: no second confirmation.
+    order_event(order, "order_confirmation" if first else "order_changed")
     post_money(order, old_lines)
     check_payment(order)
     return order
@@ -307,6 +308,7 @@ def change(user: User, order: Order, now: datetime, *, quantities: dict[int, int
         return cancel(user, order, now, old_lines=old_lines)
     db.session.flush()
     post_money(order, old_lines)
+    order_event(order, "order_changed")
     return order
 
 
@@ -329,14 +331,8 @@ def cancel(user: User, order: Order, now: datetime, *, old_lines=None) -> Order:
     order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
     db.session.flush()
     post_money(order, old_lines)
+    order_event(order, "order_cancelled")
     return order
-
-
-def queue_confirmation(user: User, order: Order) -> None:
-    order_totals_ = totals(order)
-    queue_mail(user.email, "order_confirmation", user.locale, user=user, order=order,
-               totals=order_totals_, pickup=order.pickup,
-               link=external_url("orders.order_page", order_id=order.id))
 
 
 def household_orders(household_id: int) -> list[Order]:
@@ -423,7 +419,5 @@ def remove_withdrawn(order: Order, offer: Offer, now: datetime) -> None:
         order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
     db.session.flush()
     post_money(order, old_lines)
-    for user in order.household.users:
-        queue_mail(user.email, "offer_withdrawn", user.locale, user=user, order=order,
-                   product=line.product_name, reason=offer.withdrawal_reason,
-                   link=external_url("orders.order_page", order_id=order.id))
+    tell_household(order, "offer_withdrawn", f"v{order.version}", product=line.product_name,
+                   reason=offer.withdrawal_reason)
