@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from market.main import bp as main_bp
     from market.orders import bp as orders_bp
     from market.payments import bp as payments_bp
+    from market.payouts import bp as payouts_bp
     from market.pickup import bp as pickup_bp
 
     app.register_blueprint(main_bp)
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(pickup_bp)
+    app.register_blueprint(payouts_bp)
 
 
 def register_commands(app: Flask) -> None:
