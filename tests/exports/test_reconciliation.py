@@ -170,3 +170,28 @@ def test_one_vat_rule_orders_and_summary_agree(db, every_mode):
         for rate, vat in totals(order).vat_by_rate.items():
             expected[rate] = expected.get(rate, 0) + vat
     assert summary.sales_vat_by_rate == expected
+
+
+def test_no_shows_under_each_policy_are_listed_with_what_they_owe(app, db, coordinator_client,
+                                                                  closed_cycle):
+    from market.ledger.accounts import household_key
+    from market.ledger.statements import account_balance
+    from tests.helpers import outbox
+
+    placed = closed_cycle["orders"]
+    later = utcnow() + timedelta(seconds=1)
+    pickup_day.mark_no_show(placed["dupuy"], later)  # "charge", the default: stays due
+    app.config["HUB_NO_SHOW_POLICY"] = "cancel"
+    martin = placed["martin"]
+    pickup_day.mark_no_show(martin, later)
+    db.session.commit()
+    assert martin.is_cancelled
+    assert account_balance(household_key(martin.household_id)) == 0  # posted back
+    assert account_balance(household_key(placed["dupuy"].household_id)) == 250
+    told = [m.subject for m in outbox(db) if "n'a pas été retirée" in m.subject]
+    assert len(told) == 2
+    page = coordinator_client.get(f"/coordination/cycles/{closed_cycle['cycle'].id}/no-shows")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Anne Dupuy" in text and "Zoé Martin" in text and "annulée" in text
+    assert "2,50" in text
