@@ -53,6 +53,9 @@ ENVIRONMENT = {
     "STRIPE_WEBHOOK_SECRET": ("STRIPE_WEBHOOK_SECRET", str),
     "STRIPE_API_BASE": ("STRIPE_API_BASE", str),
     "HUB_REFUND_POLICY": ("HUB_REFUND_POLICY", str),
+    "HUB_NO_SHOW_POLICY": ("HUB_NO_SHOW_POLICY", str),
+    "HUB_IBAN": ("HUB_IBAN", str),
+    "HUB_BIC": ("HUB_BIC", str),
     "LEDGER_SIGNING_KEY_FILE": ("LEDGER_SIGNING_KEY_FILE", str),
     "LEDGER_SIGNING_KEY": ("LEDGER_SIGNING_KEY", str),
     "LEDGER_PUBLIC_KEYS": ("LEDGER_PUBLIC_KEYS", str),
@@ -105,6 +108,11 @@ class Config:
     # When a paid order shrinks or is cancelled: "card" refunds through Stripe, "credit" keeps
     # the difference as the household's credit.
     HUB_REFUND_POLICY = "credit"
+    # An order nobody collected: "charge" keeps it due, "cancel" cancels it and posts it back.
+    HUB_NO_SHOW_POLICY = "charge"
+    # The hub's bank account, which pays the producers (SEPA credit transfers).
+    HUB_IBAN = None
+    HUB_BIC = None
 
     # The hub's Ed25519 key that signs the ledger's closures: outside the database, in this
     # file (made by `flask --app market ledger keygen`) or in LEDGER_SIGNING_KEY itself.

@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from market.main import bp as main_bp
     from market.orders import bp as orders_bp
     from market.payments import bp as payments_bp
+    from market.payouts import bp as payouts_bp
     from market.pickup import bp as pickup_bp
     from market.privacy import bp as privacy_bp
 
@@ -68,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(pickup_bp)
+    app.register_blueprint(payouts_bp)
     app.register_blueprint(privacy_bp)
 
 

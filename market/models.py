@@ -10,9 +10,10 @@ from market.ledger.models import (
     LedgerEntry,
     LedgerTransaction,
 )
-from market.mail.models import OutboxMessage
+from market.mail.models import OutboxAttachment, OutboxMessage
 from market.orders.models import CartItem, Order, OrderLine
 from market.payments.models import Payment, StripeEvent
+from market.payouts.models import PayoutBatch, PayoutLine
 
 __all__ = [
     "CartItem",
@@ -31,9 +32,12 @@ __all__ = [
     "Order",
     "OrderCycle",
     "OrderLine",
+    "OutboxAttachment",
     "OutboxMessage",
     "PasswordReset",
     "Payment",
+    "PayoutBatch",
+    "PayoutLine",
     "Producer",
     "Product",
     "StripeEvent",

@@ -151,6 +151,12 @@ MATRIX = {
     "exports.summary_page": ("GET", a_cycle, STAFF),
     "exports.summary_download": ("GET", lambda f: a_cycle(f, fmt="csv"), STAFF),
     "exports.cycle_zip": ("GET", a_cycle, STAFF),
+    "exports.no_shows": ("GET", a_cycle, STAFF),
+    "payouts.owed_page": ("GET", lambda f: {"month": "2026-11"}, STAFF),
+    "payouts.confirm": ("POST", lambda f: {"month": "2026-11"}, STAFF),
+    "payouts.batch_page": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory().id}, STAFF),
+    "payouts.batch_file": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory(
+        sepa_xml="<Document/>").id}, STAFF),
     # A producer's lists, reached by a producer user of another producer: refused.
     "exports.producer_lists": ("GET", another_producer, STAFF),
     "exports.producer_list_page": ("GET", another_producers_cycle, STAFF),

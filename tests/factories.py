@@ -23,9 +23,10 @@ from market.ledger.models import (
     LedgerUnchained,
 )
 from market.ledger.posting import lock_head
-from market.mail.models import OutboxMessage
+from market.mail.models import OutboxAttachment, OutboxMessage
 from market.orders.models import CartItem, Order, OrderLine
 from market.payments.models import Payment, StripeEvent
+from market.payouts.models import PayoutBatch, PayoutLine
 from market.timeutil import utcnow
 
 PASSWORD = "correct-horse-battery"
@@ -226,6 +227,37 @@ class OutboxMessageFactory(BaseFactory):
     recipient = factory.Sequence(lambda n: f"person{n}@example.org")
     subject = "Bonjour"
     body = "Un message.\n"
+
+
+class OutboxAttachmentFactory(BaseFactory):
+    class Meta:
+        model = OutboxAttachment
+
+    message = factory.SubFactory(OutboxMessageFactory)
+    filename = "liste.csv"
+    content_type = "text/csv"
+    content = b"\xef\xbb\xbfProduit;Total\r\n"
+
+
+class PayoutBatchFactory(BaseFactory):
+    """A batch's record only: the payouts' postings go through market.payouts.services."""
+
+    class Meta:
+        model = PayoutBatch
+
+    idempotency_key = factory.Sequence(lambda n: f"payout-batch-{n:08d}")
+    label = factory.Sequence(lambda n: f"Semaine {n}")
+    execution_date = factory.LazyFunction(lambda: utcnow().date())
+
+
+class PayoutLineFactory(BaseFactory):
+    class Meta:
+        model = PayoutLine
+
+    batch = factory.SubFactory(PayoutBatchFactory)
+    producer_id = factory.LazyFunction(lambda: ProducerFactory().id)
+    cycle_id = factory.LazyFunction(lambda: OrderCycleFactory().id)
+    amount_cents = 2700
 
 
 # Ledger records are append-only and chained: the factories go through the ledger's services

@@ -83,6 +83,8 @@ class ProfileForm(FlaskForm):
     second_collector = StringField(_l("Second person allowed to collect (optional)"),
                                    validators=[Optional(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=LOCALES, validators=[Optional()])
+    reminders = BooleanField(_l("Remind me by email the day before a cycle closes and the day "
+                                "before pickup"))
 
 
 class InvitationForm(FlaskForm):

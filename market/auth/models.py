@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.HOUSEHOLD.value)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # Reminders before a cycle closes and before pickup; what happened to an order is always sent.
+    reminders: Mapped[bool] = mapped_column(default=True, server_default="1")
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)

@@ -163,8 +163,9 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def update_profile(user: User, *, name: str, phone: str | None, locale: str | None,
-                   second_collector: str | None) -> None:
+                   second_collector: str | None, reminders: bool = True) -> None:
     user.name = name.strip()
+    user.reminders = bool(reminders)
     user.phone = (phone or "").strip() or None
     user.locale = locale or None
     if user.household is not None:

@@ -135,7 +135,8 @@ def profile():
     if form.validate_on_submit():
         accounts.update_profile(current_user, name=form.name.data, phone=form.phone.data,
                                 locale=form.locale.data,
-                                second_collector=form.second_collector.data)
+                                second_collector=form.second_collector.data,
+                                reminders=form.reminders.data)
         db.session.commit()
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("auth.profile"))

@@ -73,6 +73,16 @@ class ProducerFields(FlaskForm):
             "name", "siret", "address", "postcode", "town", "phone", "description", "labels")}
 
 
+class ProducerProfileForm(ProducerFields):
+    """The producer's own details, with the account the hub pays it on."""
+
+    iban = StringField(_l("IBAN (where the hub pays you)"),
+                       validators=[Optional(), Length(max=42)],
+                       description=_l("For example FR76 3000 6000 0112 3456 7890 189."))
+    bic = StringField(_l("BIC (optional: found from the IBAN when left empty)"),
+                      validators=[Optional(), Length(max=11)])
+
+
 class ApplicationForm(ProducerFields):
     siret = StringField(_l("SIRET number"), validators=[REQUIRED, Length(max=20)],
                         description=_l("14 digits, on your Kbis or INSEE notice."))

@@ -13,7 +13,7 @@ from market.catalog.forms import (
     ActiveForm,
     ImportForm,
     PhotoForm,
-    ProducerFields,
+    ProducerProfileForm,
     ProductForm,
 )
 from market.errors import DomainError
@@ -37,11 +37,12 @@ def manage(producer):
 @bp.route("/producers/<int:producer_id>/manage/profile", methods=["GET", "POST"])
 @manages_producer
 def edit_profile(producer):
-    form = ProducerFields(obj=producer)
+    form = ProducerProfileForm(obj=producer)
     status = 200
     if form.validate_on_submit():
         try:
             services.update_producer(producer, **form.producer_data())
+            services.set_bank_account(producer, form.iban.data, form.bic.data)
         except DomainError as error:
             status = refused(error)
         else:

@@ -86,6 +86,9 @@ class Producer(db.Model):
     town: Mapped[str | None] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(30))
+    # Where the hub pays the producer (SEPA credit transfer), checked when entered.
+    iban: Mapped[str | None] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
     review_message: Mapped[str | None] = mapped_column(Text)
     reviewed_at: Mapped[datetime | None]

@@ -2,6 +2,8 @@
 
 from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -105,6 +107,33 @@ def update_producer(producer: Producer, **fields) -> Producer:
     fill_producer(producer, fields)
     db.session.flush()
     return producer
+
+
+class BankAccountInvalid(DomainError):
+    pass
+
+
+def set_bank_account(producer: Producer, iban_text: str | None, bic_text: str | None) -> None:
+    """Check the IBAN (its country's length and checksum) and the BIC with schwifty, a
+    maintained library that knows every country's rules; empty clears them."""
+    iban_text, bic_text = (iban_text or "").strip(), (bic_text or "").strip()
+    if not iban_text:
+        if bic_text:
+            raise BankAccountInvalid(_l("Give the IBAN that goes with this BIC."))
+        producer.iban = producer.bic = None
+        return
+    try:
+        iban = IBAN(iban_text)
+    except SchwiftyException:
+        raise BankAccountInvalid(_l("« %(iban)s » is not a valid IBAN: check it against your "
+                                    "bank details.", iban=iban_text)) from None
+    try:
+        bic = BIC(bic_text) if bic_text else iban.bic
+    except SchwiftyException:
+        raise BankAccountInvalid(_l("« %(bic)s » is not a valid BIC.", bic=bic_text)) from None
+    producer.iban = iban.compact
+    producer.bic = str(bic.compact) if bic is not None else None
+    db.session.flush()
 
 
 def review(producer: Producer, *, approve: bool, message: str | None) -> Producer:

@@ -38,7 +38,8 @@ def demo_week(points, opening_day, *, publish: bool) -> OrderCycle:
     closes_at = from_hub_wall_clock(opening_day + timedelta(days=5), time(23, 59))
     pickup_day = opening_day + timedelta(days=8)
     cycle = cycles.create_cycle(
-        name=cycles.week_name(opens_at), opens_at=opens_at, closes_at=closes_at,
+        name=cycles.unused_name(from_hub_wall_clock(pickup_day, PICKUP_HOURS[0])),
+        opens_at=opens_at, closes_at=closes_at,
         note="Pensez à rapporter vos boîtes à œufs et vos bocaux consignés.",
         pickups=[cycles.PickupWindow(point, from_hub_wall_clock(pickup_day, PICKUP_HOURS[0]),
                                      from_hub_wall_clock(pickup_day, PICKUP_HOURS[1]))

@@ -52,6 +52,8 @@ class OrderCycle(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
     closed_early_at: Mapped[datetime | None]
+    # The closing it was scheduled for, kept when "close now" moves closes_at earlier.
+    planned_closes_at: Mapped[datetime | None]
     settled_at: Mapped[datetime | None]
     # The last order number given in this cycle, moved by an atomic update.
     orders_numbered: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -61,6 +63,11 @@ class OrderCycle(db.Model):
 
     pickups: Mapped[list["CyclePickup"]] = relationship(
         back_populates="cycle", cascade="all, delete-orphan", order_by="CyclePickup.starts_at")
+
+    @property
+    def scheduled_closes_at(self) -> datetime:
+        """When the cycle was planned to close, whatever closed it earlier."""
+        return self.planned_closes_at or self.closes_at
 
     def state(self, now: datetime) -> CycleState:
         if self.settled_at is not None:

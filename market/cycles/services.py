@@ -1,11 +1,11 @@
 """Cycle and collection-point operations. They flush, never commit."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.cycles.models import CollectionPoint, CyclePickup, CycleState, OrderCycle
@@ -69,6 +69,7 @@ def set_schedule(cycle: OrderCycle, opens_at: datetime, closes_at: datetime,
                  pickups: list[PickupWindow]) -> None:
     check_schedule(opens_at, closes_at, pickups)
     cycle.opens_at, cycle.closes_at = opens_at, closes_at
+    cycle.planned_closes_at = None
     by_point = {pickup.collection_point_id: pickup for pickup in cycle.pickups}
     kept = []
     for window in pickups:
@@ -79,9 +80,21 @@ def set_schedule(cycle: OrderCycle, opens_at: datetime, closes_at: datetime,
     cycle.pickups = kept
 
 
+def require_unique_name(name: str, cycle: OrderCycle | None = None) -> str:
+    """The name, stripped; refused when another cycle has it (lists and mails name cycles)."""
+    name = name.strip()
+    query = select(OrderCycle.id).where(func.lower(OrderCycle.name) == name.lower())
+    if cycle is not None and cycle.id is not None:
+        query = query.where(OrderCycle.id != cycle.id)
+    if db.session.scalar(query.limit(1)) is not None:
+        raise CycleInvalid(_l("Another cycle is already called « %(name)s »: choose another "
+                              "name.", name=name))
+    return name
+
+
 def create_cycle(*, name: str, opens_at: datetime, closes_at: datetime, note: str | None,
                  pickups: list[PickupWindow]) -> OrderCycle:
-    cycle = OrderCycle(name=name.strip(), note=note or None)
+    cycle = OrderCycle(name=require_unique_name(name), note=note or None)
     set_schedule(cycle, opens_at, closes_at, pickups)
     db.session.add(cycle)
     db.session.flush()
@@ -99,21 +112,28 @@ def require_state(cycle: OrderCycle, now: datetime, *allowed: CycleState) -> Cyc
 def update_cycle(cycle: OrderCycle, now: datetime, *, name: str, opens_at: datetime,
                  closes_at: datetime, note: str | None, pickups: list[PickupWindow]) -> None:
     require_state(cycle, now, CycleState.DRAFT, CycleState.SCHEDULED)
-    cycle.name, cycle.note = name.strip(), note or None
+    cycle.name, cycle.note = require_unique_name(name, cycle), note or None
     set_schedule(cycle, opens_at, closes_at, pickups)
     db.session.flush()
 
 
-def publish(cycle: OrderCycle, now: datetime) -> None:
+def publish(cycle: OrderCycle, now: datetime, *, confirmed: bool = False) -> None:
+    """Publish a draft; one whose schedule looks wrong only once the coordinator, warned,
+    confirms it."""
     require_state(cycle, now, CycleState.DRAFT)
     if cycle.closes_at <= now:
         raise CycleInvalid(_l("This cycle's closing time has passed: change its dates first."))
+    warnings = schedule_warnings(cycle)
+    if warnings and not confirmed:
+        raise CycleStateError(_l("Check « %(name)s » before publishing it: %(warnings)s",
+                                 name=cycle.name, warnings=" ".join(warnings)))
     cycle.published_at = now
     db.session.flush()
 
 
 def close_early(cycle: OrderCycle, now: datetime) -> None:
     require_state(cycle, now, CycleState.OPEN)
+    cycle.planned_closes_at = cycle.scheduled_closes_at
     cycle.closes_at = now
     cycle.closed_early_at = now
     db.session.flush()
@@ -126,7 +146,7 @@ def extend(cycle: OrderCycle, now: datetime, closes_at: datetime) -> None:
     windows = [PickupWindow(p.collection_point, p.starts_at, p.ends_at) for p in cycle.pickups]
     check_schedule(cycle.opens_at, closes_at, windows)
     cycle.closes_at = closes_at
-    cycle.closed_early_at = None
+    cycle.closed_early_at = cycle.planned_closes_at = None
     db.session.flush()
 
 
@@ -140,25 +160,66 @@ def latest_cycle() -> OrderCycle | None:
     return db.session.scalar(select(OrderCycle).order_by(OrderCycle.opens_at.desc()).limit(1))
 
 
-def week_name(opens_at: datetime) -> str:
-    return str(_l("Week %(number)d", number=to_hub_time(opens_at).isocalendar().week))
+def unused_name(pickup_at: datetime) -> str:
+    """'Week 49' from the week of the pickup; with its year, then a number, when taken."""
+    local = to_hub_time(pickup_at)
+    year, week, _day = local.isocalendar()
+    candidates = [str(_l("Week %(number)d", number=week)),
+                  str(_l("Week %(number)d, %(year)d", number=week, year=year))]
+    taken = {name.lower() for name in db.session.scalars(
+        select(OrderCycle.name).where(OrderCycle.name.like(f"%{week}%")))}
+    for candidate in candidates:
+        if candidate.lower() not in taken:
+            return candidate
+    return next(f"{candidates[1]} ({n})" for n in range(2, len(taken) + 3)
+                if f"{candidates[1]} ({n})".lower() not in taken)
 
 
 def prepare_next_week() -> OrderCycle:
-    """A draft one week after the latest cycle: same weekday and hours, same points."""
+    """A draft one week after the latest cycle's planned schedule (not the moment "close
+    now" ended it): same weekday and hours, same points, a name no other cycle has."""
     previous = latest_cycle()
     if previous is None:
         raise CycleInvalid(_l("There is no cycle to copy yet: create the first one."))
+    pickups = [PickupWindow(pickup.collection_point,
+                            same_wall_clock_later(pickup.starts_at, WEEK),
+                            same_wall_clock_later(pickup.ends_at, WEEK))
+               for pickup in previous.pickups if pickup.collection_point.active]
     opens_at = same_wall_clock_later(previous.opens_at, WEEK)
+    first_pickup = min((window.starts_at for window in pickups), default=opens_at)
     cycle = create_cycle(
-        name=week_name(opens_at), opens_at=opens_at,
-        closes_at=same_wall_clock_later(previous.closes_at, WEEK), note=previous.note,
-        pickups=[PickupWindow(pickup.collection_point,
-                              same_wall_clock_later(pickup.starts_at, WEEK),
-                              same_wall_clock_later(pickup.ends_at, WEEK))
-                 for pickup in previous.pickups if pickup.collection_point.active])
+        name=unused_name(first_pickup), opens_at=opens_at,
+        closes_at=same_wall_clock_later(previous.scheduled_closes_at, WEEK), note=previous.note,
+        pickups=pickups)
     carry_over(previous, cycle)
     return cycle
+
+
+MINIMUM_WINDOW = timedelta(days=1)
+
+
+def schedule_warnings(cycle: OrderCycle, others: list[OrderCycle] | None = None) -> list[str]:
+    """What the coordinator should see before publishing: an ordering window shorter than a
+    day, or one that overlaps another cycle's (among `others`, else all cycles)."""
+    warnings = []
+    if cycle.closes_at - cycle.opens_at < MINIMUM_WINDOW:
+        warnings.append(str(_l("Orders would be open for less than a day (%(hours)s).",
+                               hours=format_duration(cycle.closes_at - cycle.opens_at))))
+    if others is None:
+        others = list(db.session.scalars(select(OrderCycle).where(
+            OrderCycle.opens_at < cycle.closes_at, OrderCycle.closes_at > cycle.opens_at)))
+    overlapping = sorted((other for other in others if other.id != cycle.id
+                          and other.opens_at < cycle.closes_at
+                          and other.closes_at > cycle.opens_at), key=lambda c: c.opens_at)
+    if overlapping:
+        warnings.append(str(_l("Its ordering window overlaps that of %(names)s.",
+                               names=", ".join(f"« {other.name} »" for other in overlapping))))
+    return warnings
+
+
+def format_duration(duration: timedelta) -> str:
+    minutes = int(duration.total_seconds() // 60)
+    return str(_l("%(hours)d h %(minutes)02d", hours=minutes // 60, minutes=minutes % 60))
 
 
 def cycles_newest_first(limit: int = 100) -> list[OrderCycle]:
@@ -229,10 +290,13 @@ EXTENDABLE_STATES = (CycleState.OPEN, CycleState.CLOSED)
 def cycle_rows(now: datetime) -> list[dict]:
     """What the coordinator's list shows and offers for each cycle."""
     rows = []
-    for cycle in cycles_newest_first():
+    listed = cycles_newest_first()
+    for cycle in listed:
         state = cycle.state(now)
         rows.append({"cycle": cycle, "state": state,
                      "actions": ACTIONS_BY_STATE.get(state, ()),
+                     "warnings": (schedule_warnings(cycle, listed) if state == CycleState.DRAFT
+                                  else []),
                      "editable": state in EDITABLE_STATES,
                      "extendable": state in EXTENDABLE_STATES})
     return rows

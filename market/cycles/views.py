@@ -145,7 +145,10 @@ def cycle_action(cycle_id: int, action: str):
     operation, message = ACTIONS[action]
     try:
         now = utcnow()
-        operation(cycle, now)
+        if action == "publish":
+            cycles.publish(cycle, now, confirmed=request.form.get("confirm") == "1")
+        else:
+            operation(cycle, now)
         if action == "close":
             # Closing now: each producer gets its list at once (the command does it for
             # cycles that close by date).

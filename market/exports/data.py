@@ -15,7 +15,7 @@ from market.auth.models import Household, User
 from market.catalog.models import Producer
 from market.cycles.models import CollectionPoint, CyclePickup, OrderCycle
 from market.extensions import db
-from market.ledger.statements import household_balances, paid_by_reference
+from market.ledger.statements import household_balances, paid_by_order_and_method
 from market.orders.models import Order, OrderLine, OrderStatus, PaymentChoice
 from market.orders.pricing import line_amount
 
@@ -54,7 +54,14 @@ class OrderRow:
     collected_at: datetime | None
     no_show_at: datetime | None
     lines: list[Line] = field(default_factory=list)
-    paid_cents: int = 0
+    # Money taken for the order, per payment method, net of refunds (from the ledger).
+    payments: dict[str, int] = field(default_factory=dict)
+    # What the household's credit covers of the order, when it chose to pay from credit.
+    credit_used_cents: int = 0
+
+    @property
+    def paid_cents(self) -> int:
+        return sum(self.payments.values()) + self.credit_used_cents
 
     @property
     def amount_cents(self) -> int:
@@ -100,6 +107,9 @@ class CycleData:
     cycle_name: str
     points: list[Point]
     producers: dict[int, str]
+    # Money taken for orders cancelled since (e.g. paid online), per method: the household's
+    # credit now, but money the hub holds all the same.
+    cancelled_payments: dict[str, int] = field(default_factory=dict)
     _by_producer: dict | None = field(default=None, repr=False)
 
     def orders(self):
@@ -191,14 +201,19 @@ def cycle_data(cycle_id: int) -> CycleData:
     by_id = {order.id: order for order in orders}
     for line in load_lines(cycle_id):
         by_id[line.order_id].lines.append(line)
-    paid = paid_by_reference(select(Order.reference).where(Order.cycle_id == cycle_id))
+    cancelled: dict[str, int] = defaultdict(int)
+    paid = paid_by_order_and_method(select(Order.id).where(Order.cycle_id == cycle_id))
+    for (order_id, method), amount in paid.items():
+        if order_id in by_id:
+            by_id[order_id].payments[method] = amount
+        else:
+            cancelled[method] += amount
     owing = household_balances(select(Order.household_id).where(Order.cycle_id == cycle_id))
     by_pickup = {point.pickup_id: point for point in points}
     for order in orders:
-        order.paid_cents = paid.get(order.reference, 0)
-        order.paid_cents += covered_by_credit(order, owing)
+        order.credit_used_cents = covered_by_credit(order, owing)
         by_pickup[order.pickup_id].orders.append(order)
-    return CycleData(cycle_id, name, points, load_producers(cycle_id))
+    return CycleData(cycle_id, name, points, load_producers(cycle_id), dict(cancelled))
 
 
 def lines_by_producer(data: CycleData) -> dict[int, list[tuple[Point, OrderRow, Line]]]:
@@ -208,3 +223,21 @@ def lines_by_producer(data: CycleData) -> dict[int, list[tuple[Point, OrderRow, 
             for line in order.lines:
                 grouped[line.producer_id].append((point, order, line))
     return grouped
+
+
+@dataclass
+class CancelledNoShow:
+    reference: str
+    name: str
+    pickup_id: int
+
+
+def cancelled_no_shows(cycle_id: int) -> list[CancelledNoShow]:
+    """Orders nobody collected that the hub's policy cancelled (they owe nothing)."""
+    rows = db.session.execute(
+        select(Order.reference, Household.name, Order.pickup_id)
+        .join(Household, Household.id == Order.household_id)
+        .where(Order.cycle_id == cycle_id, Order.no_show_at.is_not(None),
+               Order.status == OrderStatus.CANCELLED.value)
+        .order_by(Household.name)).all()
+    return [CancelledNoShow(*row) for row in rows]

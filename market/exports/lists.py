@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from market.catalog.models import UNIT_LABELS
 from market.cycles.services import format_window
-from market.exports.data import CycleData, Line, OrderRow, Point
+from market.exports.data import CancelledNoShow, CycleData, Line, OrderRow, Point
 from market.exports.tables import Money, Table
 from market.orders.models import PaymentChoice
 
@@ -165,3 +165,18 @@ def matrix_table(data: CycleData, point: Point) -> Table:
 def matrix_tables(data: CycleData, pickup_id: int | None = None) -> list[Table]:
     return [matrix_table(data, point) for point in data.points
             if pickup_id is None or point.pickup_id == pickup_id]
+
+
+def no_show_table(data: CycleData, cancelled: list[CancelledNoShow]) -> Table:
+    """Who did not collect, and what each still owes (nothing once the policy cancelled it)."""
+    points = {point.pickup_id: point.name for point in data.points}
+    rows = [[order.name, order.reference, points[order.pickup_id], order.phone or "",
+             Money(order.amount_cents), Money(order.due_cents), ""]
+            for order in data.orders() if order.no_show_at is not None]
+    rows += [[row.name, row.reference, points.get(row.pickup_id, ""), "", Money(0), Money(0),
+              _("cancelled")] for row in cancelled]
+    return Table(title=_("Not collected — %(cycle)s", cycle=data.cycle_name),
+                 header=[_("Household"), _("Order"), _("Collection point"), _("Phone"),
+                         _("Amount"), _("Owes"), _("Status")], rows=rows,
+                 footer=[[_("Total"), "", "", "", Money(sum(row[4] for row in rows)),
+                          Money(sum(row[5] for row in rows)), ""]])

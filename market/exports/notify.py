@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from market.auth.models import Role, User
 from market.cycles.models import CycleState, OrderCycle
+from market.exports import bundle, lists, writers
 from market.exports.data import cycle_data
 from market.extensions import db
 from market.ledger.statements import head
@@ -38,13 +39,26 @@ def send_lists(cycle: OrderCycle, now: datetime) -> int:
         select(User).where(User.role == Role.PRODUCER.value, User.active,
                            User.producer_id.in_(list(data.producers)))
         .order_by(User.id)).all()
+    files = {}
     for user in users:
+        if user.producer_id not in files:
+            files[user.producer_id] = list_files(data, user.producer_id)
         link = external_url("exports.producer_list_page", producer_id=user.producer_id,
                             cycle_id=cycle.id)
         queue_mail(user.email, "producer_list", user.locale, user=user, cycle=cycle,
                    producer_name=data.producers[user.producer_id], link=link,
-                   head=ledger_head, receipt_link=receipt_link)
+                   head=ledger_head, receipt_link=receipt_link,
+                   event_key=f"cycle:{cycle.id}:producer-list:{user.id}",
+                   attachments=files[user.producer_id])
     return len(users)
+
+
+def list_files(data, producer_id: int) -> list[tuple[str, str, bytes]]:
+    """The producer's list as PDF and CSV, attached to its mail."""
+    name = f"{bundle.slug(data.producers[producer_id])}-{bundle.slug(data.cycle_name)}"
+    return [(f"{name}.pdf", "application/pdf", bundle.producer_pdf(data, producer_id)),
+            (f"{name}.csv", "text/csv",
+             writers.csv_bytes(lists.producer_tables(data, producer_id)))]
 
 
 def closed_cycles_to_notify(now: datetime) -> list[OrderCycle]:

@@ -10,15 +10,16 @@ from market.auth.models import Role
 from market.catalog.access import manages_producer
 from market.cycles.models import OrderCycle
 from market.exports import bp, bundle, lists, writers
-from market.exports.data import cycle_data
-from market.exports.summary import cycle_summary, method_label, summary_tables
+from market.exports.data import cancelled_no_shows, cycle_data
+from market.exports.summary import cycle_summary, summary_tables
 from market.extensions import db
 from market.orders.models import Order, OrderLine
 from market.timeutil import utcnow
 
 staff = role_required(Role.COORDINATOR)
 MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
+    # Flask adds "; charset=utf-8" to text types itself.
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
     "zip": "application/zip",
@@ -96,8 +97,10 @@ def matrix(cycle_id: int, fmt: str):
 def summary_page(cycle_id: int):
     cycle = cycle_or_404(cycle_id)
     data = cycle_data(cycle_id)
-    return render_template("exports/summary.html", cycle=cycle, summary=cycle_summary(data),
-                           method_label=method_label)
+    summary = cycle_summary(data)
+    return render_template("exports/summary.html", cycle=cycle,
+                           tables=summary_tables(data, summary),
+                           reconciled=summary.reconciled_cents == summary.total("sales_cents"))
 
 
 @bp.route("/coordination/cycles/<int:cycle_id>/summary.<any(pdf, csv, xlsx):fmt>")
@@ -107,6 +110,18 @@ def summary_download(cycle_id: int, fmt: str):
     data = cycle_data(cycle_id)
     return tables_response(summary_tables(data), "summary", fmt,
                            pdf=lambda: bundle.summary_pdf(data))
+
+
+@bp.route("/coordination/cycles/<int:cycle_id>/no-shows")
+@bp.route("/coordination/cycles/<int:cycle_id>/no-shows.<any(csv, xlsx):fmt>")
+@staff
+def no_shows(cycle_id: int, fmt: str | None = None):
+    cycle = cycle_or_404(cycle_id)
+    data = cycle_data(cycle_id)
+    table = lists.no_show_table(data, cancelled_no_shows(cycle_id))
+    if fmt:
+        return tables_response([table], "no-shows", fmt)
+    return render_template("exports/no_shows.html", cycle=cycle, table=table)
 
 
 @bp.route("/coordination/cycles/<int:cycle_id>/lists.zip")

@@ -69,7 +69,11 @@ def trusted_public_keys() -> list[Ed25519PublicKey]:
     if signing is not None:
         keys.append(signing.public_key())
     for text in (current_app.config.get("LEDGER_PUBLIC_KEYS") or "").replace(",", " ").split():
-        keys.append(Ed25519PublicKey.from_public_bytes(bytes.fromhex(text)))
+        try:
+            keys.append(Ed25519PublicKey.from_public_bytes(bytes.fromhex(text)))
+        except ValueError as error:
+            raise ValueError(f"MARKET_LEDGER_PUBLIC_KEYS: {text!r} is not an Ed25519 public "
+                             "key in hex") from error
     return keys
 
 

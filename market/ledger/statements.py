@@ -2,12 +2,15 @@
 
 import csv
 import io
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
+from market.auth.models import Household
+from market.catalog.models import Producer
 from market.extensions import db
 from market.ledger.canonical import canonical_time
 from market.ledger.models import (
@@ -31,17 +34,19 @@ class StatementLine:
     balance: int
 
 
-
-
 def balances() -> list[tuple[LedgerAccount, int]]:
-    """Every account with its balance (debit positive), in account-number order."""
+    """Every account with its balance (debit positive), in account-number order, then by the
+    name people read (the household's or producer's)."""
     totals = select(LedgerEntry.account_id, func.sum(LedgerEntry.amount).label("balance")) \
         .group_by(LedgerEntry.account_id).subquery()
+    name = func.lower(func.coalesce(Household.name, Producer.name, LedgerAccount.key))
     rows = db.session.execute(
         select(LedgerAccount, func.coalesce(totals.c.balance, 0))
         .outerjoin(totals, totals.c.account_id == LedgerAccount.id)
-        .options(joinedload(LedgerAccount.household), joinedload(LedgerAccount.producer))
-        .order_by(LedgerAccount.number, LedgerAccount.key)).all()
+        .outerjoin(LedgerAccount.household).outerjoin(LedgerAccount.producer)
+        .options(contains_eager(LedgerAccount.household),
+                 contains_eager(LedgerAccount.producer))
+        .order_by(LedgerAccount.number, name, LedgerAccount.key)).all()
     return [(account, int(balance)) for account, balance in rows]
 
 
@@ -120,22 +125,34 @@ def household_credit_cents(household_id: int) -> int:
 
 
 # Money in for an order, whoever took it (a volunteer at pickup, an online payment), less
-# what was given back; the transactions name the order's reference.
+# what was given back; the transactions name the order by its id (never by its printed
+# reference, which people may read alike). Postings made before orders were named by id
+# (canonical format 1: the demo data of the first weeks) count for no order.
 PAYMENT_KINDS = ("payment.received", "refund")
 
 
-def paid_by_reference(references) -> dict[str, int]:
-    """{reference: net amount paid} for these order references (a list or a subquery)."""
+def paid_by_order_and_method(order_ids) -> dict[tuple[int, str], int]:
+    """{(order id, payment method): net amount paid} for these orders (a list or a subquery
+    of ids)."""
     household = LedgerAccount.kind == "household"
-    query = (select(LedgerTransaction.reference, func.sum(LedgerEntry.amount))
+    query = (select(LedgerTransaction.order_id, LedgerTransaction.payment_method,
+                    func.sum(LedgerEntry.amount))
              .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
              .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
              .where(LedgerTransaction.kind.in_(PAYMENT_KINDS), household,
-                    LedgerTransaction.reference.in_(references))
-             .group_by(LedgerTransaction.reference))
+                    LedgerTransaction.order_id.in_(order_ids))
+             .group_by(LedgerTransaction.order_id, LedgerTransaction.payment_method))
     # A payment credits the household (negative); what was paid is its opposite.
-    return {reference: -int(amount) for reference, amount in db.session.execute(query)}
+    return {(order_id, method or ""): -int(amount)
+            for order_id, method, amount in db.session.execute(query) if amount}
 
+
+def paid_by_order(order_ids) -> dict[int, int]:
+    """{order id: net amount paid, all methods together} for these orders."""
+    paid: dict[int, int] = defaultdict(int)
+    for (order_id, _method), amount in paid_by_order_and_method(order_ids).items():
+        paid[order_id] += amount
+    return dict(paid)
 
 
 def household_balances(household_ids) -> dict[int, int]:

@@ -318,7 +318,11 @@ def verify_head(verdict: Verdict) -> None:
 def verify_closures(verdict: Verdict) -> None:
     prev_hash = GENESIS_HASH
     grand_totals: dict = defaultdict(int)
-    keys = trusted_public_keys()
+    try:
+        keys = trusted_public_keys()
+    except ValueError as error:  # a key in the configuration that is not one
+        verdict.problem = f"the hub's keys cannot be read from the configuration: {error}"
+        return
     for closure in db.session.execute(select(LedgerClosure).order_by(LedgerClosure.seq)).scalars():
         if closure.seq != verdict.closures + 1:
             verdict.problem = f"closure {verdict.closures + 1} is missing"

@@ -11,19 +11,34 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from market.extensions import db
-from market.mail.models import OutboxMessage
+from market.mail.models import OutboxAttachment, OutboxMessage
 from market.timeutil import utcnow
 
 
-def queue_mail(recipient: str, template: str, locale: str | None, **context) -> OutboxMessage:
+def already_queued(event_key: str) -> bool:
+    return db.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.event_key == event_key)) is not None
+
+
+def queue_mail(recipient: str, template: str, locale: str | None, *,
+               event_key: str | None = None, attachments=(), **context) -> OutboxMessage | None:
     """Render templates/mail/<template>.txt in the recipient's language and store it.
 
-    The template's first line is the subject, the rest is the body.
+    The template's first line is the subject, the rest is the body. `event_key` names what
+    the message tells of, for this recipient: a cause replayed (a form sent twice, a command
+    run again) finds its message written and writes none (None). `attachments` are
+    (filename, content type, bytes).
     """
+    if event_key is not None and already_queued(event_key):
+        return None
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = render_template(f"mail/{template}.txt", **context)
     subject, _, body = text.strip().partition("\n")
-    message = OutboxMessage(recipient=recipient, subject=subject.strip(), body=body.strip() + "\n")
+    message = OutboxMessage(recipient=recipient, subject=subject.strip(), body=body.strip() + "\n",
+                            event_key=event_key,
+                            attachments=[OutboxAttachment(filename=name, content_type=kind,
+                                                          content=content)
+                                         for name, kind, content in attachments])
     db.session.add(message)
     db.session.flush()
     return message
@@ -48,6 +63,10 @@ def as_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain="market.local")
     email.set_content(message.body)
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        email.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                             filename=attachment.filename)
     return email
 
 

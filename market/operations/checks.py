@@ -17,6 +17,8 @@ from alembic.script import ScriptDirectory
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from flask_babel import force_locale
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -175,6 +177,22 @@ def hub_siren() -> Finding:
     return passed("hub SIREN", f"{number[:3]} {number[3:6]} {number[6:]}")
 
 
+def hub_bank_account() -> Finding:
+    """The account producers are paid from: the SEPA transfer file names it."""
+    iban_text = (current_app.config.get("HUB_IBAN") or "").strip()
+    bic_text = (current_app.config.get("HUB_BIC") or "").strip()
+    if not iban_text:
+        return failed("hub IBAN", "missing: set MARKET_HUB_IBAN to the hub's bank account, "
+                                  "which pays the producers (the SEPA transfer file needs it)")
+    try:
+        iban = IBAN(iban_text)
+        bic = BIC(bic_text) if bic_text else iban.bic
+    except SchwiftyException as error:
+        return failed("hub IBAN", f"{first_line(error)}: check MARKET_HUB_IBAN and "
+                                  "MARKET_HUB_BIC against the hub's bank details")
+    return passed("hub IBAN", f"{iban.formatted}" + (f", BIC {bic}" if bic else ""))
+
+
 def public_url() -> Finding:
     url = current_app.config.get("PUBLIC_URL") or ""
     parts = urlsplit(url)
@@ -274,9 +292,9 @@ def photo_directory() -> Finding:
     return passed("photos", f"{directory} (include it in backups: `backup` does)")
 
 
-CHECKS = [environment, secret_key, database, migrations, ledger, ledger_key, hub_name, hub_email,
-          hub_siren, public_url, mail, mail_sender, stripe, refund_policy, time_zone,
-          commission, photo_directory]
+CHECKS = [environment, secret_key, database, migrations, ledger, ledger_key, hub_name,
+          hub_email, hub_siren, hub_bank_account, public_url, mail, mail_sender, stripe,
+          refund_policy, time_zone, commission, photo_directory]
 
 
 def run_checks() -> list[Finding]:

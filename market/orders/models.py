@@ -47,6 +47,7 @@ class Order(db.Model):
     __table_args__ = (
         UniqueConstraint("cycle_id", "household_id"),
         UniqueConstraint("cycle_id", "number"),
+        UniqueConstraint("reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,8 +55,9 @@ class Order(db.Model):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     pickup_id: Mapped[int] = mapped_column(ForeignKey("cycle_pickups.id"), index=True)
     number: Mapped[int]
-    # S48-0042: unique within its cycle (by number), not across years.
-    reference: Mapped[str] = mapped_column(String(20), index=True)
+    # What people read and say: "12-042", the cycle's number and the order's in it; unique
+    # forever. Orders placed before had "S48-0042" (the week): they keep it.
+    reference: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PLACED.value)
     payment_choice: Mapped[str] = mapped_column(String(20), default=PaymentChoice.AT_PICKUP.value)
     # Each change raises the version; ledger postings are keyed on it.

@@ -21,7 +21,6 @@ from market.auth.models import Household, User
 from market.cycles.models import CyclePickup, CycleState, Offer, OrderCycle
 from market.extensions import db
 from market.ledger.builders import post_order_cancelled, post_order_changed, post_order_placed
-from market.mail.services import queue_mail
 from market.orders import cart, stock
 from market.orders.errors import (
     CycleNotOpen,
@@ -32,10 +31,9 @@ from market.orders.errors import (
     SoldOut,
 )
 from market.orders.models import Order, OrderLine, OrderStatus
+from market.orders.notify import order_event, tell_household
 from market.orders.pricing import order_totals
 from market.rowlock import lock_row
-from market.timeutil import to_hub_time
-from market.urls import external_url
 
 
 def require_open(cycle: OrderCycle, now: datetime) -> None:
@@ -45,8 +43,10 @@ def require_open(cycle: OrderCycle, now: datetime) -> None:
 
 
 def order_reference(cycle: OrderCycle, number: int) -> str:
-    """S48-0042: the cycle's week and the order's number in it."""
-    return f"S{to_hub_time(cycle.opens_at).isocalendar().week:02d}-{number:04d}"
+    """12-042: the cycle's number and the order's in it. Unique forever (two cycles of one
+    week, or the same week a year later, have different numbers), short to say aloud; the
+    pickup screen finds an order by its number in the cycle alone ("42")."""
+    return f"{cycle.id}-{number:03d}"
 
 
 def pickup_of(cycle: OrderCycle, pickup_id) -> CyclePickup:
@@ -186,7 +186,8 @@ def place_locked(user: User, cycle: OrderCycle, *, items: dict[int, int], pickup
     for offer in offers.values():
         if not offer.on_sale:
             raise OrderRefused(_l("« %(name)s » is no longer on sale.", name=offer.product.name))
-    if order is None or order.is_cancelled:
+    first = order is None or order.is_cancelled
+    if first:
         order = new_order(order, cycle, household_id, pickup)
         old_lines = []
     else:
@@ -199,7 +200,8 @@ def place_locked(user: User, cycle: OrderCycle, *, items: dict[int, int], pickup
     apply_quantities(order, {offer_id: current.get(offer_id, 0) + quantity
                              for offer_id, quantity in items.items()}, offers)
     db.session.flush()
-    queue_confirmation(user, order)
+    # Adding to an order already placed changes it: no second confirmation.
+    order_event(order, "order_confirmation" if first else "order_changed")
     post_money(order, old_lines)
     check_payment(order)
     return order
@@ -303,6 +305,7 @@ def change(user: User, order: Order, now: datetime, *, quantities: dict[int, int
         return cancel(user, order, now, old_lines=old_lines)
     db.session.flush()
     post_money(order, old_lines)
+    order_event(order, "order_changed")
     return order
 
 
@@ -325,14 +328,8 @@ def cancel(user: User, order: Order, now: datetime, *, old_lines=None) -> Order:
     order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
     db.session.flush()
     post_money(order, old_lines)
+    order_event(order, "order_cancelled")
     return order
-
-
-def queue_confirmation(user: User, order: Order) -> None:
-    order_totals_ = totals(order)
-    queue_mail(user.email, "order_confirmation", user.locale, user=user, order=order,
-               totals=order_totals_, pickup=order.pickup,
-               link=external_url("orders.order_page", order_id=order.id))
 
 
 def household_orders(household_id: int) -> list[Order]:
@@ -419,7 +416,5 @@ def remove_withdrawn(order: Order, offer: Offer, now: datetime) -> None:
         order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
     db.session.flush()
     post_money(order, old_lines)
-    for user in order.household.users:
-        queue_mail(user.email, "offer_withdrawn", user.locale, user=user, order=order,
-                   product=line.product_name, reason=offer.withdrawal_reason,
-                   link=external_url("orders.order_page", order_id=order.id))
+    tell_household(order, "offer_withdrawn", f"v{order.version}", product=line.product_name,
+                   reason=offer.withdrawal_reason)

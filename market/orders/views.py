@@ -11,6 +11,7 @@ from market.cycles import current
 from market.cycles import services as cycles
 from market.errors import DomainError
 from market.extensions import db
+from market.ledger.statements import household_credit_cents
 from market.orders import bp, cart
 from market.orders import services as orders
 from market.orders import shop as catalogue
@@ -102,19 +103,31 @@ def visitor_added(name: str):
     return added("", location=login) if wants_json() else redirect(login)
 
 
-def pickup_choices(cycle, current_pickup_id=None) -> list[SelectChoice]:
+def pickup_choices(cycle) -> list[SelectChoice]:
     choices = []
     for pickup in cycle.pickups:
         point = pickup.collection_point
-        full = (point.capacity is not None and pickup.orders_count >= point.capacity
-                and pickup.id != current_pickup_id)
         window = cycles.format_window(pickup.starts_at, pickup.ends_at)
-        label = f"{point.name}, {point.town} — {window}"
-        if full:
-            label += " — " + _("full")
-        choices.append(SelectChoice(str(pickup.id), label,
-                                    render_kw={"disabled": True} if full else None))
+        choices.append(SelectChoice(str(pickup.id), f"{point.name}, {point.town} — {window}"))
     return choices
+
+
+def full_points(cycle, current_pickup_id=None) -> dict[str, str]:
+    """{pickup id: why it cannot be chosen} for the points that are full (but the order's
+    own)."""
+    return {str(pickup.id): _("Full for this cycle.") for pickup in cycle.pickups
+            if pickup.collection_point.capacity is not None
+            and pickup.orders_count >= pickup.collection_point.capacity
+            and pickup.id != current_pickup_id}
+
+
+def unpayable(credit_cents: int, total_cents: int) -> dict[str, str]:
+    """{payment choice: why it cannot succeed}: credit that does not cover the cart."""
+    if credit_cents >= total_cents:
+        return {}
+    if credit_cents <= 0:
+        return {PaymentChoice.CREDIT.value: _("You have no credit.")}
+    return {PaymentChoice.CREDIT.value: _("Your credit does not cover this order.")}
 
 
 def render_cart(cycle, form=None, status=200):
@@ -122,13 +135,17 @@ def render_cart(cycle, form=None, status=200):
     items = cart.items(household_id, cycle)
     order = orders.household_order(household_id, cycle.id) if cycle else None
     form = form or CheckoutForm()
+    totals = order_totals(orders.cart_line(item).priced() for item in items)
+    credit = household_credit_cents(household_id)
+    context = {"full_points": {}, "unpayable": unpayable(credit, totals.total_cents)}
     if cycle:
-        form.pickup.choices = pickup_choices(cycle, order.pickup_id if order else None)
+        current_pickup = order.pickup_id if order else None
+        form.pickup.choices = pickup_choices(cycle)
+        context["full_points"] = full_points(cycle, current_pickup)
         if not form.pickup.data and order:
             form.pickup.data = str(order.pickup_id)
-    totals = order_totals(orders.cart_line(item).priced() for item in items)
     return render_template("orders/cart.html", cycle=cycle, items=items, form=form,
-                           totals=totals, order=order), status
+                           totals=totals, order=order, credit=credit, **context), status
 
 
 @bp.route("/cart")
@@ -183,8 +200,12 @@ def checkout():
 @bp.route("/orders")
 @household_only
 def my_orders(status: int = 200):
-    return render_template("orders/orders.html",
-                           orders=orders.household_orders(current_user.household_id)), status
+    cycle = current.moment().open_cycle
+    household_id = current_user.household_id
+    repeatable = cycle is not None and orders.previous_order(household_id, cycle) is not None
+    this_cycle = orders.household_order(household_id, cycle.id) if repeatable else None
+    return render_template("orders/orders.html", orders=orders.household_orders(household_id),
+                           repeatable=repeatable, this_cycle=this_cycle), status
 
 
 def owned(order_id: int):
@@ -200,10 +221,11 @@ def order_page(order_id: int, form=None, status=200):
     order = owned(order_id)
     editable = order.cycle.state(utcnow()) == "open" and not order.is_cancelled
     form = form or CheckoutForm()
-    form.pickup.choices = pickup_choices(order.cycle, order.pickup_id)
+    form.pickup.choices = pickup_choices(order.cycle)
     form.pickup.data = form.pickup.data or str(order.pickup_id)
     return render_template("orders/order.html", order=order, totals=orders.totals(order),
-                           editable=editable, form=form), status
+                           editable=editable, form=form,
+                           full_points=full_points(order.cycle, order.pickup_id)), status
 
 
 @bp.route("/orders/<int:order_id>/change", methods=["POST"])

@@ -1,21 +1,20 @@
 """What an order has paid and still owes, payments at pickup, and money after a change.
 
-"Paid" is read from the ledger: the payment and refund transactions whose reference is the
-order's reference, whatever recorded them (the pickup screen, Stripe webhooks, this module).
+"Paid" is read from the ledger: the payment and refund transactions that name the order (by
+its id), whatever recorded them (the pickup screen, Stripe webhooks, this module).
 """
 
 from uuid import uuid4
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from market.auth.models import User
 from market.extensions import db
 from market.ledger.accounts import household_key
 from market.ledger.builders import post_payment_received
-from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from market.ledger.statements import account_balance
+from market.ledger.statements import account_balance, paid_by_order
 from market.orders.models import Order, PaymentChoice
 from market.orders.services import locked_order, totals
 from market.payments import stripe_checkout
@@ -38,17 +37,11 @@ STATUS_LABELS = {
     PaymentStatus.EXPIRED.value: _l("not paid (expired)"),
     PaymentStatus.UNAVAILABLE.value: _l("not started (online payment unavailable)"),
 }
-PAYMENT_KINDS = ("payment.received", "refund")
 
 
 def paid_cents(order: Order) -> int:
     """Money received for the order less money given back, as the ledger has it."""
-    query = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-             .join(LedgerEntry.transaction)
-             .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-             .where(LedgerTransaction.reference == order.reference,
-                    LedgerTransaction.kind.in_(PAYMENT_KINDS), LedgerAccount.kind == "cash"))
-    return int(db.session.scalar(query))
+    return paid_by_order([order.id]).get(order.id, 0)
 
 
 def due_cents(order: Order, paid: int | None = None) -> int:

@@ -11,6 +11,7 @@ They flush, never commit.
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -19,9 +20,14 @@ from market.auth.models import Household
 from market.cycles.models import CyclePickup, CycleState
 from market.errors import DomainError
 from market.extensions import db
-from market.ledger.builders import post_fulfilment_adjusted, post_payment_received
+from market.ledger.builders import (
+    post_fulfilment_adjusted,
+    post_order_cancelled,
+    post_payment_received,
+)
 from market.money import InvalidAmount, parse_amount
 from market.orders.models import Order, OrderLine, OrderStatus
+from market.orders.notify import tell_household
 from market.orders.services import ledger_lines
 from market.payments.services import PICKUP_METHODS, due_cents, settle_overpayment
 from market.rowlock import lock_row
@@ -208,12 +214,34 @@ def mark_collected(order: Order, now: datetime) -> None:
     db.session.flush()
 
 
+def no_show_policy() -> str:
+    policy = current_app.config.get("HUB_NO_SHOW_POLICY", "charge")
+    return policy if policy in ("charge", "cancel") else "charge"
+
+
 def mark_no_show(order: Order, now: datetime) -> None:
+    """Nobody collected the order (the caller holds its lock). As the hub chose: it stays
+    due ("charge"), or it is cancelled and its sale posted back ("cancel"); either way the
+    household is told, once."""
     if order.collected_at is not None:
         raise PickupConflict(_l("This order was collected: it cannot be a no-show."))
     require_closed(order, now)
+    if order.no_show_at is not None:
+        return
     order.no_show_at = now
+    if no_show_policy() == "cancel":
+        old_lines = ledger_lines(order)
+        # The goods were brought: the lines stay as a record, the stock is not put back.
+        order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
+        order.version += 1
+        db.session.flush()
+        post_order_cancelled(order.household_id, order.reference, old_lines,
+                             idempotency_key=f"order:{order.id}:v{order.version}",
+                             order_id=order.id)
+        settle_overpayment(order)
     db.session.flush()
+    tell_household(order, "order_no_show", "no-show",
+                   due=0 if order.is_cancelled else due_cents(order))
 
 
 def undo_status(order: Order) -> None:

@@ -108,7 +108,8 @@ def test_next_week_keeps_the_wall_clock_across_daylight_saving(db, opening_day):
     # The opening crosses the change: an hour more or less of real time, same clock time.
     assert abs(following.opens_at - previous.opens_at - timedelta(days=7)) == timedelta(hours=1)
     assert following.published_at is None
-    assert following.name == f"Semaine {to_hub_time(following.opens_at).isocalendar().week}"
+    pickup_week = to_hub_time(following.pickups[0].starts_at).isocalendar().week
+    assert following.name == f"Semaine {pickup_week}"
 
 
 def test_next_week_copies_the_collection_points_and_note(db):
@@ -140,3 +141,64 @@ def test_times_are_written_the_french_way(app, db):
         assert cycles.format_window(starts, ends) == "vendredi 4 décembre, 16 h 30 – 19 h"
     with force_locale("en"):
         assert cycles.format_window(starts, ends) == "Friday 4 December, 16:30 – 19:00"
+
+
+def test_next_week_follows_the_planned_schedule_not_an_early_close(db):
+    """A cycle closed early with "close now" still gives next week its full window."""
+    previous = make_cycle(db, date(2026, 11, 26))
+    planned = previous.closes_at
+    cycles.publish(previous, previous.opens_at - timedelta(hours=1))
+    cycles.close_early(previous, previous.opens_at + timedelta(minutes=25))
+    assert previous.closes_at < planned and previous.scheduled_closes_at == planned
+    following = cycles.prepare_next_week()
+    assert following.opens_at == previous.opens_at + timedelta(days=7)
+    assert following.closes_at == planned + timedelta(days=7)
+    assert cycles.schedule_warnings(following) == []
+
+
+def test_next_week_gets_a_name_no_other_cycle_has(db):
+    first = make_cycle(db, date(2026, 11, 26))
+    second = cycles.prepare_next_week()
+    week = to_hub_time(second.pickups[0].starts_at).isocalendar().week
+    # A second distribution the same week: another name, then yet another.
+    first.name = f"Semaine {week + 1}"
+    db.session.flush()
+    third = cycles.prepare_next_week()
+    assert third.name == f"Semaine {week + 1}, 2026"
+    names = [first.name, second.name, third.name]
+    assert len(set(names)) == 3
+    with pytest.raises(cycles.CycleInvalid, match="déjà"):
+        cycles.create_cycle(name=f"semaine {week}", opens_at=first.opens_at,
+                            closes_at=first.closes_at, note=None,
+                            pickups=[cycles.PickupWindow(p.collection_point, p.starts_at,
+                                                         p.ends_at) for p in first.pickups])
+
+
+def test_publishing_warns_of_a_short_or_overlapping_window(db):
+    cycle = make_cycle(db, date(2026, 11, 26))
+    short = cycles.create_cycle(
+        name="Courte", opens_at=cycle.opens_at + timedelta(days=1),
+        closes_at=cycle.opens_at + timedelta(days=1, minutes=25), note=None,
+        pickups=[cycles.PickupWindow(p.collection_point, p.starts_at, p.ends_at)
+                 for p in cycle.pickups])
+    warnings = cycles.schedule_warnings(short)
+    assert len(warnings) == 2 and "moins d'un jour" in warnings[0] and "Semaine test" in warnings[1]
+    before = short.opens_at - timedelta(days=2)
+    with pytest.raises(cycles.CycleStateError, match="Vérifiez « Courte »"):
+        cycles.publish(short, before)
+    assert short.published_at is None
+    cycles.publish(short, before, confirmed=True)
+    assert short.published_at == before
+
+
+def test_the_cycle_list_shows_the_warnings_and_publishing_needs_the_confirmation(
+        db, coordinator_client):
+    cycle = make_cycle(db, date(2030, 11, 28))
+    cycle.closes_at = cycle.opens_at + timedelta(hours=2)
+    db.session.commit()
+    page = coordinator_client.get("/coordination/cycles").get_data(as_text=True)
+    assert "moins d&#39;un jour" in page and "Publier quand même" in page
+    coordinator_client.post(f"/coordination/cycles/{cycle.id}/publish")
+    assert cycle.published_at is None
+    coordinator_client.post(f"/coordination/cycles/{cycle.id}/publish", data={"confirm": "1"})
+    assert cycle.published_at is not None

@@ -30,13 +30,19 @@ def test_amounts_agree_with_each_households_ledger_account(db, closed_cycle):
         assert account_balance(household_key(order.household_id)) == order.amount_cents
 
 
-def test_already_paid_comes_from_the_ledger_by_reference(db, closed_cycle):
-    order = closed_cycle["orders"]["martin"]
-    post_payment_received(order.household_id, 1000, "stripe", order.reference, "online-1")
-    post_payment_received(order.household_id, 500, "cash", "other", "elsewhere-1")
+def test_already_paid_comes_from_the_ledger_by_order_id(db, closed_cycle):
+    """Money is found by the order's id: a posting that only prints an order's reference (as
+    another year's order with the same number would) is not that order's money."""
+    order, other = closed_cycle["orders"]["martin"], closed_cycle["orders"]["dupuy"]
+    post_payment_received(order.household_id, 1000, "stripe", order.reference, "online-1",
+                          order_id=order.id)
+    post_payment_received(order.household_id, 500, "cash", order.reference, "look-alike-1")
+    post_payment_received(other.household_id, 200, "cash", order.reference, "other-1",
+                          order_id=other.id)
     db.session.commit()
-    row = next(o for o in cycle_data(closed_cycle["cycle"].id).orders() if o.id == order.id)
-    assert (row.paid_cents, row.due_cents) == (1000, 2150 - 1000)
+    rows = {o.id: o for o in cycle_data(closed_cycle["cycle"].id).orders()}
+    assert (rows[order.id].paid_cents, rows[order.id].due_cents) == (1000, 2150 - 1000)
+    assert rows[other.id].payments == {"cash": 200}
 
 
 def test_the_query_count_does_not_grow_with_orders(db, closed_cycle):

@@ -48,3 +48,36 @@ def test_closing_now_sends_the_lists(app, db, coordinator_client, closed_cycle):
     assert [m.recipient for m in outbox(db)] == ["farm@example.org"]
     app.test_cli_runner().invoke(args=["cycles", "notify-closed"])
     assert len(outbox(db)) == 1
+
+
+def test_the_producers_mail_carries_its_list_as_pdf_and_csv(app, db, closed_cycle):
+    import io
+
+    from pypdf import PdfReader
+
+    from market.mail.services import as_email
+
+    app.test_cli_runner().invoke(args=["cycles", "notify-closed"])
+    message = next(m for m in outbox(db) if m.recipient == "farm@example.org")
+    assert "/ledger/receipt?seq=" in message.body  # it still names the ledger's head
+    email = as_email(message)
+    files = {part.get_filename(): part for part in email.iter_attachments()}
+    assert sorted(files) == ["ferme-lafitte-semaine-48.csv", "ferme-lafitte-semaine-48.pdf"]
+    pdf = PdfReader(io.BytesIO(files["ferme-lafitte-semaine-48.pdf"].get_content()))
+    assert "Potimarron" in pdf.pages[0].extract_text()
+    csv_text = files["ferme-lafitte-semaine-48.csv"].get_content()
+    csv_text = csv_text.decode("utf-8-sig") if isinstance(csv_text, bytes) else csv_text
+    assert "Carottes" in csv_text
+
+
+def test_mail_remind_runs_from_the_command_line_and_is_idempotent(app, db, closed_cycle):
+    cycle = closed_cycle["cycle"]
+    for pickup in cycle.pickups:
+        pickup.starts_at = utcnow() + timedelta(hours=3)
+        pickup.ends_at = pickup.starts_at + timedelta(hours=2)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["mail", "remind"])
+    assert first.exit_code == 0 and "pickup 3" in first.output
+    again = runner.invoke(args=["mail", "remind"])
+    assert "pickup 0" in again.output

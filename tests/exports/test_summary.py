@@ -27,8 +27,10 @@ def ledger_sum(db, references, account_filter, kinds=None) -> int:
 def test_summary_matches_the_ledger(db, closed_cycle):
     placed = closed_cycle["orders"]
     martin, etcheverry = placed["martin"], placed["etcheverry"]
-    post_payment_received(martin.household_id, 1000, "cash", martin.reference, "t-1")
-    post_payment_received(etcheverry.household_id, 3300, "stripe", etcheverry.reference, "t-2")
+    post_payment_received(martin.household_id, 1000, "cash", martin.reference, "t-1",
+                          order_id=martin.id)
+    post_payment_received(etcheverry.household_id, 3300, "stripe", etcheverry.reference, "t-2",
+                          order_id=etcheverry.id)
     # Pickup day: a missing cheese and a real weight change the sale.
     now = utcnow()
     cheese = next(line for line in etcheverry.lines if line.product_name == "Tomme de brebis")
@@ -49,10 +51,12 @@ def test_summary_matches_the_ledger(db, closed_cycle):
     sales = ledger_sum(db, references, LedgerAccount.kind == "household",
                        ["order.placed", "order.changed", "fulfilment.adjusted"])
     assert sales == summary.total("sales_cents") == 2150 + 250 + 1200 + 1000
-    assert summary.payments == {"cash": 1000, "stripe": 3300}
+    assert summary.payments == {"cash": 1000, "cheque": 0, "card": 0, "transfer": 0,
+                                "stripe": 3300}
     owed = ledger_sum(db, references, LedgerAccount.kind == "household")
-    assert owed == summary.due_cents - summary.credit_cents
-    assert summary.credit_cents == 3300 - 2200 and summary.due_cents == 1150 + 250
+    assert owed == summary.due_cents - summary.beyond_cents
+    assert summary.beyond_cents == 3300 - 2200 and summary.due_cents == 1150 + 250
+    assert summary.reconciled_cents == sales
 
 
 def test_summary_xlsx_reopens_with_the_totals(db, closed_cycle):

@@ -119,3 +119,10 @@ def test_export_command_refuses_an_unknown_cycle(app, db, tmp_path):
     result = app.test_cli_runner().invoke(
         args=["export", "cycle", "999999", "--out", str(tmp_path)])
     assert result.exit_code != 0 and "999999" in result.output
+
+
+@pytest.mark.parametrize("path", ["pickup-list.csv", "summary.csv", "matrix.csv"])
+def test_csv_downloads_name_their_charset_once(coordinator_client, closed_cycle, path):
+    response = coordinator_client.get(
+        f"/coordination/cycles/{closed_cycle['cycle'].id}/{path}")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

@@ -244,3 +244,13 @@ def test_keygen_writes_a_private_key_once(app, db, tmp_path, household):
     missing = runner.invoke(args=["ledger", "keygen"])
     assert missing.exit_code == 1
     assert "--out" in missing.output
+
+
+def test_a_key_that_is_not_one_is_named_not_a_crash(app, db, household):
+    history(db, household)
+    app.config["LEDGER_PUBLIC_KEYS"] = "not-hex"
+    assert verify().problem == ("the hub's keys cannot be read from the configuration: "
+                                "MARKET_LEDGER_PUBLIC_KEYS: 'not-hex' is not an Ed25519 public "
+                                "key in hex")
+    result = app.test_cli_runner().invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1 and "Traceback" not in result.output

@@ -235,3 +235,15 @@ def test_coordinator_reverses_a_transaction_once(db, coordinator_client, househo
     assert transaction_count() == 2
     assert coordinator_client.get("/ledger/transactions/99").status_code == 404
     assert verify().ok
+
+
+def test_balances_are_listed_by_name_within_each_kind(db, coordinator_client):
+    """Not by internal key: household 10 would come before household 9."""
+    names = ["Zoé Martin", "anne Dupuy", "Béatrice Laffite", "Jon Etcheverry"]
+    for n, name in enumerate(names):
+        household = factories.HouseholdFactory(name=name)
+        builders.post_credit_topup(household.id, 100 + n, "cash", "", f"sorted-{n}")
+    db.session.commit()
+    page = coordinator_client.get("/ledger/").text
+    positions = [page.index(name) for name in sorted(names, key=str.casefold)]
+    assert positions == sorted(positions)

@@ -20,6 +20,7 @@ PRODUCTION = {
     "HUB_NAME": "Marché du Seignanx",
     "HUB_EMAIL": "contact@marche.seignanx.fr",
     "HUB_SIREN": "732 829 320",
+    "HUB_IBAN": "FR76 3000 6000 0112 3456 7890 189",
     "MAIL_URL": "smtp://marche:secret@smtp.seignanx.fr:587?starttls=1",
     "MAIL_SENDER": "Marché du Seignanx <ne-pas-repondre@marche.seignanx.fr>",
 }

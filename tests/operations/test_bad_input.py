@@ -11,6 +11,7 @@ BAD = [
     (["demo", "--households", "many"], "'many' is not a valid integer"),
     (["demo", "--producers", "-3"], "-3 is not in the range x>=0"),
     (["mail", "send", "--limit", "0"], "0 is not in the range x>=1"),
+    (["mail", "remind", "now"], "Got unexpected extra argument (now)"),
     (["cycles", "list", "extra"], "Got unexpected extra argument (extra)"),
     (["cycles", "next"], "There is no cycle to copy yet"),
     (["cycles", "notify-closed", "--now"], "No such option '--now'"),

@@ -29,9 +29,9 @@ def test_a_configured_production_passes_on_postgresql_and_names_sqlite(productio
     result = run_check(production)
     lines = lines_by_subject(result.output)
     assert list(lines) == ["environment", "secret key", "database", "migrations", "ledger",
-                           "ledger signing key", "hub name", "hub email", "hub SIREN", "public URL", "mail",
-                           "mail sender", "Stripe", "refund policy", "time zone", "commission",
-                           "photos"]
+                           "ledger signing key", "hub name", "hub email", "hub SIREN",
+                           "hub IBAN", "public URL", "mail", "mail sender", "Stripe",
+                           "refund policy", "time zone", "commission", "photos"]
     failing = [line for line in lines.values() if line.startswith("✘")]
     assert lines["hub SIREN"] == "✔ hub SIREN: 732 829 320"
     if BACKEND == "postgresql":
@@ -46,7 +46,8 @@ def test_a_configured_production_passes_on_postgresql_and_names_sqlite(productio
 
 
 def test_the_development_defaults_name_each_setting_to_set(app, db, tmp_path):
-    app.config.update(HUB_SIREN=Config.HUB_SIREN, CATALOG_PHOTO_DIRECTORY=str(tmp_path))
+    app.config.update(HUB_SIREN=Config.HUB_SIREN, CATALOG_PHOTO_DIRECTORY=str(tmp_path),
+                      LEDGER_SIGNING_KEY=None, LEDGER_SIGNING_KEY_FILE=str(tmp_path / "none"))
     result = run_check(app)
     assert result.exit_code == 1
     lines = lines_by_subject(result.output)
@@ -54,6 +55,8 @@ def test_the_development_defaults_name_each_setting_to_set(app, db, tmp_path):
                              ("secret key", "MARKET_SECRET_KEY"),
                              ("hub email", "MARKET_HUB_EMAIL"),
                              ("hub SIREN", "MARKET_HUB_SIREN"),
+                             ("hub IBAN", "MARKET_HUB_IBAN"),
+                             ("ledger signing key", "ledger keygen"),
                              ("public URL", "MARKET_PUBLIC_URL"),
                              ("mail", "MARKET_MAIL_URL"),
                              ("mail sender", "MARKET_MAIL_SENDER")]:
@@ -69,6 +72,10 @@ def test_the_development_defaults_name_each_setting_to_set(app, db, tmp_path):
     ({"HUB_SIREN": "732829321"}, "hub SIREN", "'732829321' is not a valid SIREN"),
     ({"HUB_SIREN": "73282932"}, "hub SIREN", "is not a valid SIREN"),
     ({"HUB_SIREN": ""}, "hub SIREN", "missing"),
+    ({"HUB_IBAN": "FR76 3000 6000 0112 3456 7890 188"}, "hub IBAN", "MARKET_HUB_IBAN"),
+    ({"HUB_IBAN": "FR76 3000 6000 0112 3456 7890 189", "HUB_BIC": "NOTABIC"}, "hub IBAN",
+     "MARKET_HUB_BIC"),
+    ({"LEDGER_SIGNING_KEY": "not a key"}, "ledger signing key", "cannot be read"),
     ({"HUB_NAME": "  "}, "hub name", "MARKET_HUB_NAME"),
     ({"HUB_EMAIL": "contact@hub.test"}, "hub email", "not a real address"),
     ({"PUBLIC_URL": "http://marche.seignanx.fr"}, "public URL", "https"),

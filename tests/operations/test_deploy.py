@@ -78,7 +78,8 @@ def unit(path: Path) -> dict[str, list[str]]:
 def test_each_timer_starts_its_service_as_the_market_user_with_the_environment_file():
     timers = sorted(DEPLOY.glob("*.timer"))
     assert {path.stem for path in timers} == {
-        "market-mail", "market-notify-closed", "market-reconcile", "market-ledger-close",
+        "market-mail", "market-remind", "market-notify-closed", "market-reconcile",
+        "market-ledger-close",
         "market-backup"}
     for timer in timers:
         service = unit(timer.with_suffix(".service"))

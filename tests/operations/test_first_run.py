@@ -40,7 +40,8 @@ def environment_file(**settings) -> dict:
             name, _, value = line.partition("=")
             values[name] = shlex.split(value)[0] if value else ""
     values.update(MARKET_SECRET_KEY="Qm9uam91ciBsZSBtYXJjaMOpIGR1IFNlaWduYW54IQ",
-                  MARKET_HUB_SIREN="732829320", **settings)
+                  MARKET_HUB_SIREN="732829320",
+                  MARKET_HUB_IBAN="FR76 3000 6000 0112 3456 7890 189", **settings)
     return {**{name: value for name, value in os.environ.items()
                if not name.startswith("MARKET_")}, **values}
 
