@@ -3,7 +3,8 @@
 from flask_babel import lazy_gettext as _l
 
 from market.auth.models import User
-from market.extensions import db, login_manager
+from market.auth.sessions import load_session_user
+from market.extensions import login_manager
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to see this page.")
@@ -11,5 +12,5 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    return load_session_user(session_id)
