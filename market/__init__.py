@@ -64,6 +64,9 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from market.numbers import DatabaseIntegerConverter
+
+    app.url_map.converters["int"] = DatabaseIntegerConverter  # before any route is added
     from market.auth import bp as auth_bp
     from market.catalog import bp as catalog_bp
     from market.cycles import bp as cycles_bp

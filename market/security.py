@@ -7,10 +7,14 @@ carry tokens), and HTTPS requests get HSTS. The same policy holds in every envir
 development and the browser tests meet a violation before production does.
 """
 
+import re
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
+from flask_babel import lazy_gettext as _l
 from flask_talisman import Talisman
+
+from market.errors import render_error
 
 STRIPE_CHECKOUT = "https://checkout.stripe.com"
 HSTS_SECONDS = 365 * 24 * 3600
@@ -40,7 +44,28 @@ def content_security_policy(config) -> dict:
     }
 
 
+# Characters no one types: C0 controls but tab and line breaks, DEL, C1 controls, and the two
+# Unicode non-characters. NUL cannot even be stored by PostgreSQL, and XLSX (XML) refuses most.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def refuse_control_characters():
+    """Every form field, query parameter and address is refused, with the field named,
+    when it holds a control character: nothing reaches a service, a database or a file."""
+    if CONTROL_CHARACTERS.search(request.path):
+        return render_error(400)
+    for source in (request.args, request.form):
+        for name, value in source.items(multi=True):
+            if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):
+                return render_error(400, _l(
+                    "The field « %(field)s » holds an invisible control character (often "
+                    "pasted from another program). Remove it and send the form again: "
+                    "nothing was changed.", field=CONTROL_CHARACTERS.sub("", name)))
+    return None
+
+
 def register(app: Flask) -> None:
+    app.before_request(refuse_control_characters)
     # One Talisman per app, not one in extensions.py: it keeps its options on itself, and
     # the tests run apps with different settings side by side.
     app.extensions["talisman"] = Talisman(

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from market.auth.models import LoginSession, PasswordReset, User
 from market.auth.tokens import new_token, token_digest
 from market.extensions import db
+from market.numbers import identifier
 from market.timeutil import utcnow
 
 DEVICE_COOKIE = "market_device"
@@ -43,9 +44,10 @@ def log_in(user: User, remember: bool = False) -> None:
 
 def split_session_id(session_id: str) -> tuple[int, str] | None:
     user_id, _, secret = (session_id or "").partition(":")
-    if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 10 and secret):
+    user_id = identifier(user_id)
+    if user_id is None or not secret:
         return None
-    return int(user_id), secret
+    return user_id, secret
 
 
 def load_session_user(session_id: str) -> User | None:

@@ -23,7 +23,8 @@ from market.catalog import services
 from market.catalog.models import LABELS, VAT_LABELS, VAT_RATES, Category, Producer, Product
 from market.errors import DomainError
 from market.extensions import db
-from market.money import InvalidAmount, decimal_text, parse_amount
+from market.money import MAX_PRICE_CENTS, InvalidAmount, decimal_text, parse_amount
+from market.numbers import InvalidNumber, identifier, parse_whole_number
 
 COLUMNS = {
     "id": "référence",
@@ -48,6 +49,7 @@ UNIT_WORDS = {
 YES = {"oui", "o", "yes", "y", "1", "x", "vrai", "true"}
 NO = {"non", "n", "no", "0", "", "faux", "false"}
 MAX_ROWS = 2000
+MAX_WEIGHT_GRAMS = 100_000  # as the product form allows
 
 
 class InvalidSpreadsheet(DomainError):
@@ -170,7 +172,7 @@ class CellError(ValueError):
 
 def parse_price(text: str) -> int:
     try:
-        cents = parse_amount(text)
+        cents = parse_amount(text, MAX_PRICE_CENTS)
     except InvalidAmount:
         raise CellError(_l("« %(value)s » is not an amount", value=text)) from None
     if cents < 0:
@@ -209,9 +211,10 @@ def parse_yes_no(text: str) -> bool:
 def parse_weight(text: str) -> int | None:
     if not text:
         return None
-    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
-        raise CellError(_l("« %(value)s » is not a weight in grams", value=text))
-    return int(text)
+    try:
+        return parse_whole_number(text, lowest=1, highest=MAX_WEIGHT_GRAMS)
+    except InvalidNumber:
+        raise CellError(_l("« %(value)s » is not a weight in grams", value=text)) from None
 
 
 def parse_labels(text: str) -> list[str]:
@@ -247,7 +250,7 @@ def parse_name(text: str) -> str:
 def parse_id(text: str, products: dict[int, Product]) -> Product | None:
     if not text:
         return None
-    product = products.get(int(text)) if text.isascii() and text.isdigit() else None
+    product = products.get(identifier(text))
     if product is None:
         raise CellError(_l("« %(value)s » is not one of your products; leave it empty for a "
                            "new product", value=text))

@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from market.forms import sane_date
 from market.money import InvalidAmount, parse_amount
 
 REQUIRED = InputRequired(message=_l("This field is required."))
@@ -76,7 +77,7 @@ class CloseForm(FlaskForm):
         SelectChoice("day", _l("day")), SelectChoice("month", _l("month")),
         SelectChoice("year", _l("year"))],
         validators=[REQUIRED])
-    day = DateField(_l("A day in the period"), validators=[Optional()],
+    day = DateField(_l("A day in the period"), validators=[Optional(), sane_date],
                     description=_l("Leave empty to close the last period that is over."))
 
 

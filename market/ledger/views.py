@@ -32,6 +32,7 @@ from market.ledger.statements import (
     statement,
     statement_csv,
 )
+from market.numbers import InvalidNumber, parse_whole_number
 from market.timeutil import to_hub_time, utcnow
 from market.web import refused
 
@@ -210,10 +211,13 @@ def close():
 @role_required(*STAFF)
 def export():
     kind = request.args.get("format", "")
-    year = request.args.get("year", "")
-    if kind not in ("csv", "fec") or not year.isdigit() or not 2000 <= int(year) <= 2999:
+    try:
+        year = parse_whole_number(request.args.get("year"), lowest=2000, highest=2999)
+    except InvalidNumber:
         abort(400)
-    name, content, mimetype = fec.export(kind, int(year))
+    if kind not in ("csv", "fec"):
+        abort(400)
+    name, content, mimetype = fec.export(kind, year)
     return Response(content, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
