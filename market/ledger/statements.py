@@ -11,6 +11,7 @@ from market.extensions import db
 from market.ledger.canonical import canonical_time
 from market.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerTransaction
 from market.money import decimal_text
+from market.spreadsheets import csv_row
 
 
 @dataclass
@@ -49,8 +50,8 @@ def balances_csv() -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["key", "number", "auxiliary", "label", "balance_cents", "balance"])
     for account, balance in balances():
-        writer.writerow([account.key, account.number, account.auxiliary or "", account.label,
-                         balance, decimal_text(balance, ".")])
+        writer.writerow(csv_row([account.key, account.number, account.auxiliary or "",
+                                 account.label, balance, decimal_text(balance, ".")]))
     return out.getvalue()
 
 
@@ -74,9 +75,9 @@ def statement_csv(lines: list[StatementLine]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["seq", "occurred_at", "kind", "reference", "memo", "amount", "balance"])
     for line in lines:
-        writer.writerow([line.seq, canonical_time(line.occurred_at), line.kind, line.reference,
-                         line.memo, decimal_text(line.amount, "."),
-                         decimal_text(line.balance, ".")])
+        writer.writerow(csv_row([line.seq, canonical_time(line.occurred_at), line.kind,
+                                 line.reference, line.memo, decimal_text(line.amount, "."),
+                                 decimal_text(line.balance, ".")]))
     return out.getvalue()
 
 
