@@ -128,3 +128,15 @@ def test_tabs_and_line_breaks_are_still_welcome(db, producer_client, producer_us
         f"/producers/{producer_user.producer_id}/manage/products/new",
         data={**PRODUCT, "description": "Ligne un\r\nLigne\tdeux"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("point_id", ["", "0", "²", "99999999999"])
+def test_a_cycle_naming_an_unknown_collection_point_is_refused(db, coordinator_client,
+                                                              point_id):
+    from tests.factories import CollectionPointFactory
+
+    data = {**cycle_form(CollectionPointFactory()), "pickups-0-point_id": point_id}
+    db.session.commit()
+    response = coordinator_client.post("/coordination/cycles/new", data=data)
+    assert response.status_code == 400
+    assert count(db, OrderCycle) == 0
