@@ -7,8 +7,9 @@ from babel.numbers import format_currency
 
 CENTS = Decimal(100)
 AMOUNT_PATTERN = re.compile(r"^-?[0-9]{1,9}([.,][0-9]{1,2})?$")
-# Any amount fits the database's 32-bit integer columns (21 474 836,47 €) with room to add.
-MAX_CENTS = 10**9
+MAX_CENTS = 10**11
+# What one payment may be: it fits the payments' 32-bit integer column (21 474 836,47 €).
+MAX_PAYMENT_CENTS = 10**9
 # A unit price: times the most one line may hold, it still fits with room to spare.
 MAX_PRICE_CENTS = 10**6
 

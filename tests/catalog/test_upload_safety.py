@@ -50,11 +50,12 @@ WORKBOOK_RELS = (
     '</Relationships>')
 
 
-def xlsx(sheet_data: str, extra: dict | None = None) -> bytes:
+def xlsx(sheet_data: str, extra: dict | None = None, dimension: str | None = None) -> bytes:
     """An XLSX file written by hand, as an attacker would, around `sheet_data`."""
+    declared = f'<dimension ref="{dimension}"/>' if dimension else ""
     sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
-             'openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + sheet_data +
-             '</sheetData></worksheet>')
+             'openxmlformats.org/spreadsheetml/2006/main">' + declared + '<sheetData>' +
+             sheet_data + '</sheetData></worksheet>')
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
@@ -106,8 +107,10 @@ def test_a_million_row_xlsx_is_refused_unread(app, producer):  # noqa: F811
 
 
 def test_an_xlsx_of_many_small_rows_stops_at_the_row_limit(app, producer):  # noqa: F811
-    data = xlsx('<row><c><v>1</v></c></row>' * 150_000)
-    with app.test_request_context(), bounded(seconds=5, megabytes=40):
+    # Its dimension is declared, as spreadsheet programs write it: openpyxl need not scan
+    # the sheet to find it (the size of each part bounds that scan otherwise).
+    data = xlsx('<row><c><v>1</v></c></row>' * 150_000, dimension="A1:A150000")
+    with app.test_request_context(), bounded(seconds=3, megabytes=40):
         message = refusal(producer, data)
     assert "plus de 2000 lignes" in message
 

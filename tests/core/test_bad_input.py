@@ -140,3 +140,18 @@ def test_a_cycle_naming_an_unknown_collection_point_is_refused(db, coordinator_c
     response = coordinator_client.post("/coordination/cycles/new", data=data)
     assert response.status_code == 400
     assert count(db, OrderCycle) == 0
+
+
+def test_a_payment_beyond_its_column_is_refused(db, coordinator_client, market):  # noqa: F811
+    from market.orders import services as orders
+    from market.payments.models import Payment
+    from market.timeutil import utcnow
+
+    order = orders.place(market["household"], market["cycle"], utcnow(),
+                         pickup_id=market["pickup"].id, payment="pickup",
+                         items={market["carrots"].id: 1})
+    db.session.commit()
+    response = coordinator_client.post(f"/payments/orders/{order.id}/record", data={
+        "amount": "99999999,99", "method": "cash", "submission": "s" * 32})
+    assert response.status_code == 400
+    assert count(db, Payment) == 0
