@@ -5,6 +5,7 @@ and commands can set it freely.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from click import ClickException
@@ -59,6 +60,7 @@ ENVIRONMENT = {
     "LEDGER_SIGNING_KEY_FILE": ("LEDGER_SIGNING_KEY_FILE", str),
     "LEDGER_SIGNING_KEY": ("LEDGER_SIGNING_KEY", str),
     "LEDGER_PUBLIC_KEYS": ("LEDGER_PUBLIC_KEYS", str),
+    "PROXY_COUNT": ("PROXY_COUNT", int),
 }
 
 
@@ -126,7 +128,14 @@ class Config:
     # Uploaded spreadsheets wait here between their preview and their application.
     CATALOG_IMPORT_DIRECTORY = str(INSTANCE / "imports")
 
+    # How many reverse proxies stand in front of the app, each adding X-Forwarded-For and
+    # X-Forwarded-Proto: their word is taken for the visitor's address and scheme. 0 trusts
+    # no forwarded header (the app faces the internet, or the header could be forged).
+    PROXY_COUNT = 0
+
     PASSWORD_RESET_HOURS = 2
+    # A registration or producer application waits this long for its address to be confirmed.
+    SIGNUP_HOURS = 48
     INVITATION_DAYS = 14
     LOGIN_FAILURES_PER_ACCOUNT = 5
     LOGIN_FAILURES_PER_ADDRESS = 20
@@ -137,7 +146,11 @@ class Config:
 
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_NAME = "remember_token"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Also how long a log-in session lasts at most (market.auth.sessions).
+    REMEMBER_COOKIE_DURATION = timedelta(days=60)
 
     @staticmethod
     def check(settings) -> None:

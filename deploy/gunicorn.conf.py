@@ -5,6 +5,12 @@
 
 import multiprocessing
 
+import gunicorn.http.wsgi
+
+# gunicorn names itself in a Server header of its own making, which the app cannot remove:
+# give it a name that tells an attacker nothing about the software or its version.
+gunicorn.http.wsgi.SERVER = "market"
+
 # Only the reverse proxy on this machine talks to gunicorn.
 bind = "127.0.0.1:8000"
 # Sync workers, two per core: on two cores, 2 to 4 workers measured alike (bench/ordering.py).

@@ -23,13 +23,25 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     config_class.check(app.config)
     Path(app.instance_path).mkdir(exist_ok=True)
+    trust_proxies(app)
 
     register_extensions(app)
+    register_security_headers(app)
     register_blueprints(app)
     register_commands(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind MARKET_PROXY_COUNT proxies, the visitor's address and scheme are the ones the
+    nearest proxies saw; without it every visitor would share the proxy's address."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:
@@ -47,7 +59,16 @@ def register_extensions(app: Flask) -> None:
     from market.auth import login as _login_setup  # noqa: F401 - registers the user loader
 
 
+def register_security_headers(app: Flask) -> None:
+    from market.security import register
+
+    register(app)
+
+
 def register_blueprints(app: Flask) -> None:
+    from market.numbers import DatabaseIntegerConverter
+
+    app.url_map.converters["int"] = DatabaseIntegerConverter  # before any route is added
     from market.auth import bp as auth_bp
     from market.catalog import bp as catalog_bp
     from market.cycles import bp as cycles_bp

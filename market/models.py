@@ -1,6 +1,15 @@
 """Every domain's models, imported together so that metadata and migrations see them all."""
 
-from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, User
+from market.auth.models import (
+    Household,
+    Invitation,
+    LoginAttempt,
+    LoginSession,
+    LoginThrottle,
+    PasswordReset,
+    SignupRequest,
+    User,
+)
 from market.catalog.models import Category, Producer, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.ledger.models import (
@@ -28,6 +37,8 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "LoginAttempt",
+    "LoginSession",
+    "LoginThrottle",
     "Offer",
     "Order",
     "OrderCycle",
@@ -40,6 +51,7 @@ __all__ = [
     "PayoutLine",
     "Producer",
     "Product",
+    "SignupRequest",
     "StripeEvent",
     "User",
 ]

@@ -6,8 +6,12 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_currency
 
 CENTS = Decimal(100)
-AMOUNT_PATTERN = re.compile(r"^-?\d{1,9}([.,]\d{1,2})?$")
+AMOUNT_PATTERN = re.compile(r"^-?[0-9]{1,9}([.,][0-9]{1,2})?$")
 MAX_CENTS = 10**11
+# What one payment may be: it fits the payments' 32-bit integer column (21 474 836,47 €).
+MAX_PAYMENT_CENTS = 10**9
+# A unit price: times the most one line may hold, it still fits with room to spare.
+MAX_PRICE_CENTS = 10**6
 
 
 class InvalidAmount(ValueError):
@@ -21,8 +25,9 @@ def format_cents(cents: int, locale: str = "fr_FR") -> str:
     return format_currency(Decimal(cents) / CENTS, "EUR", locale=locale)
 
 
-def parse_amount(text: str) -> int:
-    """Parse "12,50", "12.50", "12,5 €" or "12" into cents; refuse anything else."""
+def parse_amount(text: str, most: int = MAX_CENTS) -> int:
+    """Parse "12,50", "12.50", "12,5 €" or "12" into cents, below `most` either way; refuse
+    anything else."""
     cleaned = text.strip().replace("€", "").replace("\u00a0", "").replace("\u202f", "")
     cleaned = cleaned.replace(" ", "")
     if not AMOUNT_PATTERN.match(cleaned):
@@ -31,7 +36,7 @@ def parse_amount(text: str) -> int:
         cents = int(Decimal(cleaned.replace(",", ".")) * CENTS)
     except InvalidOperation as error:  # pragma: no cover - the pattern already excludes it
         raise InvalidAmount(text) from error
-    if abs(cents) >= MAX_CENTS:
+    if abs(cents) >= most:
         raise InvalidAmount(text)
     return cents
 

@@ -68,6 +68,8 @@ MATRIX = {
     "auth.register": ("GET", {}, EVERYONE),
     "auth.login": ("GET", {}, EVERYONE),
     "auth.logout": ("POST", {}, LOGGED_IN),
+    "auth.log_out_everywhere": ("POST", {}, LOGGED_IN),
+    "auth.confirm_signup": ("GET", {"token": "unknown"}, EVERYONE),
     "auth.forgot_password": ("GET", {}, EVERYONE),
     "auth.reset_password": ("GET", {"token": "unknown"}, EVERYONE),
     "auth.profile": ("GET", {}, LOGGED_IN),

@@ -7,6 +7,7 @@ database that is emptied after each test.
 
 import contextvars
 import os
+import secrets
 import shutil
 
 import pytest
@@ -164,9 +165,13 @@ def client(app):
 
 
 def logged_in_client(app, user):
+    """A client logged in as `user` through a real log-in session."""
+    secret = secrets.token_urlsafe(16)
+    factories.LoginSessionFactory(user=user, secret=secret)
+    _db.session.commit()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = f"{user.id}:{secret}"
         session["_fresh"] = True
     return client
 

@@ -5,7 +5,16 @@ from datetime import timedelta
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, User
+from market.auth.models import (
+    Household,
+    Invitation,
+    LoginAttempt,
+    LoginSession,
+    LoginThrottle,
+    PasswordReset,
+    SignupRequest,
+    User,
+)
 from market.auth.passwords import hash_password
 from market.auth.services import token_digest
 from market.catalog.models import Category, Producer, Product
@@ -218,6 +227,45 @@ class LoginAttemptFactory(BaseFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     address = "192.0.2.10"
     succeeded = False
+
+
+class LoginSessionFactory(BaseFactory):
+    """A log-in of `user`; Flask-Login keeps "<user id>:<secret>" for it."""
+
+    class Meta:
+        model = LoginSession
+
+    class Params:
+        secret = factory.Sequence(lambda n: f"session-secret-{n}")
+
+    user = factory.SubFactory(HouseholdUserFactory)
+    token_hash = factory.LazyAttribute(lambda o: token_digest(o.secret))
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=60))
+
+
+class LoginThrottleFactory(BaseFactory):
+    class Meta:
+        model = LoginThrottle
+
+    key = factory.Sequence(lambda n: f"{n:064x}")
+    window_started_at = factory.LazyFunction(utcnow)
+    attempts = 1
+
+
+class SignupRequestFactory(BaseFactory):
+    class Meta:
+        model = SignupRequest
+
+    class Params:
+        token = factory.Sequence(lambda n: f"signup-token-{n}")
+
+    email = factory.Sequence(lambda n: f"newcomer{n}@example.org")
+    kind = "household"
+    token_hash = factory.LazyAttribute(lambda o: token_digest(o.token))
+    payload = factory.LazyFunction(lambda: {
+        "name": "Famille Etcheverry", "phone": "06 12 34 56 78", "second_collector": None,
+        "locale": "fr", "password_hash": hash_password(PASSWORD)})
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(hours=48))
 
 
 class OutboxMessageFactory(BaseFactory):

@@ -64,6 +64,10 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Stay logged in on this device"))
 
 
+class ConfirmSignupForm(FlaskForm):
+    """The emailed link's button: CSRF only."""
+
+
 class ForgotPasswordForm(FlaskForm):
     email = email_field()
 

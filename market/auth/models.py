@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.extensions import db
@@ -65,9 +65,19 @@ class User(UserMixin, db.Model):
     household: Mapped[Household | None] = relationship(back_populates="users")
     producer: Mapped["Producer | None"] = relationship(back_populates="users")  # noqa: F821
 
+    # "<id>:<secret>" of the log-in session this request runs in (market.auth.sessions).
+    session_id = None
+
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: the log-in
+        session, which can be revoked, never the bare user id."""
+        if self.session_id is None:
+            raise RuntimeError("log in through market.auth.sessions.log_in")
+        return self.session_id
 
     def has_role(self, *roles: str) -> bool:
         """Admins hold every coordinator power as well as their own."""
@@ -124,3 +134,61 @@ class LoginAttempt(db.Model):
     address: Mapped[str] = mapped_column(String(45))
     succeeded: Mapped[bool]
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginSession(db.Model):
+    """One log-in on one device. The session and the remember cookie carry its secret; they
+    stop working when the row goes (log-out, log-out everywhere, password change or reset)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()
+
+
+class LoginThrottle(db.Model):
+    """Log-in attempts counted per key (an address, an account, a trusted device) in a window.
+
+    One atomic upsert counts an attempt, so simultaneous guesses cannot slip past the limit.
+    """
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of "address:…", "account:…" or "device:…": fixed length, no email in clear.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    window_started_at: Mapped[datetime]
+    attempts: Mapped[int]
+
+
+class SignupKind(StrEnum):
+    HOUSEHOLD = "household"
+    PRODUCER = "producer"
+
+
+SIGNUP_KINDS = ", ".join(f"'{kind.value}'" for kind in SignupKind)
+
+
+class SignupRequest(db.Model):
+    """A registration or producer application waiting for its email address to be confirmed.
+
+    The account is created only from the emailed link, so the form answers alike whether or
+    not the address already has an account (its owner is told by email instead)."""
+
+    __tablename__ = "signup_requests"
+    __table_args__ = (CheckConstraint(f"kind IN ({SIGNUP_KINDS})", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the form said, the password already hashed.
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]

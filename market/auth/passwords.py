@@ -1,5 +1,8 @@
 """Password hashing (Argon2id) and the strength rule."""
 
+import secrets
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -36,6 +39,24 @@ def verify_password(password_hash: str, password: str) -> bool:
         return hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def dummy_hash(time_cost: int, memory_cost: int) -> str:
+    """A hash of nothing anyone types, checked when the account does not exist: an unknown
+    address then costs the same time as a known one."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost).hash(
+        secrets.token_urlsafe(32))
+
+
+def verify_password_of(user, password: str) -> bool:
+    """Whether `password` opens `user`'s account; as slow when there is no such user."""
+    if user is None:
+        config = current_app.config
+        verify_password(dummy_hash(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"]),
+                        password)
+        return False
+    return verify_password(user.password_hash, password)
 
 
 def check_strength(password: str, email: str = "") -> None:

@@ -1,16 +1,31 @@
 """Account operations. They flush, never commit: the view commits once per request."""
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, Role, User
-from market.auth.passwords import check_strength, hash_password, verify_password
+from market.auth import throttle
+from market.auth.models import (
+    Household,
+    Invitation,
+    LoginAttempt,
+    PasswordReset,
+    Role,
+    SignupKind,
+    SignupRequest,
+    User,
+)
+from market.auth.passwords import (
+    check_strength,
+    hash_password,
+    verify_password,
+    verify_password_of,
+)
+from market.auth.sessions import revoke_everything, trusted_device
+from market.auth.tokens import new_token, token_digest
 from market.errors import DomainError
 from market.extensions import db
 from market.mail.services import queue_mail
@@ -44,10 +59,6 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
@@ -58,65 +69,120 @@ def ensure_email_free(email: str) -> None:
                             "Log in, or reset your password if you forgot it."))
 
 
-def create_user(*, name: str, email: str, phone: str | None, password: str, role: str,
+def create_user(*, name: str, email: str, phone: str | None, role: str,
+                password: str | None = None, password_hash: str | None = None,
                 household: Household | None = None, locale: str | None = None) -> User:
+    """A new account, from a password to check and hash or a hash already made from one."""
     ensure_email_free(email)
-    check_strength(password, email)
+    if password_hash is None:
+        check_strength(password, email)
+        password_hash = hash_password(password)
     user = User(name=name.strip(), email=normalise_email(email),
-                phone=(phone or "").strip() or None, password_hash=hash_password(password),
+                phone=(phone or "").strip() or None, password_hash=password_hash,
                 role=role, household=household, locale=locale)
     db.session.add(user)
     db.session.flush()
     return user
 
 
-def register_household(*, name: str, email: str, phone: str, password: str,
-                       second_collector: str | None = None, locale: str | None = None) -> User:
+def register_household(*, name: str, email: str, phone: str, password: str | None = None,
+                       password_hash: str | None = None, second_collector: str | None = None,
+                       locale: str | None = None) -> User:
     household = Household(name=name.strip(), second_collector=(second_collector or "").strip()
                           or None)
     user = create_user(name=name, email=email, phone=phone, password=password,
-                       role=Role.HOUSEHOLD, household=household, locale=locale)
+                       password_hash=password_hash, role=Role.HOUSEHOLD, household=household,
+                       locale=locale)
     queue_mail(user.email, "welcome", user.locale, user=user)
     return user
 
 
-def recent_failures(column, value) -> int:
-    window_start = utcnow() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
-    query = select(func.count()).where(
-        column == value,
-        LoginAttempt.succeeded.is_(False),
-        LoginAttempt.attempted_at >= window_start,
-    )
-    return db.session.scalar(query)
+# ---- sign-up confirmed by email ----
 
+def request_signup(kind: SignupKind, *, email: str, password: str, locale: str | None,
+                   **fields) -> None:
+    """Ask the address to confirm a registration or application, answering alike either way.
 
-def check_login_rate(email: str, address: str) -> None:
-    config = current_app.config
-    if (recent_failures(LoginAttempt.email, email) >= config["LOGIN_FAILURES_PER_ACCOUNT"]
-            or recent_failures(LoginAttempt.address, address)
-            >= config["LOGIN_FAILURES_PER_ADDRESS"]):
-        raise TooManyAttempts(_l("Too many failed log-in attempts. For your security, please "
-                                 "wait %(minutes)d minutes before trying again, or reset your "
-                                 "password.", minutes=config["LOGIN_WINDOW_MINUTES"]))
-
-
-def authenticate(email: str, password: str, address: str) -> User:
-    """The user these credentials open; every attempt is recorded for the rate limit."""
+    A new address gets a link that creates the account; an address that already has one is
+    told so by email instead. Both cost a password hash, so they take alike too.
+    """
     email = normalise_email(email)
-    check_login_rate(email, address)
+    check_strength(password, email)
+    password_hash = hash_password(password)
     user = user_by_email(email)
-    succeeded = bool(user and user.active and verify_password(user.password_hash, password))
-    db.session.add(LoginAttempt(email=email, address=address, succeeded=succeeded))
+    if user is not None:
+        queue_mail(user.email, "account_exists", user.locale, user=user,
+                   login=external_url("auth.login"), reset=external_url("auth.forgot_password"))
+        return
+    token, digest = new_token()
+    hours = current_app.config["SIGNUP_HOURS"]
+    db.session.add(SignupRequest(
+        email=email, kind=kind.value, token_hash=digest,
+        payload={**fields, "password_hash": password_hash, "locale": locale},
+        expires_at=utcnow() + timedelta(hours=hours)))
+    queue_mail(email, "confirm_signup", locale, kind=kind.value, hours=hours,
+               link=external_url("auth.confirm_signup", token=token))
+    db.session.flush()
+
+
+def usable_signup(token: str) -> SignupRequest:
+    signup = db.session.scalar(select(SignupRequest).where(
+        SignupRequest.token_hash == token_digest(token)))
+    if signup is None:
+        raise InvalidToken(_l("This confirmation link is not valid. Please sign up again."))
+    if signup.completed_at is not None:
+        raise InvalidToken(_l("This address is already confirmed. Log in."))
+    if signup.expires_at < utcnow():
+        raise InvalidToken(_l("This confirmation link has expired. Please sign up again."))
+    return signup
+
+
+def complete_signup(token: str) -> User:
+    """The account the confirmed request asked for (a household, or a producer's
+    application)."""
+    signup = usable_signup(token)
+    fields = dict(signup.payload)
+    signup.completed_at = utcnow()
+    if signup.kind == SignupKind.PRODUCER:
+        from market.catalog.services import apply_as_producer  # catalog builds on auth
+
+        return apply_as_producer(email=signup.email, **fields)
+    return register_household(email=signup.email, **fields)
+
+
+def too_many_attempts() -> TooManyAttempts:
+    return TooManyAttempts(_l("Too many failed log-in attempts. For your security, please "
+                              "wait %(minutes)d minutes before trying again, or reset your "
+                              "password.", minutes=current_app.config["LOGIN_WINDOW_MINUTES"]))
+
+
+def authenticate(email: str, password: str, address: str,
+                 device_cookie: str | None = None) -> User:
+    """The user these credentials open.
+
+    Attempts are counted per address and, unless they come from a device the account
+    trusts (its `device_cookie`), per account; past either limit the password is not even checked.
+    An unknown address costs the same time as a known one (a hash is checked either way).
+    """
+    config = current_app.config
+    email = normalise_email(email)
+    user = user_by_email(email)
+    device = trusted_device(user, device_cookie)
+    address_key = throttle.throttle_key("address", address)
+    account_key = (throttle.throttle_key("device", device) if device
+                   else throttle.throttle_key("account", email))
+    if (throttle.count_attempt(address_key) > config["LOGIN_FAILURES_PER_ADDRESS"]
+            or throttle.count_attempt(account_key) > config["LOGIN_FAILURES_PER_ACCOUNT"]):
+        raise too_many_attempts()
+    succeeded = verify_password_of(user, password) and user.active
+    db.session.add(LoginAttempt(email=email[:254], address=address[:45], succeeded=succeeded))
     if not succeeded:
         raise InvalidCredentials(_l("Email address or password incorrect."))
+    throttle.give_back(address_key)
+    throttle.clear(account_key)
     user.last_login_at = utcnow()
     db.session.flush()
     return user
-
-
-def new_token() -> tuple[str, str]:
-    token = secrets.token_urlsafe(32)
-    return token, token_digest(token)
 
 
 def request_password_reset(email: str) -> None:
@@ -146,20 +212,25 @@ def usable_reset(token: str) -> PasswordReset:
 
 
 def reset_password(token: str, password: str) -> User:
+    """A new password from an emailed link: every session and every other link of the
+    account dies, and the account's failed log-ins are forgiven (its owner proved it)."""
     reset = usable_reset(token)
-    check_strength(password, reset.user.email)
+    user = reset.user
+    check_strength(password, user.email)
     reset.used_at = utcnow()
-    reset.user.password_hash = hash_password(password)
-    db.session.flush()
-    return reset.user
+    user.password_hash = hash_password(password)
+    revoke_everything(user)
+    throttle.clear(throttle.throttle_key("account", user.email))
+    return user
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Every session of the account ends (the caller opens a new one for this device)."""
     if not verify_password(user.password_hash, current):
         raise InvalidCredentials(_l("The current password is incorrect."))
     check_strength(new, user.email)
     user.password_hash = hash_password(new)
-    db.session.flush()
+    revoke_everything(user)
 
 
 def update_profile(user: User, *, name: str, phone: str | None, locale: str | None,

@@ -1,9 +1,9 @@
 """Account pages: thin views around the services."""
 
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from market.auth import bp
@@ -12,6 +12,7 @@ from market.auth.decorators import role_required
 from market.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
+    ConfirmSignupForm,
     ForgotPasswordForm,
     InvitationForm,
     LoginForm,
@@ -19,7 +20,14 @@ from market.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from market.auth.models import Role
+from market.auth.models import Role, SignupKind
+from market.auth.sessions import (
+    DEVICE_COOKIE,
+    close_session,
+    log_in,
+    remember_device,
+    revoke_everything,
+)
 from market.errors import DomainError
 from market.extensions import db
 from market.i18n import select_locale
@@ -32,11 +40,14 @@ def next_page(default_endpoint: str = "main.home") -> str:
 
 
 def client_address() -> str:
+    """The visitor's address: behind the proxies MARKET_PROXY_COUNT declares, the one they
+    saw (ProxyFix); never a forwarded header nobody vouches for."""
     return request.remote_addr or "unknown"
 
 
-
-
+def check_your_inbox(email: str):
+    """The same answer whether or not the address already has an account."""
+    return render_template("auth/check_inbox.html", email=accounts.normalise_email(email))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -47,19 +58,46 @@ def register():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.register_household(
-                name=form.name.data, email=form.email.data, phone=form.phone.data,
-                password=form.password.data, second_collector=form.second_collector.data,
-                locale=select_locale())
+            accounts.request_signup(
+                SignupKind.HOUSEHOLD, email=form.email.data, password=form.password.data,
+                locale=select_locale(), name=form.name.data, phone=form.phone.data,
+                second_collector=form.second_collector.data)
         except DomainError as error:
             status = refused(error)
         else:
-            login_user(user)  # before the commit: signal receivers may add to this transaction
             db.session.commit()
+            return check_your_inbox(form.email.data)
+    return render_template("auth/register.html", form=form), max(status, form_status(form))
+
+
+@bp.route("/signup/<token>", methods=["GET", "POST"])
+def confirm_signup(token: str):
+    """The emailed link: a button (a POST), so that a mail scanner opening links creates
+    nothing."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    try:
+        signup = accounts.usable_signup(token)
+    except DomainError as error:
+        return render_template("auth/token_invalid.html", message=error.message), 400
+    form = ConfirmSignupForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.complete_signup(token)
+        except DomainError as error:
+            status = refused(error)
+        else:
+            log_in(user)  # before the commit: signal receivers may add to this transaction
+            db.session.commit()
+            if user.producer_id:
+                flash(_("Thank you! Your application has been sent to the coordinator."),
+                      "success")
+                return redirect(url_for("catalog.dashboard"))
             flash(_("Welcome, %(name)s! Your household account is ready.", name=user.name),
                   "success")
-            return redirect(next_page())
-    return render_template("auth/register.html", form=form), max(status, form_status(form))
+            return redirect(url_for("main.home"))
+    return render_template("auth/confirm_signup.html", form=form, signup=signup), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -70,17 +108,20 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data, client_address())
+            user = accounts.authenticate(form.email.data, form.password.data, client_address(),
+                                         request.cookies.get(DEVICE_COOKIE))
         except accounts.InvalidCredentials as error:
-            db.session.commit()  # keep the failed attempt: it counts towards the limit
+            db.session.commit()  # keep the record of the failed attempt
             flash(error.message, "error")
             status = error.status
         except DomainError as error:
             status = refused(error)
         else:
-            login_user(user, remember=form.remember.data)
+            log_in(user, remember=form.remember.data)
             db.session.commit()
-            return redirect(next_page())
+            response = redirect(next_page())
+            remember_device(response, user)
+            return response
     elif form.errors:
         status = 400
     return render_template("auth/login.html", form=form), status
@@ -89,8 +130,20 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    close_session(current_user)
+    db.session.commit()
     flash(_("You are logged out. See you soon!"), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/account/log-out-everywhere", methods=["POST"])
+@login_required
+def log_out_everywhere():
+    """A lost phone, a shared computer: every session of the account ends, this one too."""
+    revoke_everything(current_user)
+    close_session(current_user)
+    db.session.commit()
+    flash(_("You are logged out on every device. Log in again here to go on."), "success")
     return redirect(url_for("main.home"))
 
 
@@ -154,8 +207,13 @@ def change_password():
         except DomainError as error:
             status = refused(error)
         else:
+            # Every other device is logged out; this one goes on in a new session.
+            log_in(current_user._get_current_object(),
+                   remember=request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"])
+                   is not None)
             db.session.commit()
-            flash(_("Your password has been changed."), "success")
+            flash(_("Your password has been changed. Every other device is logged out."),
+                  "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form), max(status, form_status(form))
 
@@ -202,8 +260,8 @@ def accept_invitation(token: str):
         except DomainError as error:
             status = refused(error)
         else:
+            log_in(user)
             db.session.commit()
-            login_user(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation), \

@@ -16,12 +16,14 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from market.auth.forms import EMAIL, PHONE, REQUIRED, name_field, new_password_fields
 from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
-from market.money import InvalidAmount, parse_amount
+from market.money import MAX_PRICE_CENTS, InvalidAmount, parse_amount
 
+# Required and not only spaces.
+FILLED = DataRequired(message=_l("This field is required."))
 POSTCODE = Regexp(r"^\d{5}$", message=_l("A French postcode has 5 digits, e.g. 40440."))
 
 
@@ -40,7 +42,7 @@ class AmountField(StringField):
         if not (self.data or "").strip():
             return
         try:
-            self.cents = parse_amount(self.data)
+            self.cents = parse_amount(self.data, MAX_PRICE_CENTS)
         except InvalidAmount:
             raise ValidationError(_l("« %(value)s » is not an amount, e.g. 3,50.",
                                      value=self.data)) from None
@@ -115,7 +117,7 @@ class ProductForm(FlaskForm):
                        validate_choice=False)
     size = StringField(_l("Size"), validators=[Optional(), Length(max=40)],
                        description=_l("For example « 500 g », « botte », « 75 cl »."))
-    price = AmountField(_l("Price including VAT (€)"), validators=[REQUIRED],
+    price = AmountField(_l("Price including VAT (€)"), validators=[FILLED],
                         description=_l("Per unit of sale, or per kg when sold by weight."))
     vat_basis_points = SelectField(_l("VAT rate"), coerce=int, validate_choice=False,
                                    choices=choices(VAT_LABELS), default=550,

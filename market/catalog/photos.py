@@ -6,6 +6,7 @@ year, and a new photo gets a new address.
 
 import io
 import secrets
+import warnings
 from pathlib import Path
 
 from flask import current_app
@@ -18,8 +19,11 @@ from market.extensions import db
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 SIZES = {"thumb": 320, "page": 1200}
-# Refuse decompression bombs well before Pillow's own limit: 40 megapixels is plenty.
-MAX_PIXELS = 40_000_000
+# A product photo is shown 1200 pixels wide at most: 24 megapixels (a 6000 × 4000 camera)
+# is plenty, and a PNG of that size still decodes in about a second. The header says the
+# size before any pixel is decoded; Pillow's own guard is set to the same bound.
+MAX_PIXELS = 24_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 class InvalidPhoto(DomainError):
@@ -40,6 +44,10 @@ def photo_path(key: str, size: str) -> Path:
     return photo_directory() / f"{key}-{size}.jpg"
 
 
+def too_many_pixels() -> InvalidPhoto:
+    return InvalidPhoto(_l("This photo has too many pixels. Please send a smaller one."))
+
+
 def decode(data: bytes) -> Image.Image:
     """The fully decoded image, or a clear refusal: not an image, truncated, unsupported."""
     limit = current_app.config["CATALOG_PHOTO_MAX_BYTES"]
@@ -47,12 +55,21 @@ def decode(data: bytes) -> Image.Image:
         raise PhotoTooLarge(_l("This photo is larger than %(size)d MB. Please send a smaller "
                                "one.", size=limit // (1024 * 1024)))
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice it: beyond ours is refused.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
         image_format = image.format
         if image.width * image.height > MAX_PIXELS:
-            raise InvalidPhoto(_l("This photo has too many pixels. Please send a smaller one."))
+            raise too_many_pixels()
+        # A JPEG decodes at a half, quarter or eighth of its size, still above the largest
+        # size kept: a camera's photo then costs a fraction of its full decoding.
+        edge = max(SIZES.values())
+        image.draft("RGB", (edge, edge))
         image.load()  # a truncated file fails here, not later
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise too_many_pixels() from None
+    except UnidentifiedImageError:
         raise InvalidPhoto(_l("This file is not a photo we can read. Send a JPEG, PNG or "
                               "WebP image.")) from None
     except (OSError, SyntaxError, ValueError):

@@ -76,16 +76,23 @@ def fill_producer(producer: Producer, fields: dict) -> None:
     producer.labels = known_labels(fields.get("labels"))
 
 
-def apply_as_producer(*, user_name: str, email: str, password: str, locale: str | None,
-                      **fields) -> User:
-    """An applicant's user account and their producer, waiting for the coordinator."""
+def application(**fields) -> Producer:
+    """The producer an application describes, checked but not saved."""
     producer = Producer(status=ProducerStatus.PENDING.value)
     fill_producer(producer, fields)
     if producer.siret is None:
         raise InvalidSiret(_l("A SIRET number has 14 digits, e.g. 732 829 320 00074."))
+    return producer
+
+
+def apply_as_producer(*, user_name: str, email: str, password_hash: str, locale: str | None,
+                      **fields) -> User:
+    """An applicant's user account (its address confirmed) and their producer, waiting for
+    the coordinator."""
+    producer = application(**fields)
     db.session.add(producer)
     user = create_user(name=user_name, email=email, phone=fields.get("phone"),
-                       password=password, role=Role.PRODUCER, locale=locale)
+                       password_hash=password_hash, role=Role.PRODUCER, locale=locale)
     user.producer = producer
     db.session.flush()
     queue_mail(current_app.config["HUB_EMAIL"], "producer_application", None, user=user,

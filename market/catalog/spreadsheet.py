@@ -10,8 +10,10 @@ import io
 import secrets
 import time
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import islice
 from pathlib import Path
 
 from flask import current_app
@@ -23,7 +25,10 @@ from market.catalog import services
 from market.catalog.models import LABELS, VAT_LABELS, VAT_RATES, Category, Producer, Product
 from market.errors import DomainError
 from market.extensions import db
-from market.money import InvalidAmount, decimal_text, parse_amount
+from market.money import MAX_PRICE_CENTS, InvalidAmount, decimal_text, parse_amount
+from market.numbers import InvalidNumber, identifier, parse_whole_number
+from market.security import CONTROL_CHARACTERS
+from market.spreadsheets import csv_row, restored, xlsx_cell
 
 COLUMNS = {
     "id": "référence",
@@ -48,6 +53,11 @@ UNIT_WORDS = {
 YES = {"oui", "o", "yes", "y", "1", "x", "vrai", "true"}
 NO = {"non", "n", "no", "0", "", "faux", "false"}
 MAX_ROWS = 2000
+# The export has 12 columns; further ones are not read.
+MAX_COLUMNS = 40
+# Any part of an XLSX file, unpacked: twice the largest catalogue's sheet or shared strings.
+MAX_PART_BYTES = 8 * 1024 * 1024
+MAX_WEIGHT_GRAMS = 100_000  # as the product form allows
 
 
 class InvalidSpreadsheet(DomainError):
@@ -83,16 +93,16 @@ def export_rows(producer: Producer) -> list[list]:
 
 def export_csv(producer: Producer) -> bytes:
     out = io.StringIO()
-    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(export_rows(producer))
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerows(csv_row(row) for row in export_rows(producer))
     return out.getvalue().encode("utf-8-sig")
 
 
 def export_xlsx(producer: Producer) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "catalogue"
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("catalogue")
     for row in export_rows(producer):
-        sheet.append(row)
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -110,11 +120,25 @@ def decode_text(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def first_lines(rows: Iterable[list[str]]) -> list[list[str]]:
+    """The header and at most MAX_ROWS lines: reading stops at the first line beyond."""
+    table = list(islice(rows, MAX_ROWS + 2))
+    if len(table) > MAX_ROWS + 1:
+        raise InvalidSpreadsheet(_l("The file has more than %(count)d lines.", count=MAX_ROWS))
+    return table
+
+
 def read_csv(data: bytes) -> list[list[str]]:
     text = decode_text(data)
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        # The export's apostrophes (text a spreadsheet could run) come off again.
+        return first_lines([restored(cell) for cell in row[:MAX_COLUMNS]] for row in reader)
+    except csv.Error:
+        raise InvalidSpreadsheet(_l("This CSV file cannot be read: a cell is too long or a "
+                                    "quotation mark is not closed.")) from None
 
 
 def cell_text(value) -> str:
@@ -126,25 +150,43 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+def unreadable() -> InvalidSpreadsheet:
+    return InvalidSpreadsheet(_l("This file is not a spreadsheet we can read. Send a CSV or "
+                                 "XLSX file."))
+
+
+def check_parts(data: bytes) -> None:
+    """Every part of the file unpacks to a size a catalogue can have, checked before any is
+    read: openpyxl reads the shared strings whole, and a sheet without its dimension from
+    end to end before its first row (no zip bomb, no million rows of a few bytes each)."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile:
+        raise unreadable() from None
+    if any(part.file_size > MAX_PART_BYTES for part in parts):
+        raise InvalidSpreadsheet(_l("This file is too large for a catalogue of at most "
+                                    "%(count)d lines.", count=MAX_ROWS))
+
+
 def read_xlsx(data: bytes) -> list[list[str]]:
+    check_parts(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise InvalidSpreadsheet(_l("This file is not a spreadsheet we can read. Send a CSV or "
-                                    "XLSX file.")) from None
-    sheet = workbook.worksheets[0]
-    rows = [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
+        try:
+            rows = workbook.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True)
+            return first_lines([cell_text(value) for value in row] for row in rows)
+        finally:
+            workbook.close()
+    except InvalidSpreadsheet:
+        raise
+    except Exception:
+        raise unreadable() from None
 
 
 def read_table(data: bytes) -> list[list[str]]:
     if not data.strip():
         raise InvalidSpreadsheet(_l("The file is empty."))
-    rows = read_xlsx(data) if data.startswith(b"PK\x03\x04") else read_csv(data)
-    if len(rows) > MAX_ROWS + 1:
-        raise InvalidSpreadsheet(_l("The file has more than %(count)d lines.", count=MAX_ROWS))
-    return rows
+    return read_xlsx(data) if data.startswith(b"PK\x03\x04") else read_csv(data)
 
 
 def header_map(header: list[str]) -> dict[str, int]:
@@ -170,7 +212,7 @@ class CellError(ValueError):
 
 def parse_price(text: str) -> int:
     try:
-        cents = parse_amount(text)
+        cents = parse_amount(text, MAX_PRICE_CENTS)
     except InvalidAmount:
         raise CellError(_l("« %(value)s » is not an amount", value=text)) from None
     if cents < 0:
@@ -209,9 +251,10 @@ def parse_yes_no(text: str) -> bool:
 def parse_weight(text: str) -> int | None:
     if not text:
         return None
-    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
-        raise CellError(_l("« %(value)s » is not a weight in grams", value=text))
-    return int(text)
+    try:
+        return parse_whole_number(text, lowest=1, highest=MAX_WEIGHT_GRAMS)
+    except InvalidNumber:
+        raise CellError(_l("« %(value)s » is not a weight in grams", value=text)) from None
 
 
 def parse_labels(text: str) -> list[str]:
@@ -236,18 +279,25 @@ def parse_category(text: str, by_name: dict[str, Category]) -> Category | None:
     return category
 
 
+def parse_text(text: str, most: int) -> str:
+    """A text cell that fits its column and holds no control character."""
+    if len(text) > most:
+        raise CellError(_l("longer than %(count)d characters", count=most))
+    if CONTROL_CHARACTERS.search(text):
+        raise CellError(_l("holds an invisible control character; remove it"))
+    return text
+
+
 def parse_name(text: str) -> str:
     if not text:
         raise CellError(_l("the name is missing"))
-    if len(text) > 120:
-        raise CellError(_l("the name is longer than 120 characters"))
-    return text
+    return parse_text(text, 120)
 
 
 def parse_id(text: str, products: dict[int, Product]) -> Product | None:
     if not text:
         return None
-    product = products.get(int(text)) if text.isascii() and text.isdigit() else None
+    product = products.get(identifier(text))
     if product is None:
         raise CellError(_l("« %(value)s » is not one of your products; leave it empty for a "
                            "new product", value=text))
@@ -264,6 +314,7 @@ def parse_row(cells: dict[str, str], products, by_name) -> dict:
         ("price", parse_price), ("vat", lambda v: parse_vat(v) if v else 550),
         ("sold_by_weight", parse_yes_no), ("weight", parse_weight),
         ("labels", parse_labels), ("active", lambda v: parse_yes_no(v) if v else True),
+        ("description", lambda v: parse_text(v, 4000)), ("size", lambda v: parse_text(v, 40)),
     ]
     values, errors = {}, []
     for key, parse in parsers:
@@ -271,8 +322,6 @@ def parse_row(cells: dict[str, str], products, by_name) -> dict:
             values[key] = parse(cells.get(key, ""))
         except CellError as error:
             errors.append((key, error.args[0]))
-    values["description"] = cells.get("description", "")
-    values["size"] = cells.get("size", "")
     return values, errors
 
 

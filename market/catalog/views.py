@@ -1,11 +1,12 @@
 """Public pages, photos, and the producer's application. Thin views around the services."""
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask import abort, redirect, render_template, send_file, url_for
+from flask_login import current_user
 
 from market.auth.decorators import role_required
-from market.auth.models import Role
+from market.auth.models import Role, SignupKind
+from market.auth.services import request_signup
+from market.auth.views import check_your_inbox
 from market.catalog import bp, photos, services
 from market.catalog.forms import ApplicationForm
 from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
@@ -67,16 +68,15 @@ def apply():
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.apply_as_producer(
-                user_name=form.user_name.data, email=form.email.data,
-                password=form.password.data, locale=select_locale(), **form.producer_data())
+            services.application(**form.producer_data())
+            request_signup(SignupKind.PRODUCER, email=form.email.data,
+                           password=form.password.data, locale=select_locale(),
+                           user_name=form.user_name.data, **form.producer_data())
         except DomainError as error:
             status = refused(error)
         else:
             db.session.commit()
-            login_user(user)
-            flash(_("Thank you! Your application has been sent to the coordinator."), "success")
-            return redirect(url_for("catalog.dashboard"))
+            return check_your_inbox(form.email.data)
     return render_template("catalog/apply.html", form=form), max(status, form_status(form))
 
 

@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -21,15 +20,18 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from market.auth.forms import REQUIRED, stripped
-from market.money import InvalidAmount, parse_amount
+from market.forms import FiniteDecimalField, sane_date
+from market.money import MAX_PRICE_CENTS, InvalidAmount, parse_amount
+from market.numbers import InvalidNumber, parse_whole_number
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+MAX_CAP = 100_000
 DATE_MESSAGE = _l("Enter a date and time, e.g. 2026-12-03 18:00.")
 
 
 def moment_field(label):
     return DateTimeLocalField(label, format=DATETIME_FORMAT,
-                              validators=[InputRequired(message=DATE_MESSAGE)])
+                              validators=[InputRequired(message=DATE_MESSAGE), sane_date])
 
 
 class CollectionPointForm(FlaskForm):
@@ -40,9 +42,9 @@ class CollectionPointForm(FlaskForm):
         REQUIRED, Regexp(r"^\d{5}$", message=_l("A French postcode has five digits."))],
         filters=[stripped])
     town = StringField(_l("Town"), validators=[REQUIRED, Length(max=100)], filters=[stripped])
-    latitude = DecimalField(_l("Latitude (optional)"), places=6, validators=[
+    latitude = FiniteDecimalField(_l("Latitude (optional)"), places=6, validators=[
         Optional(), NumberRange(-90, 90, message=_l("Between -90 and 90."))])
-    longitude = DecimalField(_l("Longitude (optional)"), places=6, validators=[
+    longitude = FiniteDecimalField(_l("Longitude (optional)"), places=6, validators=[
         Optional(), NumberRange(-180, 180, message=_l("Between -180 and 180."))])
     access_notes = TextAreaField(_l("Access notes (optional)"),
                                  validators=[Optional(), Length(max=2000)])
@@ -55,7 +57,7 @@ class CollectionPointForm(FlaskForm):
 class PickupForm(Form):
     point_id = HiddenField()
     include = BooleanField(_l("Takes part"))
-    day = DateField(_l("Pickup day"), validators=[Optional()])
+    day = DateField(_l("Pickup day"), validators=[Optional(), sane_date])
     starts = TimeField(_l("From"), validators=[Optional()])
     ends = TimeField(_l("Until"), validators=[Optional()])
 
@@ -102,16 +104,16 @@ def read_offer_rows(data, products) -> list[OfferRow]:
                        (data.get(prefix + "cap") or "").strip())
         if row.price_text:
             try:
-                row.price_cents = parse_amount(row.price_text)
+                row.price_cents = parse_amount(row.price_text, MAX_PRICE_CENTS)
             except InvalidAmount:
                 row.errors.append(_l("price: « %(text)s » is not an amount", text=row.price_text))
             else:
                 if row.price_cents < 0:
                     row.errors.append(_l("price: a price cannot be negative"))
         if row.cap_text:
-            if row.cap_text.isdigit() and int(row.cap_text) <= 100_000:
-                row.cap = int(row.cap_text)
-            else:
+            try:
+                row.cap = parse_whole_number(row.cap_text, highest=MAX_CAP)
+            except InvalidNumber:
                 row.errors.append(_l("cap: « %(text)s » is not a whole number of units",
                                      text=row.cap_text))
         rows.append(row)

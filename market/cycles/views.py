@@ -12,6 +12,7 @@ from market.cycles.forms import CollectionPointForm, CycleForm, ExtendForm
 from market.cycles.models import CollectionPoint, OrderCycle
 from market.errors import DomainError
 from market.extensions import db
+from market.numbers import identifier
 from market.timeutil import from_hub_wall_clock, to_hub_time, utcnow
 from market.web import get_or_404, refused
 
@@ -78,7 +79,8 @@ def windows_from(form: CycleForm) -> list[cycles.PickupWindow]:
     for entry in form.pickups:
         if not entry.include.data:
             continue
-        point = db.session.get(CollectionPoint, int(entry.point_id.data or 0))
+        point_id = identifier(entry.point_id.data)
+        point = db.session.get(CollectionPoint, point_id) if point_id else None
         if point is None:
             raise cycles.CycleInvalid(_l("Unknown collection point."))
         if not (entry.day.data and entry.starts.data and entry.ends.data):

@@ -6,7 +6,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from flask import render_template
+from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
 
 from market.exports import lists, summary, writers
@@ -36,9 +36,20 @@ def summary_pdf(data: CycleData) -> bytes:
                              break_between=False)
 
 
-def print_view(data: CycleData, pickup_id: int | None = None) -> str:
-    return render_template("exports/pickup_print.html", data=data,
+PRINT_STYLESHEET = "pickup-print.css"
+
+
+def print_view(data: CycleData, pickup_id: int | None = None,
+               stylesheet: str | None = None) -> str:
+    """The printable pickup lists; as a file, beside its stylesheet (no inline style: the
+    served page's Content-Security-Policy allows none)."""
+    stylesheet = stylesheet or url_for("static", filename=f"css/{PRINT_STYLESHEET}")
+    return render_template("exports/pickup_print.html", data=data, stylesheet=stylesheet,
                            tables=lists.pickup_tables(data, pickup_id))
+
+
+def print_stylesheet() -> bytes:
+    return (Path(current_app.static_folder) / "css" / PRINT_STYLESHEET).read_bytes()
 
 
 def tabular(name: str, tables: Callable[[], list]) -> Iterator[Document]:
@@ -48,7 +59,8 @@ def tabular(name: str, tables: Callable[[], list]) -> Iterator[Document]:
 
 def documents(data: CycleData) -> Iterator[Document]:
     """(file name, how to make it) for every list of the cycle."""
-    yield "pickup-lists.html", lambda: print_view(data).encode("utf-8")
+    yield "pickup-lists.html", lambda: print_view(data, stylesheet=PRINT_STYLESHEET).encode()
+    yield PRINT_STYLESHEET, print_stylesheet
     yield "pickup-lists.pdf", lambda: pickup_pdf(data)
     yield from tabular("pickup-lists", lambda: lists.pickup_tables(data))
     # The pickup lists hold every point, one per page group (PDF) or sheet (XLSX); a single

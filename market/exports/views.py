@@ -13,6 +13,7 @@ from market.exports import bp, bundle, lists, writers
 from market.exports.data import cancelled_no_shows, cycle_data
 from market.exports.summary import cycle_summary, summary_tables
 from market.extensions import db
+from market.numbers import identifier
 from market.orders.models import Order, OrderLine
 from market.timeutil import utcnow
 
@@ -55,9 +56,10 @@ def chosen_pickup(data, cycle_id) -> int | None:
     raw = request.args.get("pickup")
     if not raw:
         return None
-    if not raw.isdigit() or data.point(int(raw)) is None:
+    pickup_id = identifier(raw)
+    if pickup_id is None or data.point(pickup_id) is None:
         abort(404)
-    return int(raw)
+    return pickup_id
 
 
 @bp.route("/coordination/cycles/<int:cycle_id>/lists")

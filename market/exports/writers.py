@@ -28,6 +28,7 @@ from reportlab.platypus import (
 )
 
 from market.exports.tables import Money, Table, cell_text
+from market.spreadsheets import csv_row, xlsx_cell
 
 BOM = "\ufeff"
 XLSX_MONEY = '#,##0.00 "€"'
@@ -57,7 +58,7 @@ def csv_rows(tables: Iterable[Table]) -> Iterator[str]:
             if row is None:
                 continue
             buffer.text = ""
-            writer.writerow([cell_text(value) for value in row])
+            writer.writerow(csv_row(cell_text(value) for value in row))
             yield buffer.text
 
 
@@ -70,12 +71,12 @@ def xlsx_value(value, sheet, bold=False):
         cell = WriteOnlyCell(sheet, value=Decimal(int(value)) / 100)
         cell.number_format = XLSX_MONEY
     elif isinstance(value, str) and "\n" in value:
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = xlsx_cell(sheet, value, WriteOnlyCell(sheet))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     elif not bold:
-        return value
+        return xlsx_cell(sheet, value)
     else:
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = xlsx_cell(sheet, value, WriteOnlyCell(sheet))
     if bold:
         cell.font = Font(bold=True)
     return cell
@@ -108,10 +109,8 @@ class StyledCells:
             cell.value = Decimal(int(value)) / 100
             return cell
         if isinstance(value, str) and "\n" in value:
-            cell = self.styled(column, "wrap")
-            cell.value = value
-            return cell
-        return value
+            return xlsx_cell(self.sheet, value, self.styled(column, "wrap"))
+        return xlsx_cell(self.sheet, value)
 
 
 def sheet_name(title: str, used: set[str]) -> str:
@@ -131,7 +130,7 @@ def write_xlsx(tables: Iterable[Table], out) -> None:
         sheet = workbook.create_sheet(sheet_name(table.subtitle or table.title, used))
         sheet.append([xlsx_value(table.title, sheet, bold=True)])
         if table.subtitle:
-            sheet.append([table.subtitle])
+            sheet.append([xlsx_cell(sheet, table.subtitle)])
         sheet.append([xlsx_value(h, sheet, bold=True) for h in table.header])
         styled = StyledCells(sheet)
         for row in table.rows:

@@ -21,6 +21,7 @@ from market.extensions import db
 from market.ledger.canonical import canonical_time
 from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from market.money import decimal_text
+from market.spreadsheets import csv_row
 from market.timeutil import hub_zone, to_hub_time
 
 FEC_COLUMNS = (
@@ -111,14 +112,14 @@ def csv_text(year: int) -> str:
                      "vat_rate", "hash"])
     for transaction in year_transactions(year):
         for entry in transaction.entries:
-            writer.writerow([
+            writer.writerow(csv_row([
                 transaction.seq, canonical_time(transaction.occurred_at), transaction.kind,
                 transaction.reference, transaction.memo, transaction.payment_method or "",
                 transaction.reverses.seq if transaction.reverses else "", entry.account.key,
                 entry.account.number, entry.account.auxiliary or "",
                 decimal_text(max(entry.amount, 0), "."),
                 decimal_text(max(-entry.amount, 0), "."),
-                "" if entry.vat_rate is None else entry.vat_rate, transaction.hash])
+                "" if entry.vat_rate is None else entry.vat_rate, transaction.hash]))
     return out.getvalue()
 
 

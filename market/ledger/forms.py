@@ -14,7 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from market.money import InvalidAmount, parse_amount
+from market.forms import sane_date
+from market.money import MAX_CENTS, InvalidAmount, parse_amount
 from market.personal_data import KEPT_TEXT_HINT, NoPersonalData, household_of_account
 
 REQUIRED = InputRequired(message=_l("This field is required."))
@@ -22,19 +23,24 @@ METHODS = [SelectChoice("cash", _l("cash")), SelectChoice("cheque", _l("cheque")
            SelectChoice("transfer", _l("bank transfer"))]
 
 
-def positive_amount(form, field) -> None:
-    """Turn the text into cents in field.cents, or explain what is wrong."""
-    try:
-        cents = parse_amount(field.data or "")
-    except InvalidAmount as error:
-        raise ValidationError(_l("Enter an amount in euros, e.g. 12,50.")) from error
-    if cents <= 0:
-        raise ValidationError(_l("The amount must be more than zero."))
-    field.cents = cents
+def positive_amount(most: int = MAX_CENTS):
+    """A validator turning the text into cents in field.cents, below `most`, or explaining
+    what is wrong."""
+
+    def validate(form, field) -> None:
+        try:
+            cents = parse_amount(field.data or "", most)
+        except InvalidAmount as error:
+            raise ValidationError(_l("Enter an amount in euros, e.g. 12,50.")) from error
+        if cents <= 0:
+            raise ValidationError(_l("The amount must be more than zero."))
+        field.cents = cents
+
+    return validate
 
 
-def amount_field():
-    return StringField(_l("Amount (€)"), validators=[REQUIRED, positive_amount],
+def amount_field(most: int = MAX_CENTS):
+    return StringField(_l("Amount (€)"), validators=[REQUIRED, positive_amount(most)],
                        description=_l("For example 12,50"))
 
 
@@ -84,7 +90,7 @@ class CloseForm(FlaskForm):
         SelectChoice("day", _l("day")), SelectChoice("month", _l("month")),
         SelectChoice("year", _l("year"))],
         validators=[REQUIRED])
-    day = DateField(_l("A day in the period"), validators=[Optional()],
+    day = DateField(_l("A day in the period"), validators=[Optional(), sane_date],
                     description=_l("Leave empty to close the last period that is over."))
 
 

@@ -21,6 +21,7 @@ from market.ledger.models import (
     LedgerTransaction,
 )
 from market.money import decimal_text
+from market.spreadsheets import csv_row
 
 
 @dataclass
@@ -62,8 +63,8 @@ def balances_csv() -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["key", "number", "auxiliary", "label", "balance_cents", "balance"])
     for account, balance in balances():
-        writer.writerow([account.key, account.number, account.auxiliary or "", account.label,
-                         balance, decimal_text(balance, ".")])
+        writer.writerow(csv_row([account.key, account.number, account.auxiliary or "",
+                                 account.label, balance, decimal_text(balance, ".")]))
     return out.getvalue()
 
 
@@ -87,9 +88,9 @@ def statement_csv(lines: list[StatementLine]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["seq", "occurred_at", "kind", "reference", "memo", "amount", "balance"])
     for line in lines:
-        writer.writerow([line.seq, canonical_time(line.occurred_at), line.kind, line.reference,
-                         line.memo, decimal_text(line.amount, "."),
-                         decimal_text(line.balance, ".")])
+        writer.writerow(csv_row([line.seq, canonical_time(line.occurred_at), line.kind,
+                                 line.reference, line.memo, decimal_text(line.amount, "."),
+                                 decimal_text(line.balance, ".")]))
     return out.getvalue()
 
 

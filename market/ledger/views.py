@@ -35,6 +35,7 @@ from market.ledger.statements import (
     statement_csv,
 )
 from market.ledger.verify import receipt_state
+from market.numbers import InvalidNumber, parse_whole_number
 from market.timeutil import to_hub_time, utcnow
 from market.web import refused
 
@@ -232,11 +233,14 @@ def close():
 @role_required(*STAFF)
 def export():
     kind = request.args.get("format", "")
-    year = request.args.get("year", "")
-    if kind not in ("csv", "fec") or not year.isdigit() or not 2000 <= int(year) <= 2999:
+    try:
+        year = parse_whole_number(request.args.get("year"), lowest=2000, highest=2999)
+    except InvalidNumber:
+        abort(400)
+    if kind not in ("csv", "fec"):
         abort(400)
     try:
-        name, content, mimetype = fec.export(kind, int(year))
+        name, content, mimetype = fec.export(kind, year)
     except DomainError as error:
         return closures_page(CloseForm(formdata=None), refused(error))
     return Response(content, mimetype=mimetype,

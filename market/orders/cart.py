@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from market.catalog.models import Product
 from market.cycles.models import Offer, OrderCycle
 from market.extensions import db
+from market.numbers import InvalidNumber, identifier, parse_whole_number
 from market.orders.errors import CycleNotOpen, OrderRefused
 from market.orders.models import CartItem
 
@@ -18,21 +19,22 @@ SESSION_KEY = "cart"
 
 def parse_quantity(text, *, allow_zero: bool = False) -> int:
     """A whole number of units between 1 (or 0 to remove) and the most one line may hold."""
-    text = str(text if text is not None else "").strip()
     lowest = 0 if allow_zero else 1
-    if not text.isdigit() or not lowest <= int(text) <= MAX_QUANTITY:
+    try:
+        return parse_whole_number(text, lowest=lowest, highest=MAX_QUANTITY)
+    except InvalidNumber as error:
         raise OrderRefused(_l("« %(text)s » is not a quantity: enter a whole number from "
-                              "%(lowest)d to %(most)d.", text=text, lowest=lowest,
-                              most=MAX_QUANTITY))
-    return int(text)
+                              "%(lowest)d to %(most)d.", text=str(error)[:20], lowest=lowest,
+                              most=MAX_QUANTITY)) from None
 
 
 def offer_for_sale(offer_id, cycle: OrderCycle | None) -> Offer:
     """An offer of the open cycle that is on sale, or a precise refusal."""
     if cycle is None:
         raise CycleNotOpen(_l("Orders are closed at the moment."))
-    offer = (db.session.get(Offer, int(offer_id), options=[joinedload(Offer.product)])
-             if str(offer_id).isdigit() else None)
+    offer_id = identifier(offer_id)
+    offer = (db.session.get(Offer, offer_id, options=[joinedload(Offer.product)])
+             if offer_id else None)
     if offer is None or offer.cycle_id != cycle.id:
         raise OrderRefused(_l("This product is not on sale in the current cycle."))
     if not offer.on_sale:

@@ -5,6 +5,7 @@ from uuid import uuid4
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice
+from wtforms.validators import Length
 
 from market.auth.forms import REQUIRED
 from market.orders.models import PaymentChoice
@@ -18,12 +19,13 @@ PAYMENT_LABELS = {
 
 class CheckoutForm(FlaskForm):
     pickup = RadioField(_l("Collection point"), validators=[REQUIRED], validate_choice=False)
-    payment = RadioField(_l("Payment"), validators=[REQUIRED], validate_choice=False,
+    payment = RadioField(_l("Payment"), validators=[REQUIRED, Length(max=20)],
+                         validate_choice=False,
                          choices=[SelectChoice(value, label)
                                   for value, label in PAYMENT_LABELS.items()],
                          default=PaymentChoice.AT_PICKUP.value)
     # A fresh token per form shown: the same form sent twice is applied once.
-    submission = HiddenField(default=lambda: uuid4().hex)
+    submission = HiddenField(default=lambda: uuid4().hex, validators=[Length(max=64)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

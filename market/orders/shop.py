@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 from market.catalog.models import LABELS, Category, Producer, Product
 from market.cycles.models import Offer, OrderCycle
 from market.extensions import db
+from market.numbers import identifier
 from market.orders.pricing import line_amount
 
 
@@ -20,12 +21,9 @@ class ShopFilters:
 
     @classmethod
     def from_args(cls, args) -> "ShopFilters":
-        def number(name):
-            value = args.get(name, "")
-            return int(value) if value.isdigit() else None
-
         label = args.get("label") or None
-        return cls(number("category"), number("producer"), label if label in LABELS else None,
+        return cls(identifier(args.get("category")), identifier(args.get("producer")),
+                   label if label in LABELS else None,
                    (args.get("q") or "").strip()[:80])
 
 

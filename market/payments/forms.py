@@ -8,11 +8,12 @@ from wtforms import HiddenField, RadioField, SelectChoice
 from wtforms.validators import Length
 
 from market.ledger.forms import REQUIRED, amount_field
+from market.money import MAX_PAYMENT_CENTS
 from market.payments.services import PICKUP_METHODS
 
 
 class PickupPaymentForm(FlaskForm):
-    amount = amount_field()
+    amount = amount_field(MAX_PAYMENT_CENTS)
     method = RadioField(_l("Paid by"), validators=[REQUIRED],
                         choices=[SelectChoice(value, label)
                                  for value, label in PICKUP_METHODS.items()],

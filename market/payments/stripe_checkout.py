@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from market.extensions import db
 from market.ledger.builders import post_payment_received, post_refund
+from market.numbers import identifier
 from market.orders.models import Order
 from market.payments.errors import PaymentRefused, PaymentUnavailable
 from market.payments.models import Payment, PaymentStatus
@@ -104,8 +105,8 @@ def payment_of_session(session: dict) -> Payment | None:
     payment = db.session.scalar(select(Payment).where(Payment.stripe_session_id == session["id"]))
     if payment is None:
         # Created just before our own record of it was lost: the metadata names it.
-        payment_id = (session.get("metadata") or {}).get("payment_id", "")
-        payment = db.session.get(Payment, int(payment_id)) if payment_id.isdigit() else None
+        payment_id = identifier((session.get("metadata") or {}).get("payment_id"))
+        payment = db.session.get(Payment, payment_id) if payment_id else None
         if payment is not None and payment.stripe_session_id not in (None, session["id"]):
             return None
         if payment is not None:

@@ -119,7 +119,7 @@ def stripe_webhook():
     try:
         outcome = webhooks.handle(request.get_data(), request.headers.get("Stripe-Signature"))
         db.session.commit()
-    except BadWebhook as error:
+    except (BadWebhook, PaymentUnavailable) as error:
         db.session.rollback()
         return {"error": str(error.message)}, error.status
     except IntegrityError:

@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from market.extensions import db
+from market.numbers import identifier
 from market.payments import services, stripe_checkout
-from market.payments.errors import BadWebhook, WebhookNotConfigured
+from market.payments.errors import BadWebhook, PaymentUnavailable, WebhookNotConfigured
 from market.payments.models import Payment, StripeEvent
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,34 @@ def handle(payload: bytes, signature: str | None) -> str:
     db.session.add(StripeEvent(id=event["id"], type=event["type"]))
     db.session.flush()
     obj = event["data"]["object"]
-    if event["type"] in SESSION_EVENTS:
-        return handle_session(stripe_checkout.fetch_session(obj["id"]), event["type"])
-    if event["type"] == "charge.refunded":
-        return handle_refund(obj)
+    try:
+        if event["type"] in SESSION_EVENTS:
+            if not is_ours(obj):
+                log.info("Stripe session %s is not one of ours: acknowledged", obj.get("id"))
+                return "not ours"
+            return handle_session(stripe_checkout.fetch_session(obj["id"]), event["type"])
+        if event["type"] == "charge.refunded":
+            return handle_refund(obj)
+    except stripe.InvalidRequestError as error:
+        # Stripe does not know it (a deleted or test object): retrying would never help.
+        log.warning("Stripe event %s names an object Stripe does not know: %s", event["id"],
+                    error)
+        return "unknown"
+    except stripe.StripeError as error:
+        # Unreachable or failing: nothing is recorded, and Stripe delivers the event again.
+        log.error("Stripe could not be reached for event %s: %s", event["id"], error)
+        raise PaymentUnavailable(_l("Stripe could not be reached; deliver again later.")) \
+            from error
     return "ignored"
+
+
+def is_ours(session: dict) -> bool:
+    """Whether we created this Checkout Session, known without asking Stripe: we hold its
+    id, or its metadata names one of our payments."""
+    if db.session.scalar(select(Payment.id).where(Payment.stripe_session_id == session["id"])):
+        return True
+    payment_id = identifier((session.get("metadata") or {}).get("payment_id"))
+    return payment_id is not None and db.session.get(Payment, payment_id) is not None
 
 
 def handle_session(session: dict, event_type: str) -> str:

@@ -26,6 +26,7 @@ from market.ledger.builders import (
     post_payment_received,
 )
 from market.money import InvalidAmount, parse_amount
+from market.numbers import InvalidNumber, parse_whole_number
 from market.orders.models import Order, OrderLine, OrderStatus
 from market.orders.notify import tell_household
 from market.orders.services import ledger_lines
@@ -125,10 +126,10 @@ def adjust(order: OrderLine | Order, change, now: datetime) -> None:
 
 
 def parse_count(text: str) -> int:
-    text = (text or "").strip()
-    if not text.isdigit() or len(text) > 4:
-        raise PickupRefused(_l("Enter a whole number of missing units."))
-    return int(text)
+    try:
+        return parse_whole_number(text, highest=9999)
+    except InvalidNumber:
+        raise PickupRefused(_l("Enter a whole number of missing units.")) from None
 
 
 def mark_missing(order: Order, line_id, missing_text: str, now: datetime) -> OrderLine:

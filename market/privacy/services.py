@@ -17,9 +17,19 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from market.auth.models import Household, Invitation, LoginAttempt, PasswordReset, User
+from market.auth.models import (
+    Household,
+    Invitation,
+    LoginAttempt,
+    LoginSession,
+    LoginThrottle,
+    PasswordReset,
+    SignupRequest,
+    User,
+)
 from market.auth.passwords import verify_password
 from market.auth.services import InvalidCredentials, user_by_email
+from market.auth.throttle import throttle_key
 from market.cycles.models import CyclePickup
 from market.errors import DomainError
 from market.extensions import db
@@ -178,6 +188,10 @@ def erase_household(household_id: int) -> Household:
     emails = [user.email for user in people]
     user_ids = [user.id for user in people]
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email.in_(emails)))
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(
+        [throttle_key("account", email) for email in emails])))
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id.in_(user_ids)))
+    db.session.execute(delete(SignupRequest).where(SignupRequest.email.in_(emails)))
     db.session.execute(delete(PasswordReset).where(PasswordReset.user_id.in_(user_ids)))
     db.session.execute(delete(CartItem).where(CartItem.household_id == household.id))
     for user in people:

@@ -59,10 +59,28 @@ def live_server(database_url_for_test, ledger_signing_key):
         db.engine.dispose()
 
 
+def page_problem(message) -> str | None:
+    """A console error worth failing for: a Content-Security-Policy violation, a script
+    error. A page answered with 4xx on purpose (a refused form) is not one."""
+    if message.type != "error":
+        return None
+    if message.text.startswith("Failed to load resource: the server responded with a status "
+                               "of 4"):
+        return None
+    return message.text
+
+
 @pytest.fixture
 def page(browser, live_server):
+    """A page of the served app, whose security headers (CSP included) are those of
+    production: any violation or script error fails the test."""
     context = browser.new_context(base_url=live_server, locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    problems = []
+    page.on("console", lambda message: problems.append(page_problem(message)))
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     yield page
     context.close()
+    assert [problem for problem in problems if problem] == [], \
+        "the browser reported a policy violation or an error"

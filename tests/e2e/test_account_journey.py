@@ -1,9 +1,12 @@
-"""A household registers, logs out, logs in again, switches to English and back."""
+"""A household registers (confirming its address), logs out, logs in again, switches to
+English and back."""
 
 from playwright.sync_api import expect
 
+from tests.e2e.helpers import confirm_address
 
-def test_register_logout_login_and_switch_language(page):
+
+def test_register_logout_login_and_switch_language(page, db):
     page.goto("/")
     expect(page.get_by_role("heading", name="Comment ça marche")).to_be_visible()
 
@@ -15,6 +18,7 @@ def test_register_logout_login_and_switch_language(page):
     page.get_by_label("Mot de passe", exact=True).fill("une-longue-phrase-secrete")
     page.get_by_label("Mot de passe (confirmation)").fill("une-longue-phrase-secrete")
     page.get_by_role("button", name="Créer mon compte").click()
+    confirm_address(page, db)
     expect(page.get_by_text("Bienvenue, Famille Darrigrand !")).to_be_visible()
 
     page.get_by_role("button", name="Se déconnecter").click()

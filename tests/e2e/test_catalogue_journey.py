@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.e2e.helpers import confirm_address
 from tests.factories import PASSWORD, CategoryFactory, UserFactory
 
 HEADER = "référence;nom;catégorie;description;unité;contenance;prix;TVA;vendu au poids;" \
@@ -48,7 +49,7 @@ def test_apply_approve_add_product_with_photo_and_import(page, db):
     coordinator = UserFactory(role="coordinator", email="claire@example.org")
     db.session.commit()
 
-    # The producer applies, creating their account in the same step.
+    # The producer applies, creating their account once the address is confirmed.
     page.goto("/producers")
     page.get_by_role("link", name="Proposez votre candidature").click()
     page.get_by_label("Raison sociale ou nom de la ferme").fill("Ferme du Bourg")
@@ -64,6 +65,7 @@ def test_apply_approve_add_product_with_photo_and_import(page, db):
     page.get_by_label("Mot de passe", exact=True).fill("une-longue-phrase-secrete")
     page.get_by_label("Mot de passe (confirmation)").fill("une-longue-phrase-secrete")
     page.get_by_role("button", name="Envoyer ma candidature").click()
+    confirm_address(page, db)
     expect(page.get_by_text("est en cours d’examen")).to_be_visible()
     log_out(page)
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -77,8 +78,19 @@ def test_one_page_group_per_point(db, closed_cycle):
 def test_print_view_is_a4_with_tick_and_signature(app, db, closed_cycle):
     with app.test_request_context():
         html = bundle.print_view(cycle_data(closed_cycle["cycle"].id))
-    assert "size: A4" in html and "Émargement" in html and "Retiré" in html
+        stylesheet = bundle.print_stylesheet().decode()
+    assert "/static/css/pickup-print.css" in html and "size: A4" in stylesheet
+    assert "Émargement" in html and "Retiré" in html
     assert html.count('class="point"') == 2
+
+
+def test_the_print_view_in_the_zip_finds_its_stylesheet_beside_it(app, db, closed_cycle):
+    buffer = io.BytesIO()
+    bundle.write_zip(cycle_data(closed_cycle["cycle"].id), buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        html = archive.read("pickup-lists.html").decode()
+        assert 'href="pickup-print.css"' in html
+        assert "size: A4" in archive.read("pickup-print.css").decode()
 
 
 def test_producer_list_by_order_number_unless_the_hub_names_households(app, db, closed_cycle):

@@ -102,9 +102,7 @@ def test_the_environment_example_names_only_real_settings():
              (DEPLOY / "market.env.example").read_text().splitlines()
              if re.match(r"#?MARKET_\w+=", line)}
     known = {f"MARKET_{name}" for name in config.ENVIRONMENT} | {"MARKET_ENV"}
-    # Read by the reverse-proxy settings of the app (one proxy in front of it).
-    behind_proxy = {"MARKET_PROXY_COUNT"}
-    assert names - known == behind_proxy
+    assert names - known == set()
     assert "127.0.0.1:8000" in (DEPLOY / "Caddyfile").read_text()
 
 

@@ -6,6 +6,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from market.auth.models import User
 from market.cycles.models import CyclePickup, Offer
 from market.extensions import db as _db
 from market.ledger.models import LedgerTransaction
@@ -15,6 +16,7 @@ from market.orders.cart import add as add_to_cart
 from market.orders.models import CartItem, Order, OrderLine, OrderStatus
 from market.payments.models import Payment
 from market.timeutil import utcnow
+from tests.conftest import logged_in_client
 from tests.factories import HouseholdUserFactory
 from tests.payments.conftest import fake_stripe  # noqa: F401 - the fake Stripe server
 
@@ -23,21 +25,20 @@ TIMES = 8
 
 def at_once(app, requests) -> list:
     """Send (user id, method, url, form) requests at the same moment, each from a client of
-    its own, as separate browsers on separate connections would."""
+    its own (logged in beforehand), as separate browsers on separate connections would."""
     barrier = threading.Barrier(len(requests), timeout=30)
     responses = [None] * len(requests)
+    clients = [logged_in_client(app, _db.session.get(User, user_id))
+               for user_id, *_ in requests]
 
-    def send(index, user_id, method, url, form):
+    def send(index, client, method, url, form):
         with app.app_context():
-            client = app.test_client()
-            with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = str(user_id), True
             barrier.wait()
             responses[index] = client.open(url, method=method, data=form)
             _db.session.remove()
 
-    threads = [threading.Thread(target=send, args=(index, *request))
-               for index, request in enumerate(requests)]
+    threads = [threading.Thread(target=send, args=(index, client, *request[1:]))
+               for index, (client, request) in enumerate(zip(clients, requests, strict=True))]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -336,15 +336,6 @@ def test_a_grown_order_owes_the_difference(db, shopper, market, fake_stripe):
     assert_books(0, market)
 
 
-def test_a_webhook_for_an_unknown_order_is_acknowledged(db, fake_stripe, caplog):
-    session = {"id": "cs_test_unknown", "object": "checkout.session", "metadata": {}}
-    fake_stripe.sessions["cs_test_unknown"] = {**session, "status": "complete",
-                                               "payment_status": "paid", "amount_total": 100,
-                                               "payment_intent": "pi_x", "created": 0}
-    response = fake_stripe.send(fake_stripe.event("checkout.session.completed", session))
-    assert response.status_code == 200 and response.json["outcome"] == "unknown"
-    assert "matches no payment" in caplog.text
-    assert payment_postings(db) == 0 and verify().ok
 
 
 def test_the_webhook_needs_no_csrf_token(app, db, shopper, market, fake_stripe):

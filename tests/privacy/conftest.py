@@ -10,6 +10,7 @@ from market.auth.models import User
 from market.extensions import db as _db
 from market.orders.models import Order
 from tests.conftest import logged_in_client
+from tests.helpers import confirm_signup
 from tests.orders.conftest import market, open_cycle  # noqa: F401 - shared fixtures
 
 PERSON = {
@@ -47,7 +48,8 @@ def lived(app, db, market, coordinator_user, client):  # noqa: F811 - the fixtur
     """Élodie registers, fails a log-in, asks for a password reset, orders, pays at pickup and
     collects, all through the site."""
     db.session.commit()
-    assert client.post("/register", data=PERSON).status_code == 302
+    assert client.post("/register", data=PERSON).status_code == 200  # "check your email"
+    assert confirm_signup(client, db).status_code == 302  # the link emailed to her
     client.post("/logout")
     assert client.post("/login", data={"email": PERSON["email"], "password": "wrong-one"}
                        ).status_code == 401

@@ -38,8 +38,9 @@ def test_a_household_downloads_everything_the_hub_holds_about_it(app, db, lived)
     kinds = [line["kind"] for line in data["statement"]["lines"]]
     assert kinds == ["order.placed", "payment.received"]
     assert data["statement"]["balance_cents"] == 0
+    # The address confirmation, the welcome, the reset link and the order confirmation.
     subjects = [message["subject"] for message in data["emails"]]
-    assert len(subjects) == 3 and all(message["to"] == PERSON["email"]
+    assert len(subjects) == 4 and all(message["to"] == PERSON["email"]
                                       for message in data["emails"])
     assert [attempt["succeeded"] for attempt in data["login_attempts"]] == [False, True]
     # Nobody else's data.

@@ -1,0 +1,31 @@
+"""Field checks the domains' forms share: dates within sane bounds, finite decimals."""
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField
+from wtforms.validators import ValidationError
+
+# Dates people may type: any later and the hub's time zone cannot place them; any earlier
+# and nothing of the market existed.
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2100
+
+
+def sane_date(form, field) -> None:
+    """A date or date-time between the years 2000 and 2100 (or none, for optional fields)."""
+    value = field.data
+    if isinstance(value, date | datetime) and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(_l("Enter a date between the years %(first)d and %(last)d.",
+                                 first=EARLIEST_YEAR, last=LATEST_YEAR))
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal number: "NaN", "sNaN" and "Infinity", which Decimal reads, are refused
+    before any comparison (a signalling NaN raises when compared)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(_l("Enter a number, e.g. 43.5339."))
