@@ -127,8 +127,9 @@ def test_restore_refuses_a_database_that_holds_data_unless_forced(app, archive, 
 
 @pytest.mark.postgres_only
 def test_restore_into_a_database_already_migrated_but_empty(archive, db, empty_database_url,
-                                                            tmp_path):
-    with app_on(empty_database_url, tmp_path / "p") as restored:
+                                                            tmp_path, ledger_signing_key):
+    with app_on(empty_database_url, tmp_path / "p",
+                LEDGER_SIGNING_KEY=ledger_signing_key) as restored:
         assert invoke(restored, "db", "upgrade").exit_code == 0
         result = invoke(restored, "restore", str(archive))
         assert result.exit_code == 0, result.output
