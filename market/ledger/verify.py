@@ -32,6 +32,7 @@ from market.ledger.accounts import IDENTITY, identity
 from market.ledger.canonical import (
     digest,
     entry_pieces,
+    entry_text,
     hash_around_chain,
     text_around_written_entries,
 )
@@ -57,8 +58,9 @@ class Verdict:
     closures: int = 0
     balances: dict = field(default_factory=dict)
     entries: int = 0
-    # Account id → (key, what its entries are written from in format 1, and in format 2).
+    # Account id → its key; and by format, account id → what its entries are written from.
     accounts: dict = field(default_factory=dict)
+    pieces: dict = field(default_factory=lambda: {1: {}, 2: {}})
 
     @property
     def ok(self) -> bool:
@@ -114,8 +116,9 @@ def verify_accounts(verdict: Verdict, sql: str = ACCOUNTS_SQL, **bounds) -> None
                 verdict.problem = (f"account {key} (id {account_id}): its {name} is {value!r}, "
                                    f"its key says {wanted!r}")
                 return
-        verdict.accounts[account_id] = (key, entry_pieces(key, None),
-                                        entry_pieces(key, tuple(stored)))
+        verdict.accounts[account_id] = key
+        verdict.pieces[1][account_id] = entry_pieces(key, None)
+        verdict.pieces[2][account_id] = entry_pieces(key, tuple(stored))
 
 
 def entry_rows(transactions) -> list[tuple]:
@@ -130,28 +133,50 @@ def entry_rows(transactions) -> list[tuple]:
     return driver_rows(ENTRIES_SQL, low=min(ids), high=max(ids))
 
 
-def entries_by_transaction(rows, formats: dict, accounts: dict) -> dict:
+def entries_by_transaction(rows, formats: dict, pieces: dict) -> dict:
     """Transaction id → [sum of its entries, the entries as its canonical text writes them,
     what is wrong with them or None]. The rows come by transaction and position; each entry
-    is written with its account's identity when its transaction's format holds it."""
+    is written with its account's identity when its transaction's format holds it.
+
+    The loop is the hot spot of a long journal: it assumes every entry names a known account
+    and follows the one before, and only when one does not is the batch read again slowly to
+    say what is wrong."""
     grouped: dict = {}
     current = written = group = None
-    piece = 2
+    written_by = pieces[2]
+    expected = 0
+    try:
+        for transaction_id, position, account_id, amount, vat_rate in rows:
+            if transaction_id != current:  # the first entry of the next transaction
+                current, written, expected = transaction_id, [], 0
+                group = grouped[transaction_id] = [0, written, None]
+                written_by = pieces[1] if formats.get(transaction_id) == 1 else pieces[2]
+            if position != expected:
+                raise KeyError(position)
+            before_amount, before_rate = written_by[account_id]
+            written.append(f"{before_amount}{amount}{before_rate}"
+                           f"{'null' if vat_rate is None else vat_rate}}}")
+            group[0] += amount
+            expected += 1
+    except KeyError:
+        return entries_with_problems(rows, formats, pieces)
+    return grouped
+
+
+def entries_with_problems(rows, formats: dict, pieces: dict) -> dict:
+    """entries_by_transaction(), saying for each transaction what is wrong with its entries."""
+    grouped: dict = {}
     for transaction_id, position, account_id, amount, vat_rate in rows:
-        if transaction_id != current:  # the first entry of the next transaction
-            current, written = transaction_id, []
-            group = grouped[transaction_id] = [0, written, None]
-            piece = 1 if formats.get(transaction_id) == 1 else 2
-        account = accounts.get(account_id)
-        if account is None or position != len(written):
-            group[2] = group[2] or (
-                f"its entry {position} names no account" if account is None
-                else f"its entry at position {len(written)} is missing")
-            continue
-        before_amount, before_rate = account[piece]
-        written.append(f"{before_amount}{amount}{before_rate}"
-                       f"{'null' if vat_rate is None else vat_rate}}}")
-        group[0] += amount
+        group = grouped.setdefault(transaction_id, [0, [], None])
+        account = pieces[1 if formats.get(transaction_id) == 1 else 2].get(account_id)
+        expected = len(group[1])
+        if group[2] is None and account is None:
+            group[2] = f"its entry {position} names no account"
+        elif group[2] is None and position != expected:
+            group[2] = f"its entry at position {expected} is missing"
+        elif group[2] is None:
+            group[1].append(entry_text(account, amount, vat_rate))
+            group[0] += amount
     return grouped
 
 
@@ -174,12 +199,9 @@ def check_transaction(row, expected_seq, prev_hash, entries) -> str | None:
         return f"transaction seq {seq}: it reverses no earlier transaction"
     if format_ not in (1, 2):
         return f"transaction seq {seq}: its hash does not match its content"
-    pieces = text_around_written_entries(
-        format=format_, kind=kind, idempotency_key=key, payload_hash=payload_hash,
-        reference=reference, memo=memo, payment_method=method, reverses=reverses_seq,
-        order_id=order_id, written_entries=written)
-    recomputed = hash_around_chain(pieces, seq=seq, occurred_at=occurred_at,
-                                   prev_hash=stored_prev)
+    pieces = text_around_written_entries(format_, kind, key, payload_hash, reference, memo,
+                                         method, reverses_seq, order_id, written)
+    recomputed = hash_around_chain(pieces, seq, occurred_at, stored_prev)
     if recomputed != stored_hash:
         return f"transaction seq {seq}: its hash does not match its content"
     return None
@@ -196,7 +218,7 @@ def batches():
 def check_batch(verdict: Verdict, rows, entries) -> bool:
     """Check a batch following the chain in `verdict`; whether it holds."""
     grouped = entries_by_transaction(entries, {row[0]: row[3] for row in rows},
-                                     verdict.accounts)
+                                     verdict.pieces)
     expected, prev_hash = verdict.count + 1, verdict.head_hash
     for row in rows:
         own = grouped.get(row[0], NO_ENTRIES)
@@ -271,11 +293,11 @@ def verify_nothing_outside(verdict: Verdict) -> None:
         return
     unused = sorted(set(verdict.accounts) - set(by_account))
     if unused:
-        verdict.problem = (f"account {verdict.accounts[unused[0]][0]}: it has no entry (an "
+        verdict.problem = (f"account {verdict.accounts[unused[0]]}: it has no entry (an "
                            "account is opened by its first posting)")
         return
     # Every entry is the chain's: these are the chain's balances.
-    verdict.balances = {verdict.accounts[account_id][0]: total
+    verdict.balances = {verdict.accounts[account_id]: total
                         for account_id, (total, _) in by_account.items()}
     if sum(verdict.balances.values()) != 0:
         verdict.problem = "balances: the accounts do not sum to zero"
@@ -398,7 +420,7 @@ def receipt_state(seq: int, hash_prefix: str) -> str:
     verdict = Verdict()
     verify_accounts(verdict, ACCOUNTS_OF_SQL, low=row[0])
     entries = entries_by_transaction(driver_rows(ENTRIES_SQL, low=row[0], high=row[0]),
-                                     {row[0]: row[3]}, verdict.accounts)
+                                     {row[0]: row[3]}, verdict.pieces)
     before, after = by_seq.get(seq - 1), by_seq.get(seq + 1)
     if seq > 1 and before is None:
         return "altered"
