@@ -3,7 +3,7 @@
 The triggers keep the journal append-only and balanced on SQLite and PostgreSQL.
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0006
 Create Date: 2026-11-27 14:38:29.426055
 
 """

@@ -2,7 +2,7 @@
 producer lists sent once per cycle
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-27 15:31:47.998748
 
 """

@@ -23,9 +23,6 @@ fills seq, prev_hash and hash (and moves the time forward) on a row that has non
 successor of the head. SQLite has one writer at a time and chains postings as they are
 written: there a trigger refuses a transaction written without its chain.
 """
-import importlib.util
-from pathlib import Path
-
 from alembic import op
 import sqlalchemy as sa
 
@@ -218,27 +215,153 @@ ON ledger_transactions FOR EACH ROW EXECUTE FUNCTION ledger_check_successor()"""
 ]
 
 
-def revision_module(filename: str):
-    """An earlier revision of this directory, for the statements it wrote."""
-    spec = importlib.util.spec_from_file_location(
-        f"ledger_revision_{filename[:4]}", Path(__file__).with_name(filename))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# As revision 0003 wrote them (written out here: a revision never imports another).
+SQLITE_0003_TRIGGER_NAMES = [
+    'ledger_transactions_no_update',
+    'ledger_transactions_no_delete',
+    'ledger_entries_no_update',
+    'ledger_entries_no_delete',
+    'ledger_closures_no_update',
+    'ledger_closures_no_delete',
+    'ledger_transactions_successor',
+    'ledger_entries_unsealed',
+    'ledger_chain_head_seal',
+    'ledger_chain_head_no_delete',
+]
+SQLITE_0003_TRIGGERS = [
+    """CREATE TRIGGER ledger_transactions_no_update BEFORE UPDATE ON ledger_transactions
+BEGIN SELECT RAISE(ABORT, 'ledger_transactions is append-only'); END""",
+    """CREATE TRIGGER ledger_transactions_no_delete BEFORE DELETE ON ledger_transactions
+BEGIN SELECT RAISE(ABORT, 'ledger_transactions is append-only'); END""",
+    """CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries
+BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END""",
+    """CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries
+BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END""",
+    """CREATE TRIGGER ledger_closures_no_update BEFORE UPDATE ON ledger_closures
+BEGIN SELECT RAISE(ABORT, 'ledger_closures is append-only'); END""",
+    """CREATE TRIGGER ledger_closures_no_delete BEFORE DELETE ON ledger_closures
+BEGIN SELECT RAISE(ABORT, 'ledger_closures is append-only'); END""",
+    """CREATE TRIGGER ledger_transactions_successor BEFORE INSERT ON ledger_transactions
+BEGIN
+  SELECT RAISE(ABORT, 'ledger transaction must follow the chain head')
+  WHERE NEW.seq <> COALESCE((SELECT seq FROM ledger_chain_head WHERE id = 1), 0) + 1
+     OR NEW.prev_hash <> COALESCE((SELECT hash FROM ledger_chain_head WHERE id = 1), '0000000000000000000000000000000000000000000000000000000000000000');
+END""",
+    """CREATE TRIGGER ledger_entries_unsealed BEFORE INSERT ON ledger_entries
+BEGIN
+  SELECT RAISE(ABORT, 'ledger transaction is sealed')
+  WHERE (SELECT seq FROM ledger_transactions WHERE id = NEW.transaction_id)
+        <= COALESCE((SELECT seq FROM ledger_chain_head WHERE id = 1), 0);
+END""",
+    """CREATE TRIGGER ledger_chain_head_seal BEFORE UPDATE ON ledger_chain_head
+WHEN NEW.seq <> OLD.seq OR NEW.hash <> OLD.hash
+BEGIN
+  SELECT RAISE(ABORT, 'ledger chain head must advance by one') WHERE NEW.seq <> OLD.seq + 1;
+  SELECT RAISE(ABORT, 'ledger chain head names no transaction') WHERE NOT EXISTS (
+    SELECT 1 FROM ledger_transactions
+    WHERE seq = NEW.seq AND hash = NEW.hash AND prev_hash = OLD.hash);
+  SELECT RAISE(ABORT, 'ledger transaction entries do not sum to zero') WHERE (
+    SELECT COALESCE(SUM(amount), 0) <> 0 OR COUNT(*) < 2 FROM ledger_entries
+    WHERE transaction_id = (SELECT id FROM ledger_transactions WHERE seq = NEW.seq));
+END""",
+    """CREATE TRIGGER ledger_chain_head_no_delete BEFORE DELETE ON ledger_chain_head
+BEGIN SELECT RAISE(ABORT, 'ledger_chain_head cannot be deleted'); END""",
+]
+CHECK_SUCCESSOR_0003 = """CREATE OR REPLACE FUNCTION ledger_check_successor() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE head_seq bigint; head_hash text;
+BEGIN
+  SELECT seq, hash INTO head_seq, head_hash FROM ledger_chain_head WHERE id = 1;
+  IF NEW.seq <> COALESCE(head_seq, 0) + 1
+     OR NEW.prev_hash <> COALESCE(head_hash, '0000000000000000000000000000000000000000000000000000000000000000') THEN
+    RAISE EXCEPTION 'ledger transaction must follow the chain head';
+  END IF;
+  RETURN NEW;
+END $$"""
+# As revision 0010 wrote it, for the way down.
+LEDGER_APPEND_0010 = """
+CREATE FUNCTION ledger_append(
+  p_keys text[], p_amounts bigint[], p_rates integer[], p_kind text, p_idempotency_key text,
+  p_payload_hash text, p_reference text, p_memo text, p_payment_method text,
+  p_reverses_id integer, p_requested timestamptz, p_now timestamptz,
+  p_before_time text, p_before_prev_hash text, p_before_seq text,
+  OUT outcome text, OUT new_id integer, OUT new_seq bigint, OUT new_time timestamptz,
+  OUT new_prev_hash text, OUT new_hash text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_account_ids integer[];
+  v_head_seq bigint;
+  v_head_hash text;
+  v_head_time timestamptz;
+  v_closed_until timestamptz;
+  v_reversed boolean;
+BEGIN
+  SELECT array_agg((SELECT id FROM ledger_accounts WHERE key = k.key) ORDER BY k.n)
+    INTO v_account_ids FROM unnest(p_keys) WITH ORDINALITY AS k(key, n);
+  IF array_position(v_account_ids, NULL) IS NOT NULL THEN
+    outcome := 'accounts missing';
+    RETURN;
+  END IF;
+
+  -- Held until the caller's transaction ends: this serialises the chain.
+  SELECT seq, hash, occurred_at INTO v_head_seq, v_head_hash, v_head_time
+    FROM ledger_chain_head WHERE id = 1 FOR UPDATE;
+  IF NOT FOUND THEN  -- an emptied database: the head starts again at the genesis
+    INSERT INTO ledger_chain_head (id, seq, hash) VALUES (1, 0, repeat('0', 64))
+      ON CONFLICT DO NOTHING;
+    SELECT seq, hash, occurred_at INTO v_head_seq, v_head_hash, v_head_time
+      FROM ledger_chain_head WHERE id = 1 FOR UPDATE;
+  END IF;
+
+  -- A statement after the lock: it sees what the writers we waited for committed.
+  SELECT (SELECT id FROM ledger_transactions WHERE idempotency_key = p_idempotency_key),
+         (SELECT max(ends_at) FROM ledger_closures),
+         EXISTS (SELECT 1 FROM ledger_transactions WHERE reverses_id = p_reverses_id)
+    INTO new_id, v_closed_until, v_reversed;
+  outcome := CASE
+    WHEN new_id IS NOT NULL THEN 'replayed'
+    WHEN coalesce(p_requested, p_now) < v_closed_until THEN 'period closed'
+    WHEN p_requested < v_head_time THEN 'before the head'
+    WHEN v_reversed THEN 'already reversed'
+  END;
+  IF outcome IS NOT NULL THEN
+    RETURN;
+  END IF;
+
+  new_seq := v_head_seq + 1;
+  new_time := coalesce(p_requested, greatest(p_now, v_head_time));
+  new_prev_hash := v_head_hash;
+  new_hash := encode(sha256(convert_to(
+    p_before_time
+    || to_char(new_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    || p_before_prev_hash || to_json(v_head_hash)::text
+    || p_before_seq || new_seq::text || '}', 'UTF8')), 'hex');
+  INSERT INTO ledger_transactions (seq, occurred_at, kind, idempotency_key, payload_hash,
+                                   reference, memo, payment_method, reverses_id, prev_hash,
+                                   hash)
+    VALUES (new_seq, new_time, p_kind, p_idempotency_key, p_payload_hash, p_reference, p_memo,
+            p_payment_method, p_reverses_id, v_head_hash, new_hash)
+    RETURNING id INTO new_id;
+  INSERT INTO ledger_entries (transaction_id, account_id, amount, vat_rate)
+    SELECT new_id, account_id, amount, vat_rate
+      FROM unnest(v_account_ids, p_amounts, p_rates) AS e(account_id, amount, vat_rate);
+  UPDATE ledger_chain_head SET seq = new_seq, hash = new_hash, occurred_at = new_time
+    WHERE id = 1;
+  outcome := 'posted';
+END $$
+"""
 
 
 def chained_columns_nullable(nullable: bool) -> None:
     """SQLite rebuilds the table to change a column, so its triggers are written again."""
     sqlite = op.get_context().dialect.name == "sqlite"
-    ledger = revision_module("0003_ledger.py")
     if sqlite:
-        for statement in ledger.drop_statements("sqlite"):
-            op.execute(statement)
+        for name in SQLITE_0003_TRIGGER_NAMES:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
     with op.batch_alter_table("ledger_transactions") as batch:
         for column in CHAINED:
             batch.alter_column(column, nullable=nullable)
     if sqlite:
-        for statement in ledger.trigger_statements("sqlite", seed=False):
+        for statement in SQLITE_0003_TRIGGERS:
             op.execute(statement)
 
 
@@ -266,9 +389,8 @@ def downgrade():
     if op.get_context().dialect.name == "postgresql":
         for statement in UNDO_TRIGGERS:
             op.execute(statement)
-        check_successor = revision_module("0003_ledger.py").POSTGRES_FUNCTIONS[1]
-        op.execute(check_successor.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
-        op.execute(revision_module("0010_ledger_append.py").LEDGER_APPEND)
+        op.execute(CHECK_SUCCESSOR_0003)
+        op.execute(LEDGER_APPEND_0010)
     else:
         op.execute("DROP TRIGGER ledger_transactions_chained")
     op.drop_table("ledger_unchained")
