@@ -9,14 +9,14 @@ from market.auth.models import ROLE_LABELS, Role
 # (endpoint, label, roles that see it; None means everyone)
 MENU = [
     ("main.home", _l("Home"), None),
-    ("catalog.directory", _l("Producers"), None),
+    ("main.directory", _l("Producers"), None),
     ("orders.shop", _l("Shop"), None),
     ("cycles.cycle_list", _l("Cycles"), (Role.COORDINATOR,)),
     ("cycles.collection_points", _l("Collection points"), (Role.COORDINATOR,)),
     ("pickup.choose_point", _l("Pickup"), (Role.COORDINATOR,)),
     ("catalog.dashboard", _l("My catalogue"), (Role.PRODUCER,)),
     ("catalog.producers", _l("Manage producers"), (Role.COORDINATOR,)),
-    ("auth.invitations", _l("Invitations"), (Role.COORDINATOR,)),
+    ("catalog.invitations", _l("Invitations"), (Role.COORDINATOR,)),
     ("ledger.balances", _l("Books"), (Role.COORDINATOR,)),
     ("privacy.requests", _l("Account closures"), (Role.COORDINATOR,)),
     ("orders.my_orders", _l("My orders"), (Role.HOUSEHOLD,)),

@@ -1,5 +1,6 @@
 """Account operations. They flush, never commit: the view commits once per request."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
@@ -85,6 +86,20 @@ def create_user(*, name: str, email: str, phone: str | None, role: str,
     return user
 
 
+# Who makes the account a confirmed sign-up asks for, by kind: the household here, the
+# producer's application in the catalogue, which builds on accounts and registers itself.
+ACCOUNT_MAKERS: dict[str, Callable[..., User]] = {}
+
+
+def makes_accounts(kind: SignupKind):
+    """Register the function that makes the account of a confirmed sign-up of this kind."""
+    def register(function: Callable[..., User]) -> Callable[..., User]:
+        ACCOUNT_MAKERS[kind.value] = function
+        return function
+    return register
+
+
+@makes_accounts(SignupKind.HOUSEHOLD)
 def register_household(*, name: str, email: str, phone: str, password: str | None = None,
                        password_hash: str | None = None, second_collector: str | None = None,
                        locale: str | None = None) -> User:
@@ -143,11 +158,7 @@ def complete_signup(token: str) -> User:
     signup = usable_signup(token)
     fields = dict(signup.payload)
     signup.completed_at = utcnow()
-    if signup.kind == SignupKind.PRODUCER:
-        from market.catalog.services import apply_as_producer  # catalog builds on auth
-
-        return apply_as_producer(email=signup.email, **fields)
-    return register_household(email=signup.email, **fields)
+    return ACCOUNT_MAKERS[signup.kind](email=signup.email, **fields)
 
 
 def too_many_attempts() -> TooManyAttempts:

@@ -4,23 +4,20 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from wtforms import SelectChoice
 
 from market.auth import bp
 from market.auth import services as accounts
-from market.auth.decorators import role_required
 from market.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
     ConfirmSignupForm,
     ForgotPasswordForm,
-    InvitationForm,
     LoginForm,
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
 )
-from market.auth.models import Role, SignupKind
+from market.auth.models import SignupKind
 from market.auth.sessions import (
     DEVICE_COOKIE,
     close_session,
@@ -216,30 +213,6 @@ def change_password():
                   "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form), max(status, form_status(form))
-
-
-@bp.route("/invitations", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR)
-def invitations():
-    from market.catalog.services import approved_producers  # catalog builds on auth: import late
-
-    form = InvitationForm()
-    producers = {producer.id: producer for producer in approved_producers()}
-    form.producer.choices = [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name)
-                                                      for p in producers.values()]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            invitation = accounts.invite(current_user, form.email.data, form.role.data,
-                                         producers.get(form.producer.data))
-        except DomainError as error:
-            status = refused(error)
-        else:
-            db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
-            return redirect(url_for("auth.invitations"))
-    return render_template("auth/invitations.html", form=form,
-                           invitations=accounts.list_invitations()), max(status, form_status(form))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -1,9 +1,14 @@
-"""The coordinator's pages: review applications, create producers, edit categories."""
+"""The coordinator's pages: review applications, create producers, invite producers' users
+and other coordinators, edit categories."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
 
+from market.auth import services as accounts
 from market.auth.decorators import role_required
+from market.auth.forms import InvitationForm
 from market.auth.models import Role
 from market.catalog import bp, services
 from market.catalog.forms import CategoryForm, ProducerFields, ReviewForm
@@ -98,3 +103,25 @@ def save_category(category, form) -> int:
     db.session.commit()
     flash(_("Category « %(name)s » saved.", name=saved.name), "success")
     return 200
+
+
+@bp.route("/invitations", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def invitations():
+    form = InvitationForm()
+    producers = {producer.id: producer for producer in services.approved_producers()}
+    form.producer.choices = [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name)
+                                                      for p in producers.values()]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            invitation = accounts.invite(current_user, form.email.data, form.role.data,
+                                         producers.get(form.producer.data))
+        except DomainError as error:
+            status = refused(error)
+        else:
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+            return redirect(url_for("catalog.invitations"))
+    return render_template("catalog/invitations.html", form=form,
+                           invitations=accounts.list_invitations()), max(status, form_status(form))

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.extensions import db
+from market.pricing import line_amount
 from market.timeutil import utcnow
 
 
@@ -146,8 +147,5 @@ class Product(db.Model):
     @property
     def estimated_price_cents(self) -> int:
         """What one piece sold by weight costs, estimated; rounded half up to the cent."""
-        # Imported here: the orders package imports the catalogue at load time.
-        from market.orders.pricing import line_amount
-
         return line_amount(self.price_cents, 1, self.sold_by_weight,
                            self.estimated_weight_grams)

@@ -7,8 +7,8 @@ from schwifty.exceptions import SchwiftyException
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from market.auth.models import Role, User
-from market.auth.services import create_user
+from market.auth.models import Role, SignupKind, User
+from market.auth.services import create_user, makes_accounts
 from market.catalog.models import (
     LABELS,
     UNIT_LABELS,
@@ -85,6 +85,7 @@ def application(**fields) -> Producer:
     return producer
 
 
+@makes_accounts(SignupKind.PRODUCER)
 def apply_as_producer(*, user_name: str, email: str, password_hash: str, locale: str | None,
                       **fields) -> User:
     """An applicant's user account (its address confirmed) and their producer, waiting for

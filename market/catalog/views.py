@@ -1,4 +1,4 @@
-"""Public pages, photos, and the producer's application. Thin views around the services."""
+"""Photos, and the producer's application and dashboard. Thin views around the services."""
 
 from flask import abort, redirect, render_template, send_file, url_for
 from flask_login import current_user
@@ -10,11 +10,9 @@ from market.auth.views import check_your_inbox
 from market.catalog import bp, photos, services
 from market.catalog.forms import ApplicationForm
 from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
-from market.cycles.offers import collection_points_of
 from market.errors import DomainError
 from market.extensions import db
 from market.i18n import select_locale
-from market.timeutil import utcnow
 from market.web import form_status, refused
 
 PHOTO_CACHE_SECONDS = 365 * 24 * 3600
@@ -25,24 +23,6 @@ def add_template_globals(state):
     # Globals, not a context processor: imported macros see globals only.
     state.app.jinja_env.globals.update(label_names=LABELS, unit_names=UNIT_LABELS,
                                        vat_names=VAT_LABELS)
-
-
-@bp.route("/producers")
-def directory():
-    return render_template("catalog/directory.html", producers=services.approved_producers())
-
-
-@bp.route("/producers/<int:producer_id>")
-def producer_page(producer_id: int):
-    producer = services.public_producer(producer_id)
-    products = [product for product in producer.products if product.active]
-    return render_template("catalog/producer.html", producer=producer, products=products,
-                           points=collection_points_of(producer.id, utcnow()))
-
-
-@bp.route("/products/<int:product_id>")
-def product_page(product_id: int):
-    return render_template("catalog/product.html", product=services.public_product(product_id))
 
 
 @bp.route("/photos/<key>-<size>.jpg")

@@ -26,16 +26,6 @@ def list_command() -> None:
                    f"{local_text(cycle.opens_at)}\t{local_text(cycle.closes_at)}")
 
 
-@cycles_cli.command("notify-closed")
-def notify_closed_command() -> None:
-    """Email each producer its list for every closed cycle not notified yet (run by cron)."""
-    from market.exports.notify import notify_closed
-
-    for cycle, count in notify_closed(utcnow()):
-        click.echo(f"{cycle.id}\t{cycle.name}\t{count}")
-    db.session.commit()
-
-
 @cycles_cli.command("next")
 def next_command() -> None:
     """Create next week's cycle (a draft) from the latest one."""

@@ -10,11 +10,10 @@ from market.catalog.access import manages_producer
 from market.cycles import bp
 from market.cycles import offers as offering
 from market.cycles.forms import WithdrawForm, read_offer_rows
-from market.cycles.models import Offer, OrderCycle
+from market.cycles.models import OrderCycle
 from market.errors import DomainError
 from market.extensions import db
 from market.money import decimal_text
-from market.orders import services as orders
 from market.timeutil import utcnow
 from market.web import get_or_404
 
@@ -91,22 +90,3 @@ def cycle_offers(cycle_id: int):
     cycle = get_or_404(OrderCycle, cycle_id)
     return render_template("cycles/cycle_offers.html", cycle=cycle,
                            groups=offering.offers_by_producer(cycle), form=WithdrawForm())
-
-
-@bp.route("/coordination/offers/<int:offer_id>/withdraw", methods=["POST"])
-@role_required(Role.COORDINATOR)
-def withdraw_offer(offer_id: int):
-    offer = get_or_404(Offer, offer_id)
-    form = WithdrawForm()
-    try:
-        if not form.validate_on_submit():
-            raise offering.OfferRefused(_("Give the reason: the households who ordered it will "
-                                          "read it."))
-        orders.withdraw_offer(offer, form.reason.data, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("« %(name)s » is withdrawn from sale.", name=offer.product.name), "success")
-    return redirect(url_for("cycles.cycle_offers", cycle_id=offer.cycle_id))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from market.catalog.models import Producer, Product
-from market.cycles.models import CycleState, Offer, OrderCycle
+from market.cycles.models import CollectionPoint, CyclePickup, CycleState, Offer, OrderCycle
 from market.errors import DomainError
 from market.extensions import db
 
@@ -136,8 +136,6 @@ def offers_by_producer(cycle: OrderCycle) -> list[tuple[Producer, list[Offer]]]:
 def collection_points_of(producer_id: int, now: datetime) -> list:
     """Where a producer's products can be collected: points of published cycles still to come
     or open, in which the producer has something on sale."""
-    from market.cycles.models import CollectionPoint, CyclePickup
-
     query = (select(CollectionPoint).distinct()
              .join(CyclePickup, CyclePickup.collection_point_id == CollectionPoint.id)
              .join(OrderCycle, OrderCycle.id == CyclePickup.cycle_id)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from market.cycles.models import CollectionPoint, CyclePickup, CycleState, OrderCycle
 from market.cycles.offers import carry_over
+from market.cycles.signals import cycle_closed
 from market.errors import DomainError
 from market.extensions import db
 from market.timeutil import same_wall_clock_later, to_hub_time
@@ -137,6 +138,13 @@ def close_early(cycle: OrderCycle, now: datetime) -> None:
     cycle.closes_at = now
     cycle.closed_early_at = now
     db.session.flush()
+
+
+def close_now(cycle: OrderCycle, now: datetime) -> None:
+    """The coordinator's "close now": the cycle closes and says so, so that what follows a
+    closing (each producer's list mailed) happens at once."""
+    close_early(cycle, now)
+    cycle_closed.send(cycle, now=now)
 
 
 def extend(cycle: OrderCycle, now: datetime, closes_at: datetime) -> None:

@@ -133,7 +133,7 @@ def edit_cycle(cycle_id: int | None = None):
 
 ACTIONS = {
     "publish": (cycles.publish, _l("The cycle is published.")),
-    "close": (cycles.close_early, _l("The cycle is closed.")),
+    "close": (cycles.close_now, _l("The cycle is closed.")),
     "settle": (cycles.settle, _l("The cycle is settled.")),
 }
 ACTION_LABELS = {"publish": _l("Publish"), "close": _l("Close now"), "settle": _l("Settle")}
@@ -151,12 +151,6 @@ def cycle_action(cycle_id: int, action: str):
             cycles.publish(cycle, now, confirmed=request.form.get("confirm") == "1")
         else:
             operation(cycle, now)
-        if action == "close":
-            # Closing now: each producer gets its list at once (the command does it for
-            # cycles that close by date).
-            from market.exports.notify import send_lists
-
-            send_lists(cycle, now)
     except DomainError as error:
         refused(error)
     else:

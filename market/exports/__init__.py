@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("exports", __name__)
 
-from market.exports import views  # noqa: E402,F401 - routes attach to bp
+from market.exports import notify, views  # noqa: E402,F401 - routes attach, receivers connect

@@ -17,7 +17,7 @@ from market.cycles.models import CollectionPoint, CyclePickup, OrderCycle
 from market.extensions import db
 from market.ledger.statements import household_balances, paid_by_order_and_method
 from market.orders.models import Order, OrderLine, OrderStatus, PaymentChoice
-from market.orders.pricing import line_amount
+from market.pricing import line_amount
 
 
 @dataclass

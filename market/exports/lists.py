@@ -9,15 +9,7 @@ from market.catalog.models import UNIT_LABELS
 from market.cycles.services import format_window
 from market.exports.data import CancelledNoShow, CycleData, Line, OrderRow, Point
 from market.exports.tables import Money, Table
-from market.orders.models import PaymentChoice
-
-
-def payment_label(choice: str) -> str:
-    if choice == PaymentChoice.CREDIT.value:
-        return _("from credit")
-    if choice == PaymentChoice.AT_PICKUP.value:
-        return _("at pickup")
-    return _("online")
+from market.orders.models import payment_label
 
 
 def unit_label(unit: str) -> str:

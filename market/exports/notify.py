@@ -2,7 +2,8 @@
 
 A cycle closes by date with nobody acting, so a command (`cycles notify-closed`, run by cron)
 sends the lists of every closed cycle not yet notified; the coordinator's "close now" does the
-same at once. A conditional update marks the cycle first, so two runs never both send.
+same at once, when the cycles announce it (cycle_closed). A conditional update marks the
+cycle first, so two runs never both send.
 """
 
 from datetime import datetime
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 
 from market.auth.models import Role, User
 from market.cycles.models import CycleState, OrderCycle
+from market.cycles.signals import cycle_closed
 from market.exports import bundle, lists, writers
 from market.exports.data import cycle_data
 from market.extensions import db
@@ -59,6 +61,11 @@ def list_files(data, producer_id: int) -> list[tuple[str, str, bytes]]:
     return [(f"{name}.pdf", "application/pdf", bundle.producer_pdf(data, producer_id)),
             (f"{name}.csv", "text/csv",
              writers.csv_bytes(lists.producer_tables(data, producer_id)))]
+
+
+@cycle_closed.connect
+def send_lists_at_once(cycle: OrderCycle, now: datetime) -> None:
+    send_lists(cycle, now)
 
 
 def closed_cycles_to_notify(now: datetime) -> list[OrderCycle]:

@@ -23,8 +23,8 @@ from market.catalog.models import VAT_LABELS
 from market.exports.data import CycleData
 from market.exports.tables import Money, Table
 from market.ledger.commission import split_line
-from market.orders.pricing import order_totals
 from market.payments.services import METHOD_LABELS
+from market.pricing import order_totals
 
 # Every way money comes in for an order, in the order the summary lists them.
 METHODS = ("cash", "cheque", "card", "transfer", "stripe")

@@ -12,7 +12,9 @@ from market.cycles.models import OrderCycle
 from market.exports import bp, bundle, lists, writers
 from market.exports.data import cancelled_no_shows, cycle_data
 from market.exports.summary import cycle_summary, summary_tables
+from market.exports.tables import Money
 from market.extensions import db
+from market.i18n import money
 from market.numbers import identifier
 from market.orders.models import Order, OrderLine
 from market.timeutil import utcnow
@@ -176,7 +178,4 @@ def producer_list(producer, cycle_id: int, fmt: str):
 @bp.app_template_filter("cell")
 def cell_filter(value) -> str:
     """A table cell for a page: amounts in euros, the rest as text."""
-    from market.exports.tables import Money
-    from market.i18n import money
-
     return money(value) if isinstance(value, Money) else ("" if value is None else str(value))

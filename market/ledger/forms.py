@@ -15,8 +15,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from market.forms import sane_date
+from market.ledger.personal_data import KEPT_TEXT_HINT, NoPersonalData, household_of_account
 from market.money import MAX_CENTS, InvalidAmount, parse_amount
-from market.personal_data import KEPT_TEXT_HINT, NoPersonalData, household_of_account
 
 REQUIRED = InputRequired(message=_l("This field is required."))
 METHODS = [SelectChoice("cash", _l("cash")), SelectChoice("cheque", _l("cheque")),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager
 from market.auth.models import Household
 from market.catalog.models import Producer
 from market.extensions import db
+from market.ledger.accounts import household_key
 from market.ledger.canonical import canonical_time
 from market.ledger.models import (
     GENESIS_HASH,
@@ -120,8 +121,6 @@ def account_balance(key: str) -> int:
 
 def household_credit_cents(household_id: int) -> int:
     """What the hub holds for a household: the credit side of its account, never negative."""
-    from market.ledger.accounts import household_key
-
     return max(0, -account_balance(household_key(household_id)))
 
 

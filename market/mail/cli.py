@@ -1,4 +1,4 @@
-"""flask --app market mail send | remind"""
+"""flask --app market mail send (the pickup domain adds mail remind)"""
 
 import click
 from flask.cli import AppGroup
@@ -26,14 +26,3 @@ def send_command(limit: int) -> None:
     click.echo(f"sent {sent}, failed {failed}")
     if failed:
         raise SystemExit(1)
-
-
-@mail_cli.command("remind")
-def remind_command() -> None:
-    """Queue the reminders and receipts that are due, once each (run it hourly)."""
-    from market.orders.reminders import remind
-    from market.timeutil import utcnow
-
-    sent = remind(utcnow())
-    db.session.commit()
-    click.echo(f"closing {sent.closing}, pickup {sent.pickup}, receipts {sent.receipts}")

@@ -1,4 +1,4 @@
-"""Home page, language switch and health check."""
+"""The public pages: home, producers and products; the language switch and health check."""
 
 from flask import Blueprint
 

@@ -26,6 +26,7 @@ from config import DEFAULT_SECRET_KEY
 from market.company_numbers import valid_siren
 from market.extensions import db
 from market.ledger.signing import private_key, public_hex
+from market.ledger.verify import verify
 from market.mail.models import OutboxMessage
 from market.mail.services import as_email, transport
 
@@ -118,8 +119,6 @@ def migrations() -> Finding:
 
 
 def ledger() -> Finding:
-    from market.ledger.verify import verify
-
     try:
         verdict = verify()
     except SQLAlchemyError as error:

@@ -8,6 +8,7 @@ from wtforms import HiddenField, RadioField, SelectChoice
 from wtforms.validators import Length
 
 from market.auth.forms import REQUIRED
+from market.orders import paying
 from market.orders.models import PaymentChoice
 
 PAYMENT_LABELS = {
@@ -29,8 +30,6 @@ class CheckoutForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from market.payments.providers import available_providers
-
         # Online payment is offered only when the hub has configured Stripe.
         self.payment.choices = [SelectChoice(provider.choice, PAYMENT_LABELS[provider.choice])
-                                for provider in available_providers()]
+                                for provider in paying.available_providers()]

@@ -3,11 +3,12 @@
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.extensions import db
-from market.orders.pricing import PricedLine, line_amount
+from market.pricing import PricedLine, Totals, line_amount, order_totals
 from market.timeutil import utcnow
 
 
@@ -20,6 +21,18 @@ class PaymentChoice(StrEnum):
     AT_PICKUP = "pickup"
     CREDIT = "credit"
     ONLINE = "online"  # by card through Stripe Checkout, when the hub has configured it
+
+
+# How lists and the pickup screen name the way an order is to be paid.
+PAYMENT_CHOICE_NAMES = {
+    PaymentChoice.CREDIT.value: _l("from credit"),
+    PaymentChoice.AT_PICKUP.value: _l("at pickup"),
+    PaymentChoice.ONLINE.value: _l("online"),
+}
+
+
+def payment_label(choice: str) -> str:
+    return str(PAYMENT_CHOICE_NAMES.get(choice, choice))
 
 
 class CartItem(db.Model):
@@ -80,6 +93,15 @@ class Order(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == OrderStatus.CANCELLED
+
+    @property
+    def totals(self) -> Totals:
+        """What the order comes to, and its VAT per rate (market/pricing.py)."""
+        return order_totals(line.priced() for line in self.lines)
+
+    @property
+    def total_cents(self) -> int:
+        return self.totals.total_cents
 
 
 class OrderLine(db.Model):

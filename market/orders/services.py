@@ -19,9 +19,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household, User
 from market.cycles.models import CyclePickup, CycleState, Offer, OrderCycle
+from market.cycles.offers import withdraw
 from market.extensions import db
 from market.ledger.builders import post_order_cancelled, post_order_changed, post_order_placed
-from market.orders import cart, stock
+from market.orders import cart, paying, stock
 from market.orders.errors import (
     CycleNotOpen,
     NotYourOrder,
@@ -32,7 +33,6 @@ from market.orders.errors import (
 )
 from market.orders.models import Order, OrderLine, OrderStatus
 from market.orders.notify import order_event, tell_household
-from market.orders.pricing import order_totals
 from market.rowlock import lock_row
 
 
@@ -60,10 +60,6 @@ def ledger_lines(order: Order) -> list[tuple[int, int, int]]:
     if order.is_cancelled:
         return []
     return [(line.producer_id, line.amount_cents, line.vat_basis_points) for line in order.lines]
-
-
-def totals(order: Order):
-    return order_totals(line.priced() for line in order.lines)
 
 
 def household_order(household_id: int, cycle_id: int) -> Order | None:
@@ -149,10 +145,8 @@ def checked_offers(cycle: OrderCycle, items, offers: dict[int, Offer]) -> dict[i
 
 
 def check_payment(order: Order) -> None:
-    """The chosen provider accepts the order as posted (payments.providers)."""
-    from market.payments.providers import provider_for
-
-    provider_for(order.payment_choice).accept(order)
+    """The chosen way of paying accepts the order as posted."""
+    paying.provider_for(order.payment_choice).accept(order)
 
 
 def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int],
@@ -383,8 +377,6 @@ def withdraw_offer(offer: Offer, reason: str, now: datetime) -> int:
 
     The orders are locked before the offer, in the order placing takes them, and read again
     under their locks: a withdrawal sent twice changes them once."""
-    from market.cycles.offers import withdraw
-
     holding = orders_holding(offer.id)
     for order_id in sorted(holding):
         lock_row(Order, order_id)

@@ -9,7 +9,7 @@ from market.catalog.models import LABELS, Category, Producer, Product
 from market.cycles.models import Offer, OrderCycle
 from market.extensions import db
 from market.numbers import identifier
-from market.orders.pricing import line_amount
+from market.pricing import line_amount
 
 
 @dataclass(frozen=True)

@@ -1,29 +1,21 @@
-"""How a household can pay: three providers behind one small interface (DESIGN §5).
+"""How a household can pay: three providers behind the interface orders declares
+(market.orders.paying, DESIGN §5).
 
-A provider says whether it is offered (`available`) and whether it can pay an order once the
-order's ledger posting is written (`accept`, which raises PaymentRefused). Money only moves
-when a payment really happens: at pickup (`services.record_pickup_payment`), online (the Stripe
-webhook, `stripe_checkout.sync_session`) — and never for credit, see CreditProvider.
+A provider says whether it is offered (`available`), whether it can pay an order once the
+order's ledger posting is written (`accept`, which raises PaymentRefused), and where the
+household goes once its order is committed (`after_checkout`). Money only moves when a payment
+really happens: at pickup (`services.record_pickup_payment`), online (the Stripe webhook,
+`stripe_checkout.sync_session`) — and never for credit, see CreditProvider.
 """
 
-from flask import current_app
+from flask import Response
 from flask_babel import lazy_gettext as _l
 
-from market.ledger.accounts import household_key
-from market.ledger.statements import account_balance
 from market.orders.models import Order, PaymentChoice
-from market.payments.errors import PaymentRefused
-
-
-class PaymentProvider:
-    choice: str
-    label = _l("Payment")
-
-    def available(self) -> bool:
-        return True
-
-    def accept(self, order: Order) -> None:
-        """Raise PaymentRefused when this provider cannot pay the order as it now stands."""
+from market.orders.paying import PaymentProvider
+from market.payments.online import start_online
+from market.payments.services import require_credit_covers
+from market.payments.stripe_checkout import stripe_configured
 
 
 class AtPickupProvider(PaymentProvider):
@@ -47,9 +39,7 @@ class CreditProvider(PaymentProvider):
     label = _l("From my credit")
 
     def accept(self, order: Order) -> None:
-        if account_balance(household_key(order.household_id)) > 0:
-            raise PaymentRefused(_l("Your credit does not cover this order: choose to pay at "
-                                    "pickup, or top up your credit first."))
+        require_credit_covers(order)
 
 
 class StripeCheckoutProvider(PaymentProvider):
@@ -59,26 +49,11 @@ class StripeCheckoutProvider(PaymentProvider):
     label = _l("Online by card, now")
 
     def available(self) -> bool:
-        config = current_app.config
-        return bool(config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_WEBHOOK_SECRET"))
+        return stripe_configured()
+
+    def after_checkout(self, order: Order) -> Response:
+        return start_online(order)
 
 
-PROVIDERS: dict[str, PaymentProvider] = {
-    provider.choice: provider
-    for provider in (AtPickupProvider(), CreditProvider(), StripeCheckoutProvider())
-}
-
-
-def available_providers() -> list[PaymentProvider]:
-    return [provider for provider in PROVIDERS.values() if provider.available()]
-
-
-def provider_for(choice: str) -> PaymentProvider:
-    provider = PROVIDERS.get(choice)
-    if provider is None or not provider.available():
-        raise PaymentRefused(_l("Choose how you will pay."))
-    return provider
-
-
-def online_payment_offered() -> bool:
-    return PROVIDERS[PaymentChoice.ONLINE.value].available()
+PROVIDERS: list[PaymentProvider] = [AtPickupProvider(), CreditProvider(),
+                                    StripeCheckoutProvider()]

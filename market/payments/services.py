@@ -16,11 +16,10 @@ from market.ledger.accounts import household_key
 from market.ledger.builders import post_payment_received
 from market.ledger.statements import account_balance, paid_by_order
 from market.orders.models import Order, PaymentChoice
-from market.orders.services import locked_order, totals
+from market.orders.services import locked_order
 from market.payments import stripe_checkout
 from market.payments.errors import PaymentRefused
 from market.payments.models import Payment, PaymentStatus
-from market.payments.providers import provider_for
 
 # Ways a volunteer takes money at pickup, as the ledger names them.
 PICKUP_METHODS = {
@@ -50,7 +49,7 @@ def due_cents(order: Order, paid: int | None = None) -> int:
     From credit, the household's account already carries the order: only what its credit
     does not cover (a positive balance) is due.
     """
-    unpaid = max(0, totals(order).total_cents - (paid_cents(order) if paid is None else paid))
+    unpaid = max(0, order.totals.total_cents - (paid_cents(order) if paid is None else paid))
     if order.payment_choice == PaymentChoice.CREDIT:
         owed = max(0, account_balance(household_key(order.household_id)))
         return min(unpaid, owed)
@@ -70,10 +69,17 @@ def summary(order: Order) -> dict:
             for payment in payments]
     paid = paid_cents(order)
     due = due_cents(order, paid)
-    return {"total": totals(order).total_cents, "paid": paid, "due": due,
+    return {"total": order.totals.total_cents, "paid": paid, "due": due,
             "rows": rows, "is_paid": due == 0, "credit_covers": due > 0 and credit_covers(order),
             "waiting": any(payment.status == PaymentStatus.PENDING and payment.stripe_session_id
                            for payment in payments)}
+
+
+def require_credit_covers(order: Order) -> None:
+    """Refuse to let credit pay an order the household's credit does not cover."""
+    if account_balance(household_key(order.household_id)) > 0:
+        raise PaymentRefused(_l("Your credit does not cover this order: choose to pay at "
+                                "pickup, or top up your credit first."))
 
 
 def credit_covers(order: Order) -> bool:
@@ -90,7 +96,7 @@ def pay_from_credit(order: Order) -> Order:
     order = locked_order(order.id)
     if order.is_cancelled:
         raise PaymentRefused(_l("This order is cancelled: there is nothing to pay."))
-    provider_for(PaymentChoice.CREDIT.value).accept(order)
+    require_credit_covers(order)
     order.payment_choice = PaymentChoice.CREDIT.value
     db.session.flush()
     return order
@@ -138,7 +144,7 @@ def settle_overpayment(order: Order) -> int:
     "card", what was paid online beyond the new total goes back to the card, newest payment
     first. Returns the cents refunded.
     """
-    over = paid_cents(order) - (0 if order.is_cancelled else totals(order).total_cents)
+    over = paid_cents(order) - (0 if order.is_cancelled else order.totals.total_cents)
     if over <= 0 or refund_policy() != "card":
         return 0
     refunded = 0

@@ -26,6 +26,12 @@ CURRENCY = "eur"
 METHOD = "stripe"  # market.ledger.accounts.PAYMENT_METHODS: through cash:stripe (511)
 
 
+def stripe_configured() -> bool:
+    """Online payment is offered only when the hub has set both Stripe keys."""
+    config = current_app.config
+    return bool(config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_WEBHOOK_SECRET"))
+
+
 def client() -> stripe.StripeClient:
     config = current_app.config
     addresses = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None

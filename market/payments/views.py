@@ -13,18 +13,15 @@ from market.errors import DomainError
 from market.extensions import csrf, db
 from market.i18n import money
 from market.orders.models import Order
-from market.orders.services import totals
-from market.payments import bp, services, stripe_checkout, webhooks
+from market.payments import bp, services, webhooks
 from market.payments.errors import BadWebhook, PaymentUnavailable
 from market.payments.forms import PickupPaymentForm
 from market.payments.models import Payment
-from market.payments.providers import online_payment_offered
+from market.payments.online import order_page, start_online
 
 log = logging.getLogger(__name__)
 household_only = role_required(Role.HOUSEHOLD)
 staff_only = role_required(Role.COORDINATOR)
-bp.add_app_template_global(services.summary, "payment_summary")
-bp.add_app_template_global(online_payment_offered, "online_payment_offered")
 
 
 def owned_order(order_id: int) -> Order:
@@ -39,36 +36,6 @@ def owned_payment(payment_id: int) -> Payment:
     if payment is None or payment.household_id != current_user.household_id:
         abort(404)
     return payment
-
-
-def order_page(order: Order):
-    return redirect(url_for("orders.order_page", order_id=order.id))
-
-
-def start_online(order: Order):
-    """Send the household to a Checkout Session for what the order owes.
-
-    The order is already committed: whatever happens with Stripe, it is kept, and its
-    payment stays due.
-    """
-    if not online_payment_offered():
-        flash(_("Online payment is not offered: pay at pickup."), "error")
-        return order_page(order), 409
-    try:
-        payment, url = services.online_payment_for(order)
-        if url is None:
-            db.session.commit()  # on record before Stripe is asked: its id keys the call
-            url = stripe_checkout.open_session(payment, current_user.email)
-    except PaymentUnavailable as error:
-        db.session.commit()  # the attempt stays on record as unavailable
-        flash(error.message, "error")
-        return order_page(order)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return order_page(order)
-    db.session.commit()
-    return redirect(url, 303)
 
 
 @bp.route("/orders/<int:order_id>/pay", methods=["POST"])
@@ -132,7 +99,7 @@ def stripe_webhook():
 
 def render_record(order: Order, form: PickupPaymentForm, status: int = 200):
     return render_template("payments/record.html", order=order, form=form,
-                           totals=totals(order), summary=services.summary(order)), status
+                           totals=order.totals, summary=services.summary(order)), status
 
 
 @bp.route("/orders/<int:order_id>/record", methods=["GET", "POST"])

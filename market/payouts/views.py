@@ -1,6 +1,6 @@
 """The coordinator pays the producers: what is owed, confirmed once, the transfer file."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from uuid import uuid4
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -53,8 +53,6 @@ def owed_page():
 @bp.route("/coordination/payouts", methods=["POST"])
 @staff
 def confirm():
-    from datetime import date
-
     form = request.form
     key = form.get("key", "")
     try:

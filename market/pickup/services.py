@@ -17,7 +17,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household
-from market.cycles.models import CyclePickup, CycleState
+from market.cycles.models import CyclePickup, CycleState, OrderCycle
 from market.errors import DomainError
 from market.extensions import db
 from market.ledger.builders import (
@@ -25,6 +25,7 @@ from market.ledger.builders import (
     post_order_cancelled,
     post_payment_received,
 )
+from market.ledger.posting import transaction_by_key
 from market.money import InvalidAmount, parse_amount
 from market.numbers import InvalidNumber, parse_whole_number
 from market.orders.models import Order, OrderLine, OrderStatus
@@ -55,8 +56,6 @@ def pickup_or_none(pickup_id: int) -> CyclePickup | None:
 
 def recent_pickups(now: datetime, limit: int = 20) -> list[CyclePickup]:
     """The collection points of the latest cycles that are closed (pickup comes after)."""
-    from market.cycles.models import OrderCycle
-
     query = (select(CyclePickup).join(CyclePickup.cycle)
              .options(joinedload(CyclePickup.collection_point), joinedload(CyclePickup.cycle))
              .where(OrderCycle.published_at.is_not(None), OrderCycle.closes_at <= now)
@@ -200,8 +199,6 @@ def record_payment(order: Order, amount_text: str, method: str, submission: str,
         raise PickupRefused(_l("The form had expired: please enter the payment again."))
     due = due_cents(order)
     key = f"pickup-payment:{order.id}:{submission}"
-    from market.ledger.posting import transaction_by_key
-
     if transaction_by_key(key) is None and amount > due:
         raise PickupRefused(_l("This is more than what is due for this order."))
     return post_payment_received(order.household_id, amount, method, order.reference, key,

@@ -14,10 +14,10 @@ from market.auth.decorators import role_required
 from market.auth.models import Role
 from market.cycles.models import CyclePickup
 from market.errors import DomainError
-from market.exports.lists import payment_label
 from market.extensions import db
 from market.ledger.statements import household_credit_cents
 from market.money import decimal_text
+from market.orders.models import payment_label
 from market.payments.services import PICKUP_METHODS, due_cents
 from market.pickup import bp
 from market.pickup import services as pickup_day

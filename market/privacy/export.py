@@ -18,7 +18,6 @@ from market.ledger.accounts import account_by_key, household_key
 from market.ledger.statements import statement
 from market.mail.models import OutboxMessage
 from market.orders.models import CartItem, Order
-from market.orders.services import totals
 from market.payments.models import Payment
 from market.timeutil import utcnow
 
@@ -42,7 +41,7 @@ def order_record(order: Order) -> dict:
         "collection_point": point.name, "pickup_starts_at": moment(order.pickup.starts_at),
         "payment_choice": order.payment_choice, "created_at": moment(order.created_at),
         "updated_at": moment(order.updated_at), "cancelled_at": moment(order.cancelled_at),
-        "collected_at": moment(order.collected_at), "total_cents": totals(order).total_cents,
+        "collected_at": moment(order.collected_at), "total_cents": order.totals.total_cents,
         "lines": [{"product": line.product_name, "unit": line.unit, "size": line.size,
                    "quantity": line.quantity, "missing_quantity": line.missing_quantity,
                    "unit_price_cents": line.unit_price_cents,

@@ -19,7 +19,7 @@ from market.ledger.verify import verify
 from market.mail.models import OutboxMessage
 from market.money import decimal_text
 from market.orders import services as orders
-from market.orders.reminders import remind
+from market.pickup.reminders import remind
 from market.payouts import services as payouts
 from market.pickup import services as pickup_day
 from market.timeutil import from_hub_wall_clock, to_hub_time

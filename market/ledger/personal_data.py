@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
+from market.auth.models import Household, User
 from market.extensions import db
 
 EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.\w+")
@@ -26,8 +27,6 @@ KEPT_TEXT_HINT = _l("Kept in the books for ten years and never erased: write no 
 
 def name_words(household_id: int) -> set[str]:
     """The distinctive words of the household's name and of its people's names."""
-    from market.auth.models import Household, User
-
     names = db.session.scalars(
         select(Household.name).where(Household.id == household_id).union_all(
             select(User.name).where(User.household_id == household_id)))

@@ -5,12 +5,12 @@ from flask.cli import with_appcontext
 
 from market.auth.models import Role
 from market.auth.services import create_user, register_household, user_by_email
-from market.catalog.demo import seed_catalogue, seed_scale
-from market.cycles.demo import seed_cycles
+from market.demo.catalog import seed_catalogue, seed_scale
+from market.demo.cycles import seed_cycles
+from market.demo.ledger import seed_ledger
+from market.demo.orders import seed_demo_orders
+from market.demo.orders import seed_scale as seed_households_scale
 from market.extensions import db
-from market.ledger.demo import seed_ledger
-from market.orders.demo import seed_demo_orders
-from market.orders.demo import seed_scale as seed_households_scale
 
 DEMO_PASSWORD = "marche-demo-2026"  # noqa: S105 - published demo password
 DEMO_ACCOUNTS = [

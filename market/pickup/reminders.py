@@ -24,6 +24,7 @@ from market.ledger.statements import account_balance
 from market.mail.services import queue_mail
 from market.orders.models import CartItem, Order, OrderStatus
 from market.orders.notify import household_users, tell_household
+from market.payments.services import due_cents, paid_cents
 from market.urls import external_url
 
 AHEAD = timedelta(days=1)
@@ -103,7 +104,6 @@ def orders_at_pickups(starts_after: datetime | None = None, starts_by: datetime 
 
 
 def remind_pickup(now: datetime) -> int:
-    from market.payments.services import due_cents
 
     sent = 0
     profile_link = external_url("auth.profile")
@@ -116,7 +116,6 @@ def remind_pickup(now: datetime) -> int:
 
 
 def send_receipts(now: datetime) -> int:
-    from market.payments.services import due_cents, paid_cents
 
     sent = 0
     for order in orders_at_pickups(ended_after=now - RECEIPTS_WITHIN, ended_by=now):

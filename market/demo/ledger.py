@@ -14,7 +14,6 @@ from market.ledger.accounts import producer_key
 from market.ledger.posting import transaction_by_key
 from market.ledger.statements import account_balance
 from market.orders.models import Order, OrderStatus
-from market.orders.services import totals
 
 METHODS = ("cash", "cheque", "transfer")
 DEMO_HOUSEHOLD_EMAIL = "famille@marche-seignanx.example"
@@ -37,7 +36,7 @@ def seed_ledger() -> int:
     for index, order in enumerate(last_week_orders()):
         if transaction_by_key(f"demo:payment:{order.reference}"):
             continue  # seeded already, perhaps by an earlier version of the demo
-        builders.post_payment_received(order.household_id, totals(order).total_cents,
+        builders.post_payment_received(order.household_id, order.totals.total_cents,
                                        METHODS[index % len(METHODS)], order.reference,
                                        f"demo:payment:{order.reference}", order_id=order.id)
         postings += 1

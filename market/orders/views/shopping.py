@@ -12,20 +12,17 @@ from market.cycles import services as cycles
 from market.errors import DomainError
 from market.extensions import db
 from market.ledger.statements import household_credit_cents
-from market.orders import bp, cart
+from market.orders import bp, cart, paying
 from market.orders import services as orders
 from market.orders import shop as catalogue
 from market.orders.forms import CheckoutForm
 from market.orders.models import PaymentChoice
-from market.orders.pricing import order_totals
-from market.payments import services as payments
-from market.payments import views as payment_views
+from market.pricing import order_totals
 from market.timeutil import utcnow
 from market.web import is_local_path, refused, wants_json
 
 household_only = role_required(Role.HOUSEHOLD)
 bp.add_app_template_global(catalogue.estimated_piece_price, "estimated_piece_price")
-bp.add_app_template_global(lambda order: orders.totals(order).total_cents, "order_total")
 
 
 def back_to(default: str) -> str:
@@ -189,12 +186,11 @@ def checkout():
         return render_cart(cycle, form, refused(error))
     # Read before the commit, which expires the order: the page needs no reload of it.
     order_id, reference = order.id, order.reference
-    online = order.payment_choice == PaymentChoice.ONLINE
+    provider = paying.provider_for(order.payment_choice)
     db.session.commit()
     flash(_("Thank you! Your order %(reference)s is recorded.", reference=reference), "success")
-    if online:
-        return payment_views.start_online(order)
-    return redirect(url_for("orders.order_page", order_id=order_id))
+    return (provider.after_checkout(order)
+            or redirect(url_for("orders.order_page", order_id=order_id)))
 
 
 @bp.route("/orders")
@@ -223,9 +219,10 @@ def order_page(order_id: int, form=None, status=200):
     form = form or CheckoutForm()
     form.pickup.choices = pickup_choices(order.cycle)
     form.pickup.data = form.pickup.data or str(order.pickup_id)
-    return render_template("orders/order.html", order=order, totals=orders.totals(order),
+    return render_template("orders/order.html", order=order, totals=order.totals,
                            editable=editable, form=form,
-                           full_points=full_points(order.cycle, order.pickup_id)), status
+                           full_points=full_points(order.cycle, order.pickup_id),
+                           payment=paying.payments().panel(order)), status
 
 
 @bp.route("/orders/<int:order_id>/change", methods=["POST"])
@@ -240,7 +237,7 @@ def change_order(order_id: int):
         orders.change(current_user, order, utcnow(), quantities=quantities,
                       pickup_id=form.pickup.data or order.pickup_id,
                       submission=form.submission.data)
-        payments.settle_overpayment(order)
+        paying.payments().settle_overpayment(order)
     except DomainError as error:
         status = refused(error)
         return order_page(order_id, form, status)
@@ -256,7 +253,7 @@ def cancel_order(order_id: int):
     order = owned(order_id)
     try:
         orders.cancel(current_user, order, utcnow())
-        payments.settle_overpayment(order)
+        paying.payments().settle_overpayment(order)
     except DomainError as error:
         return order_page(order_id, status=refused(error))
     db.session.commit()

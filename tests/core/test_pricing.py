@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from market.orders.pricing import PricedLine, order_totals, vat_included
+from market.pricing import PricedLine, order_totals, vat_included
 
 RATES = st.sampled_from([550, 1000, 2000])
 LINES = st.lists(st.builds(PricedLine, st.integers(0, 10**7), RATES), max_size=30)
