@@ -19,9 +19,9 @@ from market.ledger.verify import verify
 from market.mail.models import OutboxMessage
 from market.money import decimal_text
 from market.orders import services as orders
-from market.pickup.reminders import remind
 from market.payouts import services as payouts
 from market.pickup import services as pickup_day
+from market.pickup.reminders import remind
 from market.timeutil import from_hub_wall_clock, to_hub_time
 from tests.factories import (
     CollectionPointFactory,
