@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import market.models  # noqa: F401 - every table on the metadata
 from config import config_for, settings_from_environment
-from market import security
+from market import security, web
 from market.auth import bp as auth_bp
 from market.auth import login  # noqa: F401 - registers the user loader
 from market.auth.cli import users_cli
@@ -67,6 +67,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     trust_proxies(app)
 
     register_extensions(app)
+    register_transaction(app)
     register_security_headers(app)
     register_services(app)
     register_blueprints(app)
@@ -92,6 +93,11 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+
+
+def register_transaction(app: Flask) -> None:
+    """One commit per request, at its end (market/web.py)."""
+    web.register_transaction(app)
 
 
 def register_security_headers(app: Flask) -> None:

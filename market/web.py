@@ -1,22 +1,80 @@
-"""Small helpers every domain's views share."""
+"""What every domain's views share: the request's one commit, answering a refusal, and small
+helpers.
 
+One commit per request, here: a request that was meant to change something (not a GET) and
+succeeded (an answer below 400) commits when it ends; any other ends in a rollback, and so
+does an error. Views never commit nor roll back. A view whose operation a service refused
+calls `refuse()`: what the request changed is undone before its answer reads the data again.
+The few places that must commit earlier say why where they do.
+"""
+
+from collections.abc import Callable
+from functools import partial
+from typing import NoReturn
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request
+from flask import Flask, Response, abort, current_app, flash, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 
-from market.errors import DomainError
+from market.errors import DomainError, handle_database_error
 from market.extensions import db
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-def refused(error: DomainError) -> int:
-    """Undo the request's changes, show why, and give the status to answer with."""
+
+class Refused(Exception):
+    """A service refused the request's operation; how to answer once its changes are undone."""
+
+    def __init__(self, error: DomainError, answer: Callable[[], ResponseReturnValue]):
+        super().__init__(str(error.message))
+        self.error, self.answer = error, answer
+
+
+def refuse(error: DomainError, answer: Callable[..., ResponseReturnValue], *args,
+           **kwargs) -> NoReturn:
+    """Undo what the request changed, tell the person why, and answer with
+    `answer(*args, **kwargs)`, which then reads the data as it was."""
+    raise Refused(error, partial(answer, *args, **kwargs)) from error
+
+
+def answer_refusal(refusal: Refused) -> ResponseReturnValue:
     db.session.rollback()
-    flash(error.message, "error")
-    return error.status
+    flash(refusal.error.message, "error")
+    return refusal.answer()
+
+
+def commit_or_roll_back(response: Response) -> Response:
+    """The request's one commit (see the module's docstring)."""
+    if request.method in SAFE_METHODS or response.status_code >= 400:
+        db.session.rollback()
+        return response
+    try:
+        db.session.commit()
+    except DBAPIError as error:  # answered as if the view had met it
+        return current_app.make_response(handle_database_error(error))
+    return response
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Run `action` once the request's changes are committed: for what must not happen if
+    they are not (removing a replaced photo's files, say)."""
+    event.listen(db.session(), "after_commit", lambda _session: action(), once=True)
+
+
+def register_transaction(app: Flask) -> None:
+    app.register_error_handler(Refused, answer_refusal)
+    app.after_request(commit_or_roll_back)
 
 
 def form_status(form) -> int:
     return 400 if form.errors else 200
+
+
+def form_page(template: str, form, status: int, **context) -> ResponseReturnValue:
+    """A page around a form, answered with `status`."""
+    return render_template(template, form=form, **context), status
 
 
 def get_or_404(model, identifier):

@@ -28,7 +28,7 @@ from market.auth.sessions import (
 from market.errors import DomainError
 from market.extensions import db
 from market.i18n import select_locale
-from market.web import form_status, is_local_path, refused
+from market.web import form_page, form_status, is_local_path, refuse
 
 
 def next_page(default_endpoint: str = "main.home") -> str:
@@ -52,7 +52,6 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
-    status = 200
     if form.validate_on_submit():
         try:
             accounts.request_signup(
@@ -60,11 +59,9 @@ def register():
                 locale=select_locale(), name=form.name.data, phone=form.phone.data,
                 second_collector=form.second_collector.data)
         except DomainError as error:
-            status = refused(error)
-        else:
-            db.session.commit()
-            return check_your_inbox(form.email.data)
-    return render_template("auth/register.html", form=form), max(status, form_status(form))
+            refuse(error, form_page, "auth/register.html", form, error.status)
+        return check_your_inbox(form.email.data)
+    return form_page("auth/register.html", form, form_status(form))
 
 
 @bp.route("/signup/<token>", methods=["GET", "POST"])
@@ -78,23 +75,21 @@ def confirm_signup(token: str):
     except DomainError as error:
         return render_template("auth/token_invalid.html", message=error.message), 400
     form = ConfirmSignupForm()
-    status = 200
     if form.validate_on_submit():
         try:
             user = accounts.complete_signup(token)
         except DomainError as error:
-            status = refused(error)
-        else:
-            log_in(user)  # before the commit: signal receivers may add to this transaction
-            db.session.commit()
-            if user.producer_id:
-                flash(_("Thank you! Your application has been sent to the coordinator."),
-                      "success")
-                return redirect(url_for("catalog.dashboard"))
-            flash(_("Welcome, %(name)s! Your household account is ready.", name=user.name),
+            refuse(error, form_page, "auth/confirm_signup.html", form, error.status,
+                   signup=signup)
+        log_in(user)
+        if user.producer_id:
+            flash(_("Thank you! Your application has been sent to the coordinator."),
                   "success")
-            return redirect(url_for("main.home"))
-    return render_template("auth/confirm_signup.html", form=form, signup=signup), status
+            return redirect(url_for("catalog.dashboard"))
+        flash(_("Welcome, %(name)s! Your household account is ready.", name=user.name),
+              "success")
+        return redirect(url_for("main.home"))
+    return form_page("auth/confirm_signup.html", form, 200, signup=signup)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -108,14 +103,15 @@ def login():
             user = accounts.authenticate(form.email.data, form.password.data, client_address(),
                                          request.cookies.get(DEVICE_COOKIE))
         except accounts.InvalidCredentials as error:
-            db.session.commit()  # keep the record of the failed attempt
+            # Commits before the request ends: a refused log-in answers 401, whose changes
+            # the request would undo, and the record of the failed attempt must stay.
+            db.session.commit()
             flash(error.message, "error")
             status = error.status
         except DomainError as error:
-            status = refused(error)
+            refuse(error, form_page, "auth/login.html", form, error.status)
         else:
             log_in(user, remember=form.remember.data)
-            db.session.commit()
             response = redirect(next_page())
             remember_device(response, user)
             return response
@@ -128,7 +124,6 @@ def login():
 @login_required
 def logout():
     close_session(current_user)
-    db.session.commit()
     flash(_("You are logged out. See you soon!"), "success")
     return redirect(url_for("main.home"))
 
@@ -139,7 +134,6 @@ def log_out_everywhere():
     """A lost phone, a shared computer: every session of the account ends, this one too."""
     revoke_everything(current_user)
     close_session(current_user)
-    db.session.commit()
     flash(_("You are logged out on every device. Log in again here to go on."), "success")
     return redirect(url_for("main.home"))
 
@@ -149,7 +143,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        db.session.commit()
         flash(_("If an account uses this address, we have sent it a link to choose a new "
                 "password. Check your inbox."), "info")
         return redirect(url_for("auth.login"))
@@ -163,17 +156,14 @@ def reset_password(token: str):
     except DomainError as error:
         return render_template("auth/token_invalid.html", message=error.message), 400
     form = ResetPasswordForm()
-    status = 200
     if form.validate_on_submit():
         try:
             accounts.reset_password(token, form.password.data)
         except DomainError as error:
-            status = refused(error)
-        else:
-            db.session.commit()
-            flash(_("Your password has been changed. You can log in."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form), max(status, form_status(form))
+            refuse(error, form_page, "auth/reset_password.html", form, error.status)
+        flash(_("Your password has been changed. You can log in."), "success")
+        return redirect(url_for("auth.login"))
+    return form_page("auth/reset_password.html", form, form_status(form))
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -187,7 +177,6 @@ def profile():
                                 locale=form.locale.data,
                                 second_collector=form.second_collector.data,
                                 reminders=form.reminders.data)
-        db.session.commit()
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form), form_status(form)
@@ -197,22 +186,19 @@ def profile():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    status = 200
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current.data, form.password.data)
         except DomainError as error:
-            status = refused(error)
-        else:
-            # Every other device is logged out; this one goes on in a new session.
-            log_in(current_user._get_current_object(),
-                   remember=request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"])
-                   is not None)
-            db.session.commit()
-            flash(_("Your password has been changed. Every other device is logged out."),
-                  "success")
-            return redirect(url_for("auth.profile"))
-    return render_template("auth/change_password.html", form=form), max(status, form_status(form))
+            refuse(error, form_page, "auth/change_password.html", form, error.status)
+        # Every other device is logged out; this one goes on in a new session.
+        log_in(current_user._get_current_object(),
+               remember=request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"])
+               is not None)
+        flash(_("Your password has been changed. Every other device is logged out."),
+              "success")
+        return redirect(url_for("auth.profile"))
+    return form_page("auth/change_password.html", form, form_status(form))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -224,18 +210,16 @@ def accept_invitation(token: str):
     except DomainError as error:
         return render_template("auth/token_invalid.html", message=error.message), 400
     form = AcceptInvitationForm()
-    status = 200
     if form.validate_on_submit():
         try:
             user = accounts.accept_invitation(token, name=form.name.data, phone=form.phone.data,
                                               password=form.password.data,
                                               locale=select_locale())
         except DomainError as error:
-            status = refused(error)
-        else:
-            log_in(user)
-            db.session.commit()
-            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-            return redirect(url_for("main.home"))
-    return render_template("auth/accept_invitation.html", form=form, invitation=invitation), \
-        max(status, form_status(form))
+            refuse(error, form_page, "auth/accept_invitation.html", form, error.status,
+                   invitation=invitation)
+        log_in(user)
+        flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+        return redirect(url_for("main.home"))
+    return form_page("auth/accept_invitation.html", form, form_status(form),
+                     invitation=invitation)

@@ -15,7 +15,7 @@ from market.catalog.forms import CategoryForm, ProducerFields, ReviewForm
 from market.catalog.models import PRODUCER_STATUS_LABELS, Category, Producer
 from market.errors import DomainError
 from market.extensions import db
-from market.web import form_status, refused
+from market.web import form_page, form_status, refuse
 
 
 @bp.route("/coordination/producers")
@@ -30,19 +30,15 @@ def producers():
 @role_required(Role.COORDINATOR)
 def create_producer():
     form = ProducerFields()
-    status = 200
     if form.validate_on_submit():
         try:
             producer = services.create_producer(**form.producer_data())
         except DomainError as error:
-            status = refused(error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been created. Invite its users from the invitations page.",
-                    name=producer.name), "success")
-            return redirect(url_for("catalog.manage", producer_id=producer.id))
-    return render_template("catalog/profile.html", form=form, producer=None), \
-        max(status, form_status(form))
+            refuse(error, form_page, "catalog/profile.html", form, error.status, producer=None)
+        flash(_("%(name)s has been created. Invite its users from the invitations page.",
+                name=producer.name), "success")
+        return redirect(url_for("catalog.manage", producer_id=producer.id))
+    return form_page("catalog/profile.html", form, form_status(form), producer=None)
 
 
 @bp.route("/coordination/producers/<int:producer_id>", methods=["GET", "POST"])
@@ -50,7 +46,7 @@ def create_producer():
 def review(producer_id: int):
     producer = db.session.get(Producer, producer_id) or abort(404)
     form = ReviewForm()
-    status = 200
+    page = {"producer": producer, "status_labels": PRODUCER_STATUS_LABELS}
     if form.validate_on_submit():
         decision = request.form.get("decision")
         if decision not in ("approve", "reject"):
@@ -58,27 +54,26 @@ def review(producer_id: int):
         try:
             services.review(producer, approve=decision == "approve", message=form.message.data)
         except DomainError as error:
-            status = refused(error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s: decision recorded and sent by email.", name=producer.name),
-                  "success")
-            return redirect(url_for("catalog.producers"))
-    return render_template("catalog/review.html", producer=producer, form=form,
-                           status_labels=PRODUCER_STATUS_LABELS), max(status, form_status(form))
+            refuse(error, form_page, "catalog/review.html", form, error.status, **page)
+        flash(_("%(name)s: decision recorded and sent by email.", name=producer.name),
+              "success")
+        return redirect(url_for("catalog.producers"))
+    return form_page("catalog/review.html", form, form_status(form), **page)
+
+
+def categories_page(form, status: int):
+    return form_page("catalog/categories.html", form, status,
+                     categories=services.categories())
 
 
 @bp.route("/coordination/categories", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def categories():
     form = CategoryForm()
-    status = 200
     if form.validate_on_submit():
-        status = save_category(None, form)
-        if status == 200:
-            return redirect(url_for("catalog.categories"))
-    return render_template("catalog/categories.html", form=form,
-                           categories=services.categories()), max(status, form_status(form))
+        save_category(None, form, form)
+        return redirect(url_for("catalog.categories"))
+    return categories_page(form, form_status(form))
 
 
 @bp.route("/coordination/categories/<int:category_id>", methods=["POST"])
@@ -86,23 +81,21 @@ def categories():
 def edit_category(category_id: int):
     category = db.session.get(Category, category_id) or abort(404)
     form = CategoryForm()
-    status = save_category(category, form) if form.validate() else 400
-    if status == 200:
-        return redirect(url_for("catalog.categories"))
-    for message in [m for errors in form.errors.values() for m in errors]:
-        flash(message, "error")
-    return render_template("catalog/categories.html", form=CategoryForm(formdata=None),
-                           categories=services.categories()), status
+    if not form.validate():
+        for message in [m for errors in form.errors.values() for m in errors]:
+            flash(message, "error")
+        return categories_page(CategoryForm(formdata=None), 400)
+    save_category(category, form, CategoryForm(formdata=None))
+    return redirect(url_for("catalog.categories"))
 
 
-def save_category(category, form) -> int:
+def save_category(category, form, page_form) -> None:
+    """Save the category, or answer the categories' page with `page_form` and why not."""
     try:
         saved = services.save_category(category, form.name.data, form.position.data or 0)
     except DomainError as error:
-        return refused(error)
-    db.session.commit()
+        refuse(error, categories_page, page_form, error.status)
     flash(_("Category « %(name)s » saved.", name=saved.name), "success")
-    return 200
 
 
 @bp.route("/invitations", methods=["GET", "POST"])
@@ -112,16 +105,17 @@ def invitations():
     producers = {producer.id: producer for producer in services.approved_producers()}
     form.producer.choices = [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name)
                                                       for p in producers.values()]
-    status = 200
     if form.validate_on_submit():
         try:
             invitation = accounts.invite(current_user, form.email.data, form.role.data,
                                          producers.get(form.producer.data))
         except DomainError as error:
-            status = refused(error)
-        else:
-            db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
-            return redirect(url_for("catalog.invitations"))
-    return render_template("catalog/invitations.html", form=form,
-                           invitations=accounts.list_invitations()), max(status, form_status(form))
+            refuse(error, invitations_page, form, error.status)
+        flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+        return redirect(url_for("catalog.invitations"))
+    return invitations_page(form, form_status(form))
+
+
+def invitations_page(form, status: int):
+    return form_page("catalog/invitations.html", form, status,
+                     invitations=accounts.list_invitations())

@@ -17,9 +17,8 @@ from market.catalog.forms import (
     ProductForm,
 )
 from market.errors import DomainError
-from market.extensions import db
 from market.money import decimal_text
-from market.web import form_status, refused
+from market.web import after_commit, form_page, form_status, refuse
 
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -38,19 +37,16 @@ def manage(producer):
 @manages_producer
 def edit_profile(producer):
     form = ProducerProfileForm(obj=producer)
-    status = 200
     if form.validate_on_submit():
         try:
             services.update_producer(producer, **form.producer_data())
             services.set_bank_account(producer, form.iban.data, form.bic.data)
         except DomainError as error:
-            status = refused(error)
-        else:
-            db.session.commit()
-            flash(_("Your details have been saved."), "success")
-            return redirect(url_for("catalog.manage", producer_id=producer.id))
-    return render_template("catalog/profile.html", form=form, producer=producer), \
-        max(status, form_status(form))
+            refuse(error, form_page, "catalog/profile.html", form, error.status,
+                   producer=producer)
+        flash(_("Your details have been saved."), "success")
+        return redirect(url_for("catalog.manage", producer_id=producer.id))
+    return form_page("catalog/profile.html", form, form_status(form), producer=producer)
 
 
 def product_form(product=None) -> tuple[ProductForm, dict]:
@@ -64,25 +60,24 @@ def product_form(product=None) -> tuple[ProductForm, dict]:
     return form, categories
 
 
+def product_page(producer, product, form, status: int):
+    return form_page("catalog/product_form.html", form, status, producer=producer,
+                     product=product, photo_form=PhotoForm())
+
+
 def save_product(producer, product=None):
     form, categories = product_form(product)
-    status = 200
     if form.validate_on_submit():
         try:
-            if product is None:
-                product = services.create_product(producer, **form.product_data(categories))
-            else:
-                services.update_product(product, **form.product_data(categories))
+            saved = (services.create_product(producer, **form.product_data(categories))
+                     if product is None else
+                     services.update_product(product, **form.product_data(categories)))
         except DomainError as error:
-            status = refused(error)
-        else:
-            db.session.commit()
-            flash(_("« %(name)s » has been saved.", name=product.name), "success")
-            return redirect(url_for("catalog.edit_product", producer_id=producer.id,
-                                    product_id=product.id))
-    return render_template("catalog/product_form.html", form=form, producer=producer,
-                           product=product, photo_form=PhotoForm()), \
-        max(status, form_status(form))
+            refuse(error, product_page, producer, product, form, error.status)
+        flash(_("« %(name)s » has been saved.", name=saved.name), "success")
+        return redirect(url_for("catalog.edit_product", producer_id=producer.id,
+                                product_id=saved.id))
+    return product_page(producer, product, form, form_status(form))
 
 
 @bp.route("/producers/<int:producer_id>/manage/products/new", methods=["GET", "POST"])
@@ -106,7 +101,6 @@ def set_active(producer, product_id: int):
     if not ActiveForm().validate_on_submit():
         abort(400)
     services.set_active(product, request.form.get("active") == "1")
-    db.session.commit()
     message = (_("« %(name)s » is on sale again.", name=product.name) if product.active
                else _("« %(name)s » is archived.", name=product.name))
     flash(message, "success")
@@ -127,13 +121,9 @@ def upload_photo(producer, product_id: int):
     try:
         previous = photos.set_photo(product, form.photo.data.read())
     except DomainError as error:
-        status = refused(error)
-        form, _categories = product_form(product)
-        return render_template("catalog/product_form.html", form=form, producer=producer,
-                               product=product, photo_form=PhotoForm()), status
-    db.session.commit()
+        refuse(error, product_page, producer, product, product_form(product)[0], error.status)
     if previous:
-        photos.remove_files(previous)
+        after_commit(lambda: photos.remove_files(previous))
     flash(_("The photo has been saved."), "success")
     return redirect(target)
 
@@ -153,20 +143,23 @@ def export(producer, kind: str):
 @manages_producer
 def import_catalogue(producer):
     form = ImportForm()
-    result, token, status = None, None, 200
+    result, token, status = None, None, form_status(form)
     if form.validate_on_submit():
         data = form.spreadsheet.data.read()
         try:
             result = spreadsheet.preview(producer, data)
         except DomainError as error:
-            status = refused(error)
+            refuse(error, import_page, producer, form, error.status)
+        if result.errors:
+            status = 400
         else:
-            if result.errors:
-                status = 400
-            else:
-                token = spreadsheet.keep_upload(producer, data)
-    return render_template("catalog/import.html", form=form, producer=producer, result=result,
-                           token=token, apply_form=ActiveForm()), max(status, form_status(form))
+            token = spreadsheet.keep_upload(producer, data)
+    return import_page(producer, form, status, result=result, token=token)
+
+
+def import_page(producer, form, status: int, *, result=None, token=None):
+    return form_page("catalog/import.html", form, status, producer=producer, result=result,
+                     token=token, apply_form=ActiveForm())
 
 
 @bp.route("/producers/<int:producer_id>/manage/import/<token>", methods=["POST"])
@@ -177,11 +170,8 @@ def apply_import(producer, token: str):
     try:
         result = spreadsheet.apply(producer, spreadsheet.kept_upload(producer, token))
     except DomainError as error:
-        status = refused(error)
-        return render_template("catalog/import.html", form=ImportForm(), producer=producer,
-                               result=None, token=None, apply_form=ActiveForm()), status
-    db.session.commit()
-    spreadsheet.forget_upload(producer, token)
+        refuse(error, import_page, producer, ImportForm(), error.status)
+    after_commit(lambda: spreadsheet.forget_upload(producer, token))
     flash(_("Import done: %(new)d new products, %(changed)d changed, %(unchanged)d unchanged.",
             new=result.new, changed=result.changed, unchanged=result.unchanged), "success")
     return redirect(url_for("catalog.manage", producer_id=producer.id))

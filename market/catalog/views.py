@@ -11,9 +11,8 @@ from market.catalog import bp, photos, services
 from market.catalog.forms import ApplicationForm
 from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
 from market.errors import DomainError
-from market.extensions import db
 from market.i18n import select_locale
-from market.web import form_status, refused
+from market.web import form_page, form_status, refuse
 
 PHOTO_CACHE_SECONDS = 365 * 24 * 3600
 
@@ -45,7 +44,6 @@ def apply():
     if current_user.is_authenticated:
         abort(403)
     form = ApplicationForm()
-    status = 200
     if form.validate_on_submit():
         try:
             services.application(**form.producer_data())
@@ -53,11 +51,9 @@ def apply():
                            password=form.password.data, locale=select_locale(),
                            user_name=form.user_name.data, **form.producer_data())
         except DomainError as error:
-            status = refused(error)
-        else:
-            db.session.commit()
-            return check_your_inbox(form.email.data)
-    return render_template("catalog/apply.html", form=form), max(status, form_status(form))
+            refuse(error, form_page, "catalog/apply.html", form, error.status)
+        return check_your_inbox(form.email.data)
+    return form_page("catalog/apply.html", form, form_status(form))
 
 
 @bp.route("/producer")

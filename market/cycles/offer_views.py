@@ -12,10 +12,9 @@ from market.cycles import offers as offering
 from market.cycles.forms import WithdrawForm, read_offer_rows
 from market.cycles.models import OrderCycle
 from market.errors import DomainError
-from market.extensions import db
 from market.money import decimal_text
 from market.timeutil import utcnow
-from market.web import get_or_404
+from market.web import get_or_404, refuse
 
 
 @bp.route("/producers/<int:producer_id>/manage/cycles")
@@ -59,28 +58,28 @@ def apply_rows(producer, cycle, rows, existing) -> None:
 @manages_producer
 def producer_offers(producer, cycle_id: int):
     cycle = get_or_404(OrderCycle, cycle_id)
+    if request.method == "GET":
+        return offers_page(producer, cycle, None, 200)
     products = [p for p in catalog.producer_products(producer) if p.active]
-    existing = offering.producer_offers(producer, cycle)
-    rows, status = None, 200
-    if request.method == "POST":
-        rows = read_offer_rows(request.form, products)
-        if any(row.errors for row in rows):
-            flash(_("Nothing was saved: correct the products marked below."), "error")
-            status = 400
-        else:
-            try:
-                apply_rows(producer, cycle, rows, existing)
-            except DomainError as error:
-                db.session.rollback()
-                flash(error.message, "error")
-                status = error.status
-            else:
-                db.session.commit()
-                flash(_("Your offers for « %(name)s » are saved.", name=cycle.name), "success")
-                return redirect(url_for("cycles.producer_offers", producer_id=producer.id,
-                                        cycle_id=cycle.id))
+    rows = read_offer_rows(request.form, products)
+    if any(row.errors for row in rows):
+        flash(_("Nothing was saved: correct the products marked below."), "error")
+        return offers_page(producer, cycle, rows, 400)
+    try:
+        apply_rows(producer, cycle, rows, offering.producer_offers(producer, cycle))
+    except DomainError as error:
+        refuse(error, offers_page, producer, cycle, rows, error.status)
+    flash(_("Your offers for « %(name)s » are saved.", name=cycle.name), "success")
+    return redirect(url_for("cycles.producer_offers", producer_id=producer.id,
+                            cycle_id=cycle.id))
+
+
+def offers_page(producer, cycle: OrderCycle, rows, status: int):
+    """The producer's offers in the cycle, with what was typed (`rows`) over them."""
+    products = [p for p in catalog.producer_products(producer) if p.active]
     return render_template("cycles/producer_offers.html", producer=producer, cycle=cycle,
-                           cards=page_rows(products, existing, rows),
+                           cards=page_rows(products, offering.producer_offers(producer, cycle),
+                                           rows),
                            state=cycle.state(utcnow())), status
 
 

@@ -14,7 +14,7 @@ from market.errors import DomainError
 from market.extensions import db
 from market.numbers import identifier
 from market.timeutil import from_hub_wall_clock, to_hub_time, utcnow
-from market.web import get_or_404, refused
+from market.web import form_page, form_status, get_or_404, refuse
 
 bp.add_app_template_global(cycles.format_moment, "format_moment")
 bp.add_app_template_global(cycles.format_window, "format_window")
@@ -43,7 +43,6 @@ def edit_collection_point(point_id: int | None = None):
     form = CollectionPointForm(obj=point)
     if form.validate_on_submit():
         cycles.save_collection_point(point, **{name: form[name].data for name in POINT_FIELDS})
-        db.session.commit()
         flash(_("The collection point has been saved."), "success")
         return redirect(url_for("cycles.collection_points"))
     return render_template("cycles/collection_point_form.html", form=form, point=point), \
@@ -110,7 +109,6 @@ def edit_cycle(cycle_id: int | None = None):
         form = CycleForm(data=data)
     else:
         form = CycleForm()
-    status = 200
     if form.validate_on_submit():
         try:
             fields = {"name": form.name.data, "note": form.note.data,
@@ -118,17 +116,18 @@ def edit_cycle(cycle_id: int | None = None):
                       "closes_at": local(form.closes_at.data), "pickups": windows_from(form)}
             if cycle:
                 cycles.update_cycle(cycle, utcnow(), **fields)
-            else:
-                cycle = cycles.create_cycle(**fields)
+            saved = cycle or cycles.create_cycle(**fields)
         except DomainError as error:
-            status = refused(error)
-        else:
-            db.session.commit()
-            flash(_("The cycle « %(name)s » has been saved.", name=cycle.name), "success")
-            return redirect(url_for("cycles.cycle_list"))
-    points = {p.id: p for p in cycles.all_collection_points()}
-    return render_template("cycles/cycle_form.html", form=form, cycle=cycle, points=points), \
-        max(status, 400 if form.errors else 200)
+            refuse(error, cycle_form_page, form, cycle_id, error.status)
+        flash(_("The cycle « %(name)s » has been saved.", name=saved.name), "success")
+        return redirect(url_for("cycles.cycle_list"))
+    return cycle_form_page(form, cycle_id, form_status(form))
+
+
+def cycle_form_page(form, cycle_id: int | None, status: int):
+    return form_page("cycles/cycle_form.html", form, status,
+                     cycle=get_or_404(OrderCycle, cycle_id) if cycle_id else None,
+                     points={p.id: p for p in cycles.all_collection_points()})
 
 
 ACTIONS = {
@@ -152,10 +151,8 @@ def cycle_action(cycle_id: int, action: str):
         else:
             operation(cycle, now)
     except DomainError as error:
-        refused(error)
-    else:
-        db.session.commit()
-        flash(message, "success")
+        refuse(error, redirect, url_for("cycles.cycle_list"))
+    flash(message, "success")
     return redirect(url_for("cycles.cycle_list"))
 
 
@@ -170,11 +167,9 @@ def extend_cycle(cycle_id: int):
     try:
         cycles.extend(cycle, utcnow(), local(form.closes_at.data))
     except DomainError as error:
-        refused(error)
-    else:
-        db.session.commit()
-        flash(_("The cycle now closes %(moment)s.", moment=cycles.format_moment(cycle.closes_at)),
-              "success")
+        refuse(error, redirect, url_for("cycles.cycle_list"))
+    flash(_("The cycle now closes %(moment)s.", moment=cycles.format_moment(cycle.closes_at)),
+          "success")
     return redirect(url_for("cycles.cycle_list"))
 
 
@@ -184,9 +179,7 @@ def prepare_next():
     try:
         cycle = cycles.prepare_next_week()
     except DomainError as error:
-        refused(error)
-        return redirect(url_for("cycles.cycle_list"))
-    db.session.commit()
+        refuse(error, redirect, url_for("cycles.cycle_list"))
     flash(_("« %(name)s » is prepared as a draft: check it, then publish it.", name=cycle.name),
           "success")
     return redirect(url_for("cycles.edit_cycle", cycle_id=cycle.id))

@@ -18,6 +18,12 @@ from market.ledger.posting import post
 SALE_KINDS = ("order.placed", "order.changed", "order.cancelled", "fulfilment.adjusted")
 
 
+def recorded_key(kind: str, submission: str) -> str:
+    """The idempotency key of a movement the coordinator records through a form: the form
+    sent twice (its one-time token) posts once."""
+    return f"{kind}:{submission}"
+
+
 def commission_rate(commission_basis_points: int | None) -> int:
     if commission_basis_points is None:
         return current_app.config["HUB_COMMISSION_BASIS_POINTS"]

@@ -25,7 +25,7 @@ from market.ledger.forms import (
 )
 from market.ledger.labels import KIND_LABELS
 from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from market.ledger.posting import reverse
+from market.ledger.posting import chain_now, reverse
 from market.ledger.signing import public_hex, trusted_public_keys
 from market.ledger.statements import (
     balances_by_kind,
@@ -37,7 +37,7 @@ from market.ledger.statements import (
 from market.ledger.verify import receipt_state
 from market.numbers import InvalidNumber, parse_whole_number
 from market.timeutil import to_hub_time, utcnow
-from market.web import refused
+from market.web import refuse
 
 STAFF = (Role.COORDINATOR,)
 
@@ -158,15 +158,15 @@ def movements():
 
 
 def record(form_name: str, form, post):
-    """Validate, post, commit once; or answer the page again with why."""
+    """Validate and post; or answer the page again with why."""
     movement_forms(**{form_name: form})  # the choices the submitted value must be among
     if not form.validate_on_submit():
         return movements_page(400, **{form_name: form})
     try:
         transaction = post(form)
     except DomainError as error:
-        return movements_page(refused(error), **{form_name: form})
-    db.session.commit()
+        refuse(error, movements_page, error.status, **{form_name: form})
+    chain_now()  # its seq, for the message
     flash(_("Recorded as transaction %(seq)s.", seq=transaction.seq), "success")
     return redirect(url_for("ledger.movements"))
 
@@ -176,7 +176,7 @@ def record(form_name: str, form, post):
 def record_payout():
     return record("payout", PayoutForm(), lambda form: builders.post_payout(
         form.producer.data, form.amount.cents, form.reference.data,
-        f"payout:{form.idempotency_key.data}"))
+        builders.recorded_key("payout", form.idempotency_key.data)))
 
 
 @bp.route("/movements/household", methods=["POST"])
@@ -187,7 +187,7 @@ def record_household_money():
                   else builders.post_credit_repayment)
         return method(form.household.data, form.amount.cents, form.method.data,
                       (form.reference.data or "").strip(),
-                      f"household:{form.idempotency_key.data}")
+                      builders.recorded_key("household", form.idempotency_key.data))
 
     return record("household", HouseholdMoneyForm(), post)
 
@@ -197,8 +197,9 @@ def record_household_money():
 def record_adjustment():
     def post(form):
         sign = 1 if form.direction.data == "credit" else -1
-        return builders.post_adjustment(form.account.data, sign * form.amount.cents,
-                                        form.reason.data, f"adjustment:{form.idempotency_key.data}")
+        return builders.post_adjustment(
+            form.account.data, sign * form.amount.cents, form.reason.data,
+            builders.recorded_key("adjustment", form.idempotency_key.data))
 
     return record("adjustment", AdjustmentForm(), post)
 
@@ -223,8 +224,7 @@ def close():
     try:
         closure = close_period(form.period.data, form.day.data)
     except DomainError as error:
-        return closures_page(form, refused(error))
-    db.session.commit()
+        refuse(error, closures_page, form, error.status)
     flash(_("Period %(label)s closed.", label=closure.label), "success")
     return redirect(url_for("ledger.closure_list"))
 
@@ -242,7 +242,7 @@ def export():
     try:
         name, content, mimetype = fec.export(kind, year)
     except DomainError as error:
-        return closures_page(CloseForm(formdata=None), refused(error))
+        refuse(error, closures_page, CloseForm(formdata=None), error.status)
     return Response(content, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -282,9 +282,10 @@ def reverse_transaction(seq: int):
         return transaction_page(original, form, 400)
     try:
         reversal = reverse(original, reason=form.reason.data,
-                           idempotency_key=f"reversal:{form.idempotency_key.data}")
+                           idempotency_key=builders.recorded_key("reversal",
+                                                                 form.idempotency_key.data))
     except DomainError as error:
-        return transaction_page(original, form, refused(error))
-    db.session.commit()
+        refuse(error, transaction_page, original, form, error.status)
+    chain_now()  # its seq, for the message and the address of its page
     flash(_("Reversed by transaction %(seq)s.", seq=reversal.seq), "success")
     return redirect(url_for("ledger.transaction_detail", seq=reversal.seq))

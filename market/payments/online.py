@@ -9,6 +9,7 @@ from market.extensions import db
 from market.orders.models import Order
 from market.payments import services, stripe_checkout
 from market.payments.errors import PaymentUnavailable
+from market.web import refuse
 
 
 def order_page(order: Order):
@@ -31,14 +32,10 @@ def start_online(order: Order):
             db.session.commit()  # on record before Stripe is asked: its id keys the call
             url = stripe_checkout.open_session(payment, current_user.email)
     except PaymentUnavailable as error:
-        db.session.commit()  # the attempt stays on record as unavailable
-        flash(error.message, "error")
+        flash(error.message, "error")  # the attempt stays on record as unavailable
         return order_page(order)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return order_page(order)
-    db.session.commit()
+        refuse(error, order_page, order)
     return redirect(url, 303)
 
 

@@ -13,11 +13,13 @@ from market.errors import DomainError
 from market.extensions import csrf, db
 from market.i18n import money
 from market.orders.models import Order
+from market.orders.views import shopping
 from market.payments import bp, services, webhooks
 from market.payments.errors import BadWebhook, PaymentUnavailable
 from market.payments.forms import PickupPaymentForm
 from market.payments.models import Payment
 from market.payments.online import order_page, start_online
+from market.web import refuse
 
 log = logging.getLogger(__name__)
 household_only = role_required(Role.HOUSEHOLD)
@@ -55,10 +57,7 @@ def use_credit(order_id: int):
     try:
         services.pay_from_credit(order)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return order_page(order), error.status
-    db.session.commit()
+        refuse(error, shopping.order_page, order_id, status=error.status)
     flash(_("Your credit pays this order."), "success")
     return order_page(order)
 
@@ -83,6 +82,8 @@ def cancelled(payment_id: int):
 @bp.route("/webhook/stripe", methods=["POST"])
 @csrf.exempt
 def stripe_webhook():
+    # Commits here, not when the request ends: a concurrent delivery of the same event is
+    # told apart from a real failure only by the commit's outcome.
     try:
         outcome = webhooks.handle(request.get_data(), request.headers.get("Stripe-Signature"))
         db.session.commit()
@@ -115,10 +116,7 @@ def record_payment(order_id: int):
         services.record_pickup_payment(order, form.amount.cents, form.method.data,
                                        current_user, key=form.submission.data)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_record(order, form, error.status)
-    db.session.commit()
+        refuse(error, render_record, order, form, error.status)
     flash(_("Payment of %(amount)s recorded for order %(reference)s.",
             amount=money(form.amount.cents), reference=order.reference), "success")
     return redirect(url_for("payments.record_payment", order_id=order.id))

@@ -10,12 +10,11 @@ from flask_login import current_user
 from market.auth.decorators import role_required
 from market.auth.models import Role
 from market.errors import DomainError
-from market.extensions import db
 from market.payouts import bp
 from market.payouts import services as payouts
 from market.payouts.models import PayoutBatch
 from market.timeutil import to_hub_time, utcnow
-from market.web import get_or_404, refused
+from market.web import get_or_404, refuse
 
 staff = role_required(Role.COORDINATOR)
 
@@ -35,8 +34,9 @@ def page(values, status: int = 200):
     try:
         cycles, label = period(values)
     except DomainError as error:
+        flash(error.message, "error")
         return render_template("payouts/owed.html", owed=[], cycles=[], label="",
-                               values=values, key="", execution_date=""), refused(error)
+                               values=values, key="", execution_date=""), error.status
     owed = payouts.owed(cycles)
     execution_date = (to_hub_time(utcnow()) + timedelta(days=1)).date()
     return render_template("payouts/owed.html", owed=owed, cycles=cycles, label=label,
@@ -63,15 +63,12 @@ def confirm():
         batch = payouts.confirm(cycles, label=label, execution_date=when, key=key,
                                 created_by_id=current_user.id)
     except ValueError:
-        db.session.rollback()
-        flash(_("Enter the execution date as YYYY-MM-DD."), "error")
-        return page(form, 400)
+        refuse(payouts.PayoutRefused(_("Enter the execution date as YYYY-MM-DD.")), page,
+               form, 400)
     except DomainError as error:
-        return page(form, refused(error))
-    batch_id = batch.id
-    db.session.commit()
+        refuse(error, page, form, error.status)
     flash(_("The payouts are recorded: give the transfer file to the bank."), "success")
-    return redirect(url_for("payouts.batch_page", batch_id=batch_id))
+    return redirect(url_for("payouts.batch_page", batch_id=batch.id))
 
 
 @bp.route("/coordination/payouts/<int:batch_id>")

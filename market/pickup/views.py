@@ -14,7 +14,6 @@ from market.auth.decorators import role_required
 from market.auth.models import Role
 from market.cycles.models import CyclePickup
 from market.errors import DomainError
-from market.extensions import db
 from market.ledger.statements import household_credit_cents
 from market.money import decimal_text
 from market.orders.models import payment_label
@@ -22,6 +21,7 @@ from market.payments.services import PICKUP_METHODS, due_cents
 from market.pickup import bp
 from market.pickup import services as pickup_day
 from market.timeutil import utcnow
+from market.web import refuse
 
 staff = role_required(Role.COORDINATOR)
 
@@ -96,10 +96,7 @@ def order_action(pickup_id: int, order_id: int, action: str):
     try:
         operation(order, request.form, utcnow())
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return order_page(pickup_id, order_id, status=error.status)
-    db.session.commit()
+        refuse(error, order_page, pickup_id, order_id, status=error.status)
     flash(message, "success")
     if action == "collected":
         flash(_("Next household?"), "info")

@@ -10,7 +10,6 @@ from market.auth.decorators import role_required
 from market.auth.models import Household, Role
 from market.company_numbers import valid_siren
 from market.errors import DomainError
-from market.extensions import db
 from market.ledger.accounts import household_key
 from market.ledger.statements import account_balance
 from market.privacy import bp
@@ -18,7 +17,7 @@ from market.privacy import services as privacy
 from market.privacy.export import household_data
 from market.privacy.forms import CloseAccountForm, EraseForm
 from market.timeutil import to_hub_time, utcnow
-from market.web import form_status, get_or_404, refused
+from market.web import form_status, get_or_404, refuse
 
 
 @bp.route("/privacy")
@@ -51,8 +50,7 @@ def close_account():
     try:
         privacy.request_closure(current_user, form.password.data)
     except DomainError as error:
-        return close_page(form, refused(error))
-    db.session.commit()
+        refuse(error, close_page, form, error.status)
     flash(_("Your request is recorded: the hub will erase your account and tell you if "
             "anything is still to be settled."), "success")
     return redirect(url_for("auth.profile"))
@@ -79,8 +77,7 @@ def erase(household_id: int):
     try:
         household = privacy.erase_household(household_id)
     except DomainError as error:
-        return requests_page(refused(error))
-    db.session.commit()
+        refuse(error, requests_page, error.status)
     flash(_("The household's details are erased; it is now %(name)s.", name=household.name),
           "success")
     return redirect(url_for("privacy.requests"))

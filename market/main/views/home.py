@@ -25,7 +25,6 @@ def switch_locale():
         session["locale"] = locale
         if current_user.is_authenticated:
             current_user.locale = locale
-            db.session.commit()
     target = request.form.get("next")
     return redirect(target if is_local_path(target) else url_for("main.home"))
 

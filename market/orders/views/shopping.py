@@ -10,7 +10,6 @@ from market.auth.models import Role
 from market.cycles import current
 from market.cycles import services as cycles
 from market.errors import DomainError
-from market.extensions import db
 from market.ledger.statements import household_credit_cents
 from market.orders import bp, cart, paying
 from market.orders import services as orders
@@ -19,7 +18,7 @@ from market.orders.forms import CheckoutForm
 from market.orders.models import PaymentChoice
 from market.pricing import order_totals
 from market.timeutil import utcnow
-from market.web import is_local_path, refused, wants_json
+from market.web import is_local_path, refuse, wants_json
 
 household_only = role_required(Role.HOUSEHOLD)
 bp.add_app_template_global(catalogue.estimated_piece_price, "estimated_piece_price")
@@ -79,16 +78,12 @@ def add_to_cart():
             return visitor_added(name)
         cart.add(current_user.household_id, offer, quantity)
     except DomainError as error:
-        if wants_json():
-            db.session.rollback()
+        if wants_json():  # an answer of 400 or more: the request's changes are rolled back
             return added(error.message, error.status)
-        return shop(refused(error))
+        refuse(error, shop, error.status)
     message = _("« %(name)s » × %(quantity)d added to your cart.", name=name, quantity=quantity)
-    # The script's answer is made before the commit, which would expire the cycle it counts in.
-    answer = added(message) if wants_json() else None
-    db.session.commit()
-    if answer:
-        return answer
+    if wants_json():
+        return added(message)
     flash(message, "success")
     return redirect(back_to(url_for("orders.shop")))
 
@@ -162,8 +157,7 @@ def update_cart():
                 quantity = cart.parse_quantity(request.form[field], allow_zero=True)
                 cart.set_quantity(current_user.household_id, item.offer_id, quantity)
     except DomainError as error:
-        return render_cart(cycle, status=refused(error))
-    db.session.commit()
+        refuse(error, render_cart, cycle, status=error.status)
     flash(_("Your cart is updated."), "success")
     return redirect(url_for("orders.cart_page"))
 
@@ -183,14 +177,11 @@ def checkout():
         order = orders.checkout(current_user, cycle, now, pickup_id=form.pickup.data,
                                 payment=form.payment.data, submission=form.submission.data)
     except DomainError as error:
-        return render_cart(cycle, form, refused(error))
-    # Read before the commit, which expires the order: the page needs no reload of it.
-    order_id, reference = order.id, order.reference
-    provider = paying.provider_for(order.payment_choice)
-    db.session.commit()
-    flash(_("Thank you! Your order %(reference)s is recorded.", reference=reference), "success")
-    return (provider.after_checkout(order)
-            or redirect(url_for("orders.order_page", order_id=order_id)))
+        refuse(error, render_cart, cycle, form, error.status)
+    flash(_("Thank you! Your order %(reference)s is recorded.", reference=order.reference),
+          "success")
+    return (paying.provider_for(order.payment_choice).after_checkout(order)
+            or redirect(url_for("orders.order_page", order_id=order.id)))
 
 
 @bp.route("/orders")
@@ -239,9 +230,7 @@ def change_order(order_id: int):
                       submission=form.submission.data)
         paying.payments().settle_overpayment(order)
     except DomainError as error:
-        status = refused(error)
-        return order_page(order_id, form, status)
-    db.session.commit()
+        refuse(error, order_page, order_id, form, error.status)
     flash(_("Your order is updated.") if not order.is_cancelled
           else _("Your order is cancelled."), "success")
     return redirect(url_for("orders.order_page", order_id=order.id))
@@ -255,8 +244,7 @@ def cancel_order(order_id: int):
         orders.cancel(current_user, order, utcnow())
         paying.payments().settle_overpayment(order)
     except DomainError as error:
-        return order_page(order_id, status=refused(error))
-    db.session.commit()
+        refuse(error, order_page, order_id, status=error.status)
     flash(_("Your order is cancelled."), "success")
     return redirect(url_for("orders.order_page", order_id=order.id))
 
@@ -270,8 +258,7 @@ def repeat_order():
             raise orders.CycleNotOpen(_("Orders are closed at the moment."))
         added, missing = orders.repeat_previous(current_user, cycle)
     except DomainError as error:
-        return my_orders(refused(error))
-    db.session.commit()
+        refuse(error, my_orders, error.status)
     flash(_("%(count)d products of your last order are in your cart.", count=added), "success")
     if missing:
         flash(_("Not on sale this week: %(names)s.", names=", ".join(missing)), "info")

@@ -10,11 +10,10 @@ from market.cycles.forms import WithdrawForm
 from market.cycles.models import Offer
 from market.cycles.offers import OfferRefused
 from market.errors import DomainError
-from market.extensions import db
 from market.orders import bp
 from market.orders import services as orders
 from market.timeutil import utcnow
-from market.web import get_or_404
+from market.web import get_or_404, refuse
 
 
 @bp.route("/coordination/offers/<int:offer_id>/withdraw", methods=["POST"])
@@ -27,9 +26,6 @@ def withdraw_offer(offer_id: int):
             raise OfferRefused(_("Give the reason: the households who ordered it will read it."))
         orders.withdraw_offer(offer, form.reason.data, utcnow())
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("« %(name)s » is withdrawn from sale.", name=offer.product.name), "success")
+        refuse(error, redirect, url_for("cycles.cycle_offers", cycle_id=offer.cycle_id))
+    flash(_("« %(name)s » is withdrawn from sale.", name=offer.product.name), "success")
     return redirect(url_for("cycles.cycle_offers", cycle_id=offer.cycle_id))
