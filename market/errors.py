@@ -1,5 +1,7 @@
 """Domain errors raised by services, and the error pages."""
 
+from typing import TypeVar
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -19,6 +21,12 @@ class DomainError(Exception):
         self.message = message
 
 
+class NotFound(DomainError):
+    """What was asked for does not exist, or is not shown to this person."""
+
+    status = 404
+
+
 ERROR_TEXTS = {
     400: (_l("Bad request"), _l("The request could not be understood. Nothing was changed.")),
     403: (_l("Access refused"), _l("Your account does not give access to this page.")),
@@ -36,6 +44,16 @@ ERROR_TEXTS = {
     503: (_l("Busy"), _l("The market is busy just now. Nothing was changed; please try again "
                          "in a moment.")),
 }
+Row = TypeVar("Row")
+
+
+def found(row: Row | None) -> Row:
+    """The row, or NotFound: how a service says "no such thing" without speaking HTTP."""
+    if row is None:
+        raise NotFound(ERROR_TEXTS[404][1])
+    return row
+
+
 # PostgreSQL gave up one of two requests that waited on each other (deadlock, serialisation).
 CONFLICT_STATES = {"40P01", "40001"}
 
@@ -62,6 +80,12 @@ def handle_csrf_error(error: CSRFError):
                                 "Nothing was changed; please fill it in again."))
 
 
+def handle_domain_error(error: DomainError):
+    """A refusal no view turned into its own answer: the error page, with its message."""
+    db.session.rollback()
+    return render_error(error.status if error.status in ERROR_TEXTS else 400, error.message)
+
+
 def handle_unexpected_error(error: Exception):
     db.session.rollback()
     return render_error(500)
@@ -84,4 +108,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(500, handle_unexpected_error)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, flash, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 
@@ -79,6 +80,15 @@ def form_page(template: str, form, status: int, **context) -> ResponseReturnValu
 
 def get_or_404(model, identifier):
     return db.session.get(model, identifier) or abort(404)
+
+
+def household_row_or_404(model, identifier, options=()):
+    """A row of the signed-in household (an order, a payment): another household's row is
+    simply not found, so nobody learns that it exists."""
+    row = db.session.get(model, identifier, options=list(options))
+    if row is None or row.household_id != current_user.household_id:
+        abort(404)
+    return row
 
 
 def is_local_path(target: str | None) -> bool:

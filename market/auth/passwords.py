@@ -8,7 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from market.errors import DomainError
+from market.auth.errors import WeakPassword
 
 MIN_LENGTH = 10
 COMMON_PASSWORDS = frozenset(
@@ -18,10 +18,6 @@ COMMON_PASSWORDS = frozenset(
         "bonjour123", "doudou1234", "chouchou12", "football12", "1q2w3e4r5t", "aaaaaaaaaa",
     }
 )
-
-
-class WeakPassword(DomainError):
-    pass
 
 
 def hasher() -> PasswordHasher:

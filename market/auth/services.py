@@ -9,6 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from market.auth import throttle
+from market.auth.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidToken,
+    TooManyAttempts,
+    UnknownRole,
+)
 from market.auth.models import (
     Household,
     Invitation,
@@ -27,33 +34,12 @@ from market.auth.passwords import (
 )
 from market.auth.sessions import revoke_everything, trusted_device
 from market.auth.tokens import new_token, token_digest
-from market.errors import DomainError
 from market.extensions import db
 from market.mail.services import queue_mail
 from market.timeutil import utcnow
 from market.urls import external_url
 
 INVITABLE_ROLES = (Role.PRODUCER, Role.COORDINATOR)
-
-
-class EmailTaken(DomainError):
-    pass
-
-
-class InvalidCredentials(DomainError):
-    status = 401
-
-
-class TooManyAttempts(DomainError):
-    status = 429
-
-
-class InvalidToken(DomainError):
-    pass
-
-
-class UnknownRole(DomainError):
-    pass
 
 
 def normalise_email(email: str) -> str:

@@ -7,22 +7,10 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from market.auth.errors import InvalidAccount, LastAdministrator, UnknownAccount, UnknownRole
 from market.auth.models import ROLE_LABELS, Role, User
-from market.auth.services import UnknownRole, create_user, ensure_email_free, user_by_email
-from market.errors import DomainError
+from market.auth.services import create_user, ensure_email_free, user_by_email
 from market.extensions import db
-
-
-class InvalidAccount(DomainError):
-    pass
-
-
-class UnknownAccount(DomainError):
-    status = 404
-
-
-class LastAdministrator(DomainError):
-    status = 409
 
 
 def checked_email(email: str) -> str:

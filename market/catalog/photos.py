@@ -13,8 +13,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from market.catalog.errors import InvalidPhoto, PhotoTooLarge
 from market.catalog.models import Product
-from market.errors import DomainError
 from market.extensions import db
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -24,14 +24,6 @@ SIZES = {"thumb": 320, "page": 1200}
 # size before any pixel is decoded; Pillow's own guard is set to the same bound.
 MAX_PIXELS = 24_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-
-
-class InvalidPhoto(DomainError):
-    pass
-
-
-class PhotoTooLarge(DomainError):
-    status = 413
 
 
 def photo_directory() -> Path:

@@ -1,6 +1,6 @@
 """Producers and products: onboarding, review, editing. They flush, never commit."""
 
-from flask import abort, current_app
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -9,6 +9,13 @@ from sqlalchemy.orm import selectinload
 
 from market.auth.models import Role, SignupKind, User
 from market.auth.services import create_user, makes_accounts
+from market.catalog.errors import (
+    AlreadyReviewed,
+    BankAccountInvalid,
+    CategoryTaken,
+    InvalidProduct,
+    InvalidSiret,
+)
 from market.catalog.models import (
     LABELS,
     UNIT_LABELS,
@@ -19,7 +26,7 @@ from market.catalog.models import (
     Product,
 )
 from market.company_numbers import valid_siret
-from market.errors import DomainError
+from market.errors import found
 from market.extensions import db
 from market.mail.services import queue_mail
 from market.timeutil import utcnow
@@ -30,22 +37,6 @@ PRODUCER_FIELDS = ("name", "siret", "address", "postcode", "town", "description"
 PRODUCT_FIELDS = ("name", "description", "category", "unit", "size", "price_cents",
                   "vat_basis_points", "labels", "active", "sold_by_weight",
                   "estimated_weight_grams")
-
-
-class InvalidSiret(DomainError):
-    pass
-
-
-class InvalidProduct(DomainError):
-    pass
-
-
-class AlreadyReviewed(DomainError):
-    status = 409
-
-
-class CategoryTaken(DomainError):
-    status = 409
 
 
 def normalise_siret(text: str) -> str:
@@ -117,10 +108,6 @@ def update_producer(producer: Producer, **fields) -> Producer:
     return producer
 
 
-class BankAccountInvalid(DomainError):
-    pass
-
-
 def set_bank_account(producer: Producer, iban_text: str | None, bic_text: str | None) -> None:
     """Check the IBAN (its country's length and checksum) and the BIC with schwifty, a
     maintained library that knows every country's rules; empty clears them."""
@@ -176,7 +163,7 @@ def public_producer(producer_id: int) -> Producer:
     query = (select(Producer)
              .where(Producer.id == producer_id, Producer.status == ProducerStatus.APPROVED.value)
              .options(selectinload(Producer.products).joinedload(Product.category)))
-    return db.session.scalar(query) or abort(404)
+    return found(db.session.scalar(query))
 
 
 def public_product(product_id: int) -> Product:
@@ -184,7 +171,7 @@ def public_product(product_id: int) -> Product:
              .where(Product.id == product_id, Product.active.is_(True),
                     Producer.status == ProducerStatus.APPROVED.value)
              .options(selectinload(Product.producer), selectinload(Product.category)))
-    return db.session.scalar(query) or abort(404)
+    return found(db.session.scalar(query))
 
 
 def producer_products(producer: Producer) -> list[Product]:
@@ -198,7 +185,7 @@ def product_of(producer: Producer, product_id: int) -> Product:
     """A product of this producer; another producer's product is simply not found."""
     product = db.session.scalar(select(Product).where(
         Product.id == product_id, Product.producer_id == producer.id))
-    return product or abort(404)
+    return found(product)
 
 
 def check_product(fields: dict) -> None:

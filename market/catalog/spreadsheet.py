@@ -22,8 +22,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from market.catalog import services
+from market.catalog.errors import InvalidSpreadsheet
 from market.catalog.models import LABELS, VAT_LABELS, VAT_RATES, Category, Producer, Product
-from market.errors import DomainError
 from market.extensions import db
 from market.money import MAX_PRICE_CENTS, InvalidAmount, decimal_text, parse_amount
 from market.numbers import InvalidNumber, identifier, parse_whole_number
@@ -58,10 +58,6 @@ MAX_COLUMNS = 40
 # Any part of an XLSX file, unpacked: twice the largest catalogue's sheet or shared strings.
 MAX_PART_BYTES = 8 * 1024 * 1024
 MAX_WEIGHT_GRAMS = 100_000  # as the product form allows
-
-
-class InvalidSpreadsheet(DomainError):
-    pass
 
 
 @dataclass

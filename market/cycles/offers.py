@@ -11,20 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from market.catalog.models import Producer, Product
+from market.cycles.errors import NotYourProduct, OfferRefused
 from market.cycles.models import CollectionPoint, CyclePickup, CycleState, Offer, OrderCycle
-from market.errors import DomainError
 from market.extensions import db
 
 OFFERABLE_STATES = (CycleState.DRAFT, CycleState.SCHEDULED, CycleState.OPEN)
 MAX_CAP = 100_000
-
-
-class OfferRefused(DomainError):
-    pass
-
-
-class NotYourProduct(DomainError):
-    status = 403
 
 
 def offerable_cycles(now: datetime) -> list[OrderCycle]:

@@ -8,22 +8,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from market.cycles.errors import CycleInvalid, CycleStateError
 from market.cycles.models import CollectionPoint, CyclePickup, CycleState, OrderCycle
 from market.cycles.offers import carry_over
 from market.cycles.signals import cycle_closed
-from market.errors import DomainError
 from market.extensions import db
 from market.timeutil import same_wall_clock_later, to_hub_time
 
 WEEK = 7
-
-
-class CycleInvalid(DomainError):
-    pass
-
-
-class CycleStateError(DomainError):
-    status = 409
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect, select, text
 
-from market.errors import DomainError
 from market.extensions import db
 from market.ledger.statements import head
 from market.ledger.verify import verify
 from market.operations.checks import migrations
+from market.operations.errors import BackupError
 from market.timeutil import utcnow
 
 FORMAT = 1
@@ -43,10 +43,6 @@ PHOTOS = "photos"
 # Seeded by the migrations: present in a database that holds nothing yet.
 SEEDED_TABLES = {"alembic_version", "ledger_chain_head"}
 CLIENT_TIMEOUT_SECONDS = 6 * 3600
-
-
-class BackupError(DomainError):
-    pass
 
 
 @dataclass

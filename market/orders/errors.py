@@ -23,7 +23,3 @@ class OrderConflict(OrderRefused):
     """The order is no longer in the state the request was made from (e.g. cancelled since)."""
 
     status = 409
-
-
-class NotYourOrder(OrderRefused):
-    status = 404

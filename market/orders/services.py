@@ -25,7 +25,6 @@ from market.ledger.builders import post_order_cancelled, post_order_changed, pos
 from market.orders import cart, paying, stock
 from market.orders.errors import (
     CycleNotOpen,
-    NotYourOrder,
     OrderConflict,
     OrderRefused,
     PointFull,
@@ -265,16 +264,12 @@ def post_money(order: Order, old_lines) -> None:
                            idempotency_key=key, order_id=order.id)
 
 
-def owned_order(user: User, order_id: int) -> Order:
-    """The user's order with what its page shows: lines, cycle, pickups and points."""
-    order = db.session.get(Order, order_id, options=[
-        selectinload(Order.lines),
-        joinedload(Order.pickup).joinedload(CyclePickup.collection_point),
-        joinedload(Order.cycle).selectinload(OrderCycle.pickups)
-        .joinedload(CyclePickup.collection_point)])
-    if order is None or order.household_id != user.household_id:
-        raise NotYourOrder(_l("There is no such order in your account."))
-    return order
+def order_page_loads():
+    """What an order's page shows beside the order: lines, cycle, pickups and points."""
+    return [selectinload(Order.lines),
+            joinedload(Order.pickup).joinedload(CyclePickup.collection_point),
+            joinedload(Order.cycle).selectinload(OrderCycle.pickups)
+            .joinedload(CyclePickup.collection_point)]
 
 
 def change(user: User, order: Order, now: datetime, *, quantities: dict[int, int], pickup_id,

@@ -19,31 +19,17 @@ from market.payments.errors import BadWebhook, PaymentUnavailable
 from market.payments.forms import PickupPaymentForm
 from market.payments.models import Payment
 from market.payments.online import order_page, start_online
-from market.web import refuse
+from market.web import household_row_or_404, refuse
 
 log = logging.getLogger(__name__)
 household_only = role_required(Role.HOUSEHOLD)
 staff_only = role_required(Role.COORDINATOR)
 
 
-def owned_order(order_id: int) -> Order:
-    order = db.session.get(Order, order_id)
-    if order is None or order.household_id != current_user.household_id:
-        abort(404)
-    return order
-
-
-def owned_payment(payment_id: int) -> Payment:
-    payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.household_id != current_user.household_id:
-        abort(404)
-    return payment
-
-
 @bp.route("/orders/<int:order_id>/pay", methods=["POST"])
 @household_only
 def pay_online(order_id: int):
-    order = owned_order(order_id)
+    order = household_row_or_404(Order, order_id)
     if order.is_cancelled:
         flash(_("This order is cancelled: there is nothing to pay."), "error")
         return order_page(order)
@@ -53,7 +39,7 @@ def pay_online(order_id: int):
 @bp.route("/orders/<int:order_id>/use-credit", methods=["POST"])
 @household_only
 def use_credit(order_id: int):
-    order = owned_order(order_id)
+    order = household_row_or_404(Order, order_id)
     try:
         services.pay_from_credit(order)
     except DomainError as error:
@@ -66,7 +52,7 @@ def use_credit(order_id: int):
 @household_only
 def returned(payment_id: int):
     """Back from Stripe. Only the webhook marks a payment paid: this page tells where it is."""
-    payment = owned_payment(payment_id)
+    payment = household_row_or_404(Payment, payment_id)
     return render_template("payments/returned.html", payment=payment, order=payment.order,
                            summary=services.summary(payment.order))
 
@@ -74,7 +60,7 @@ def returned(payment_id: int):
 @bp.route("/<int:payment_id>/cancelled")
 @household_only
 def cancelled(payment_id: int):
-    payment = owned_payment(payment_id)
+    payment = household_row_or_404(Payment, payment_id)
     return render_template("payments/cancelled.html", payment=payment, order=payment.order,
                            summary=services.summary(payment.order))
 

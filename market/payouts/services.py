@@ -25,20 +25,16 @@ from sqlalchemy import func, select
 
 from market.catalog.models import Producer
 from market.cycles.models import CycleState, OrderCycle
-from market.errors import DomainError
 from market.extensions import db
 from market.ledger.builders import post_payout
 from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from market.orders.models import Order
+from market.payouts.errors import PayoutRefused
 from market.payouts.models import PayoutBatch, PayoutLine
 from market.rowlock import lock_row
 from market.timeutil import to_hub_time
 
 SEPA_SCHEMA = "pain.001.001.03"
-
-
-class PayoutRefused(DomainError):
-    pass
 
 
 @dataclass

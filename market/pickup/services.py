@@ -18,7 +18,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household
 from market.cycles.models import CyclePickup, CycleState, OrderCycle
-from market.errors import DomainError
 from market.extensions import db
 from market.ledger.builders import (
     post_fulfilment_adjusted,
@@ -32,19 +31,12 @@ from market.orders.models import Order, OrderLine, OrderStatus
 from market.orders.notify import tell_household
 from market.orders.services import ledger_lines
 from market.payments.services import PICKUP_METHODS, due_cents, settle_overpayment
+from market.pickup.errors import PickupConflict, PickupRefused
 from market.rowlock import lock_row
 
-# Money a volunteer can take at a collection point (online payments come by themselves).
+# The heaviest line a volunteer may weigh at a collection point.
 MAX_WEIGHT_GRAMS = 100_000
 SEARCH_LIMIT = 30
-
-
-class PickupRefused(DomainError):
-    pass
-
-
-class PickupConflict(PickupRefused):
-    status = 409
 
 
 def pickup_or_none(pickup_id: int) -> CyclePickup | None:

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from market.auth.errors import InvalidCredentials
 from market.auth.models import (
     Household,
     Invitation,
@@ -28,10 +29,9 @@ from market.auth.models import (
     User,
 )
 from market.auth.passwords import verify_password
-from market.auth.services import InvalidCredentials, user_by_email
+from market.auth.services import user_by_email
 from market.auth.throttle import throttle_key
 from market.cycles.models import CyclePickup
-from market.errors import DomainError
 from market.extensions import db
 from market.i18n import money
 from market.ledger.accounts import household_key, identity
@@ -39,6 +39,7 @@ from market.ledger.statements import account_balance, household_balances
 from market.mail.models import OutboxMessage
 from market.mail.services import queue_mail
 from market.orders.models import CartItem, Order, OrderStatus
+from market.privacy.errors import ErasureRefused, NotAHousehold
 from market.timeutil import utcnow
 from market.urls import external_url
 
@@ -46,14 +47,6 @@ log = logging.getLogger(__name__)
 
 # Never the result of hashing a password: verify_password() refuses it.
 UNUSABLE_PASSWORD = "!erased"  # noqa: S105
-
-
-class NotAHousehold(DomainError):
-    status = 404
-
-
-class ErasureRefused(DomainError):
-    status = 409
 
 
 def locked_household(household_id: int) -> Household:

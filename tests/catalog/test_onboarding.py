@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from market.auth.models import Invitation, User
+from market.catalog.errors import InvalidSiret
 from market.catalog.models import Producer
-from market.catalog.services import InvalidSiret, normalise_siret
+from market.catalog.services import normalise_siret
 from market.company_numbers import valid_siret
 from market.extensions import db
 from market.mail.models import OutboxMessage

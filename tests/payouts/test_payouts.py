@@ -7,7 +7,8 @@ import pytest
 import sepaxml
 import xmlschema
 
-from market.catalog.services import BankAccountInvalid, set_bank_account
+from market.catalog.errors import BankAccountInvalid
+from market.catalog.services import set_bank_account
 from market.ledger.accounts import account_by_key, producer_key
 from market.ledger.statements import account_balance, statement
 from market.ledger.verify import verify

@@ -17,7 +17,8 @@ from market.ledger.statements import head
 from market.ledger.verify import verify
 from market.mail.models import OutboxMessage
 from market.orders.models import CartItem, Order
-from market.privacy.services import ErasureRefused, erase_household
+from market.privacy.errors import ErasureRefused
+from market.privacy.services import erase_household
 from tests import factories
 from tests.conftest import BACKEND
 from tests.privacy.conftest import PERSON, database_values, traces_in

@@ -15,10 +15,10 @@ from market.orders import bp, cart, paying
 from market.orders import services as orders
 from market.orders import shop as catalogue
 from market.orders.forms import CheckoutForm
-from market.orders.models import PaymentChoice
+from market.orders.models import Order, PaymentChoice
 from market.pricing import order_totals
 from market.timeutil import utcnow
-from market.web import is_local_path, refuse, wants_json
+from market.web import household_row_or_404, is_local_path, refuse, wants_json
 
 household_only = role_required(Role.HOUSEHOLD)
 bp.add_app_template_global(catalogue.estimated_piece_price, "estimated_piece_price")
@@ -195,11 +195,8 @@ def my_orders(status: int = 200):
                            repeatable=repeatable, this_cycle=this_cycle), status
 
 
-def owned(order_id: int):
-    try:
-        return orders.owned_order(current_user, order_id)
-    except DomainError:
-        abort(404)
+def owned(order_id: int) -> Order:
+    return household_row_or_404(Order, order_id, orders.order_page_loads())
 
 
 @bp.route("/orders/<int:order_id>")

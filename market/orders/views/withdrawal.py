@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 
 from market.auth.decorators import role_required
 from market.auth.models import Role
+from market.cycles.errors import OfferRefused
 from market.cycles.forms import WithdrawForm
 from market.cycles.models import Offer
-from market.cycles.offers import OfferRefused
 from market.errors import DomainError
 from market.orders import bp
 from market.orders import services as orders
