@@ -6,9 +6,12 @@ FLASK := $(BIN)/flask --app market
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres translations messages lint bench clean
+.PHONY: help run test test-sqlite test-postgres translations messages lint format bench clean
 
-run: $(VENV)/.run-installed translations
+help: ## what each command does
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
+
+run: $(VENV)/.run-installed translations ## set up, seed the demo data and serve on http://127.0.0.1:5000 (HOST=, PORT= to change)
 	$(FLASK) db upgrade
 	$(FLASK) ledger keygen --if-missing
 	$(FLASK) demo
@@ -17,7 +20,7 @@ run: $(VENV)/.run-installed translations
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev-installed translations test-sqlite
+test: $(VENV)/.dev-installed translations test-sqlite ## the whole suite on SQLite (and on PostgreSQL when MARKET_TEST_DATABASE_URL is set)
 	@if [ -n "$$MARKET_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
 test-sqlite:
@@ -39,20 +42,25 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/bin/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.run-installed
 
-translations: $(VENV)/.run-installed
+translations: $(VENV)/.run-installed ## compile the French and English catalogues
 	$(BIN)/pybabel compile -d translations >/dev/null
 
 # Developers: refresh the catalogue after changing user-facing strings, then translate.
-messages: $(VENV)/.dev-installed
+messages: $(VENV)/.dev-installed ## refresh the catalogues after changing user-facing strings
 	$(BIN)/pybabel extract --no-wrap -F babel.cfg -k _l -o translations/messages.pot .
 	$(BIN)/pybabel update --no-wrap -N -i translations/messages.pot -d translations
 
-lint: $(VENV)/.dev-installed
+lint: $(VENV)/.dev-installed ## ruff, the import contract between domains, the template linter
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/djlint templates --lint
 
-bench: $(VENV)/.dev-installed translations
+format: $(VENV)/.dev-installed ## format the code (ruff format) and sort imports
+	$(BIN)/ruff check --select I --fix --quiet .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.dev-installed translations ## run every benchmark in bench/ (needs MARKET_BENCH_DATABASE_URL)
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
-clean:
+clean: ## remove the virtualenv and the demo database
 	rm -rf $(VENV) instance/market.db

@@ -91,6 +91,13 @@ def household_row_or_404(model, identifier, options=()):
     return row
 
 
+def download(content, name: str, mimetype: str) -> Response:
+    """A file to save as `name`: bytes, text, or an iterable of chunks streamed as written.
+    Names are the project's own (ASCII, no quotes), never a person's input."""
+    return Response(content, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 def is_local_path(target: str | None) -> bool:
     """Only paths on this site may be redirected to (no scheme, host, or backslash tricks)."""
     if not target or "\\" in target or any(ord(char) < 32 for char in target):

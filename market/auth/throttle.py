@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import case, literal, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from market.auth.models import LoginThrottle
 from market.extensions import db
 from market.timeutil import utcnow
+from market.upsert import upsert_into
 
 
 def throttle_key(kind: str, value: str) -> str:
@@ -30,9 +30,7 @@ def count_attempt(key: str) -> int:
     """Count one attempt under `key`; returns its number in the current window (1, 2, …)."""
     table = LoginThrottle.__table__
     now = literal(utcnow(), type_=table.c.window_started_at.type)
-    dialect = db.engine.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(key=key, window_started_at=now, attempts=1)
+    statement = upsert_into(table).values(key=key, window_started_at=now, attempts=1)
     expired = table.c.window_started_at <= utcnow() - window()
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.key],

@@ -3,7 +3,7 @@
 Coordinators reach the same pages for any producer; see access.manages_producer.
 """
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -18,7 +18,7 @@ from market.catalog.forms import (
 )
 from market.errors import DomainError
 from market.money import decimal_text
-from market.web import after_commit, form_page, form_status, refuse
+from market.web import after_commit, download, form_page, form_status, refuse
 
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -135,8 +135,7 @@ def export(producer, kind: str):
         abort(404)
     data = (spreadsheet.export_csv if kind == "csv" else spreadsheet.export_xlsx)(producer)
     filename = f"catalogue-{producer.id}.{kind}"
-    return Response(data, mimetype=EXPORT_TYPES[kind],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return download(data, filename, EXPORT_TYPES[kind])
 
 
 @bp.route("/producers/<int:producer_id>/manage/import", methods=["GET", "POST"])

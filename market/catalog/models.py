@@ -103,6 +103,10 @@ class Producer(db.Model):
     def is_approved(self) -> bool:
         return self.status == ProducerStatus.APPROVED
 
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ProducerStatus.PENDING
+
 
 class Category(db.Model):
     __tablename__ = "categories"

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.extensions import db
+from market.pricing import line_amount
 from market.timeutil import utcnow
 
 
@@ -102,6 +103,11 @@ class CyclePickup(db.Model):
     cycle: Mapped[OrderCycle] = relationship(back_populates="pickups")
     collection_point: Mapped[CollectionPoint] = relationship()
 
+    @property
+    def is_full(self) -> bool:
+        capacity = self.collection_point.capacity
+        return capacity is not None and self.orders_count >= capacity
+
 
 class Offer(db.Model):
     """A product on sale in one cycle, at a price, with an optional cap on the quantity.
@@ -140,3 +146,15 @@ class Offer(db.Model):
     @property
     def on_sale(self) -> bool:
         return self.confirmed and self.withdrawn_at is None
+
+    @property
+    def is_sold_out(self) -> bool:
+        remaining = self.remaining
+        return remaining is not None and remaining <= 0
+
+    @property
+    def estimated_piece_price_cents(self) -> int:
+        """What one piece of a product sold by weight comes to, at its estimated weight."""
+        product = self.product
+        return line_amount(self.price_cents, 1, product.sold_by_weight,
+                           product.estimated_weight_grams)

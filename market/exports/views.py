@@ -2,7 +2,7 @@
 
 import io
 
-from flask import Response, abort, render_template, request, send_file
+from flask import Response, abort, render_template, request
 from sqlalchemy import select
 
 from market.auth.decorators import role_required
@@ -18,6 +18,7 @@ from market.i18n import money
 from market.numbers import identifier
 from market.orders.models import Order, OrderLine
 from market.timeutil import utcnow
+from market.web import download
 
 staff = role_required(Role.COORDINATOR)
 MIMETYPES = {
@@ -33,24 +34,17 @@ def cycle_or_404(cycle_id: int) -> OrderCycle:
     return db.session.get(OrderCycle, cycle_id) or abort(404)
 
 
-def download(content: bytes, name: str, fmt: str):
-    return send_file(io.BytesIO(content), mimetype=MIMETYPES[fmt], as_attachment=True,
-                     download_name=name)
-
-
 def csv_response(tables, name: str) -> Response:
     """Streamed: rows leave as they are written (the tables, already built, need no context)."""
-    response = Response(writers.csv_rows(list(tables)), mimetype=MIMETYPES["csv"])
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(writers.csv_rows(list(tables)), name, MIMETYPES["csv"])
 
 
 def tables_response(tables, name: str, fmt: str, pdf=None):
     if fmt == "csv":
         return csv_response(tables, f"{name}.csv")
     if fmt == "xlsx":
-        return download(writers.xlsx_bytes(tables), f"{name}.xlsx", fmt)
-    return download(pdf(), f"{name}.pdf", fmt)
+        return download(writers.xlsx_bytes(tables), f"{name}.xlsx", MIMETYPES[fmt])
+    return download(pdf(), f"{name}.pdf", MIMETYPES[fmt])
 
 
 def chosen_pickup(data, cycle_id) -> int | None:
@@ -135,7 +129,7 @@ def cycle_zip(cycle_id: int):
     data = cycle_data(cycle_id)
     out = io.BytesIO()
     bundle.write_zip(data, out)
-    return download(out.getvalue(), bundle.zip_name(data), "zip")
+    return download(out.getvalue(), bundle.zip_name(data), MIMETYPES["zip"])
 
 
 def producer_cycles(producer_id: int) -> list[OrderCycle]:

@@ -9,11 +9,11 @@ never changes: database triggers refuse it, and a new number for an account mean
 from functools import lru_cache
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from market.extensions import db
 from market.ledger.chart import FIXED, PAYMENT_METHODS
 from market.ledger.models import LedgerAccount
+from market.upsert import upsert_into
 
 
 def household_key(household_id: int) -> str:
@@ -57,11 +57,9 @@ def account_ids(keys) -> dict[str, int]:
     found = dict(db.session.execute(query).all())
     missing = sorted(keys - found.keys())
     if missing:
-        dialect = db.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         rows = [{"key": key, **dict(zip(IDENTITY, identity(key), strict=True))}
                 for key in missing]
-        db.session.execute(insert(table).values(rows).on_conflict_do_nothing())
+        db.session.execute(upsert_into(table).values(rows).on_conflict_do_nothing())
         found = dict(db.session.execute(query).all())
     return found
 

@@ -24,6 +24,12 @@ def recorded_key(kind: str, submission: str) -> str:
     return f"{kind}:{submission}"
 
 
+def order_version_key(order_id: int, version: int) -> str:
+    """The idempotency key of what one version of an order does to the books: a change
+    posts once, whoever sends it twice."""
+    return f"order:{order_id}:v{version}"
+
+
 def commission_rate(commission_basis_points: int | None) -> int:
     if commission_basis_points is None:
         return current_app.config["HUB_COMMISSION_BASIS_POINTS"]

@@ -83,6 +83,10 @@ class LedgerTransaction(db.Model):
         back_populates="transaction", order_by="LedgerEntry.position")
     reverses: Mapped["LedgerTransaction | None"] = relationship(remote_side=[id])
 
+    @property
+    def is_reversal(self) -> bool:
+        return self.kind == "reversal"
+
 
 class LedgerEntry(db.Model):
     """The position-th entry of its transaction, in the canonical order of its hash."""

@@ -21,7 +21,6 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
 from market.extensions import db
@@ -50,6 +49,7 @@ from market.ledger.models import (
     LedgerTransaction,
 )
 from market.timeutil import utcnow
+from market.upsert import upsert_into
 
 
 def normalise(entries) -> list[tuple[str, int, int | None]]:
@@ -97,8 +97,7 @@ def lock_head():
         .where(LedgerChainHead.id == 1).with_for_update()
     row = db.session.execute(query).one_or_none()
     if row is None:  # an emptied database: recreate the head at the genesis
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        db.session.execute(insert(LedgerChainHead).values(id=1, seq=0, hash=GENESIS_HASH)
+        db.session.execute(upsert_into(LedgerChainHead).values(id=1, seq=0, hash=GENESIS_HASH)
                            .on_conflict_do_nothing())
         row = db.session.execute(query).one()
     return row
@@ -252,7 +251,7 @@ def chain_now() -> None:
 def reverse(original: LedgerTransaction, *, reason: str, idempotency_key: str,
             occurred_at: datetime | None = None) -> LedgerTransaction:
     """Post the mirror of a transaction, naming it; a transaction is reversed once."""
-    if original.kind == "reversal":
+    if original.is_reversal:
         raise LedgerError(_l("A reversal cannot itself be reversed; post a new transaction."))
     if not reason or not reason.strip():
         raise LedgerError(_l("Give the reason for the reversal."))

@@ -1,6 +1,6 @@
 """Ledger pages: the public head, statements, and the coordinator's books. Thin views."""
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -37,16 +37,11 @@ from market.ledger.statements import (
 from market.ledger.verify import receipt_state
 from market.numbers import InvalidNumber, parse_whole_number
 from market.timeutil import to_hub_time, utcnow
-from market.web import refuse
+from market.web import download, refuse
 
 STAFF = (Role.COORDINATOR,)
 
 
-
-
-def csv_download(content: str, name: str) -> Response:
-    return Response(content, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/head")
@@ -83,7 +78,7 @@ def balances():
 @bp.route("/balances.csv")
 @role_required(*STAFF)
 def balances_download():
-    return csv_download(balances_csv(), "balances.csv")
+    return download(balances_csv(), "balances.csv", "text/csv")
 
 
 def own_account() -> tuple[LedgerAccount | None, str]:
@@ -114,7 +109,8 @@ def my_statement():
 @role_required(Role.HOUSEHOLD, Role.PRODUCER)
 def my_statement_csv():
     account, _kind = own_account()
-    return csv_download(statement_csv(statement(account) if account else []), "statement.csv")
+    rows = statement(account) if account else []
+    return download(statement_csv(rows), "statement.csv", "text/csv")
 
 
 @bp.route("/accounts/<int:account_id>")
@@ -128,7 +124,7 @@ def account_statement(account_id: int):
 @role_required(*STAFF)
 def account_statement_csv(account_id: int):
     account = db.get_or_404(LedgerAccount, account_id)
-    return csv_download(statement_csv(statement(account)), f"statement-{account.id}.csv")
+    return download(statement_csv(statement(account)), f"statement-{account.id}.csv", "text/csv")
 
 
 def movement_forms(payout=None, household=None, adjustment=None) -> dict:
@@ -243,8 +239,7 @@ def export():
         name, content, mimetype = fec.export(kind, year)
     except DomainError as error:
         refuse(error, closures_page, CloseForm(formdata=None), error.status)
-    return Response(content, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(content, name, mimetype)
 
 
 def transaction_or_404(seq: int) -> LedgerTransaction:

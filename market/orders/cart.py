@@ -3,7 +3,6 @@
 from flask import session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from market.catalog.models import Product
@@ -12,6 +11,7 @@ from market.extensions import db
 from market.numbers import InvalidNumber, identifier, parse_whole_number
 from market.orders.errors import CycleNotOpen, OrderRefused
 from market.orders.models import CartItem
+from market.upsert import upsert_into
 
 MAX_QUANTITY = 99
 SESSION_KEY = "cart"
@@ -55,9 +55,7 @@ def add_for_visitor(offer: Offer, quantity: int) -> None:
 def add(household_id: int, offer: Offer, quantity: int) -> None:
     """One statement: a new item, or more of one already in the cart (two tabs adding at
     once included), never more than one line may hold."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(CartItem).values(household_id=household_id, offer_id=offer.id,
+    statement = upsert_into(CartItem).values(household_id=household_id, offer_id=offer.id,
                                         quantity=min(quantity, MAX_QUANTITY))
     more = CartItem.__table__.c.quantity + statement.excluded.quantity
     db.session.execute(statement.on_conflict_do_update(

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from market.cycles.models import CycleState
 from market.extensions import db
 from market.pricing import PricedLine, Totals, line_amount, order_totals
 from market.timeutil import utcnow
@@ -93,6 +94,10 @@ class Order(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == OrderStatus.CANCELLED
+
+    def is_editable(self, now: datetime) -> bool:
+        """The household may still change it: its cycle is open and it stands."""
+        return self.cycle.state(now) == CycleState.OPEN and not self.is_cancelled
 
     @property
     def totals(self) -> Totals:

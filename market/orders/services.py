@@ -21,7 +21,12 @@ from market.auth.models import Household, User
 from market.cycles.models import CyclePickup, CycleState, Offer, OrderCycle
 from market.cycles.offers import withdraw
 from market.extensions import db
-from market.ledger.builders import post_order_cancelled, post_order_changed, post_order_placed
+from market.ledger.builders import (
+    order_version_key,
+    post_order_cancelled,
+    post_order_changed,
+    post_order_placed,
+)
 from market.orders import cart, paying, stock
 from market.orders.errors import (
     CycleNotOpen,
@@ -251,7 +256,7 @@ def move_pickup(order: Order, pickup: CyclePickup) -> None:
 
 
 def post_money(order: Order, old_lines) -> None:
-    key = f"order:{order.id}:v{order.version}"
+    key = order_version_key(order.id, order.version)
     new_lines = ledger_lines(order)
     if not old_lines and new_lines:
         post_order_placed(order.household_id, order.reference, new_lines, idempotency_key=key,
@@ -351,7 +356,7 @@ def repeat_previous(user: User, cycle: OrderCycle) -> tuple[int, list[str]]:
     added, missing = 0, []
     for line in previous.lines:
         offer = on_sale.get(line.product_id)
-        if offer is None or (offer.remaining is not None and offer.remaining <= 0):
+        if offer is None or offer.is_sold_out:
             missing.append(line.product_name)
             continue
         cart.add(user.household_id, offer, line.quantity)

@@ -9,7 +9,6 @@ from market.catalog.models import LABELS, Category, Producer, Product
 from market.cycles.models import Offer, OrderCycle
 from market.extensions import db
 from market.numbers import identifier
-from market.pricing import line_amount
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,3 @@ def filter_choices(cycle: OrderCycle) -> dict:
     return {"categories": categories, "producers": producers, "labels": LABELS}
 
 
-def estimated_piece_price(offer: Offer) -> int:
-    product = offer.product
-    return line_amount(offer.price_cents, 1, product.sold_by_weight,
-                       product.estimated_weight_grams)

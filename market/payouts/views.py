@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from uuid import uuid4
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,7 @@ from market.payouts import bp
 from market.payouts import services as payouts
 from market.payouts.models import PayoutBatch
 from market.timeutil import to_hub_time, utcnow
-from market.web import get_or_404, refuse
+from market.web import download, get_or_404, refuse
 
 staff = role_required(Role.COORDINATOR)
 
@@ -89,5 +89,4 @@ def batch_file(batch_id: int):
     batch = get_or_404(PayoutBatch, batch_id)
     if not batch.sepa_xml:
         abort(404)
-    return Response(batch.sepa_xml, mimetype="application/xml", headers={
-        "Content-Disposition": f'attachment; filename="virements-{batch.id}.xml"'})
+    return download(batch.sepa_xml, f"virements-{batch.id}.xml", "application/xml")

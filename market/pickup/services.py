@@ -20,9 +20,11 @@ from market.auth.models import Household
 from market.cycles.models import CyclePickup, CycleState, OrderCycle
 from market.extensions import db
 from market.ledger.builders import (
+    order_version_key,
     post_fulfilment_adjusted,
     post_order_cancelled,
     post_payment_received,
+    recorded_key,
 )
 from market.ledger.posting import transaction_by_key
 from market.money import InvalidAmount, parse_amount
@@ -110,7 +112,7 @@ def adjust(order: OrderLine | Order, change, now: datetime) -> None:
     db.session.flush()
     post_fulfilment_adjusted(order.household_id, order.reference, old_lines,
                              ledger_lines(order),
-                             idempotency_key=f"order:{order.id}:v{order.version}",
+                             idempotency_key=order_version_key(order.id, order.version),
                              order_id=order.id)
     # Paid online beyond the new amount: back to the card or kept as credit, per the hub.
     settle_overpayment(order)
@@ -190,7 +192,7 @@ def record_payment(order: Order, amount_text: str, method: str, submission: str,
     if not submission or len(submission) > 64 or not submission.isalnum():
         raise PickupRefused(_l("The form had expired: please enter the payment again."))
     due = due_cents(order)
-    key = f"pickup-payment:{order.id}:{submission}"
+    key = recorded_key(f"pickup-payment:{order.id}", submission)
     if transaction_by_key(key) is None and amount > due:
         raise PickupRefused(_l("This is more than what is due for this order."))
     return post_payment_received(order.household_id, amount, method, order.reference, key,
@@ -226,7 +228,7 @@ def mark_no_show(order: Order, now: datetime) -> None:
         order.version += 1
         db.session.flush()
         post_order_cancelled(order.household_id, order.reference, old_lines,
-                             idempotency_key=f"order:{order.id}:v{order.version}",
+                             idempotency_key=order_version_key(order.id, order.version),
                              order_id=order.id)
         settle_overpayment(order)
     db.session.flush()

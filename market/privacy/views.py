@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +17,7 @@ from market.privacy import services as privacy
 from market.privacy.export import household_data
 from market.privacy.forms import CloseAccountForm, EraseForm
 from market.timeutil import to_hub_time, utcnow
-from market.web import form_status, get_or_404, refuse
+from market.web import download, form_status, get_or_404, refuse
 
 
 @bp.route("/privacy")
@@ -31,8 +31,7 @@ def policy():
 def download_data():
     data = household_data(current_user.household)
     name = f"market-data-{to_hub_time(utcnow()).date().isoformat()}.json"
-    return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return download(json.dumps(data, ensure_ascii=False, indent=2), name, "application/json")
 
 
 def close_page(form, status: int = 200):

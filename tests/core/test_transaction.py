@@ -6,7 +6,7 @@ from flask import flash, get_flashed_messages
 from sqlalchemy import func, select
 
 from market.catalog.models import Category
-from market.errors import DomainError
+from market.errors import DomainError, found
 from market.web import after_commit, refuse
 
 
@@ -81,3 +81,26 @@ def test_a_conflict_at_commit_is_answered_and_changes_nothing(app, db):
     response = app.test_client().post("/again")
     assert response.status_code == 500
     assert categories(db) == ["Pain"]
+
+
+def test_a_refusal_no_view_answers_shows_its_message_with_its_status(app, db):
+    """A domain error a view lets through is an error page with the error's status and
+    message, and what the request changed is undone."""
+    class Taken(DomainError):
+        status = 409
+
+    def view():
+        db.session.add(Category(name="Fromages"))
+        db.session.flush()
+        raise Taken("Ce nom est déjà pris.")
+
+    app.add_url_rule("/taken", "taken", view, methods=["POST"])
+    response = app.test_client().post("/taken")
+    assert response.status_code == 409
+    assert "Ce nom est déjà pris." in response.text
+    assert categories(db) == []
+
+
+def test_found_is_a_not_found_page(app, db):
+    app.add_url_rule("/missing", "missing", lambda: found(None))
+    assert app.test_client().get("/missing").status_code == 404

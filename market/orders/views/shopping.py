@@ -21,7 +21,6 @@ from market.timeutil import utcnow
 from market.web import household_row_or_404, is_local_path, refuse, wants_json
 
 household_only = role_required(Role.HOUSEHOLD)
-bp.add_app_template_global(catalogue.estimated_piece_price, "estimated_piece_price")
 
 
 def back_to(default: str) -> str:
@@ -108,9 +107,7 @@ def full_points(cycle, current_pickup_id=None) -> dict[str, str]:
     """{pickup id: why it cannot be chosen} for the points that are full (but the order's
     own)."""
     return {str(pickup.id): _("Full for this cycle.") for pickup in cycle.pickups
-            if pickup.collection_point.capacity is not None
-            and pickup.orders_count >= pickup.collection_point.capacity
-            and pickup.id != current_pickup_id}
+            if pickup.is_full and pickup.id != current_pickup_id}
 
 
 def unpayable(credit_cents: int, total_cents: int) -> dict[str, str]:
@@ -203,7 +200,7 @@ def owned(order_id: int) -> Order:
 @household_only
 def order_page(order_id: int, form=None, status=200):
     order = owned(order_id)
-    editable = order.cycle.state(utcnow()) == "open" and not order.is_cancelled
+    editable = order.is_editable(utcnow())
     form = form or CheckoutForm()
     form.pickup.choices = pickup_choices(order.cycle)
     form.pickup.data = form.pickup.data or str(order.pickup_id)
