@@ -70,8 +70,14 @@ def seed_orders(cycle: OrderCycle, users: list[User], rng: random.Random, *,
     when = cycle.opens_at + timedelta(hours=2)
     placed = 0
     for user in users:
+        # Generated households beyond the points' capacity do not order: the demo stays true.
+        for pickup in cycle.pickups:  # placing counts in the database, not on these objects
+            db.session.refresh(pickup, ["orders_count"])
+        pickups = [pickup for pickup in cycle.pickups if not pickup.is_full]
+        if not pickups:
+            break
         chosen = rng.sample(offers, k=min(len(offers), rng.randint(3, 7)))
-        pickup = rng.choice(cycle.pickups)
+        pickup = rng.choice(pickups)
         orders.place(user, cycle, when, pickup_id=pickup.id, payment="pickup",
                      items={offer.id: rng.randint(1, 3) for offer in chosen})
         placed += 1

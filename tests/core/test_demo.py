@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from market.auth.models import User
+from market.cycles.models import OrderCycle
 from market.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
@@ -41,3 +42,17 @@ def test_demo_scales_up_households_and_orders_for_benchmarks(app, db):
     assert again.exit_code == 0, again.output
     assert db.session.scalar(generated) == 30
     assert db.session.scalar(select(func.count()).select_from(Order)) == orders + 10
+
+
+def test_demo_orders_no_more_than_the_collection_points_hold(app, db):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    latest = db.session.scalar(select(OrderCycle).order_by(OrderCycle.opens_at.desc()).limit(1))
+    for pickup in latest.pickups:
+        pickup.collection_point.capacity = pickup.orders_count + 2
+    db.session.commit()
+    result = runner.invoke(args=["demo", "--households", "30", "--orders", "30"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert all(pickup.orders_count == pickup.collection_point.capacity
+               for pickup in latest.pickups)
