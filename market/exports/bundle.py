@@ -57,8 +57,7 @@ def tabular(name: str, tables: Callable[[], list]) -> Iterator[Document]:
     yield f"{name}.xlsx", lambda: writers.xlsx_bytes(tables())
 
 
-def documents(data: CycleData) -> Iterator[Document]:
-    """(file name, how to make it) for every list of the cycle."""
+def pickup_documents(data: CycleData) -> Iterator[Document]:
     yield "pickup-lists.html", lambda: print_view(data, stylesheet=PRINT_STYLESHEET).encode()
     yield PRINT_STYLESHEET, print_stylesheet
     yield "pickup-lists.pdf", lambda: pickup_pdf(data)
@@ -68,21 +67,35 @@ def documents(data: CycleData) -> Iterator[Document]:
     for point in data.points:
         yield from tabular(f"matrix-{slug(point.name)}",
                            lambda p=point.pickup_id: lists.matrix_tables(data, p))
+
+
+def producer_documents(data: CycleData) -> Iterator[Document]:
     for producer_id, producer_name in sorted(data.producers.items(), key=lambda i: i[1]):
         name = f"producer-{producer_id}-{slug(producer_name)}"
         yield f"{name}.pdf", lambda p=producer_id: producer_pdf(data, p)
         yield from tabular(name, lambda p=producer_id: lists.producer_tables(data, p))
+
+
+def documents(data: CycleData) -> Iterator[Document]:
+    """(file name, how to make it) for every list of the cycle."""
+    yield from pickup_documents(data)
+    yield from producer_documents(data)
     yield "summary.pdf", lambda: summary_pdf(data)
     yield from tabular("summary", lambda: summary.summary_tables(data))
 
 
-def zip_name(data: CycleData) -> str:
-    return f"cycle-{data.cycle_id}-{slug(data.cycle_name)}.zip"
+# What the cycle's page offers to download in one ZIP: everything, or one group of lists.
+PARTS = {None: documents, "pickup": pickup_documents, "producers": producer_documents}
 
 
-def write_zip(data: CycleData, out) -> None:
+def zip_name(data: CycleData, part: str | None = None) -> str:
+    group = f"-{part}" if part else ""
+    return f"cycle-{data.cycle_id}-{slug(data.cycle_name)}{group}.zip"
+
+
+def write_zip(data: CycleData, out, part: str | None = None) -> None:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, make in documents(data):
+        for name, make in PARTS[part](data):
             archive.writestr(name, make())
 
 

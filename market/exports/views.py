@@ -125,11 +125,15 @@ def no_shows(cycle_id: int, fmt: str | None = None):
 @bp.route("/coordination/cycles/<int:cycle_id>/lists.zip")
 @staff
 def cycle_zip(cycle_id: int):
+    """Every list of the cycle, or with ?part=pickup|producers one group of them."""
     cycle_or_404(cycle_id)
+    part = request.args.get("part") or None
+    if part not in bundle.PARTS:
+        abort(404)
     data = cycle_data(cycle_id)
     out = io.BytesIO()
-    bundle.write_zip(data, out)
-    return download(out.getvalue(), bundle.zip_name(data), MIMETYPES["zip"])
+    bundle.write_zip(data, out, part)
+    return download(out.getvalue(), bundle.zip_name(data, part), MIMETYPES["zip"])
 
 
 def producer_cycles(producer_id: int) -> list[OrderCycle]:

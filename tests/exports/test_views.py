@@ -126,3 +126,21 @@ def test_csv_downloads_name_their_charset_once(coordinator_client, closed_cycle,
     response = coordinator_client.get(
         f"/coordination/cycles/{closed_cycle['cycle'].id}/{path}")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_each_group_of_lists_downloads_in_one_zip(coordinator_client, closed_cycle):
+    cycle, farm = closed_cycle["cycle"], closed_cycle["farm"].id
+    lists = f"/coordination/cycles/{cycle.id}/lists.zip"
+
+    def names(part):
+        response = coordinator_client.get(f"{lists}?part={part}")
+        assert response.status_code == 200
+        assert f"-{part}.zip" in response.headers["Content-Disposition"]
+        return set(zipfile.ZipFile(io.BytesIO(response.data)).namelist())
+
+    pickup, producers = names("pickup"), names("producers")
+    assert {"pickup-lists.pdf", "matrix-bourg.xlsx"} <= pickup
+    assert not any(name.startswith(("producer-", "summary")) for name in pickup)
+    assert f"producer-{farm}-ferme-lafitte.pdf" in producers
+    assert all(name.startswith("producer-") for name in producers)
+    assert coordinator_client.get(f"{lists}?part=summary").status_code == 404
