@@ -1,6 +1,7 @@
 """Every Flask extension, created once and bound to the app in create_app()."""
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -49,6 +50,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base of every model. A type checker cannot take a base class from an attribute
+# (`class User(db.Model)`), so it is shown Base, which db.Model is built from (Flask-SQLAlchemy
+# adds table naming and binds, and the legacy `query` the project does not use).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()

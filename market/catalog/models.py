@@ -2,14 +2,18 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import db
+from market.extensions import Model
 from market.pricing import line_amount
 from market.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from market.auth.models import User
 
 
 class ProducerStatus(StrEnum):
@@ -73,7 +77,7 @@ STATUS_VALUES = ", ".join(f"'{status.value}'" for status in ProducerStatus)
 VAT_VALUES = ", ".join(str(rate) for rate in VAT_RATES)
 
 
-class Producer(db.Model):
+class Producer(Model):
     __tablename__ = "producers"
     __table_args__ = (CheckConstraint(f"status IN ({STATUS_VALUES})", name="status_known"),)
 
@@ -95,7 +99,7 @@ class Producer(db.Model):
     reviewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    users: Mapped[list["User"]] = relationship(back_populates="producer")  # noqa: F821
+    users: Mapped[list["User"]] = relationship(back_populates="producer")
     products: Mapped[list["Product"]] = relationship(back_populates="producer",
                                                      order_by="Product.name")
 
@@ -104,7 +108,7 @@ class Producer(db.Model):
         return self.status == ProducerStatus.APPROVED
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,7 +116,7 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class Product(db.Model):
+class Product(Model):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint(f"unit IN ({UNIT_VALUES})", name="unit_known"),
