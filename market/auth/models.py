@@ -70,7 +70,7 @@ class User(UserMixin, Model):
     producer: Mapped["Producer | None"] = relationship(back_populates="users")
 
     # "<id>:<secret>" of the log-in session this request runs in (market.auth.sessions).
-    session_id = None
+    session_id: str | None = None
 
     @property
     def is_active(self) -> bool:

@@ -32,9 +32,9 @@ def count_attempt(key: str) -> int:
     now = literal(utcnow(), type_=table.c.window_started_at.type)
     dialect = db.engine.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(key=key, window_started_at=now, attempts=1)
+    first = insert(table).values(key=key, window_started_at=now, attempts=1)
     expired = table.c.window_started_at <= utcnow() - window()
-    statement = statement.on_conflict_do_update(
+    statement = first.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={"attempts": case((expired, 1), else_=table.c.attempts + 1),
               "window_started_at": case((expired, now), else_=table.c.window_started_at)},

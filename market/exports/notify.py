@@ -18,6 +18,7 @@ from market.exports.data import cycle_data
 from market.extensions import db
 from market.ledger.statements import head
 from market.mail.services import queue_mail
+from market.rowlock import rows_changed
 from market.urls import external_url
 
 
@@ -26,7 +27,7 @@ def claim(cycle: OrderCycle, now: datetime) -> bool:
     statement = (update(OrderCycle)
                  .where(OrderCycle.id == cycle.id, OrderCycle.lists_sent_at.is_(None))
                  .values(lists_sent_at=now).execution_options(synchronize_session=False))
-    return db.session.execute(statement).rowcount == 1
+    return rows_changed(statement) == 1
 
 
 def send_lists(cycle: OrderCycle, now: datetime) -> int:

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import ColumnElement, String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household
@@ -72,9 +72,10 @@ def search(pickup: CyclePickup, text: str) -> list[Order]:
     if text:
         pattern = f"%{text.casefold()}%"
         digits = text.rsplit("-", 1)[-1].lstrip("0")
-        conditions = [func.lower(Household.name).like(pattern),
-                      func.lower(func.coalesce(Household.second_collector, "")).like(pattern),
-                      func.lower(Order.reference).like(pattern)]
+        conditions: list[ColumnElement[bool]] = [
+            func.lower(Household.name).like(pattern),
+            func.lower(func.coalesce(Household.second_collector, "")).like(pattern),
+            func.lower(Order.reference).like(pattern)]
         if digits.isdigit():
             conditions.append(cast(Order.number, String) == digits)
         query = query.where(or_(*conditions))
@@ -109,7 +110,7 @@ def line_of(order: Order, line_id) -> OrderLine:
     raise PickupRefused(_l("This product is not in the order."))
 
 
-def adjust(order: OrderLine | Order, change, now: datetime) -> None:
+def adjust(order: Order, change, now: datetime) -> None:
     """Apply a fulfilment change and post the difference, under a new order version."""
     require_closed(order, now)
     old_lines = ledger_lines(order)
