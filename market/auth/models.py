@@ -69,8 +69,11 @@ class User(UserMixin, Model):
     household: Mapped[Household | None] = relationship(back_populates="users")
     producer: Mapped["Producer | None"] = relationship(back_populates="users")
 
-    # "<id>:<secret>" of the log-in session this request runs in (market.auth.sessions).
-    session_id: str | None = None
+    # "<id>:<secret>" of the log-in session this request runs in (market.auth.sessions). Not a
+    # column: its type is told to the type checker only, as the mapper reads every annotation.
+    if TYPE_CHECKING:
+        session_id: str | None
+    session_id = None
 
     @property
     def is_active(self) -> bool:

@@ -53,7 +53,7 @@ def dummy_hash(time_cost: int, memory_cost: int) -> str:
         secrets.token_urlsafe(32))
 
 
-def verify_password_of(user: User | None, password: str) -> TypeGuard[User]:
+def verify_password_of(user: "User | None", password: str) -> TypeGuard["User"]:
     """Whether `password` opens `user`'s account; as slow when there is no such user."""
     if user is None:
         config = current_app.config

@@ -5,6 +5,8 @@ Prices are in cents including VAT; VAT in basis points: 550 for food, 1000 for v
 plants, 2000 for alcohol.
 """
 
+from typing import Any
+
 from sqlalchemy import select
 
 from market.catalog.models import Category, Producer, ProducerStatus, Product
@@ -16,7 +18,7 @@ CATEGORIES = ["légumes", "fruits", "produits laitiers", "œufs", "viande", "pai
 
 # Product rows: name, category, unit, size, price in cents, VAT, labels, weight in grams
 # (a weight means sold by weight: the price is per kg and the weight is the estimated piece).
-PRODUCERS = [
+PRODUCERS: list[dict[str, Any]] = [
     {
         "name": "Ferme Lafitte", "siret": "80123456800013", "town": "Saint-Martin-de-Seignanx",
         "postcode": "40390", "address": "Quartier Bourg, 450 chemin de Lasalle",

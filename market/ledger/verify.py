@@ -122,7 +122,7 @@ def verify_accounts(verdict: Verdict, sql: str = ACCOUNTS_SQL, **bounds) -> None
         verdict.pieces[2][account_id] = entry_pieces(key, tuple(stored))
 
 
-def entry_rows(transactions) -> list[tuple]:
+def entry_rows(transactions) -> Sequence[tuple]:
     """The entries of these transactions (and maybe others), grouped by transaction.
 
     Read by a range of transaction ids, not by joining on seq: that join made the database
