@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app market
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres translations messages lint bench clean
+.PHONY: run test test-sqlite test-postgres translations messages lint typecheck bench clean
 
 run: $(VENV)/.run-installed translations
 	$(FLASK) db upgrade
@@ -50,6 +50,10 @@ messages: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# mypy over market/, as pyproject.toml's [tool.mypy] sets it.
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
 
 bench: $(VENV)/.dev-installed translations
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
