@@ -1,6 +1,7 @@
 """Every Flask extension, created once and bound to the app in create_app()."""
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
 from flask_babel import Babel
@@ -8,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import DateTime, MetaData, Table, TypeDecorator, event
+from sqlalchemy import DateTime, Enum, MetaData, Table, TypeDecorator, event
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -40,6 +41,14 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def stored_enum(enum: type[StrEnum], length: int) -> Enum:
+    """A column that reads and writes members of `enum`, stored as their values in a plain
+    VARCHAR(length): no native enum type and no constraint of its own (the table's CHECK, from
+    its migration, keeps the values known)."""
+    return Enum(enum, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda members: [member.value for member in members])
 
 
 class Base(DeclarativeBase):

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import Model
+from market.extensions import Model, stored_enum
 from market.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class User(UserMixin, Model):
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(30))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default=Role.HOUSEHOLD.value)
+    role: Mapped[Role] = mapped_column(stored_enum(Role, 20), default=Role.HOUSEHOLD)
     locale: Mapped[str | None] = mapped_column(String(5))
     # Reminders before a cycle closes and before pickup; what happened to an order is always sent.
     reminders: Mapped[bool] = mapped_column(default=True, server_default="1")
@@ -116,7 +116,7 @@ class Invitation(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(stored_enum(Role, 20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # A producer's user joins that producer when accepting.
@@ -192,7 +192,7 @@ class SignupRequest(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[SignupKind] = mapped_column(stored_enum(SignupKind, 20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # What the form said, the password already hashed.
     payload: Mapped[dict] = mapped_column(JSON)

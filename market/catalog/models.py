@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import Model
+from market.extensions import Model, stored_enum
 from market.pricing import line_amount
 from market.timeutil import utcnow
 
@@ -83,8 +83,8 @@ class Producer(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
-    status: Mapped[str] = mapped_column(String(20), default=ProducerStatus.PENDING.value,
-                                        index=True)
+    status: Mapped[ProducerStatus] = mapped_column(stored_enum(ProducerStatus, 20),
+                                                   default=ProducerStatus.PENDING, index=True)
     siret: Mapped[str | None] = mapped_column(String(14))
     address: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(10))
@@ -132,7 +132,7 @@ class Product(Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
-    unit: Mapped[str] = mapped_column(String(20), default=Unit.PIECE.value)
+    unit: Mapped[Unit] = mapped_column(stored_enum(Unit, 20), default=Unit.PIECE)
     size: Mapped[str | None] = mapped_column(String(40))
     # Including VAT; per kg when sold by weight.
     price_cents: Mapped[int]

@@ -141,7 +141,7 @@ def seed_categories() -> dict[str, Category]:
 
 def seed_producer(spec: dict, categories: dict[str, Category]) -> Producer:
     fields = {key: value for key, value in spec.items() if key != "products"}
-    producer = Producer(status=ProducerStatus.APPROVED.value, reviewed_at=utcnow(), **fields)
+    producer = Producer(status=ProducerStatus.APPROVED, reviewed_at=utcnow(), **fields)
     db.session.add(producer)
     for name, category, unit, size, price, vat, labels, weight in spec["products"]:
         db.session.add(Product(
@@ -175,7 +175,7 @@ def seed_scale(producers: int, products: int) -> int:
         name = f"Producteur de démonstration n°{number}"
         if name in existing:
             continue
-        producer = Producer(name=name, status=ProducerStatus.APPROVED.value, town="Tarnos",
+        producer = Producer(name=name, status=ProducerStatus.APPROVED, town="Tarnos",
                             postcode="40220", labels=[], reviewed_at=utcnow())
         db.session.add(producer)
         db.session.add_all(

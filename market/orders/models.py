@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import Model
+from market.extensions import Model, stored_enum
 from market.pricing import PricedLine, Totals, line_amount, order_totals
 from market.timeutil import utcnow
 
@@ -76,7 +76,8 @@ class Order(Model):
     # What people read and say: "12-042", the cycle's number and the order's in it; unique
     # forever. Orders placed before had "S48-0042" (the week): they keep it.
     reference: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PLACED.value)
+    status: Mapped[OrderStatus] = mapped_column(stored_enum(OrderStatus, 20),
+                                                default=OrderStatus.PLACED)
     payment_choice: Mapped[str] = mapped_column(String(20), default=PaymentChoice.AT_PICKUP.value)
     # Each change raises the version; ledger postings are keyed on it.
     version: Mapped[int] = mapped_column(default=1)

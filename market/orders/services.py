@@ -236,7 +236,7 @@ def new_order(cancelled: Order | None, cycle: OrderCycle, household_id: int,
                            point=pickup.collection_point.name))
     if cancelled is not None:
         # A cancelled order comes back to life with its number, under a new version.
-        cancelled.status, cancelled.cancelled_at = OrderStatus.PLACED.value, None
+        cancelled.status, cancelled.cancelled_at = OrderStatus.PLACED, None
         cancelled.pickup_id = pickup.id
         cancelled.version += 1
         return cancelled
@@ -327,7 +327,7 @@ def cancel(user: User, order: Order, now: datetime, *, old_lines=None) -> Order:
     for line in sorted(order.lines, key=lambda line: line.offer_id):
         stock.release(line.offer_id, line.quantity)
         order.lines.remove(line)
-    order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
+    order.status, order.cancelled_at = OrderStatus.CANCELLED, now
     db.session.flush()
     post_money(order, old_lines)
     order_event(order, "order_cancelled")
@@ -414,7 +414,7 @@ def remove_withdrawn(order: Order, offer: Offer, now: datetime) -> None:
     order.lines.remove(line)
     if not order.lines:
         stock.free_place(order.pickup_id)
-        order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
+        order.status, order.cancelled_at = OrderStatus.CANCELLED, now
     db.session.flush()
     post_money(order, old_lines)
     tell_household(order, "offer_withdrawn", f"v{order.version}", product=line.product_name,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import Model
+from market.extensions import Model, stored_enum
 from market.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -41,7 +41,8 @@ class Payment(Model):
     method: Mapped[str] = mapped_column(String(20))
     amount_cents: Mapped[int]
     refunded_cents: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PENDING.value)
+    status: Mapped[PaymentStatus] = mapped_column(stored_enum(PaymentStatus, 20),
+                                                  default=PaymentStatus.PENDING)
     # The order's version when the payment was asked for.
     order_version: Mapped[int]
     stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)

@@ -99,7 +99,7 @@ def open_session(payment: Payment, email: str) -> str:
             params, options={"idempotency_key": f"market-checkout-{payment.id}"})
     except stripe.StripeError as error:
         log.warning("Checkout Session for payment %s not created: %s", payment.id, error)
-        payment.status = PaymentStatus.UNAVAILABLE.value
+        payment.status = PaymentStatus.UNAVAILABLE
         db.session.flush()
         raise unavailable() from error
     payment.stripe_session_id, payment.checkout_url = session.id, session.url
@@ -139,9 +139,9 @@ def sync_session(payment: Payment, session: dict, event_type: str | None = None)
     elif payment.is_paid:
         pass
     elif session["status"] == "expired":
-        payment.status = PaymentStatus.EXPIRED.value
+        payment.status = PaymentStatus.EXPIRED
     elif event_type == "checkout.session.async_payment_failed":
-        payment.status = PaymentStatus.FAILED.value
+        payment.status = PaymentStatus.FAILED
     db.session.flush()
     return payment.status != before
 
@@ -152,7 +152,7 @@ def mark_paid(payment: Payment, session: dict) -> None:
         log.warning("Session %s took %s cents for payment %s of %s cents", session["id"],
                     amount, payment.id, payment.amount_cents)
         payment.amount_cents = amount
-    payment.status = PaymentStatus.PAID.value
+    payment.status = PaymentStatus.PAID
     payment.stripe_payment_intent = session.get("payment_intent")
     order = payment.order
     post_payment_received(order.household_id, amount, METHOD, order.reference,

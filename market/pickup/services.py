@@ -231,7 +231,7 @@ def mark_no_show(order: Order, now: datetime) -> None:
     if no_show_policy() == "cancel":
         old_lines = ledger_lines(order)
         # The goods were brought: the lines stay as a record, the stock is not put back.
-        order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
+        order.status, order.cancelled_at = OrderStatus.CANCELLED, now
         order.version += 1
         db.session.flush()
         post_order_cancelled(order.household_id, order.reference, old_lines,
