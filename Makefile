@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app market
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run test test-sqlite test-postgres translations messages lint format bench clean
+.PHONY: help run test test-sqlite test-postgres translations messages lint typecheck format bench clean
 
 help: ## what each command does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
@@ -54,6 +54,9 @@ lint: $(VENV)/.dev-installed ## ruff, the import contract between domains, the t
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/djlint templates --lint
+
+typecheck: $(VENV)/.dev-installed ## mypy over market/, as pyproject.toml sets it
+	$(BIN)/mypy
 
 format: $(VENV)/.dev-installed ## format the code (ruff format) and sort imports
 	$(BIN)/ruff check --select I --fix --quiet .

@@ -5,6 +5,7 @@ and commands can set it freely.
 """
 
 import os
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def whole_number(value: str) -> int:
 
 
 # MARKET_<name> → config key, and how to read it.
-ENVIRONMENT = {
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "SECRET_KEY": ("SECRET_KEY", str),
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", database_url),
     "PUBLIC_URL": ("PUBLIC_URL", str),
@@ -118,7 +119,7 @@ class Config:
 
     # The hub's Ed25519 key that signs the ledger's closures: outside the database, in this
     # file (made by `flask --app market ledger keygen`) or in LEDGER_SIGNING_KEY itself.
-    LEDGER_SIGNING_KEY_FILE = str(INSTANCE / "ledger-signing-key.pem")
+    LEDGER_SIGNING_KEY_FILE: str | None = str(INSTANCE / "ledger-signing-key.pem")
     LEDGER_SIGNING_KEY = None
     # Earlier public keys of the hub (hex, separated by commas), still trusted by verify.
     LEDGER_PUBLIC_KEYS = None

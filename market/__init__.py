@@ -82,7 +82,8 @@ def trust_proxies(app: Flask) -> None:
     nearest proxies saw; without it every visitor would share the proxy's address."""
     count = app.config["PROXY_COUNT"]
     if count:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+        # Flask documents wrapping wsgi_app in middleware; its type declares a plain method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

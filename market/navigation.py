@@ -34,4 +34,4 @@ def menu_items() -> list[dict]:
 
 def register(app: Flask) -> None:
     app.context_processor(lambda: {"menu_items": menu_items})
-    app.add_template_global(ROLE_LABELS, "role_labels")
+    app.jinja_env.globals["role_labels"] = ROLE_LABELS

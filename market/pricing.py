@@ -35,6 +35,8 @@ def line_amount(unit_price_cents: int, quantity: int, sold_by_weight: bool = Fal
     """Price × quantity; by weight, the price per kg × the estimated weight, half up."""
     if not sold_by_weight:
         return unit_price_cents * quantity
+    if weight_grams_per_piece is None:
+        raise ValueError("a product sold by weight needs its estimated weight per piece")
     return (unit_price_cents * weight_grams_per_piece * quantity + 500) // 1000
 
 

@@ -7,9 +7,17 @@ locks the whole database for writing: a write that changes nothing takes that lo
 reads made after it see every other writer's work.
 """
 
-from sqlalchemy import select, text
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Executable, select, text
 
 from market.extensions import db
+
+
+def rows_changed(statement: Executable, params: dict[str, Any] | None = None) -> int:
+    """How many rows an UPDATE changed. The session answers such a statement with a
+    CursorResult, which its declared type (any Result) does not say."""
+    return cast(CursorResult, db.session.execute(statement, params)).rowcount
 
 
 def lock_row(model, row_id: int) -> bool:
@@ -19,6 +27,6 @@ def lock_row(model, row_id: int) -> bool:
     if db.session.get_bind().dialect.name == "sqlite":
         table = model.__table__.name  # a model's own table name, not outside input
         statement = text(f"UPDATE {table} SET id = id WHERE id = :id")  # noqa: S608
-        return db.session.execute(statement, {"id": row_id}).rowcount == 1
+        return rows_changed(statement, {"id": row_id}) == 1
     query = select(model.id).where(model.id == row_id).with_for_update()
     return db.session.execute(query).first() is not None

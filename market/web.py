@@ -10,7 +10,7 @@ The few places that must commit earlier say why where they do.
 
 from collections.abc import Callable
 from functools import partial
-from typing import NoReturn
+from typing import NoReturn, TypeGuard
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, flash, render_template, request
@@ -98,7 +98,7 @@ def download(content, name: str, mimetype: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def is_local_path(target: str | None) -> bool:
+def is_local_path(target: str | None) -> TypeGuard[str]:
     """Only paths on this site may be redirected to (no scheme, host, or backslash tricks)."""
     if not target or "\\" in target or any(ord(char) < 32 for char in target):
         return False

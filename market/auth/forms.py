@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice (WTForms 3.3) is newer than its stubs
     BooleanField,
     EmailField,
     PasswordField,

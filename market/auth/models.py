@@ -2,14 +2,18 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import db
+from market.extensions import Model, stored_enum
 from market.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from market.catalog.models import Producer
 
 
 class Role(StrEnum):
@@ -28,7 +32,7 @@ ROLE_LABELS = {
 ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
 
 
-class Household(db.Model):
+class Household(Model):
     __tablename__ = "households"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,7 +47,7 @@ class Household(db.Model):
     users: Mapped[list["User"]] = relationship(back_populates="household")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),)
 
@@ -52,7 +56,7 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(30))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default=Role.HOUSEHOLD.value)
+    role: Mapped[Role] = mapped_column(stored_enum(Role, 20), default=Role.HOUSEHOLD)
     locale: Mapped[str | None] = mapped_column(String(5))
     # Reminders before a cycle closes and before pickup; what happened to an order is always sent.
     reminders: Mapped[bool] = mapped_column(default=True, server_default="1")
@@ -63,9 +67,12 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
 
     household: Mapped[Household | None] = relationship(back_populates="users")
-    producer: Mapped["Producer | None"] = relationship(back_populates="users")  # noqa: F821
+    producer: Mapped["Producer | None"] = relationship(back_populates="users")
 
-    # "<id>:<secret>" of the log-in session this request runs in (market.auth.sessions).
+    # "<id>:<secret>" of the log-in session this request runs in (market.auth.sessions). Not a
+    # column: its type is told to the type checker only, as the mapper reads every annotation.
+    if TYPE_CHECKING:
+        session_id: str | None
     session_id = None
 
     @property
@@ -90,7 +97,7 @@ class User(UserMixin, db.Model):
         return self.has_role(Role.COORDINATOR, Role.ADMIN)
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     __tablename__ = "password_resets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,13 +110,13 @@ class PasswordReset(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     __tablename__ = "invitations"
     __table_args__ = (CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(stored_enum(Role, 20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # A producer's user joins that producer when accepting.
@@ -119,10 +126,10 @@ class Invitation(db.Model):
     accepted_at: Mapped[datetime | None]
 
     invited_by: Mapped[User] = relationship()
-    producer: Mapped["Producer | None"] = relationship()  # noqa: F821
+    producer: Mapped["Producer | None"] = relationship()
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     __tablename__ = "login_attempts"
     __table_args__ = (
         Index("ix_login_attempts_email_attempted_at", "email", "attempted_at"),
@@ -136,7 +143,7 @@ class LoginAttempt(db.Model):
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One log-in on one device. The session and the remember cookie carry its secret; they
     stop working when the row goes (log-out, log-out everywhere, password change or reset)."""
 
@@ -151,7 +158,7 @@ class LoginSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Model):
     """Log-in attempts counted per key (an address, an account, a trusted device) in a window.
 
     One atomic upsert counts an attempt, so simultaneous guesses cannot slip past the limit.
@@ -174,7 +181,7 @@ class SignupKind(StrEnum):
 SIGNUP_KINDS = ", ".join(f"'{kind.value}'" for kind in SignupKind)
 
 
-class SignupRequest(db.Model):
+class SignupRequest(Model):
     """A registration or producer application waiting for its email address to be confirmed.
 
     The account is created only from the emailed link, so the form answers alike whether or
@@ -185,7 +192,7 @@ class SignupRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[SignupKind] = mapped_column(stored_enum(SignupKind, 20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # What the form said, the password already hashed.
     payload: Mapped[dict] = mapped_column(JSON)

@@ -2,6 +2,7 @@
 
 import secrets
 from functools import cache
+from typing import TYPE_CHECKING, TypeGuard
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -9,6 +10,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from market.auth.errors import WeakPassword
+
+if TYPE_CHECKING:
+    from market.auth.models import User
 
 MIN_LENGTH = 10
 COMMON_PASSWORDS = frozenset(
@@ -45,7 +49,7 @@ def dummy_hash(time_cost: int, memory_cost: int) -> str:
         secrets.token_urlsafe(32))
 
 
-def verify_password_of(user, password: str) -> bool:
+def verify_password_of(user: "User | None", password: str) -> TypeGuard["User"]:
     """Whether `password` opens `user`'s account; as slow when there is no such user."""
     if user is None:
         config = current_app.config

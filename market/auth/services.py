@@ -62,6 +62,8 @@ def create_user(*, name: str, email: str, phone: str | None, role: str,
     """A new account, from a password to check and hash or a hash already made from one."""
     ensure_email_free(email)
     if password_hash is None:
+        if password is None:
+            raise TypeError("create_user() needs a password or its hash")
         check_strength(password, email)
         password_hash = hash_password(password)
     user = User(name=name.strip(), email=normalise_email(email),
@@ -173,7 +175,7 @@ def authenticate(email: str, password: str, address: str,
         raise too_many_attempts()
     succeeded = verify_password_of(user, password) and user.active
     db.session.add(LoginAttempt(email=email[:254], address=address[:45], succeeded=succeeded))
-    if not succeeded:
+    if user is None or not succeeded:  # an unknown address never succeeds
         raise InvalidCredentials(_l("Email address or password incorrect."))
     throttle.give_back(address_key)
     throttle.clear(account_key)

@@ -32,8 +32,9 @@ def open_session(user: User) -> str:
     db.session.add(LoginSession(user_id=user.id, token_hash=digest,
                                 expires_at=utcnow() + lifetime))
     db.session.flush()
-    user.session_id = f"{user.id}:{secret}"
-    return user.session_id
+    session_id = f"{user.id}:{secret}"
+    user.session_id = session_id
+    return session_id
 
 
 def log_in(user: User, remember: bool = False) -> None:
@@ -43,8 +44,8 @@ def log_in(user: User, remember: bool = False) -> None:
 
 
 def split_session_id(session_id: str) -> tuple[int, str] | None:
-    user_id, _, secret = (session_id or "").partition(":")
-    user_id = identifier(user_id)
+    written_id, _, secret = (session_id or "").partition(":")
+    user_id = identifier(written_id)
     if user_id is None or not secret:
         return None
     return user_id, secret

@@ -80,6 +80,6 @@ def set_role(email: str, role: str) -> User:
         if user.role == Role.ADMIN and others == 0:
             raise LastAdministrator(_l("%(email)s is the last administrator: make another "
                                        "account administrator first.", email=user.email))
-    user.role = role
+    user.role = Role(role)
     db.session.flush()
     return user

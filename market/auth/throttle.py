@@ -30,9 +30,9 @@ def count_attempt(key: str) -> int:
     """Count one attempt under `key`; returns its number in the current window (1, 2, …)."""
     table = LoginThrottle.__table__
     now = literal(utcnow(), type_=table.c.window_started_at.type)
-    statement = upsert_into(table).values(key=key, window_started_at=now, attempts=1)
+    first = upsert_into(table).values(key=key, window_started_at=now, attempts=1)
     expired = table.c.window_started_at <= utcnow() - window()
-    statement = statement.on_conflict_do_update(
+    statement = first.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={"attempts": case((expired, 1), else_=table.c.attempts + 1),
               "window_started_at": case((expired, now), else_=table.c.window_started_at)},

@@ -100,7 +100,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data, client_address(),
+            user = accounts.authenticate(form.email.data or "", form.password.data or "",
+                                         client_address(),
                                          request.cookies.get(DEVICE_COOKIE))
         except accounts.InvalidCredentials as error:
             # Commits before the request ends: a refused log-in answers 401, whose changes
@@ -188,7 +189,8 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data, form.password.data)
+            accounts.change_password(current_user, form.current.data or "",
+                                    form.password.data or "")
         except DomainError as error:
             refuse(error, form_page, "auth/change_password.html", form, error.status)
         # Every other device is logged out; this one goes on in a new session.

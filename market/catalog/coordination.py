@@ -4,7 +4,7 @@ and other coordinators, edit categories."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # SelectChoice (WTForms 3.3) is newer than its stubs
 
 from market.auth import services as accounts
 from market.auth.decorators import role_required

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice (WTForms 3.3) is newer than its stubs
     BooleanField,
     EmailField,
     IntegerField,
@@ -39,10 +39,11 @@ class AmountField(StringField):
 
     def pre_validate(self, form):
         self.cents = None
-        if not (self.data or "").strip():
+        typed = self.data or ""
+        if not typed.strip():
             return
         try:
-            self.cents = parse_amount(self.data, MAX_PRICE_CENTS)
+            self.cents = parse_amount(typed, MAX_PRICE_CENTS)
         except InvalidAmount:
             raise ValidationError(_l("« %(value)s » is not an amount, e.g. 3,50.",
                                      value=self.data)) from None

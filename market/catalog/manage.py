@@ -5,7 +5,7 @@ Coordinators reach the same pages for any producer; see access.manages_producer.
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # SelectChoice (WTForms 3.3) is newer than its stubs
 
 from market.catalog import bp, photos, services, spreadsheet
 from market.catalog.access import manages_producer

@@ -2,14 +2,18 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import db
+from market.extensions import Model, stored_enum
 from market.pricing import line_amount
 from market.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from market.auth.models import User
 
 
 class ProducerStatus(StrEnum):
@@ -73,14 +77,14 @@ STATUS_VALUES = ", ".join(f"'{status.value}'" for status in ProducerStatus)
 VAT_VALUES = ", ".join(str(rate) for rate in VAT_RATES)
 
 
-class Producer(db.Model):
+class Producer(Model):
     __tablename__ = "producers"
     __table_args__ = (CheckConstraint(f"status IN ({STATUS_VALUES})", name="status_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
-    status: Mapped[str] = mapped_column(String(20), default=ProducerStatus.PENDING.value,
-                                        index=True)
+    status: Mapped[ProducerStatus] = mapped_column(stored_enum(ProducerStatus, 20),
+                                                   default=ProducerStatus.PENDING, index=True)
     siret: Mapped[str | None] = mapped_column(String(14))
     address: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(10))
@@ -95,7 +99,7 @@ class Producer(db.Model):
     reviewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    users: Mapped[list["User"]] = relationship(back_populates="producer")  # noqa: F821
+    users: Mapped[list["User"]] = relationship(back_populates="producer")
     products: Mapped[list["Product"]] = relationship(back_populates="producer",
                                                      order_by="Product.name")
 
@@ -108,7 +112,7 @@ class Producer(db.Model):
         return self.status == ProducerStatus.PENDING
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,7 +120,7 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class Product(db.Model):
+class Product(Model):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint(f"unit IN ({UNIT_VALUES})", name="unit_known"),
@@ -132,7 +136,7 @@ class Product(db.Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
-    unit: Mapped[str] = mapped_column(String(20), default=Unit.PIECE.value)
+    unit: Mapped[Unit] = mapped_column(stored_enum(Unit, 20), default=Unit.PIECE)
     size: Mapped[str | None] = mapped_column(String(40))
     # Including VAT; per kg when sold by weight.
     price_cents: Mapped[int]

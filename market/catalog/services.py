@@ -69,7 +69,7 @@ def fill_producer(producer: Producer, fields: dict) -> None:
 
 def application(**fields) -> Producer:
     """The producer an application describes, checked but not saved."""
-    producer = Producer(status=ProducerStatus.PENDING.value)
+    producer = Producer(status=ProducerStatus.PENDING)
     fill_producer(producer, fields)
     if producer.siret is None:
         raise InvalidSiret(_l("A SIRET number has 14 digits, e.g. 732 829 320 00074."))
@@ -95,7 +95,7 @@ def apply_as_producer(*, user_name: str, email: str, password_hash: str, locale:
 
 def create_producer(**fields) -> Producer:
     """The coordinator sets up a producer directly: approved at once."""
-    producer = Producer(status=ProducerStatus.APPROVED.value, reviewed_at=utcnow())
+    producer = Producer(status=ProducerStatus.APPROVED, reviewed_at=utcnow())
     fill_producer(producer, fields)
     db.session.add(producer)
     db.session.flush()
@@ -135,7 +135,7 @@ def review(producer: Producer, *, approve: bool, message: str | None) -> Produce
     """Approve or reject a pending application; every user of the producer is told by email."""
     if producer.status != ProducerStatus.PENDING:
         raise AlreadyReviewed(_l("This application has already been reviewed."))
-    producer.status = (ProducerStatus.APPROVED if approve else ProducerStatus.REJECTED).value
+    producer.status = ProducerStatus.APPROVED if approve else ProducerStatus.REJECTED
     producer.review_message = clean_text(message)
     producer.reviewed_at = utcnow()
     template = "producer_approved" if approve else "producer_rejected"

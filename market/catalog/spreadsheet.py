@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -74,7 +75,7 @@ class Preview:
 
 
 def export_rows(producer: Producer) -> list[list]:
-    rows = [list(COLUMNS.values())]
+    rows: list[list] = [list(COLUMNS.values())]
     for product in services.producer_products(producer):
         rows.append([
             product.id, product.name, product.category.name if product.category else "",
@@ -293,7 +294,8 @@ def parse_name(text: str) -> str:
 def parse_id(text: str, products: dict[int, Product]) -> Product | None:
     if not text:
         return None
-    product = products.get(identifier(text))
+    product_id = identifier(text)
+    product = products.get(product_id) if product_id is not None else None
     if product is None:
         raise CellError(_l("« %(value)s » is not one of your products; leave it empty for a "
                            "new product", value=text))
@@ -302,7 +304,8 @@ def parse_id(text: str, products: dict[int, Product]) -> Product | None:
 
 # ---- preview and apply ----
 
-def parse_row(cells: dict[str, str], products, by_name) -> dict:
+def parse_row(cells: dict[str, str], products, by_name
+              ) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
     """Every field of one line; CellError names the first bad cell through `column`."""
     parsers = [
         ("id", lambda v: parse_id(v, products)), ("name", parse_name),
@@ -312,7 +315,8 @@ def parse_row(cells: dict[str, str], products, by_name) -> dict:
         ("labels", parse_labels), ("active", lambda v: parse_yes_no(v) if v else True),
         ("description", lambda v: parse_text(v, 4000)), ("size", lambda v: parse_text(v, 40)),
     ]
-    values, errors = {}, []
+    values: dict[str, Any] = {}
+    errors: list[tuple[str, Any]] = []
     for key, parse in parsers:
         try:
             values[key] = parse(cells.get(key, ""))
@@ -354,7 +358,8 @@ def preview(producer: Producer, data: bytes) -> Preview:
     positions = header_map(table[0])
     products = {p.id: p for p in services.producer_products(producer)}
     by_name = {c.name.lower(): c for c in db.session.scalars(select(Category))}
-    result, seen = Preview(), {}
+    result = Preview()
+    seen: dict[int, int] = {}  # product id → the line it is on
     for line, row in enumerate(table[1:], start=2):
         cells = {key: (row[index].strip() if index < len(row) else "")
                  for key, index in positions.items()}

@@ -47,12 +47,12 @@ def apply():
     if form.validate_on_submit():
         try:
             services.application(**form.producer_data())
-            request_signup(SignupKind.PRODUCER, email=form.email.data,
+            request_signup(SignupKind.PRODUCER, email=form.email.data or "",
                            password=form.password.data, locale=select_locale(),
                            user_name=form.user_name.data, **form.producer_data())
         except DomainError as error:
             refuse(error, form_page, "catalog/apply.html", form, error.status)
-        return check_your_inbox(form.email.data)
+        return check_your_inbox(form.email.data or "")
     return form_page("catalog/apply.html", form, form_status(form))
 
 

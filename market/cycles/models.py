@@ -3,13 +3,17 @@
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import db
+from market.extensions import Model
 from market.pricing import line_amount
 from market.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from market.catalog.models import Product
 
 
 class CycleState(StrEnum):
@@ -20,7 +24,7 @@ class CycleState(StrEnum):
     SETTLED = "settled"
 
 
-class CollectionPoint(db.Model):
+class CollectionPoint(Model):
     __tablename__ = "collection_points"
     __table_args__ = (
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
@@ -40,7 +44,7 @@ class CollectionPoint(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class OrderCycle(db.Model):
+class OrderCycle(Model):
     """One weekly ordering window. Its state follows from its dates and explicit actions."""
 
     __tablename__ = "order_cycles"
@@ -82,7 +86,7 @@ class OrderCycle(db.Model):
         return CycleState.CLOSED
 
 
-class CyclePickup(db.Model):
+class CyclePickup(Model):
     """A collection point taking part in a cycle, with its own pickup window."""
 
     __tablename__ = "cycle_pickups"
@@ -109,7 +113,7 @@ class CyclePickup(db.Model):
         return capacity is not None and self.orders_count >= capacity
 
 
-class Offer(db.Model):
+class Offer(Model):
     """A product on sale in one cycle, at a price, with an optional cap on the quantity.
 
     `ordered_quantity` moves only by atomic conditional updates (see orders.stock), and the
@@ -137,7 +141,7 @@ class Offer(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     cycle: Mapped[OrderCycle] = relationship()
-    product: Mapped["Product"] = relationship()  # noqa: F821
+    product: Mapped["Product"] = relationship()
 
     @property
     def remaining(self) -> int | None:

@@ -18,7 +18,7 @@ from market.web import form_page, form_status, get_or_404, refuse
 
 bp.add_app_template_global(cycles.format_moment, "format_moment")
 bp.add_app_template_global(cycles.format_window, "format_window")
-bp.add_app_template_global(cycles.STATE_LABELS, "state_labels")
+bp.record_once(lambda state: state.app.jinja_env.globals.update(state_labels=cycles.STATE_LABELS))
 
 POINT_FIELDS = ("name", "address", "postcode", "town", "latitude", "longitude", "access_notes",
                 "contact", "capacity", "active")
@@ -101,7 +101,7 @@ def local(moment):
 def edit_cycle(cycle_id: int | None = None):
     cycle = get_or_404(OrderCycle, cycle_id) if cycle_id else None
     if request.method == "GET":
-        data = {"pickups": pickup_entries(cycle)}
+        data: dict[str, object] = {"pickups": pickup_entries(cycle)}
         if cycle:
             data.update(name=cycle.name, note=cycle.note,
                         opens_at=to_hub_time(cycle.opens_at).replace(tzinfo=None),

@@ -5,6 +5,8 @@ Prices are in cents including VAT; VAT in basis points: 550 for food, 1000 for v
 plants, 2000 for alcohol.
 """
 
+from typing import Any
+
 from sqlalchemy import select
 
 from market.catalog.models import Category, Producer, ProducerStatus, Product
@@ -16,7 +18,7 @@ CATEGORIES = ["légumes", "fruits", "produits laitiers", "œufs", "viande", "pai
 
 # Product rows: name, category, unit, size, price in cents, VAT, labels, weight in grams
 # (a weight means sold by weight: the price is per kg and the weight is the estimated piece).
-PRODUCERS = [
+PRODUCERS: list[dict[str, Any]] = [
     {
         "name": "Ferme Lafitte", "siret": "80123456800013", "town": "Saint-Martin-de-Seignanx",
         "postcode": "40390", "address": "Quartier Bourg, 450 chemin de Lasalle",
@@ -139,7 +141,7 @@ def seed_categories() -> dict[str, Category]:
 
 def seed_producer(spec: dict, categories: dict[str, Category]) -> Producer:
     fields = {key: value for key, value in spec.items() if key != "products"}
-    producer = Producer(status=ProducerStatus.APPROVED.value, reviewed_at=utcnow(), **fields)
+    producer = Producer(status=ProducerStatus.APPROVED, reviewed_at=utcnow(), **fields)
     db.session.add(producer)
     for name, category, unit, size, price, vat, labels, weight in spec["products"]:
         db.session.add(Product(
@@ -173,7 +175,7 @@ def seed_scale(producers: int, products: int) -> int:
         name = f"Producteur de démonstration n°{number}"
         if name in existing:
             continue
-        producer = Producer(name=name, status=ProducerStatus.APPROVED.value, town="Tarnos",
+        producer = Producer(name=name, status=ProducerStatus.APPROVED, town="Tarnos",
                             postcode="40220", labels=[], reviewed_at=utcnow())
         db.session.add(producer)
         db.session.add_all(

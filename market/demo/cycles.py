@@ -1,6 +1,7 @@
 """Demo collection points of the Seignanx, an open cycle and the closed one before it."""
 
 from datetime import time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -9,7 +10,7 @@ from market.cycles.models import CollectionPoint, OrderCycle
 from market.extensions import db
 from market.timeutil import from_hub_wall_clock, to_hub_time, utcnow
 
-COLLECTION_POINTS = [
+COLLECTION_POINTS: list[dict[str, Any]] = [
     {"name": "Espace technologique Jean Bertin", "address": "Avenue du 1er Mai",
      "postcode": "40220", "town": "Tarnos", "capacity": None,
      "access_notes": "Entrée principale, salle du rez-de-chaussée. Parking devant le bâtiment.",

@@ -51,7 +51,7 @@ def seed_households(password: str) -> list[User]:
             password_hash = password_hash or hash_password(password)
             existing[email] = User(
                 email=email, name=f"Famille {family}", phone=f"06 12 00 {index:02d} 00",
-                password_hash=password_hash, role=Role.HOUSEHOLD.value,
+                password_hash=password_hash, role=Role.HOUSEHOLD,
                 household=Household(name=f"Famille {family}"))
             db.session.add(existing[email])
         users.append(existing[email])
@@ -112,7 +112,7 @@ def seed_scale(households: int, ordering: int, password: str) -> int:
         email = f"foyer-{n + 1:05d}@generated.example"
         if email not in existing:
             existing[email] = User(email=email, name=f"Foyer {n + 1}", password_hash=password_hash,
-                                   role=Role.HOUSEHOLD.value,
+                                   role=Role.HOUSEHOLD,
                                    household=Household(name=f"Foyer {n + 1}"))
             db.session.add(existing[email])
         users.append(existing[email])

@@ -4,6 +4,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from flask import current_app, render_template, url_for
@@ -49,7 +50,10 @@ def print_view(data: CycleData, pickup_id: int | None = None,
 
 
 def print_stylesheet() -> bytes:
-    return (Path(current_app.static_folder) / "css" / PRINT_STYLESHEET).read_bytes()
+    folder = current_app.static_folder
+    if folder is None:
+        raise RuntimeError("the application serves no static folder")
+    return (Path(folder) / "css" / PRINT_STYLESHEET).read_bytes()
 
 
 def tabular(name: str, tables: Callable[[], list]) -> Iterator[Document]:
@@ -66,14 +70,14 @@ def pickup_documents(data: CycleData) -> Iterator[Document]:
     # point's list is a download away on the cycle's page.
     for point in data.points:
         yield from tabular(f"matrix-{slug(point.name)}",
-                           lambda p=point.pickup_id: lists.matrix_tables(data, p))
+                           partial(lists.matrix_tables, data, point.pickup_id))
 
 
 def producer_documents(data: CycleData) -> Iterator[Document]:
     for producer_id, producer_name in sorted(data.producers.items(), key=lambda i: i[1]):
         name = f"producer-{producer_id}-{slug(producer_name)}"
-        yield f"{name}.pdf", lambda p=producer_id: producer_pdf(data, p)
-        yield from tabular(name, lambda p=producer_id: lists.producer_tables(data, p))
+        yield f"{name}.pdf", partial(producer_pdf, data, producer_id)
+        yield from tabular(name, partial(lists.producer_tables, data, producer_id))
 
 
 def documents(data: CycleData) -> Iterator[Document]:

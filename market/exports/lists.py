@@ -135,7 +135,7 @@ def matrix_table(data: CycleData, point: Point) -> Table:
     """Products down, households across: what goes into each crate."""
     columns = [order for order in point.orders if order.lines]
     products: dict[tuple, dict[int, int]] = defaultdict(dict)
-    labels: dict[tuple, str] = {}
+    labels: dict[tuple, tuple[str, str]] = {}  # (product, producer)
     units = unit_labels()
     for index, order in enumerate(columns):
         for line in order.lines:

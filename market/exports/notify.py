@@ -18,6 +18,7 @@ from market.exports.data import cycle_data
 from market.extensions import db
 from market.ledger.statements import head
 from market.mail.services import queue_mail
+from market.rowlock import rows_changed
 from market.urls import external_url
 
 
@@ -26,7 +27,7 @@ def claim(cycle: OrderCycle, now: datetime) -> bool:
     statement = (update(OrderCycle)
                  .where(OrderCycle.id == cycle.id, OrderCycle.lists_sent_at.is_(None))
                  .values(lists_sent_at=now).execution_options(synchronize_session=False))
-    return db.session.execute(statement).rowcount == 1
+    return rows_changed(statement) == 1
 
 
 def send_lists(cycle: OrderCycle, now: datetime) -> int:
@@ -43,15 +44,18 @@ def send_lists(cycle: OrderCycle, now: datetime) -> int:
         .order_by(User.id)).all()
     files = {}
     for user in users:
-        if user.producer_id not in files:
-            files[user.producer_id] = list_files(data, user.producer_id)
+        producer_id = user.producer_id
+        if producer_id is None:  # never: `in_` matches no null
+            continue
+        if producer_id not in files:
+            files[producer_id] = list_files(data, producer_id)
         link = external_url("exports.producer_list_page", producer_id=user.producer_id,
                             cycle_id=cycle.id)
         queue_mail(user.email, "producer_list", user.locale, user=user, cycle=cycle,
-                   producer_name=data.producers[user.producer_id], link=link,
+                   producer_name=data.producers[producer_id], link=link,
                    head=ledger_head, receipt_link=receipt_link,
                    event_key=f"cycle:{cycle.id}:producer-list:{user.id}",
-                   attachments=files[user.producer_id])
+                   attachments=files[producer_id])
     return len(users)
 
 

@@ -75,8 +75,8 @@ def pickup_list(cycle_id: int, fmt: str):
     pickup_id = chosen_pickup(data, cycle_id)
     if fmt == "html":
         return bundle.print_view(data, pickup_id)
-    name = "pickup-lists" if pickup_id is None else \
-        f"pickup-list-{bundle.slug(data.point(pickup_id).name)}"
+    point = data.point(pickup_id) if pickup_id is not None else None
+    name = "pickup-lists" if point is None else f"pickup-list-{bundle.slug(point.name)}"
     return tables_response(lists.pickup_tables(data, pickup_id), name, fmt,
                            pdf=lambda: bundle.pickup_pdf(data, pickup_id))
 

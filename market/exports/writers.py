@@ -10,15 +10,18 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    Flowable,
     LongTable,
     PageBreak,
     Paragraph,
@@ -68,7 +71,8 @@ def csv_bytes(tables: Iterable[Table]) -> bytes:
 
 def xlsx_value(value, sheet, bold=False):
     if isinstance(value, Money):
-        cell = WriteOnlyCell(sheet, value=Decimal(int(value)) / 100)
+        cell = WriteOnlyCell(sheet)
+        cell.value = Decimal(int(value)) / 100
         cell.number_format = XLSX_MONEY
     elif isinstance(value, str) and "\n" in value:
         cell = xlsx_cell(sheet, value, WriteOnlyCell(sheet))
@@ -91,9 +95,9 @@ class StyledCells:
 
     def __init__(self, sheet):
         self.sheet = sheet
-        self.cells: dict[tuple[int, str], WriteOnlyCell] = {}
+        self.cells: dict[tuple[int, str], Cell] = {}
 
-    def styled(self, column: int, kind: str) -> WriteOnlyCell:
+    def styled(self, column: int, kind: str) -> Cell:
         cell = self.cells.get((column, kind))
         if cell is None:
             cell = self.cells[(column, kind)] = WriteOnlyCell(self.sheet)
@@ -147,7 +151,8 @@ def xlsx_bytes(tables: Iterable[Table]) -> bytes:
 
 
 STYLES = getSampleStyleSheet()
-BASE_STYLE = [
+# (command, from cell, to cell, its arguments…), as reportlab's TableStyle reads them.
+BASE_STYLE: list[tuple[Any, ...]] = [
     ("FONT", (0, 0), (-1, -1), "Helvetica", 9.5),
     ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 9.5),
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -185,7 +190,7 @@ def write_pdf(tables: Iterable[Table], out, *, ink_labels: tuple[str, ...] = (),
     document = SimpleDocTemplate(out, pagesize=landscape(A4), title=title,
                                  leftMargin=10 * mm, rightMargin=10 * mm,
                                  topMargin=10 * mm, bottomMargin=10 * mm)
-    story = []
+    story: list[Flowable] = []
     for number, table in enumerate(tables):
         if number and break_between:
             story.append(PageBreak())

@@ -73,7 +73,7 @@ def period_totals(starts_at: datetime, ends_at: datetime) -> dict:
         func.max(LedgerTransaction.seq)).where(in_period)).one()
     joined = select().select_from(LedgerEntry).join(LedgerTransaction)
     total = db.session.execute(joined.add_columns(func.coalesce(func.sum(LedgerEntry.amount), 0))
-                               .where(in_period, LedgerEntry.amount > 0)).scalar()
+                               .where(in_period, LedgerEntry.amount > 0)).scalar_one()
     by_rate = db.session.execute(
         joined.add_columns(LedgerEntry.vat_rate, func.sum(LedgerEntry.amount))
         .where(in_period, LedgerEntry.vat_rate.is_not(None))

@@ -42,5 +42,5 @@ class PeriodClosed(LedgerError):
 class AlreadyReversed(LedgerError):
     status = 409
 
-    def __init__(self, seq: int):
+    def __init__(self, seq: int | None):
         super().__init__(_l("Transaction %(seq)s has already been reversed.", seq=seq))

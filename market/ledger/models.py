@@ -10,6 +10,7 @@ Balances are always sums of entries, never stored.
 """
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -22,8 +23,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import db
+from market.extensions import Model, db
 from market.ledger.chart import fixed_label
+
+if TYPE_CHECKING:
+    from market.auth.models import Household
+    from market.catalog.models import Producer
 
 GENESIS_HASH = "0" * 64
 # How a transaction is written for its hash (market/ledger/canonical.py): 1 until migration
@@ -31,7 +36,7 @@ GENESIS_HASH = "0" * 64
 CANONICAL_FORMAT = 2
 
 
-class LedgerAccount(db.Model):
+class LedgerAccount(Model):
     """An account: all its columns are its identity, derived from its key and immutable.
 
     What people read as its name comes from the household or producer it belongs to (so a
@@ -48,8 +53,8 @@ class LedgerAccount(db.Model):
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     producer_id: Mapped[int | None] = mapped_column(ForeignKey("producers.id"), index=True)
 
-    household: Mapped["Household | None"] = relationship()  # noqa: F821
-    producer: Mapped["Producer | None"] = relationship()  # noqa: F821
+    household: Mapped["Household | None"] = relationship()
+    producer: Mapped["Producer | None"] = relationship()
 
     @property
     def label(self) -> str:
@@ -57,7 +62,7 @@ class LedgerAccount(db.Model):
         return owner.name if owner is not None else fixed_label(self.key)
 
 
-class LedgerTransaction(db.Model):
+class LedgerTransaction(Model):
     __tablename__ = "ledger_transactions"
     __table_args__ = (CheckConstraint("seq > 0", name="seq_positive"),)
 
@@ -88,7 +93,7 @@ class LedgerTransaction(db.Model):
         return self.kind == "reversal"
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """The position-th entry of its transaction, in the canonical order of its hash."""
 
     __tablename__ = "ledger_entries"
@@ -110,7 +115,7 @@ class LedgerEntry(db.Model):
     account: Mapped[LedgerAccount] = relationship()
 
 
-class LedgerUnchained(db.Model):
+class LedgerUnchained(Model):
     """The canonical text of a transaction written on PostgreSQL, but for its time, previous
     hash and seq, kept until its commit chains it (migration 0011); empty between commits."""
 
@@ -123,7 +128,7 @@ class LedgerUnchained(db.Model):
     dated: Mapped[bool]  # given its time by the caller, rather than "now"
 
 
-class LedgerChainHead(db.Model):
+class LedgerChainHead(Model):
     """One row: the last transaction (seq, hash, time) and the last closure (seq, hash).
     Postings lock it, which serialises the chain."""
 
@@ -139,7 +144,7 @@ class LedgerChainHead(db.Model):
                                               server_default=GENESIS_HASH)
 
 
-class LedgerClosure(db.Model):
+class LedgerClosure(Model):
     """A closed day, month or year: its totals, chained to the previous closure and signed
     with the hub's key, which lives outside the database."""
 

@@ -80,7 +80,8 @@ def transaction_by_key(key: str) -> LedgerTransaction | None:
 
 
 def replayed(key: str, payload_hash: str) -> LedgerTransaction:
-    existing = transaction_by_key(key)
+    existing = db.session.execute(select(LedgerTransaction).where(
+        LedgerTransaction.idempotency_key == key)).scalar_one()
     if existing.payload_hash != payload_hash:
         raise IdempotencyConflict(key)
     return existing
@@ -145,18 +146,19 @@ def post(kind: str, entries, *, idempotency_key: str, reference: str = "", memo:
                "reverses": reverses.seq if reverses is not None else None,
                "order_id": order_id,
                "entries": [(key, amount, rate, identity(key)) for key, amount, rate in lines]}
-    content["payload_hash"] = digest(payload_document(
+    payload_hash = digest(payload_document(
         kind, lines, reference, memo, payment_method, content["reverses"], order_id))
+    content["payload_hash"] = payload_hash
     append = (append_in_database if db.session.get_bind().dialect.name == "postgresql"
               else append_from_here)
     values = append(content, reverses, occurred_at)
     if values is None:
-        return replayed(idempotency_key, content["payload_hash"])
+        return replayed(idempotency_key, payload_hash)
     # The written row as a session object, without reading it back; what is not given here
     # (its entries; on PostgreSQL its chain, made at commit) loads when used.
     transaction = LedgerTransaction(
         **values, format=CANONICAL_FORMAT, kind=kind, idempotency_key=idempotency_key,
-        payload_hash=content["payload_hash"], reference=reference, memo=memo,
+        payload_hash=payload_hash, reference=reference, memo=memo,
         payment_method=payment_method, reverses_id=reverses.id if reverses else None,
         order_id=order_id)
     make_transient_to_detached(transaction)

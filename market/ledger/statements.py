@@ -27,7 +27,7 @@ from market.spreadsheets import csv_row
 
 @dataclass
 class StatementLine:
-    seq: int
+    seq: int | None  # None until its transaction is chained (at commit, on PostgreSQL)
     occurred_at: datetime
     kind: str
     reference: str
@@ -116,7 +116,7 @@ def account_balance(key: str) -> int:
     query = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
              .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
              .where(LedgerAccount.key == key))
-    return int(db.session.scalar(query))
+    return int(db.session.execute(query).scalar_one())
 
 
 def household_credit_cents(household_id: int) -> int:
@@ -144,7 +144,8 @@ def paid_by_order_and_method(order_ids) -> dict[tuple[int, str], int]:
              .group_by(LedgerTransaction.order_id, LedgerTransaction.payment_method))
     # A payment credits the household (negative); what was paid is its opposite.
     return {(order_id, method or ""): -int(amount)
-            for order_id, method, amount in db.session.execute(query) if amount}
+            for order_id, method, amount in db.session.execute(query)
+            if amount and order_id is not None}  # (`in_` never matches a null)
 
 
 def paid_by_order(order_ids) -> dict[int, int]:
@@ -161,4 +162,5 @@ def household_balances(household_ids) -> dict[int, int]:
              .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
              .where(LedgerAccount.household_id.in_(household_ids))
              .group_by(LedgerAccount.household_id))
-    return {household_id: int(balance) for household_id, balance in db.session.execute(query)}
+    return {household_id: int(balance) for household_id, balance in db.session.execute(query)
+            if household_id is not None}  # (`in_` never matches a null)

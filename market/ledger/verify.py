@@ -21,6 +21,7 @@ batch while the next is read, so that it keeps a steady pace on large journals.
 import gc
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ ACCOUNTS_OF_SQL = ACCOUNTS_SQL.replace(" ORDER BY", " WHERE id IN (SELECT accoun
 HASH_COLUMN = 13
 
 
-def driver_rows(sql: str, **bounds) -> list[tuple]:
+def driver_rows(sql: str, **bounds) -> Sequence[tuple]:
     """Run SQL whose only parameters are integers, formatted in (they cannot inject)."""
     connection = db.session.connection()
     statement = sql.format(time=DIALECT_TIME[connection.dialect.name],
@@ -121,7 +122,7 @@ def verify_accounts(verdict: Verdict, sql: str = ACCOUNTS_SQL, **bounds) -> None
         verdict.pieces[2][account_id] = entry_pieces(key, tuple(stored))
 
 
-def entry_rows(transactions) -> list[tuple]:
+def entry_rows(transactions) -> Sequence[tuple]:
     """The entries of these transactions (and maybe others), grouped by transaction.
 
     Read by a range of transaction ids, not by joining on seq: that join made the database
@@ -142,7 +143,9 @@ def entries_by_transaction(rows, formats: dict, pieces: dict) -> dict:
     and follows the one before, and only when one does not is the batch read again slowly to
     say what is wrong."""
     grouped: dict = {}
-    current = written = group = None
+    current = None
+    written: list[str] = []
+    group: list = []
     written_by = pieces[2]
     expected = 0
     try:

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # SelectChoice (WTForms 3.3) is newer than its stubs
 
 from market.auth.decorators import role_required
 from market.auth.models import Household, Role
@@ -63,7 +63,7 @@ def receipt():
     form = ReceiptForm(request.args)
     state = None
     if request.args and form.validate():
-        state = receipt_state(int(form.seq.data), form.hash.data.strip())
+        state = receipt_state(int(form.seq.data or ""), (form.hash.data or "").strip())
     status = 400 if form.errors else 200
     return render_template("ledger/receipt.html", form=form, state=state,
                            head=head()), status
@@ -276,9 +276,9 @@ def reverse_transaction(seq: int):
     if not form.validate_on_submit():
         return transaction_page(original, form, 400)
     try:
-        reversal = reverse(original, reason=form.reason.data,
-                           idempotency_key=builders.recorded_key("reversal",
-                                                                 form.idempotency_key.data))
+        reversal = reverse(original, reason=form.reason.data or "",
+                           idempotency_key=builders.recorded_key(
+                               "reversal", form.idempotency_key.data or ""))
     except DomainError as error:
         refuse(error, transaction_page, original, form, error.status)
     chain_now()  # its seq, for the message and the address of its page

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import db
+from market.extensions import Model
 from market.timeutil import utcnow
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +28,7 @@ class OutboxMessage(db.Model):
         back_populates="message", order_by="OutboxAttachment.id")
 
 
-class OutboxAttachment(db.Model):
+class OutboxAttachment(Model):
     """A file sent with a message (a producer's list as PDF and CSV)."""
 
     __tablename__ = "outbox_attachments"

@@ -84,7 +84,8 @@ class SmtpTransport:
     def __enter__(self):
         secure = self.url.scheme == "smtps"
         factory = smtplib.SMTP_SSL if secure else smtplib.SMTP
-        self.connection = factory(self.url.hostname, self.url.port or (465 if secure else 25),
+        # No host (""), like SMTP()'s own default: no connection until one is asked for.
+        self.connection = factory(self.url.hostname or "", self.url.port or (465 if secure else 25),
                                   timeout=SMTP_TIMEOUT_SECONDS)
         if self.options.get("starttls") == ["1"]:
             self.connection.starttls()

@@ -24,6 +24,7 @@ import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -192,8 +193,11 @@ def backup(out: Path) -> Path:
 
 def read_manifest(bundle: tarfile.TarFile) -> dict:
     try:
-        manifest = json.load(bundle.extractfile(MANIFEST))
-    except (KeyError, AttributeError, ValueError):
+        source = bundle.extractfile(MANIFEST)
+        if source is None:  # a folder or a link
+            raise ValueError(MANIFEST)
+        manifest = json.load(source)
+    except (KeyError, ValueError):
         raise BackupError(_l("This file is not a backup of market: it has no manifest.")) \
             from None
     if manifest.get("format") != FORMAT or manifest.get("engine") not in DATABASE_FILES:
@@ -201,8 +205,8 @@ def read_manifest(bundle: tarfile.TarFile) -> dict:
     return manifest
 
 
-def safe_member(bundle: tarfile.TarFile, name: str) -> tarfile.TarInfo:
-    """A regular file at this name, never a link or a path out of the folder."""
+def member_file(bundle: tarfile.TarFile, name: str) -> IO[bytes]:
+    """The regular file at this name, opened; never a link or a path out of the folder."""
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
         raise BackupError(_l("The backup names a file outside its folder: %(name)s",
@@ -211,19 +215,20 @@ def safe_member(bundle: tarfile.TarFile, name: str) -> tarfile.TarInfo:
         member = bundle.getmember(name)
     except KeyError:
         raise BackupError(_l("The backup lacks %(name)s.", name=name)) from None
-    if not member.isfile():
+    source = bundle.extractfile(member) if member.isfile() else None
+    if source is None:
         raise BackupError(_l("The backup names a file outside its folder: %(name)s",
                              name=name))
-    return member
+    return source
 
 
 def extract_checked(bundle: tarfile.TarFile, manifest: dict, work: Path) -> None:
     """Every file of the manifest, under `work`, with the checksum the manifest gives."""
     for name, checksum in manifest["files"].items():
-        member = safe_member(bundle, name)
+        source = member_file(bundle, name)
         target = work / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        with bundle.extractfile(member) as source, target.open("wb") as copy:
+        with source, target.open("wb") as copy:
             shutil.copyfileobj(source, copy)
         if sha256(target) != checksum:
             raise BackupError(_l("%(name)s does not match its checksum: the backup is "
@@ -234,7 +239,7 @@ def row_counts() -> dict[str, int]:
     """Rows of every table the database holds, but those the migrations seed."""
     names = set(inspect(db.engine).get_table_names()) - SEEDED_TABLES
     tables = [table for table in db.metadata.sorted_tables if table.name in names]
-    return {table.name: db.session.scalar(select(func.count()).select_from(table))
+    return {table.name: db.session.execute(select(func.count()).select_from(table)).scalar_one()
             for table in tables}
 
 

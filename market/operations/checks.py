@@ -93,7 +93,7 @@ def database() -> Finding:
         with db.engine.connect() as connection:
             version = connection.execute(text(
                 "SELECT version()" if db.engine.dialect.name == "postgresql"
-                else "SELECT 'SQLite ' || sqlite_version()")).scalar()
+                else "SELECT 'SQLite ' || sqlite_version()")).scalar_one()
     except SQLAlchemyError as error:
         return failed("database", f"cannot connect ({first_line(error)}): check "
                                   "MARKET_DATABASE_URL and that the server runs")
@@ -159,7 +159,7 @@ def hub_name() -> Finding:
 
 def hub_email() -> Finding:
     address = current_app.config.get("HUB_EMAIL")
-    if real_address(address) is None:
+    if address is None or real_address(address) is None:
         return failed("hub email", f"{address or 'unset'} is not a real address: set "
                                    "MARKET_HUB_EMAIL to the hub's mailbox (applications and "
                                    "account closures are sent there)")
@@ -222,7 +222,7 @@ def mail() -> Finding:
 
 def mail_sender() -> Finding:
     sender = current_app.config.get("MAIL_SENDER")
-    if real_address(sender) is None:
+    if sender is None or real_address(sender) is None:
         return failed("mail sender", f"{sender or 'unset'}: set MARKET_MAIL_SENDER to an "
                                      "address of the hub's domain, e.g. "
                                      "\"Marché <ne-pas-repondre@marche.example.fr>\"")

@@ -92,7 +92,7 @@ def count(household_id: int, cycle: OrderCycle) -> int:
     """How many products the household's cart holds in this cycle."""
     query = (select(func.count()).select_from(CartItem).join(CartItem.offer)
              .where(CartItem.household_id == household_id, Offer.cycle_id == cycle.id))
-    return db.session.scalar(query)
+    return db.session.execute(query).scalar_one()
 
 
 def empty(household_id: int) -> None:

@@ -40,7 +40,7 @@ def check_stock(verdict: OrdersVerdict) -> None:
             .join(Order, Order.id == OrderLine.order_id).where(PLACED)
             .group_by(OrderLine.offer_id).subquery())
     units = func.coalesce(held.c.units, 0)
-    verdict.offers = db.session.scalar(select(func.count()).select_from(Offer))
+    verdict.offers = db.session.execute(select(func.count()).select_from(Offer)).scalar_one()
     rows = db.session.execute(
         select(Offer.id, Product.name, OrderCycle.name, Offer.ordered_quantity, units)
         .join(Offer.product).join(Offer.cycle).outerjoin(held, held.c.offer_id == Offer.id)
@@ -54,7 +54,8 @@ def check_places(verdict: OrdersVerdict) -> None:
     taken = (select(Order.pickup_id, func.count().label("orders")).where(PLACED)
              .group_by(Order.pickup_id).subquery())
     orders = func.coalesce(taken.c.orders, 0)
-    verdict.pickups = db.session.scalar(select(func.count()).select_from(CyclePickup))
+    verdict.pickups = db.session.execute(
+        select(func.count()).select_from(CyclePickup)).scalar_one()
     rows = db.session.execute(
         select(CyclePickup.id, CollectionPoint.name, OrderCycle.name, CyclePickup.orders_count,
                orders)
@@ -73,7 +74,8 @@ def booked_sales() -> dict[int, int]:
              .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
              .where(LedgerTransaction.order_id.is_not(None), SALE_ACCOUNTS)
              .group_by(LedgerTransaction.order_id))
-    return {order_id: int(amount) for order_id, amount in db.session.execute(query)}
+    return {order_id: int(amount) for order_id, amount in db.session.execute(query)
+            if order_id is not None}  # (the query leaves the nulls out)
 
 
 def check_money(verdict: OrdersVerdict) -> None:

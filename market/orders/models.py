@@ -2,15 +2,20 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.cycles.models import CycleState
-from market.extensions import db
+from market.extensions import Model, stored_enum
 from market.pricing import PricedLine, Totals, line_amount, order_totals
 from market.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from market.auth.models import Household
+    from market.cycles.models import CyclePickup, Offer, OrderCycle
 
 
 class OrderStatus(StrEnum):
@@ -36,7 +41,7 @@ def payment_label(choice: str) -> str:
     return str(PAYMENT_CHOICE_NAMES.get(choice, choice))
 
 
-class CartItem(db.Model):
+class CartItem(Model):
     """What a household has chosen but not ordered yet, kept on the server."""
 
     __tablename__ = "cart_items"
@@ -51,10 +56,10 @@ class CartItem(db.Model):
     quantity: Mapped[int]
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    offer: Mapped["Offer"] = relationship()  # noqa: F821
+    offer: Mapped["Offer"] = relationship()
 
 
-class Order(db.Model):
+class Order(Model):
     """One household's order in one cycle, for one collection point."""
 
     __tablename__ = "orders"
@@ -72,7 +77,8 @@ class Order(db.Model):
     # What people read and say: "12-042", the cycle's number and the order's in it; unique
     # forever. Orders placed before had "S48-0042" (the week): they keep it.
     reference: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PLACED.value)
+    status: Mapped[OrderStatus] = mapped_column(stored_enum(OrderStatus, 20),
+                                                default=OrderStatus.PLACED)
     payment_choice: Mapped[str] = mapped_column(String(20), default=PaymentChoice.AT_PICKUP.value)
     # Each change raises the version; ledger postings are keyed on it.
     version: Mapped[int] = mapped_column(default=1)
@@ -85,9 +91,9 @@ class Order(db.Model):
     collected_at: Mapped[datetime | None]
     no_show_at: Mapped[datetime | None]
 
-    cycle: Mapped["OrderCycle"] = relationship()  # noqa: F821
-    household: Mapped["Household"] = relationship()  # noqa: F821
-    pickup: Mapped["CyclePickup"] = relationship()  # noqa: F821
+    cycle: Mapped["OrderCycle"] = relationship()
+    household: Mapped["Household"] = relationship()
+    pickup: Mapped["CyclePickup"] = relationship()
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id")
 
@@ -109,7 +115,7 @@ class Order(db.Model):
         return self.totals.total_cents
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     __tablename__ = "order_lines"
     __table_args__ = (
         UniqueConstraint("order_id", "offer_id"),
@@ -141,7 +147,7 @@ class OrderLine(db.Model):
     real_weight_grams: Mapped[int | None]
 
     order: Mapped[Order] = relationship(back_populates="lines")
-    offer: Mapped["Offer"] = relationship()  # noqa: F821
+    offer: Mapped["Offer"] = relationship()
 
     @property
     def delivered_quantity(self) -> int:

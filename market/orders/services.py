@@ -66,6 +66,13 @@ def ledger_lines(order: Order) -> list[tuple[int, int, int]]:
     return [(line.producer_id, line.amount_cents, line.vat_basis_points) for line in order.lines]
 
 
+def household_of(user: User) -> int:
+    """The household a user orders for: the views let only household accounts order."""
+    if user.household_id is None:
+        raise LookupError(f"user {user.id} belongs to no household")
+    return user.household_id
+
+
 def household_order(household_id: int, cycle_id: int) -> Order | None:
     query = (select(Order).options(selectinload(Order.lines))
              .where(Order.household_id == household_id, Order.cycle_id == cycle_id))
@@ -77,7 +84,7 @@ def locked_order(order_id: int) -> Order:
     lock_row(Order, order_id)
     query = (select(Order).options(selectinload(Order.lines)).where(Order.id == order_id)
              .execution_options(populate_existing=True))
-    return db.session.scalar(query)
+    return db.session.scalars(query).one()
 
 
 def locked_household_order(household_id: int, cycle_id: int) -> Order | None:
@@ -164,7 +171,7 @@ def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int]
     posting comes last, so each lock is held for as short a time as the work allows.
     """
     require_open(cycle, now)
-    lock_row(Household, user.household_id)  # the household's one order in the cycle
+    lock_row(Household, household_of(user))  # the household's one order in the cycle
     return place_locked(user, cycle, items=items, pickup_id=pickup_id, payment=payment,
                         submission=submission, offers=offers)
 
@@ -173,7 +180,7 @@ def place_locked(user: User, cycle: OrderCycle, *, items: dict[int, int], pickup
                  payment: str, submission: str | None, offers: dict[int, Offer] | None
                  ) -> Order:
     """place() once the household is locked."""
-    household_id = user.household_id
+    household_id = household_of(user)
     order = locked_household_order(household_id, cycle.id)
     if order is not None and submission and order.last_submission == submission:
         return order  # the same form sent twice: applied once
@@ -185,7 +192,7 @@ def place_locked(user: User, cycle: OrderCycle, *, items: dict[int, int], pickup
         if not offer.on_sale:
             raise OrderRefused(_l("« %(name)s » is no longer on sale.", name=offer.product.name))
     first = order is None or order.is_cancelled
-    if first:
+    if order is None or order.is_cancelled:
         order = new_order(order, cycle, household_id, pickup)
         old_lines = []
     else:
@@ -212,14 +219,15 @@ def checkout(user: User, cycle: OrderCycle, now: datetime, *, pickup_id, payment
     The household is locked before the cart is read: a checkout sent twice finds the cart
     the first emptied, and the same form's copy gets the order it made."""
     require_open(cycle, now)
-    lock_row(Household, user.household_id)
-    items = cart.items(user.household_id, cycle)
+    household_id = household_of(user)
+    lock_row(Household, household_id)
+    items = cart.items(household_id, cycle)
     if not items:
-        order = locked_household_order(user.household_id, cycle.id)
+        order = locked_household_order(household_id, cycle.id)
         if order is not None and submission and order.last_submission == submission:
             return order
         raise OrderRefused(_l("Your cart is empty."))
-    cart.empty(user.household_id)
+    cart.empty(household_id)
     return place_locked(user, cycle, items={item.offer_id: item.quantity for item in items},
                         offers={item.offer_id: item.offer for item in items},
                         pickup_id=pickup_id, payment=payment, submission=submission)
@@ -232,7 +240,7 @@ def new_order(cancelled: Order | None, cycle: OrderCycle, household_id: int,
                            point=pickup.collection_point.name))
     if cancelled is not None:
         # A cancelled order comes back to life with its number, under a new version.
-        cancelled.status, cancelled.cancelled_at = OrderStatus.PLACED.value, None
+        cancelled.status, cancelled.cancelled_at = OrderStatus.PLACED, None
         cancelled.pickup_id = pickup.id
         cancelled.version += 1
         return cancelled
@@ -319,7 +327,7 @@ def cancel(user: User, order: Order, now: datetime, *, old_lines=None) -> Order:
     for line in sorted(order.lines, key=lambda line: line.offer_id):
         stock.release(line.offer_id, line.quantity)
         order.lines.remove(line)
-    order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
+    order.status, order.cancelled_at = OrderStatus.CANCELLED, now
     db.session.flush()
     post_money(order, old_lines)
     order_event(order, "order_cancelled")
@@ -346,7 +354,8 @@ def previous_order(household_id: int, cycle: OrderCycle) -> Order | None:
 
 def repeat_previous(user: User, cycle: OrderCycle) -> tuple[int, list[str]]:
     """Fill the cart from the previous order with what is on sale now; name what is missing."""
-    previous = previous_order(user.household_id, cycle)
+    household_id = household_of(user)
+    previous = previous_order(household_id, cycle)
     if previous is None:
         raise OrderRefused(_l("You have no earlier order to repeat."))
     query = (select(Offer).options(joinedload(Offer.product))
@@ -359,7 +368,7 @@ def repeat_previous(user: User, cycle: OrderCycle) -> tuple[int, list[str]]:
         if offer is None or offer.is_sold_out:
             missing.append(line.product_name)
             continue
-        cart.add(user.household_id, offer, line.quantity)
+        cart.add(household_id, offer, line.quantity)
         added += 1
     return added, missing
 
@@ -405,7 +414,7 @@ def remove_withdrawn(order: Order, offer: Offer, now: datetime) -> None:
     order.lines.remove(line)
     if not order.lines:
         stock.free_place(order.pickup_id)
-        order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
+        order.status, order.cancelled_at = OrderStatus.CANCELLED, now
     db.session.flush()
     post_money(order, old_lines)
     tell_household(order, "offer_withdrawn", f"v{order.version}", product=line.product_name,

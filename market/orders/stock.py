@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.extensions import db
+from market.rowlock import rows_changed
 
 
 def reserve(offer_id: int, quantity: int) -> bool:
@@ -20,7 +21,7 @@ def reserve(offer_id: int, quantity: int) -> bool:
         .values(ordered_quantity=Offer.ordered_quantity + quantity)
         .execution_options(synchronize_session=False)
     )
-    return db.session.execute(statement).rowcount == 1
+    return rows_changed(statement) == 1
 
 
 def release(offer_id: int, quantity: int) -> None:
@@ -42,7 +43,7 @@ def take_place(pickup_id: int) -> bool:
         .values(orders_count=CyclePickup.orders_count + 1)
         .execution_options(synchronize_session=False)
     )
-    return db.session.execute(statement).rowcount == 1
+    return rows_changed(statement) == 1
 
 
 def free_place(pickup_id: int) -> None:

@@ -6,12 +6,16 @@ Session, or a payment taken at pickup) so that pages, webhooks and reconciliatio
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import db
+from market.extensions import Model, stored_enum
 from market.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from market.orders.models import Order
 
 
 class PaymentStatus(StrEnum):
@@ -22,7 +26,7 @@ class PaymentStatus(StrEnum):
     UNAVAILABLE = "unavailable"  # Stripe could not be reached: nothing was charged
 
 
-class Payment(db.Model):
+class Payment(Model):
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
@@ -37,7 +41,8 @@ class Payment(db.Model):
     method: Mapped[str] = mapped_column(String(20))
     amount_cents: Mapped[int]
     refunded_cents: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PENDING.value)
+    status: Mapped[PaymentStatus] = mapped_column(stored_enum(PaymentStatus, 20),
+                                                  default=PaymentStatus.PENDING)
     # The order's version when the payment was asked for.
     order_version: Mapped[int]
     stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
@@ -49,14 +54,14 @@ class Payment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    order: Mapped["Order"] = relationship()  # noqa: F821
+    order: Mapped["Order"] = relationship()
 
     @property
     def is_paid(self) -> bool:
         return self.status == PaymentStatus.PAID
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Model):
     """A webhook event already handled: Stripe delivers at least once, we act at most once."""
 
     __tablename__ = "stripe_events"

@@ -124,7 +124,7 @@ def record_pickup_payment(order: Order, amount_cents: int, method: str, recorded
                           idempotency_key=key, order_id=order.id)
     payment = Payment(order_id=order.id, household_id=order.household_id, provider="pickup",
                       method=method, amount_cents=amount_cents, order_version=order.version,
-                      status=PaymentStatus.PAID.value, recorded_by_id=recorded_by.id,
+                      status=PaymentStatus.PAID, recorded_by_id=recorded_by.id,
                       recording_key=key)
     db.session.add(payment)
     db.session.flush()

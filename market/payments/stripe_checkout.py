@@ -7,6 +7,7 @@ counted once.
 """
 
 import logging
+from typing import TYPE_CHECKING
 
 import stripe
 from flask import current_app
@@ -21,6 +22,10 @@ from market.payments.errors import PaymentRefused, PaymentUnavailable
 from market.payments.models import Payment, PaymentStatus
 from market.urls import external_url
 
+if TYPE_CHECKING:
+    from stripe.params import RefundCreateParams
+    from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
+
 log = logging.getLogger(__name__)
 CURRENCY = "eur"
 METHOD = "stripe"  # market.ledger.accounts.PAYMENT_METHODS: through cash:stripe (511)
@@ -34,8 +39,9 @@ def stripe_configured() -> bool:
 
 def client() -> stripe.StripeClient:
     config = current_app.config
-    addresses = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
-    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], base_addresses=addresses,
+    api_base = config.get("STRIPE_API_BASE")
+    return stripe.StripeClient(config["STRIPE_SECRET_KEY"],
+                               base_addresses={"api": api_base} if api_base else None,
                                max_network_retries=1)
 
 
@@ -45,20 +51,18 @@ def unavailable() -> PaymentUnavailable:
                                  "order's page in a while, or pay at pickup."))
 
 
-def line_items(order: Order, amount_cents: int) -> list[dict]:
+def line_items(order: Order, amount_cents: int) -> list["SessionCreateParamsLineItem"]:
     """The order's lines when they make up the amount; else one line for what is due."""
-    items = [{"name": line.product_name,
-              "quantity": 1 if line.sold_by_weight else line.quantity,
-              "unit_amount": line.amount_cents if line.sold_by_weight
-              else line.unit_price_cents}
-             for line in order.lines]
-    if sum(item["quantity"] * item["unit_amount"] for item in items) != amount_cents:
-        items = [{"name": str(_l("Order %(reference)s: amount due", reference=order.reference)),
-                  "quantity": 1, "unit_amount": amount_cents}]
-    return [{"quantity": item["quantity"],
-             "price_data": {"currency": CURRENCY, "unit_amount": item["unit_amount"],
-                            "product_data": {"name": item["name"]}}}
-            for item in items]
+    items = [(line.product_name, 1 if line.sold_by_weight else line.quantity,
+              line.amount_cents if line.sold_by_weight else line.unit_price_cents)
+             for line in order.lines]  # (name, quantity, unit amount)
+    if sum(quantity * unit_amount for _, quantity, unit_amount in items) != amount_cents:
+        items = [(str(_l("Order %(reference)s: amount due", reference=order.reference)),
+                  1, amount_cents)]
+    return [{"quantity": quantity,
+             "price_data": {"currency": CURRENCY, "unit_amount": unit_amount,
+                            "product_data": {"name": name}}}
+            for name, quantity, unit_amount in items]
 
 
 def new_payment(order: Order, amount_cents: int) -> Payment:
@@ -78,7 +82,7 @@ def open_session(payment: Payment, email: str) -> str:
     created just before a crash is still found through its metadata.
     """
     order = payment.order
-    params = {
+    params: SessionCreateParams = {
         "mode": "payment",
         "line_items": line_items(order, payment.amount_cents),
         "customer_email": email,
@@ -95,11 +99,13 @@ def open_session(payment: Payment, email: str) -> str:
             params, options={"idempotency_key": f"market-checkout-{payment.id}"})
     except stripe.StripeError as error:
         log.warning("Checkout Session for payment %s not created: %s", payment.id, error)
-        payment.status = PaymentStatus.UNAVAILABLE.value
+        payment.status = PaymentStatus.UNAVAILABLE
         db.session.flush()
         raise unavailable() from error
     payment.stripe_session_id, payment.checkout_url = session.id, session.url
     db.session.flush()
+    if session.url is None:  # Stripe gives every hosted Checkout Session its address
+        raise unavailable()
     return session.url
 
 
@@ -133,9 +139,9 @@ def sync_session(payment: Payment, session: dict, event_type: str | None = None)
     elif payment.is_paid:
         pass
     elif session["status"] == "expired":
-        payment.status = PaymentStatus.EXPIRED.value
+        payment.status = PaymentStatus.EXPIRED
     elif event_type == "checkout.session.async_payment_failed":
-        payment.status = PaymentStatus.FAILED.value
+        payment.status = PaymentStatus.FAILED
     db.session.flush()
     return payment.status != before
 
@@ -146,7 +152,7 @@ def mark_paid(payment: Payment, session: dict) -> None:
         log.warning("Session %s took %s cents for payment %s of %s cents", session["id"],
                     amount, payment.id, payment.amount_cents)
         payment.amount_cents = amount
-    payment.status = PaymentStatus.PAID.value
+    payment.status = PaymentStatus.PAID
     payment.stripe_payment_intent = session.get("payment_intent")
     order = payment.order
     post_payment_received(order.household_id, amount, METHOD, order.reference,
@@ -156,11 +162,16 @@ def mark_paid(payment: Payment, session: dict) -> None:
 def refund(payment: Payment, amount_cents: int, reason_key: str) -> None:
     """Refund part of a card payment through Stripe and post it; `reason_key` names why."""
     order = payment.order
+    params: RefundCreateParams = {
+        "amount": amount_cents,
+        "metadata": {"order_id": str(order.id), "payment_id": str(payment.id)}}
+    # A paid card payment has its PaymentIntent; without one, Stripe refuses the refund
+    # (the SDK leaves empty parameters out), as it would any other mistake below.
+    if payment.stripe_payment_intent is not None:
+        params["payment_intent"] = payment.stripe_payment_intent
     try:
         created = client().v1.refunds.create(
-            {"payment_intent": payment.stripe_payment_intent, "amount": amount_cents,
-             "metadata": {"order_id": str(order.id), "payment_id": str(payment.id)}},
-            options={"idempotency_key": f"market-refund-{payment.id}-{reason_key}"})
+            params, options={"idempotency_key": f"market-refund-{payment.id}-{reason_key}"})
     except stripe.StripeError as error:
         log.warning("Refund of payment %s not made: %s", payment.id, error)
         raise PaymentUnavailable(_l("The refund to your card could not be made just now, so "
@@ -178,8 +189,10 @@ def post_stripe_refund(payment: Payment, refund_id: str, amount_cents: int) -> N
 
 def sync_refunds(payment: Payment) -> None:
     """Post every succeeded refund of the payment, ours or made on Stripe's dashboard."""
-    refunds = client().v1.refunds.list({"payment_intent": payment.stripe_payment_intent,
-                                        "limit": 100})
+    intent = payment.stripe_payment_intent
+    if intent is None:  # not paid through Stripe: no refund to find (and none to list)
+        return
+    refunds = client().v1.refunds.list({"payment_intent": intent, "limit": 100})
     total = 0
     for item in refunds.data:
         if item.status == "succeeded":
@@ -191,16 +204,17 @@ def sync_refunds(payment: Payment) -> None:
 
 def expire(payment: Payment) -> None:
     """End an open session that must no longer be paid (it was for an earlier amount)."""
+    session_id = payment.stripe_session_id
+    if session_id is None:  # no session opened: none to end
+        return
     try:
         try:
             session = client().v1.checkout.sessions.expire(
-                payment.stripe_session_id,
-                options={"idempotency_key": f"market-expire-{payment.id}"}).to_dict()
+                session_id, options={"idempotency_key": f"market-expire-{payment.id}"}).to_dict()
         except stripe.InvalidRequestError:  # completed or expired meanwhile
-            session = fetch_session(payment.stripe_session_id)
+            session = fetch_session(session_id)
     except stripe.StripeError as error:
-        log.warning("Session %s of payment %s not expired: %s", payment.stripe_session_id,
-                    payment.id, error)
+        log.warning("Session %s of payment %s not expired: %s", session_id, payment.id, error)
         raise unavailable() from error
     sync_session(payment, session)
 

@@ -87,7 +87,7 @@ def is_ours(session: dict) -> bool:
     return payment_id is not None and db.session.get(Payment, payment_id) is not None
 
 
-def handle_session(session: dict, event_type: str) -> str:
+def handle_session(session: dict, event_type: str | None) -> str:
     payment = stripe_checkout.payment_of_session(session)
     if payment is None:
         log.warning("Stripe session %s (metadata %s) matches no payment of ours",

@@ -10,11 +10,11 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from market.extensions import db
+from market.extensions import Model
 from market.timeutil import utcnow
 
 
-class PayoutBatch(db.Model):
+class PayoutBatch(Model):
     __tablename__ = "payout_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +35,7 @@ class PayoutBatch(db.Model):
         return f"VIR{self.id:05d}-P{producer_id:05d}"
 
 
-class PayoutLine(db.Model):
+class PayoutLine(Model):
     __tablename__ = "payout_lines"
     __table_args__ = (
         UniqueConstraint("producer_id", "cycle_id"),

@@ -91,6 +91,8 @@ def owed(cycles: list[OrderCycle]) -> list[Owed]:
                                    .group_by(PayoutLine.producer_id, PayoutLine.cycle_id)))
     amounts: dict[int, dict[int, int]] = defaultdict(dict)
     for producer_id, cycle_id, balance in sold:
+        if producer_id is None:  # never: a producer account is keyed producer:<id>
+            continue
         # A producer's account is credited with its share: what is owed is the opposite.
         left = -int(balance) - paid.get((producer_id, cycle_id), 0)
         if left > 0:

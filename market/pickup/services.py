@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import ColumnElement, String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household
@@ -66,9 +66,10 @@ def search(pickup: CyclePickup, text: str) -> list[Order]:
     if text:
         pattern = f"%{text.casefold()}%"
         digits = text.rsplit("-", 1)[-1].lstrip("0")
-        conditions = [func.lower(Household.name).like(pattern),
-                      func.lower(func.coalesce(Household.second_collector, "")).like(pattern),
-                      func.lower(Order.reference).like(pattern)]
+        conditions: list[ColumnElement[bool]] = [
+            func.lower(Household.name).like(pattern),
+            func.lower(func.coalesce(Household.second_collector, "")).like(pattern),
+            func.lower(Order.reference).like(pattern)]
         if digits.isdigit():
             conditions.append(cast(Order.number, String) == digits)
         query = query.where(or_(*conditions))
@@ -103,7 +104,7 @@ def line_of(order: Order, line_id) -> OrderLine:
     raise PickupRefused(_l("This product is not in the order."))
 
 
-def adjust(order: OrderLine | Order, change, now: datetime) -> None:
+def adjust(order: Order, change, now: datetime) -> None:
     """Apply a fulfilment change and post the difference, under a new order version."""
     require_closed(order, now)
     old_lines = ledger_lines(order)
@@ -224,7 +225,7 @@ def mark_no_show(order: Order, now: datetime) -> None:
     if no_show_policy() == "cancel":
         old_lines = ledger_lines(order)
         # The goods were brought: the lines stay as a record, the stock is not put back.
-        order.status, order.cancelled_at = OrderStatus.CANCELLED.value, now
+        order.status, order.cancelled_at = OrderStatus.CANCELLED, now
         order.version += 1
         db.session.flush()
         post_order_cancelled(order.household_id, order.reference, old_lines,

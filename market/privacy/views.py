@@ -47,7 +47,7 @@ def close_account():
     if not form.validate_on_submit():
         return close_page(form, form_status(form))
     try:
-        privacy.request_closure(current_user, form.password.data)
+        privacy.request_closure(current_user, form.password.data or "")
     except DomainError as error:
         refuse(error, close_page, form, error.status)
     flash(_("Your request is recorded: the hub will erase your account and tell you if "

@@ -3,7 +3,7 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # SelectChoice (WTForms 3.3) is newer than its stubs
 
 from market.auth.decorators import role_required
 from market.auth.models import Role
@@ -40,8 +40,8 @@ def shop(status: int = 200):
     moment = current.moment()
     cycle = moment.open_cycle
     filters = catalogue.ShopFilters.from_args(request.args)
-    context = {"cycle": cycle, "upcoming": moment.upcoming, "filters": filters,
-               "offers": [], "choices": {}, "in_cart": 0}
+    context: dict[str, object] = {"cycle": cycle, "upcoming": moment.upcoming,
+                                  "filters": filters, "offers": [], "choices": {}, "in_cart": 0}
     if cycle:
         context.update(offers=catalogue.offers_on_sale(cycle, filters),
                        choices=catalogue.filter_choices(cycle), in_cart=in_cart(cycle))
@@ -187,7 +187,8 @@ def my_orders(status: int = 200):
     cycle = current.moment().open_cycle
     household_id = current_user.household_id
     repeatable = cycle is not None and orders.previous_order(household_id, cycle) is not None
-    this_cycle = orders.household_order(household_id, cycle.id) if repeatable else None
+    this_cycle = (orders.household_order(household_id, cycle.id)
+                  if cycle is not None and repeatable else None)
     return render_template("orders/orders.html", orders=orders.household_orders(household_id),
                            repeatable=repeatable, this_cycle=this_cycle), status
 

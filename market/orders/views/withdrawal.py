@@ -24,7 +24,7 @@ def withdraw_offer(offer_id: int):
     try:
         if not form.validate_on_submit():
             raise OfferRefused(_("Give the reason: the households who ordered it will read it."))
-        orders.withdraw_offer(offer, form.reason.data, utcnow())
+        orders.withdraw_offer(offer, form.reason.data or "", utcnow())
     except DomainError as error:
         refuse(error, redirect, url_for("cycles.cycle_offers", cycle_id=offer.cycle_id))
     flash(_("« %(name)s » is withdrawn from sale.", name=offer.product.name), "success")
