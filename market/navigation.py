@@ -14,7 +14,7 @@ MENU = [
     ("cycles.cycle_list", _l("Cycles"), (Role.COORDINATOR,)),
     ("cycles.collection_points", _l("Collection points"), (Role.COORDINATOR,)),
     ("pickup.choose_point", _l("Pickup"), (Role.COORDINATOR,)),
-    ("catalog.dashboard", _l("My week"), (Role.PRODUCER,)),
+    ("catalog.dashboard", _l("My catalogue"), (Role.PRODUCER,)),
     ("catalog.producers", _l("Manage producers"), (Role.COORDINATOR,)),
     ("catalog.invitations", _l("Invitations"), (Role.COORDINATOR,)),
     ("ledger.balances", _l("Books"), (Role.COORDINATOR,)),

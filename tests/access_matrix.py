@@ -160,7 +160,6 @@ MATRIX = {
     "payouts.batch_file": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory(
         sepa_xml="<Document/>").id}, STAFF),
     # A producer's lists, reached by a producer user of another producer: refused.
-    "exports.producer_week": ("GET", another_producer, STAFF),
     "exports.producer_lists": ("GET", another_producer, STAFF),
     "exports.producer_list_page": ("GET", another_producers_cycle, STAFF),
     "exports.producer_list": ("GET", lambda f: {**another_producers_cycle(f), "fmt": "csv"},

@@ -59,8 +59,8 @@ def apply():
 @bp.route("/producer")
 @role_required(Role.PRODUCER)
 def dashboard():
-    """A producer's entry point: its week once approved, the review status before."""
+    """A producer's entry point: their catalogue once approved, the review status before."""
     producer = current_user.producer
     if producer is not None and producer.is_approved:
-        return redirect(url_for("exports.producer_week", producer_id=producer.id))
+        return redirect(url_for("catalog.manage", producer_id=producer.id))
     return render_template("catalog/pending.html", producer=producer)

@@ -9,7 +9,7 @@ from market.auth.decorators import role_required
 from market.auth.models import Role
 from market.catalog.access import manages_producer
 from market.cycles.models import OrderCycle
-from market.exports import bp, bundle, lists, week, writers
+from market.exports import bp, bundle, lists, writers
 from market.exports.data import cancelled_no_shows, cycle_data
 from market.exports.summary import cycle_summary, summary_tables
 from market.exports.tables import Money
@@ -142,14 +142,6 @@ def producer_cycles(producer_id: int) -> list[OrderCycle]:
            .where(OrderLine.producer_id == producer_id).distinct())
     query = select(OrderCycle).where(OrderCycle.id.in_(ids)).order_by(OrderCycle.opens_at.desc())
     return list(db.session.scalars(query.limit(52)))
-
-
-@bp.route("/producers/<int:producer_id>/manage/week")
-@manages_producer
-def producer_week(producer):
-    """The producer's home: this week's cycles, their deadlines, what to bring where."""
-    return render_template("exports/producer_week.html", producer=producer,
-                           week=week.producer_week(producer.id, utcnow()))
 
 
 @bp.route("/producers/<int:producer_id>/manage/lists")

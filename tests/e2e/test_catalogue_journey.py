@@ -80,7 +80,6 @@ def test_apply_approve_add_product_with_photo_and_import(page, db):
 
     # The producer adds a product with a photo.
     log_in(page, "peio@example.org", "une-longue-phrase-secrete")
-    page.get_by_role("link", name="Ma semaine").click()
     page.get_by_role("link", name="Mon catalogue").click()
     page.get_by_role("link", name="Ajouter un produit").click()
     page.get_by_label("Nom", exact=True).fill("Blettes")

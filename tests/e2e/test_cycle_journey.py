@@ -40,7 +40,7 @@ def test_prepare_next_week_confirm_offers_and_announce(page, browser, live_serve
     log_out(page)
 
     log_in(page, farmer.email)
-    page.get_by_role("link", name="Ma semaine").click()
+    page.get_by_role("link", name="Mon catalogue").click()
     page.get_by_role("link", name="Mes offres par cycle").click()
     next_week = db.session.scalar(select(OrderCycle).where(OrderCycle.id != last_week.id))
     page.get_by_role("link", name=next_week.name).click()

@@ -36,13 +36,3 @@ def test_the_lists_page_fits_a_phone_and_names_every_link(page, db, closed_cycle
                   for link in page.locator("main a").all()]
     repeated = [name for name, count in Counter(accessible).items() if count > 1]
     assert repeated == []
-
-
-def test_a_producer_in_a_field_sees_what_to_bring_first(page, db, closed_cycle):  # noqa: F811
-    page.set_viewport_size(PHONE)
-    log_in(page, closed_cycle["farmer"].email)
-    page.get_by_role("link", name="Ma semaine").click()
-    expect(page.get_by_role("heading", name="La semaine de Ferme Lafitte")).to_be_visible()
-    bring = page.get_by_role("region", name="À apporter pour Semaine 48, par point de retrait")
-    expect(bring.get_by_role("row", name="Carottes")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
