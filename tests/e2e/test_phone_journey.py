@@ -104,3 +104,38 @@ def test_the_cart_shows_each_line_total_and_updates_them(page, shop):
     page.get_by_role("button", name="Mettre à jour les quantités").click()
     expect(page.get_by_text("Votre panier est à jour.")).to_be_visible()
     expect(page.get_by_role("row", name="Tomme de brebis")).to_contain_text("24,00 €")
+
+
+def box(locator) -> dict:
+    return locator.bounding_box()
+
+
+def test_radio_buttons_sit_beside_their_labels_and_errors_show(page, shop):
+    page.set_viewport_size(PHONE)
+    log_in(page, "amaia@example.org")
+    page.goto("/shop")
+    page.get_by_role("button", name="Ajouter Tomme de brebis").click()
+    expect(page.get_by_role("link", name="Mon panier 1 article")).to_be_visible()
+    page.goto("/cart")
+    for radio in page.get_by_role("radio").all():
+        label = page.locator(f"label[for='{radio.get_attribute('id')}']")
+        button, text = box(radio), box(label)
+        assert text["x"] >= button["x"] + button["width"], "the label is beside its button"
+        assert text["y"] < button["y"] + button["height"] and button["y"] < text["y"] + 24
+
+    # Sent without a collection point (the browser's own check set aside): the server's
+    # message says what to do, and the group is marked.
+    page.locator("form.cart-form").evaluate("form => { form.noValidate = true; }")
+    page.get_by_role("button", name="Confirmer ma commande").click()
+    group = page.get_by_role("group", name="Point de retrait")
+    expect(group).to_contain_text("Choisissez un point de retrait.")
+    expect(group.get_by_role("radio").first).to_have_attribute("aria-invalid", "true")
+
+
+def test_an_invalid_field_has_the_error_border(page, shop):
+    page.set_viewport_size(PHONE)
+    page.goto("/login")
+    page.get_by_role("button", name="Se connecter").click()
+    email = page.get_by_label("Adresse e-mail")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_css("border-top-color", "rgb(164, 22, 26)")
