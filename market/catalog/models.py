@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -62,6 +63,25 @@ UNIT_LABELS = {
     Unit.BOTTLE.value: _l("bottle"),
     Unit.TRAY.value: _l("tray"),
 }
+
+# A quantity in its unit, plural as each language wants: "1 botte", "3 bottes", "2 kg".
+QUANTITY_IN_UNIT = {
+    Unit.PIECE.value: lambda count: ngettext("%(num)d piece", "%(num)d pieces", count),
+    Unit.KG.value: lambda count: ngettext("%(num)d kg", "%(num)d kg", count),
+    Unit.G.value: lambda count: ngettext("%(num)d g", "%(num)d g", count),
+    Unit.LITRE.value: lambda count: ngettext("%(num)d litre", "%(num)d litres", count),
+    Unit.BUNCH.value: lambda count: ngettext("%(num)d bunch", "%(num)d bunches", count),
+    Unit.BOX.value: lambda count: ngettext("%(num)d box", "%(num)d boxes", count),
+    Unit.DOZEN.value: lambda count: ngettext("%(num)d dozen", "%(num)d dozen", count),
+    Unit.JAR.value: lambda count: ngettext("%(num)d jar", "%(num)d jars", count),
+    Unit.BOTTLE.value: lambda count: ngettext("%(num)d bottle", "%(num)d bottles", count),
+    Unit.TRAY.value: lambda count: ngettext("%(num)d tray", "%(num)d trays", count),
+}
+
+
+def quantity_in_unit(quantity: int, unit: str) -> str:
+    return QUANTITY_IN_UNIT[unit](quantity)
+
 
 # VAT rates in basis points (1/100 of a percent): exact, never a float.
 VAT_RATES = (550, 1000, 2000)

@@ -9,7 +9,7 @@ from market.auth.services import request_signup
 from market.auth.views import check_your_inbox
 from market.catalog import bp, photos, services
 from market.catalog.forms import ApplicationForm
-from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
+from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS, quantity_in_unit
 from market.errors import DomainError
 from market.i18n import select_locale
 from market.web import form_page, form_status, refuse
@@ -21,7 +21,7 @@ PHOTO_CACHE_SECONDS = 365 * 24 * 3600
 def add_template_globals(state):
     # Globals, not a context processor: imported macros see globals only.
     state.app.jinja_env.globals.update(label_names=LABELS, unit_names=UNIT_LABELS,
-                                       vat_names=VAT_LABELS)
+                                       vat_names=VAT_LABELS, quantity_in_unit=quantity_in_unit)
 
 
 @bp.route("/photos/<key>-<size>.jpg")

@@ -8,12 +8,13 @@ than its order now costs, the difference simply stays on its ledger account as c
 They flush, never commit.
 """
 
+import unicodedata
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household
@@ -63,23 +64,38 @@ def recent_pickups(now: datetime, limit: int = 20) -> list[CyclePickup]:
     return list(db.session.scalars(query))
 
 
+def folded(text: str) -> str:
+    """Text as a search compares it: "Barrère" and "BARRERE" both give "barrere"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def search(pickup: CyclePickup, text: str) -> list[Order]:
-    """Orders at this point whose household name, second collector or number matches."""
+    """Orders at this point whose household name, second collector or number matches,
+    accents and case aside on every database alike: a point's orders (a few hundred at
+    most) are compared here rather than by each database's own collation."""
     query = (select(Order).join(Household, Household.id == Order.household_id)
              .options(joinedload(Order.household))
-             .where(Order.pickup_id == pickup.id, Order.status == OrderStatus.PLACED.value))
-    text = (text or "").strip()
-    if text:
-        pattern = f"%{text.casefold()}%"
-        digits = text.rsplit("-", 1)[-1].lstrip("0")
-        conditions = [func.lower(Household.name).like(pattern),
-                      func.lower(func.coalesce(Household.second_collector, "")).like(pattern),
-                      func.lower(Order.reference).like(pattern)]
-        if digits.isdigit():
-            conditions.append(cast(Order.number, String) == digits)
-        query = query.where(or_(*conditions))
-    return list(db.session.scalars(query.order_by(func.lower(Household.name), Order.number)
-                                   .limit(SEARCH_LIMIT)))
+             .where(Order.pickup_id == pickup.id, Order.status == OrderStatus.PLACED.value)
+             .order_by(func.lower(Household.name), Order.number))
+    wanted = folded((text or "").strip())
+    if not wanted:
+        return list(db.session.scalars(query.limit(SEARCH_LIMIT)))
+    digits = wanted.rsplit("-", 1)[-1].lstrip("0")
+    found = [order for order in db.session.scalars(query)
+             if wanted in folded(order.household.name)
+             or wanted in folded(order.household.second_collector or "")
+             or wanted in order.reference.casefold()
+             or (digits.isdigit() and str(order.number) == digits)]
+    return found[:SEARCH_LIMIT]
+
+
+def progress(pickup: CyclePickup) -> tuple[int, int]:
+    """(collected, total) of the orders to hand out at this point."""
+    collected, total = db.session.execute(
+        select(func.count(Order.collected_at), func.count())
+        .where(Order.pickup_id == pickup.id, Order.status == OrderStatus.PLACED.value)).one()
+    return collected, total
 
 
 def order_at(pickup: CyclePickup, order_id: int, *, lock: bool = False) -> Order | None:

@@ -20,7 +20,7 @@ from market.orders.forms import CheckoutForm
 from market.orders.models import PaymentChoice
 from market.pricing import order_totals
 from market.timeutil import utcnow
-from market.web import is_local_path, refuse, wants_json
+from market.web import confirmation_page, is_local_path, refuse, wants_json
 
 household_only = role_required(Role.HOUSEHOLD)
 bp.add_app_template_global(catalogue.estimated_piece_price, "estimated_piece_price")
@@ -256,6 +256,21 @@ def change_order(order_id: int):
     flash(_("Your order is updated.") if not order.is_cancelled
           else _("Your order is cancelled."), "success")
     return redirect(url_for("orders.order_page", order_id=order.id))
+
+
+@bp.route("/orders/<int:order_id>/cancel")
+@household_only
+def confirm_cancel_order(order_id: int):
+    order = owned(order_id)
+    return confirmation_page(
+        question=_("Cancel the order %(reference)s?", reference=order.reference),
+        consequences=[_("Its products go back on sale for other households."),
+                      _("Anything already paid for it stays on your account as credit, or "
+                        "goes back to your card as the hub decides."),
+                      _("You can order again until the cycle closes.")],
+        action=url_for("orders.cancel_order", order_id=order.id),
+        confirm=_("Yes, cancel my order"),
+        back=url_for("orders.order_page", order_id=order.id), back_label=_("No, keep it"))
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
