@@ -1,10 +1,12 @@
 """Producers, their products and the categories the coordinator keeps."""
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
+from babel.numbers import format_percent
+from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -87,6 +89,13 @@ def quantity_in_unit(quantity: int, unit: str) -> str:
 VAT_RATES = (550, 1000, 2000)
 DEFAULT_VAT = 550  # the reduced rate for most food
 VAT_LABELS = {550: "5,5 %", 1000: "10 %", 2000: "20 %"}
+
+
+def vat_rate_text(basis_points: int) -> str:
+    """A VAT rate as the reader's language writes it: "5,5 %" in French, "5.5%" in
+    English. (VAT_LABELS stays French: the spreadsheets and exports are.)"""
+    return format_percent(Decimal(basis_points) / 10_000, locale=get_locale(),
+                          decimal_quantization=False)
 
 UNIT_VALUES = ", ".join(f"'{unit.value}'" for unit in Unit)
 STATUS_VALUES = ", ".join(f"'{status.value}'" for status in ProducerStatus)

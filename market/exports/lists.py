@@ -114,9 +114,13 @@ def producer_tables(data: CycleData, producer_id: int) -> list[Table]:
         rows.append([labels[key], units.get(key[2], key[2]),
                      *[by_point.get(p.pickup_id, 0) for p in points],
                      sum(by_point.values()), Money(amounts[key])])
-    footer = [[_("Total"), "", *[sum(totals[k].get(p.pickup_id, 0) for k in totals)
-                                 for p in points],
-               sum(sum(v.values()) for v in totals.values()), Money(sum(amounts.values()))]]
+    # Bunches and kilograms do not add up: the quantities' total only for a single unit.
+    if len({key[2] for key in totals}) <= 1:
+        quantities = [*[sum(totals[k].get(p.pickup_id, 0) for k in totals) for p in points],
+                      sum(sum(v.values()) for v in totals.values())]
+    else:
+        quantities = ["" for _column in range(len(points) + 1)]
+    footer = [[_("Total"), "", *quantities, Money(sum(amounts.values()))]]
     summary = Table(title=_("Producer list — %(producer)s — %(cycle)s", producer=name,
                             cycle=data.cycle_name),
                     subtitle=_("What to bring, per collection point"), header=header,

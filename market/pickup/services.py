@@ -41,7 +41,9 @@ SEARCH_LIMIT = 30
 
 
 class PickupRefused(DomainError):
-    pass
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.field = field  # the form field the message is about, shown beside it
 
 
 class PickupConflict(PickupRefused):
@@ -144,7 +146,8 @@ def parse_count(text: str) -> int:
     try:
         return parse_whole_number(text, highest=9999)
     except InvalidNumber:
-        raise PickupRefused(_l("Enter a whole number of missing units.")) from None
+        raise PickupRefused(_l("Enter a whole number of missing units."),
+                            field="missing") from None
 
 
 def mark_missing(order: Order, line_id, missing_text: str, now: datetime) -> OrderLine:
@@ -153,7 +156,7 @@ def mark_missing(order: Order, line_id, missing_text: str, now: datetime) -> Ord
     missing = parse_count(missing_text)
     if missing > line.quantity:
         raise PickupRefused(_l("At most %(quantity)d units of « %(name)s » can be missing.",
-                               quantity=line.quantity, name=line.product_name))
+                               quantity=line.quantity, name=line.product_name), field="missing")
 
     def change():
         line.missing_quantity = missing
@@ -170,11 +173,13 @@ def parse_weight(text: str) -> int:
     try:
         kilograms = Decimal(cleaned)
     except InvalidOperation:
-        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250.")) from None
+        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250."),
+                            field="weight") from None
     grams = kilograms * 1000
     if not kilograms.is_finite() or grams != grams.to_integral_value() or grams <= 0 \
             or grams > MAX_WEIGHT_GRAMS:
-        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250."))
+        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250."),
+                            field="weight")
     return int(grams)
 
 
@@ -185,7 +190,7 @@ def record_weight(order: Order, line_id, weight_text: str, now: datetime) -> Ord
         raise PickupRefused(_l("« %(name)s » is not sold by weight.", name=line.product_name))
     if line.delivered_quantity == 0:
         raise PickupRefused(_l("« %(name)s » is all missing: there is nothing to weigh.",
-                               name=line.product_name))
+                               name=line.product_name), field="weight")
     grams = parse_weight(weight_text)
 
     def change():
@@ -204,19 +209,21 @@ def record_payment(order: Order, amount_text: str, method: str, submission: str,
     """Money taken at pickup for this order; a form sent twice is recorded once."""
     require_closed(order, now)
     if method not in PICKUP_METHODS:
-        raise PickupRefused(_l("Choose how the household paid."))
+        raise PickupRefused(_l("Choose how the household paid."), field="method")
     try:
         amount = parse_amount(amount_text or "")
     except InvalidAmount:
-        raise PickupRefused(_l("Enter the amount received, for example 12,50.")) from None
+        raise PickupRefused(_l("Enter the amount received, for example 12,50."),
+                            field="amount") from None
     if amount <= 0:
-        raise PickupRefused(_l("The amount must be more than zero."))
+        raise PickupRefused(_l("The amount must be more than zero."), field="amount")
     if not submission or len(submission) > 64 or not submission.isalnum():
         raise PickupRefused(_l("The form had expired: please enter the payment again."))
     due = due_cents(order)
     key = f"pickup-payment:{order.id}:{submission}"
     if transaction_by_key(key) is None and amount > due:
-        raise PickupRefused(_l("This is more than what is due for this order."))
+        raise PickupRefused(_l("This is more than what is due for this order."),
+                            field="amount")
     return post_payment_received(order.household_id, amount, method, order.reference, key,
                                  order_id=order.id)
 

@@ -66,10 +66,12 @@ def order_context(pickup, order) -> dict:
 
 @bp.route("/pickup/<int:pickup_id>/orders/<int:order_id>")
 @staff
-def order_page(pickup_id: int, order_id: int, status: int = 200):
+def order_page(pickup_id: int, order_id: int, status: int = 200, failed: dict | None = None):
+    """`failed`: the field a refused form was about, its line and message, shown beside it."""
     pickup = pickup_or_404(pickup_id)
     order = pickup_day.order_at(pickup, order_id) or abort(404)
-    return render_template("pickup/order.html", **order_context(pickup, order)), status
+    return render_template("pickup/order.html", failed=failed or {},
+                           **order_context(pickup, order)), status
 
 
 ACTIONS = {
@@ -126,7 +128,9 @@ def order_action(pickup_id: int, order_id: int, action: str):
     try:
         operation(order, request.form, utcnow())
     except DomainError as error:
-        refuse(error, order_page, pickup_id, order_id, status=error.status)
+        failed = {"field": getattr(error, "field", None), "message": error.message,
+                  "line_id": request.form.get("line_id", "")}
+        refuse(error, order_page, pickup_id, order_id, status=error.status, failed=failed)
     flash(message, "success")
     if action in TO_THE_NEXT:
         flash(_("Next household?"), "info")

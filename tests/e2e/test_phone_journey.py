@@ -139,3 +139,32 @@ def test_an_invalid_field_has_the_error_border(page, shop):
     email = page.get_by_label("Adresse e-mail")
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_have_css("border-top-color", "rgb(164, 22, 26)")
+
+
+def test_the_first_product_is_on_the_first_screen_grouped_by_category(page, db, shop):
+    from tests.factories import CategoryFactory
+
+    vegetables = CategoryFactory(name="Légumes", position=1)
+    cheese_category = CategoryFactory(name="Fromages", position=2)
+    shop["cheese"].product.category = cheese_category
+    for offer in shop["offers"][:3]:
+        offer.product.category = vegetables
+    for offer in shop["offers"][3:-1]:
+        offer.product.category = None
+    db.session.commit()
+    page.set_viewport_size(PHONE)
+    log_in(page, "amaia@example.org")
+    page.goto("/shop")
+    header = page.locator(".site-header").bounding_box()
+    assert header["height"] <= 160, "a compact header"
+    first = page.locator(".offer-card").first.bounding_box()
+    assert first["y"] + 60 < PHONE["height"], "a product begins on the first screen"
+    # Categories in the hub's order, those without one last; a jump list to each.
+    headings = page.locator(".category > h2").all_inner_texts()
+    assert headings == ["Légumes", "Fromages", "Autres produits"]
+    page.get_by_role("navigation", name="Catégories").get_by_role("link",
+                                                                  name="Fromages").click()
+    assert in_viewport(page, f"#offer-{shop['cheese'].id}")
+    # The cycle in one line, its pickups one tap away.
+    page.get_by_text("Semaine 48").click()
+    expect(page.get_by_text("Salle des fêtes d'Ondres")).to_be_visible()

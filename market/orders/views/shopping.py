@@ -46,7 +46,8 @@ def shop(status: int = 200):
     context = {"cycle": cycle, "upcoming": moment.upcoming, "filters": filters,
                "offers": [], "choices": {}, "in_cart": cart.Summary()}
     if cycle:
-        context.update(offers=catalogue.offers_on_sale(cycle, filters),
+        offers = catalogue.offers_on_sale(cycle, filters)
+        context.update(offers=offers, groups=catalogue.by_category(offers),
                        choices=catalogue.filter_choices(cycle), in_cart=in_cart(cycle))
     return render_template("orders/shop.html", **context), status
 
