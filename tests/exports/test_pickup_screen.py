@@ -213,5 +213,5 @@ def test_the_pickup_list_shows_pickup_day_changes(db, coordinator_client, closed
     cycle = closed_cycle["cycle"]
     text = coordinator_client.get(
         f"/coordination/cycles/{cycle.id}/pickup-list.csv").data.decode("utf-8-sig")
-    assert "0 botte (2 manquant(s)) × Carottes" in text
+    assert "0\u00a0botte (2\u00a0manquants) × Carottes" in text
     assert "16,50" in text
