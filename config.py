@@ -178,6 +178,8 @@ class Testing(Config):
 
 class Production(Config):
     ENVIRONMENT = "production"
+    # Static URLs carry their content's hash, and browsers keep them a year.
+    STATIC_FINGERPRINTS = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import market.models  # noqa: F401 - every table on the metadata
 from config import config_for, settings_from_environment
-from market import security, web
+from market import security, static_files, web
 from market.auth import bp as auth_bp
 from market.auth import login  # noqa: F401 - registers the user loader
 from market.auth.cli import users_cli
@@ -74,6 +74,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_commands(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    static_files.register(app)
     return app
 
 

@@ -1,7 +1,7 @@
 """Language choice and the locale-aware helpers templates use."""
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_number, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
@@ -45,4 +45,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.finalize = escape_lazy_text
     app.add_template_filter(money, "money")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_number, "number")  # 1 200 in French, 1,200 in English
     app.add_template_global(get_locale, "get_locale")

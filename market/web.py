@@ -78,6 +78,15 @@ def form_page(template: str, form, status: int, **context) -> ResponseReturnValu
     return render_template(template, form=form, **context), status
 
 
+def confirmation_page(*, question: str, consequences: list[str], action: str, confirm: str,
+                      back: str, back_label: str, fields: dict | None = None):
+    """A page that asks before what cannot be undone, and works without script: its button
+    posts `fields` to `action`, its link goes `back`."""
+    return render_template("confirm.html", question=question, consequences=consequences,
+                           action=action, confirm=confirm, back=back, back_label=back_label,
+                           fields=fields or {})
+
+
 def get_or_404(model, identifier):
     return db.session.get(model, identifier) or abort(404)
 

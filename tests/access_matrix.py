@@ -84,6 +84,8 @@ MATRIX = {
     "cycles.edit_cycle": ("GET", lambda f: {"cycle_id": f.OrderCycleFactory().id}, STAFF),
     "cycles.cycle_action": (
         "POST", lambda f: {"cycle_id": f.OrderCycleFactory().id, "action": "publish"}, STAFF),
+    "cycles.confirm_cycle_action": (
+        "GET", lambda f: {"cycle_id": f.OrderCycleFactory().id, "action": "close"}, STAFF),
     "cycles.extend_cycle": ("POST", lambda f: {"cycle_id": f.OrderCycleFactory().id}, STAFF),
     "cycles.prepare_next": ("POST", {}, STAFF),
     "main.directory": ("GET", {}, EVERYONE),
@@ -98,6 +100,7 @@ MATRIX = {
     "catalog.new_product": ("GET", another_producer, STAFF),
     "catalog.edit_product": ("GET", another_product, STAFF),
     "catalog.set_active": ("POST", another_product, STAFF),
+    "catalog.confirm_archive": ("GET", another_product, STAFF),
     "catalog.upload_photo": ("POST", another_product, STAFF),
     "catalog.export": ("GET", lambda f: {**another_producer(f), "kind": "csv"}, STAFF),
     "catalog.import_catalogue": ("GET", another_producer, STAFF),
@@ -120,6 +123,7 @@ MATRIX = {
     "orders.order_page": ("GET", another_households_order, HOUSEHOLDS),
     "orders.change_order": ("POST", another_households_order, HOUSEHOLDS),
     "orders.cancel_order": ("POST", another_households_order, HOUSEHOLDS),
+    "orders.confirm_cancel_order": ("GET", another_households_order, HOUSEHOLDS),
     "orders.repeat_order": ("POST", {}, HOUSEHOLDS),
     "ledger.chain_head": ("GET", {}, EVERYONE),
     "ledger.signing_key": ("GET", {}, EVERYONE),
@@ -167,6 +171,7 @@ MATRIX = {
     "pickup.choose_point": ("GET", {}, STAFF),
     "pickup.point_page": ("GET", lambda f: {"pickup_id": f.CyclePickupFactory().id}, STAFF),
     "pickup.order_page": ("GET", an_order_at_pickup, STAFF),
+    "pickup.confirm_no_show": ("GET", an_order_at_pickup, STAFF),
     "pickup.order_action": ("POST", lambda f: {**an_order_at_pickup(f), "action": "collected"},
                             STAFF),
     "privacy.policy": ("GET", {}, EVERYONE),

@@ -143,10 +143,12 @@ def ledger_signing_key() -> str:
 
 
 @pytest.fixture
-def app(database_url_for_test, ledger_signing_key):
+def app(database_url_for_test, ledger_signing_key, tmp_path):
     options = ENGINE_OPTIONS if BACKEND == "postgresql" else {}
+    # Photos (the demo draws some) in the test's own folder, never the instance's.
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url_for_test,
-                     SQLALCHEMY_ENGINE_OPTIONS=options, LEDGER_SIGNING_KEY=ledger_signing_key)
+                     SQLALCHEMY_ENGINE_OPTIONS=options, LEDGER_SIGNING_KEY=ledger_signing_key,
+                     CATALOG_PHOTO_DIRECTORY=str(tmp_path / "photos"))
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

@@ -18,7 +18,7 @@ from market.catalog.forms import (
 )
 from market.errors import DomainError
 from market.money import decimal_text
-from market.web import after_commit, download, form_page, form_status, refuse
+from market.web import after_commit, confirmation_page, download, form_page, form_status, refuse
 
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -91,6 +91,20 @@ def new_product(producer):
 @manages_producer
 def edit_product(producer, product_id: int):
     return save_product(producer, services.product_of(producer, product_id))
+
+
+@bp.route("/producers/<int:producer_id>/manage/products/<int:product_id>/active")
+@manages_producer
+def confirm_archive(producer, product_id: int):
+    """Archiving takes a product out of the shop at once: it asks first."""
+    product = services.product_of(producer, product_id)
+    return confirmation_page(
+        question=_("Archive « %(name)s »?", name=product.name),
+        consequences=[_("It leaves the shop at once; the orders already placed keep it."),
+                      _("You can put it back on sale at any time.")],
+        action=url_for("catalog.set_active", producer_id=producer.id, product_id=product.id),
+        fields={"active": "0"}, confirm=_("Yes, archive it"),
+        back=url_for("catalog.manage", producer_id=producer.id), back_label=_("No, go back"))
 
 
 @bp.route("/producers/<int:producer_id>/manage/products/<int:product_id>/active",

@@ -1,9 +1,12 @@
 """Producers, their products and the categories the coordinator keeps."""
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from babel.numbers import format_percent
+from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -67,10 +70,36 @@ UNIT_LABELS = {
     Unit.TRAY.value: _l("tray"),
 }
 
+# A quantity in its unit, plural as each language wants: "1 botte", "3 bottes", "2 kg".
+QUANTITY_IN_UNIT = {
+    Unit.PIECE.value: lambda count: ngettext("%(num)d piece", "%(num)d pieces", count),
+    Unit.KG.value: lambda count: ngettext("%(num)d kg", "%(num)d kg", count),
+    Unit.G.value: lambda count: ngettext("%(num)d g", "%(num)d g", count),
+    Unit.LITRE.value: lambda count: ngettext("%(num)d litre", "%(num)d litres", count),
+    Unit.BUNCH.value: lambda count: ngettext("%(num)d bunch", "%(num)d bunches", count),
+    Unit.BOX.value: lambda count: ngettext("%(num)d box", "%(num)d boxes", count),
+    Unit.DOZEN.value: lambda count: ngettext("%(num)d dozen", "%(num)d dozen", count),
+    Unit.JAR.value: lambda count: ngettext("%(num)d jar", "%(num)d jars", count),
+    Unit.BOTTLE.value: lambda count: ngettext("%(num)d bottle", "%(num)d bottles", count),
+    Unit.TRAY.value: lambda count: ngettext("%(num)d tray", "%(num)d trays", count),
+}
+
+
+def quantity_in_unit(quantity: int, unit: str) -> str:
+    return QUANTITY_IN_UNIT[unit](quantity)
+
+
 # VAT rates in basis points (1/100 of a percent): exact, never a float.
 VAT_RATES = (550, 1000, 2000)
 DEFAULT_VAT = 550  # the reduced rate for most food
 VAT_LABELS = {550: "5,5 %", 1000: "10 %", 2000: "20 %"}
+
+
+def vat_rate_text(basis_points: int) -> str:
+    """A VAT rate as the reader's language writes it: "5,5 %" in French, "5.5%" in
+    English. (VAT_LABELS stays French: the spreadsheets and exports are.)"""
+    return format_percent(Decimal(basis_points) / 10_000, locale=get_locale(),
+                          decimal_quantization=False)
 
 UNIT_VALUES = ", ".join(f"'{unit.value}'" for unit in Unit)
 STATUS_VALUES = ", ".join(f"'{status.value}'" for status in ProducerStatus)

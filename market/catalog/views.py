@@ -1,6 +1,7 @@
 """Photos, and the producer's application and dashboard. Thin views around the services."""
 
 from flask import abort, redirect, render_template, send_file, url_for
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from market.auth.decorators import role_required
@@ -9,19 +10,21 @@ from market.auth.services import request_signup
 from market.auth.views import check_your_inbox
 from market.catalog import bp, photos, services
 from market.catalog.forms import ApplicationForm
-from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
+from market.catalog.models import LABELS, UNIT_LABELS, VAT_RATES, quantity_in_unit, vat_rate_text
 from market.errors import DomainError
 from market.i18n import select_locale
 from market.web import form_page, form_status, refuse
 
 PHOTO_CACHE_SECONDS = 365 * 24 * 3600
+# Written in the language of each page that shows them.
+VAT_NAMES = {rate: LazyString(vat_rate_text, rate) for rate in VAT_RATES}
 
 
 @bp.record_once
 def add_template_globals(state):
     # Globals, not a context processor: imported macros see globals only.
     state.app.jinja_env.globals.update(label_names=LABELS, unit_names=UNIT_LABELS,
-                                       vat_names=VAT_LABELS)
+                                       vat_names=VAT_NAMES, quantity_in_unit=quantity_in_unit)
 
 
 @bp.route("/photos/<key>-<size>.jpg")

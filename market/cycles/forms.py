@@ -91,7 +91,8 @@ class OfferRow:
     cap_text: str
     price_cents: int | None = None
     cap: int | None = None
-    errors: list = field(default_factory=list)
+    # {"price" or "cap": what to do}, shown beside its field
+    errors: dict = field(default_factory=dict)
 
 
 def read_offer_rows(data, products) -> list[OfferRow]:
@@ -106,15 +107,19 @@ def read_offer_rows(data, products) -> list[OfferRow]:
             try:
                 row.price_cents = parse_amount(row.price_text, MAX_PRICE_CENTS)
             except InvalidAmount:
-                row.errors.append(_l("price: « %(text)s » is not an amount", text=row.price_text))
+                row.errors["price"] = _l("« %(text)s » is not a price: enter an amount such "
+                                         "as 3,50, or leave it empty for the catalogue price.",
+                                         text=row.price_text)
             else:
                 if row.price_cents < 0:
-                    row.errors.append(_l("price: a price cannot be negative"))
+                    row.errors["price"] = _l("A price cannot be negative: enter an amount "
+                                             "such as 3,50.")
         if row.cap_text:
             try:
                 row.cap = parse_whole_number(row.cap_text, highest=MAX_CAP)
             except InvalidNumber:
-                row.errors.append(_l("cap: « %(text)s » is not a whole number of units",
-                                     text=row.cap_text))
+                row.errors["cap"] = _l("« %(text)s » is not a cap: enter a whole number of "
+                                       "units such as 40, or leave it empty for no cap.",
+                                       text=row.cap_text)
         rows.append(row)
     return rows

@@ -30,7 +30,7 @@ def page_rows(products, existing, submitted) -> list[dict]:
     cards = []
     for product in products:
         offer, row = existing.get(product.id), submitted.get(product.id)
-        card = {"product": product, "offer": offer, "errors": row.errors if row else []}
+        card = {"product": product, "offer": offer, "errors": row.errors if row else {}}
         if row:
             card.update(include=row.include, price=row.price_text, cap=row.cap_text)
         else:
@@ -62,8 +62,7 @@ def producer_offers(producer, cycle_id: int):
         return offers_page(producer, cycle, None, 200)
     products = [p for p in catalog.producer_products(producer) if p.active]
     rows = read_offer_rows(request.form, products)
-    if any(row.errors for row in rows):
-        flash(_("Nothing was saved: correct the products marked below."), "error")
+    if any(row.errors for row in rows):  # the page's error summary says so
         return offers_page(producer, cycle, rows, 400)
     try:
         apply_rows(producer, cycle, rows, offering.producer_offers(producer, cycle))

@@ -14,7 +14,7 @@ from market.errors import DomainError
 from market.extensions import db
 from market.numbers import identifier
 from market.timeutil import from_hub_wall_clock, to_hub_time, utcnow
-from market.web import form_page, form_status, get_or_404, refuse
+from market.web import confirmation_page, form_page, form_status, get_or_404, refuse
 
 bp.add_app_template_global(cycles.format_moment, "format_moment")
 bp.add_app_template_global(cycles.format_window, "format_window")
@@ -136,6 +136,29 @@ ACTIONS = {
     "settle": (cycles.settle, _l("The cycle is settled.")),
 }
 ACTION_LABELS = {"publish": _l("Publish"), "close": _l("Close now"), "settle": _l("Settle")}
+
+
+def confirmation(cycle: OrderCycle, action: str) -> dict:
+    if action == "close":
+        return {"question": _("Close « %(name)s » now?", name=cycle.name),
+                "consequences": [_("Households can no longer order nor change their orders."),
+                                 _("Every producer is emailed the list of what to bring, at "
+                                   "once.")],
+                "confirm": _("Yes, close now")}
+    return {"question": _("Settle « %(name)s »?", name=cycle.name),
+            "consequences": [_("Settling marks the end of the cycle: it cannot be undone.")],
+            "confirm": _("Yes, settle it")}
+
+
+@bp.route("/coordination/cycles/<int:cycle_id>/<any(close, settle):action>")
+@role_required(Role.COORDINATOR)
+def confirm_cycle_action(cycle_id: int, action: str):
+    """Closing emails every producer and settling is final: both ask first."""
+    cycle = get_or_404(OrderCycle, cycle_id)
+    return confirmation_page(
+        action=url_for("cycles.cycle_action", cycle_id=cycle.id, action=action),
+        back=url_for("cycles.cycle_list"), back_label=_("No, go back"),
+        **confirmation(cycle, action))
 
 
 @bp.route("/coordination/cycles/<int:cycle_id>/<any(publish, close, settle):action>",

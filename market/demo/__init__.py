@@ -10,6 +10,7 @@ from market.demo.cycles import seed_cycles
 from market.demo.ledger import seed_ledger
 from market.demo.orders import seed_demo_orders
 from market.demo.orders import seed_scale as seed_households_scale
+from market.demo.photos import seed_photos
 from market.extensions import db
 
 DEMO_PASSWORD = "marche-demo-2026"  # noqa: S105 - published demo password
@@ -58,6 +59,7 @@ def demo_command(extra_producers: int, products: int, extra_households: int,
     created = seed_accounts()
     producers = seed_catalogue(user_by_email("producteur@marche-seignanx.example"))
     producers += seed_scale(extra_producers, products)
+    drawn = seed_photos()
     seed_cycles()
     orders = seed_demo_orders(DEMO_PASSWORD)
     orders += seed_households_scale(extra_households,
@@ -67,6 +69,7 @@ def demo_command(extra_producers: int, products: int, extra_households: int,
     db.session.commit()
     click.echo(f"demo accounts created: {created}")
     click.echo(f"demo producers created: {producers}")
+    click.echo(f"demo photos drawn: {drawn}")
     click.echo(f"demo orders placed: {orders}")
     click.echo(f"demo ledger postings: {transactions}")
     for line in demo_logins():

@@ -4,16 +4,13 @@ from collections import defaultdict
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from market.catalog.models import UNIT_LABELS
+from market.catalog.models import UNIT_LABELS, quantity_in_unit
 from market.cycles.services import format_window
 from market.exports.data import CancelledNoShow, CycleData, Line, OrderRow, Point
 from market.exports.tables import Money, Table
 from market.orders.models import payment_label
-
-
-def unit_label(unit: str) -> str:
-    return str(UNIT_LABELS.get(unit, unit))
 
 
 def unit_labels() -> dict[str, str]:
@@ -21,21 +18,33 @@ def unit_labels() -> dict[str, str]:
     return {unit: str(label) for unit, label in UNIT_LABELS.items()}
 
 
-def quantity_text(line: Line, units: dict[str, str] | None = None) -> str:
-    """'3 kg', or '2 bunch (1 missing)', or '1 kg · 1,250 kg weighed'."""
-    text = f"{line.delivered} {(units or {}).get(line.unit) or unit_label(line.unit)}"
+class QuantityWords(dict):
+    """'2 bottes', '1 kg': each (quantity, unit) put into words once for a whole list."""
+
+    def __missing__(self, key: tuple[int, str]) -> str:
+        quantity, unit = key
+        words = (quantity_in_unit(quantity, unit) if unit in UNIT_LABELS
+                 else f"{quantity} {unit}")
+        self[key] = words
+        return words
+
+
+def quantity_text(line: Line, words: QuantityWords | None = None) -> str:
+    """'3 kg', or '2 bunches (1 missing)', or '1 kg · 1,250 kg weighed'."""
+    text = (words if words is not None else QuantityWords())[line.delivered, line.unit]
     if line.missing:
-        text = _("%(quantity)s (%(missing)d missing)", quantity=text, missing=line.missing)
+        text = ngettext("%(quantity)s (%(num)d missing)", "%(quantity)s (%(num)d missing)",
+                        line.missing, quantity=text)
     if line.sold_by_weight and line.real_weight_grams is not None:
         text += " · " + _("%(weight)s kg weighed",
                           weight=f"{line.real_weight_grams / 1000:.3f}".replace(".", ","))
     return text
 
 
-def line_text(line: Line, producers: dict[int, str], units: dict[str, str]) -> str:
+def line_text(line: Line, producers: dict[int, str], words: QuantityWords) -> str:
     size = f" ({line.size})" if line.size else ""
     producer = producers.get(line.producer_id, "")
-    return f"{quantity_text(line, units)} × {line.product_name}{size} — {producer}"
+    return f"{quantity_text(line, words)} × {line.product_name}{size} — {producer}"
 
 
 def collector_text(order: OrderRow) -> str:
@@ -63,13 +72,14 @@ def pickup_header() -> list[str]:
 
 
 def pickup_table(data: CycleData, point: Point) -> Table:
-    units = unit_labels()
+    words = QuantityWords()
     rows = [[collector_text(order), order.reference, order.phone or "",
-             "\n".join(line_text(line, data.producers, units) for line in order.lines),
+             "\n".join(line_text(line, data.producers, words) for line in order.lines),
              Money(order.amount_cents), Money(order.paid_cents), Money(order.due_cents),
              due_text(order)]
             for order in point.orders]
-    footer = [[_("Total: %(count)d orders", count=len(point.orders)), "", "", "",
+    footer = [[ngettext("Total: %(num)d order", "Total: %(num)d orders", len(point.orders)),
+               "", "", "",
                Money(point.amount_cents), Money(point.paid_cents), Money(point.due_cents), ""]]
     return Table(title=_("Pickup list — %(cycle)s", cycle=data.cycle_name),
                  subtitle=point_title(point), header=pickup_header(), rows=rows, footer=footer,
@@ -114,9 +124,14 @@ def producer_tables(data: CycleData, producer_id: int) -> list[Table]:
         rows.append([labels[key], units.get(key[2], key[2]),
                      *[by_point.get(p.pickup_id, 0) for p in points],
                      sum(by_point.values()), Money(amounts[key])])
-    footer = [[_("Total"), "", *[sum(totals[k].get(p.pickup_id, 0) for k in totals)
-                                 for p in points],
-               sum(sum(v.values()) for v in totals.values()), Money(sum(amounts.values()))]]
+    # Bunches and kilograms do not add up: the quantities' total only for a single unit.
+    quantities: list[int | str]
+    if len({key[2] for key in totals}) <= 1:
+        quantities = [*[sum(totals[k].get(p.pickup_id, 0) for k in totals) for p in points],
+                      sum(sum(v.values()) for v in totals.values())]
+    else:
+        quantities = ["" for _column in range(len(points) + 1)]
+    footer = [[_("Total"), "", *quantities, Money(sum(amounts.values()))]]
     summary = Table(title=_("Producer list — %(producer)s — %(cycle)s", producer=name,
                             cycle=data.cycle_name),
                     subtitle=_("What to bring, per collection point"), header=header,

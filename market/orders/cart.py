@@ -1,8 +1,10 @@
 """The cart: on the server for a household, in the session for a visitor until they log in."""
 
+from dataclasses import dataclass
+
 from flask import session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, select
 from sqlalchemy.orm import joinedload
 
 from market.catalog.models import Product
@@ -11,6 +13,7 @@ from market.extensions import db
 from market.numbers import InvalidNumber, identifier, parse_whole_number
 from market.orders.errors import CycleNotOpen, OrderRefused
 from market.orders.models import CartItem
+from market.pricing import line_amount
 from market.upsert import upsert_into
 
 MAX_QUANTITY = 99
@@ -88,11 +91,34 @@ def items(household_id: int, cycle: OrderCycle | None) -> list[CartItem]:
     return list(db.session.scalars(query))
 
 
-def count(household_id: int, cycle: OrderCycle) -> int:
-    """How many products the household's cart holds in this cycle."""
-    query = (select(func.count()).select_from(CartItem).join(CartItem.offer)
-             .where(CartItem.household_id == household_id, Offer.cycle_id == cycle.id))
-    return db.session.execute(query).scalar_one()
+@dataclass(frozen=True)
+class Summary:
+    """What the shop's cart bar says: how many units, for how much."""
+    units: int = 0
+    total_cents: int = 0
+
+
+def summary(household_id: int | None, cycle: OrderCycle) -> Summary:
+    """The household's cart in this cycle, or the visitor's (household_id None), in one
+    query."""
+    priced = (select(Offer.id, Offer.price_cents, Product.sold_by_weight,
+                     Product.estimated_weight_grams)
+              .join(Offer.product).where(Offer.cycle_id == cycle.id))
+    if household_id is None:
+        chosen = {int(offer_id): quantity for offer_id, quantity in visitor_cart().items()}
+        if not chosen:
+            return Summary()
+        rows = db.session.execute(priced.where(Offer.id.in_(chosen)))
+        quantities = [(chosen[row.id], row) for row in rows]
+    else:
+        rows = db.session.execute(priced.add_columns(CartItem.quantity)
+                                  .join(CartItem, CartItem.offer_id == Offer.id)
+                                  .where(CartItem.household_id == household_id))
+        quantities = [(row.quantity, row) for row in rows]
+    return Summary(
+        sum(quantity for quantity, _row in quantities),
+        sum(line_amount(row.price_cents, quantity, row.sold_by_weight,
+                        row.estimated_weight_grams) for quantity, row in quantities))
 
 
 def empty(household_id: int) -> None:

@@ -5,9 +5,8 @@ from uuid import uuid4
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice  # type: ignore[attr-defined]  # SelectChoice (WTForms 3.3) is newer than its stubs
-from wtforms.validators import Length
+from wtforms.validators import InputRequired, Length
 
-from market.auth.forms import REQUIRED
 from market.orders import paying
 from market.orders.models import PaymentChoice
 
@@ -19,8 +18,11 @@ PAYMENT_LABELS = {
 
 
 class CheckoutForm(FlaskForm):
-    pickup = RadioField(_l("Collection point"), validators=[REQUIRED], validate_choice=False)
-    payment = RadioField(_l("Payment"), validators=[REQUIRED, Length(max=20)],
+    pickup = RadioField(_l("Collection point"),
+                        validators=[InputRequired(_l("Choose a collection point."))],
+                        validate_choice=False)
+    payment = RadioField(_l("Payment"),
+                         validators=[InputRequired(_l("Choose how you pay.")), Length(max=20)],
                          validate_choice=False,
                          choices=[SelectChoice(value, label)
                                   for value, label in PAYMENT_LABELS.items()],

@@ -27,12 +27,16 @@ class ShopFilters:
 
 
 def offers_on_sale(cycle: OrderCycle, filters: ShopFilters = ShopFilters()) -> list[Offer]:
+    # In the order of the hub's categories (those without one last), then by name: the
+    # shop reads like a market's stalls.
     query = (select(Offer).join(Offer.product).join(Product.producer)
+             .outerjoin(Product.category)
              .options(joinedload(Offer.product).joinedload(Product.producer),
                       joinedload(Offer.product).joinedload(Product.category))
              .where(Offer.cycle_id == cycle.id, Offer.confirmed, Offer.withdrawn_at.is_(None),
                     Product.active)
-             .order_by(Product.name))
+             .order_by(Category.id.is_(None), Category.position, Category.name,
+                       Product.name))
     if filters.category_id:
         query = query.where(Product.category_id == filters.category_id)
     if filters.producer_id:
@@ -44,6 +48,17 @@ def offers_on_sale(cycle: OrderCycle, filters: ShopFilters = ShopFilters()) -> l
         offers = [offer for offer in offers if filters.label in (offer.product.labels or ())
                   or filters.label in (offer.product.producer.labels or ())]
     return offers
+
+
+def by_category(offers: list[Offer]) -> list[tuple[Category | None, list[Offer]]]:
+    """The offers, already in category order, in one group per category."""
+    groups: list[tuple[Category | None, list[Offer]]] = []
+    for offer in offers:
+        category = offer.product.category
+        if not groups or groups[-1][0] is not category:
+            groups.append((category, []))
+        groups[-1][1].append(offer)
+    return groups
 
 
 def filter_choices(cycle: OrderCycle) -> dict:

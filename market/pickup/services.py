@@ -8,12 +8,13 @@ than its order now costs, the difference simply stays on its ledger account as c
 They flush, never commit.
 """
 
+import unicodedata
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, String, cast, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household
@@ -57,24 +58,38 @@ def recent_pickups(now: datetime, limit: int = 20) -> list[CyclePickup]:
     return list(db.session.scalars(query))
 
 
+def folded(text: str) -> str:
+    """Text as a search compares it: "Barrère" and "BARRERE" both give "barrere"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def search(pickup: CyclePickup, text: str) -> list[Order]:
-    """Orders at this point whose household name, second collector or number matches."""
+    """Orders at this point whose household name, second collector or number matches,
+    accents and case aside on every database alike: a point's orders (a few hundred at
+    most) are compared here rather than by each database's own collation."""
     query = (select(Order).join(Household, Household.id == Order.household_id)
              .options(joinedload(Order.household))
-             .where(Order.pickup_id == pickup.id, Order.status == OrderStatus.PLACED.value))
-    text = (text or "").strip()
-    if text:
-        pattern = f"%{text.casefold()}%"
-        digits = text.rsplit("-", 1)[-1].lstrip("0")
-        conditions: list[ColumnElement[bool]] = [
-            func.lower(Household.name).like(pattern),
-            func.lower(func.coalesce(Household.second_collector, "")).like(pattern),
-            func.lower(Order.reference).like(pattern)]
-        if digits.isdigit():
-            conditions.append(cast(Order.number, String) == digits)
-        query = query.where(or_(*conditions))
-    return list(db.session.scalars(query.order_by(func.lower(Household.name), Order.number)
-                                   .limit(SEARCH_LIMIT)))
+             .where(Order.pickup_id == pickup.id, Order.status == OrderStatus.PLACED.value)
+             .order_by(func.lower(Household.name), Order.number))
+    wanted = folded((text or "").strip())
+    if not wanted:
+        return list(db.session.scalars(query.limit(SEARCH_LIMIT)))
+    digits = wanted.rsplit("-", 1)[-1].lstrip("0")
+    found = [order for order in db.session.scalars(query)
+             if wanted in folded(order.household.name)
+             or wanted in folded(order.household.second_collector or "")
+             or wanted in order.reference.casefold()
+             or (digits.isdigit() and str(order.number) == digits)]
+    return found[:SEARCH_LIMIT]
+
+
+def progress(pickup: CyclePickup) -> tuple[int, int]:
+    """(collected, total) of the orders to hand out at this point."""
+    collected, total = db.session.execute(
+        select(func.count(Order.collected_at), func.count())
+        .where(Order.pickup_id == pickup.id, Order.status == OrderStatus.PLACED.value)).one()
+    return collected, total
 
 
 def order_at(pickup: CyclePickup, order_id: int, *, lock: bool = False) -> Order | None:
@@ -123,7 +138,8 @@ def parse_count(text: str) -> int:
     try:
         return parse_whole_number(text, highest=9999)
     except InvalidNumber:
-        raise PickupRefused(_l("Enter a whole number of missing units.")) from None
+        raise PickupRefused(_l("Enter a whole number of missing units."),
+                            field="missing") from None
 
 
 def mark_missing(order: Order, line_id, missing_text: str, now: datetime) -> OrderLine:
@@ -132,7 +148,7 @@ def mark_missing(order: Order, line_id, missing_text: str, now: datetime) -> Ord
     missing = parse_count(missing_text)
     if missing > line.quantity:
         raise PickupRefused(_l("At most %(quantity)d units of « %(name)s » can be missing.",
-                               quantity=line.quantity, name=line.product_name))
+                               quantity=line.quantity, name=line.product_name), field="missing")
 
     def change():
         line.missing_quantity = missing
@@ -149,11 +165,13 @@ def parse_weight(text: str) -> int:
     try:
         kilograms = Decimal(cleaned)
     except InvalidOperation:
-        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250.")) from None
+        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250."),
+                            field="weight") from None
     grams = kilograms * 1000
     if not kilograms.is_finite() or grams != grams.to_integral_value() or grams <= 0 \
             or grams > MAX_WEIGHT_GRAMS:
-        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250."))
+        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250."),
+                            field="weight")
     return int(grams)
 
 
@@ -164,7 +182,7 @@ def record_weight(order: Order, line_id, weight_text: str, now: datetime) -> Ord
         raise PickupRefused(_l("« %(name)s » is not sold by weight.", name=line.product_name))
     if line.delivered_quantity == 0:
         raise PickupRefused(_l("« %(name)s » is all missing: there is nothing to weigh.",
-                               name=line.product_name))
+                               name=line.product_name), field="weight")
     grams = parse_weight(weight_text)
 
     def change():
@@ -183,21 +201,30 @@ def record_payment(order: Order, amount_text: str, method: str, submission: str,
     """Money taken at pickup for this order; a form sent twice is recorded once."""
     require_closed(order, now)
     if method not in PICKUP_METHODS:
-        raise PickupRefused(_l("Choose how the household paid."))
+        raise PickupRefused(_l("Choose how the household paid."), field="method")
     try:
         amount = parse_amount(amount_text or "")
     except InvalidAmount:
-        raise PickupRefused(_l("Enter the amount received, for example 12,50.")) from None
+        raise PickupRefused(_l("Enter the amount received, for example 12,50."),
+                            field="amount") from None
     if amount <= 0:
-        raise PickupRefused(_l("The amount must be more than zero."))
+        raise PickupRefused(_l("The amount must be more than zero."), field="amount")
     if not submission or len(submission) > 64 or not submission.isalnum():
         raise PickupRefused(_l("The form had expired: please enter the payment again."))
     due = due_cents(order)
     key = recorded_key(f"pickup-payment:{order.id}", submission)
     if transaction_by_key(key) is None and amount > due:
-        raise PickupRefused(_l("This is more than what is due for this order."))
+        raise PickupRefused(_l("This is more than what is due for this order."),
+                            field="amount")
     return post_payment_received(order.household_id, amount, method, order.reference, key,
                                  order_id=order.id)
+
+
+def pay_and_collect(order: Order, amount_text: str, method: str, submission: str,
+                    now: datetime) -> None:
+    """The common case in one tap: the household pays what is due and takes its order."""
+    record_payment(order, amount_text, method, submission, now)
+    mark_collected(order, now)
 
 
 def mark_collected(order: Order, now: datetime) -> None:

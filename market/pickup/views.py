@@ -21,7 +21,7 @@ from market.payments.services import PICKUP_METHODS, due_cents
 from market.pickup import bp
 from market.pickup import services as pickup_day
 from market.timeutil import utcnow
-from market.web import refuse
+from market.web import confirmation_page, refuse
 
 staff = role_required(Role.COORDINATOR)
 
@@ -47,8 +47,10 @@ def choose_point():
 def point_page(pickup_id: int):
     pickup = pickup_or_404(pickup_id)
     query = request.args.get("q", "")[:100]
+    collected, total = pickup_day.progress(pickup)
     return render_template("pickup/point.html", pickup=pickup, query=query,
-                           orders=pickup_day.search(pickup, query))
+                           orders=pickup_day.search(pickup, query), collected=collected,
+                           total=total)
 
 
 def order_context(pickup, order) -> dict:
@@ -64,10 +66,12 @@ def order_context(pickup, order) -> dict:
 
 @bp.route("/pickup/<int:pickup_id>/orders/<int:order_id>")
 @staff
-def order_page(pickup_id: int, order_id: int, status: int = 200):
+def order_page(pickup_id: int, order_id: int, status: int = 200, failed: dict | None = None):
+    """`failed`: the field a refused form was about, its line and message, shown beside it."""
     pickup = pickup_or_404(pickup_id)
     order = pickup_day.order_at(pickup, order_id) or abort(404)
-    return render_template("pickup/order.html", **order_context(pickup, order)), status
+    return render_template("pickup/order.html", failed=failed or {},
+                           **order_context(pickup, order)), status
 
 
 ACTIONS = {
@@ -83,11 +87,39 @@ ACTIONS = {
     "payment": (lambda order, form, now: pickup_day.record_payment(
         order, form.get("amount", ""), form.get("method", ""), form.get("submission", ""),
         now), _l("Payment recorded.")),
+    # The common case in one tap: the household pays what is due and takes its order.
+    "paid-collected": (lambda order, form, now: (pickup_day.record_payment(
+        order, form.get("amount", ""), form.get("method", ""), form.get("submission", ""),
+        now), pickup_day.mark_collected(order, now)), _l("Paid and collected.")),
 }
+# After these the volunteer is ready for the next household.
+TO_THE_NEXT = ("collected", "paid-collected")
+
+
+@bp.route("/pickup/<int:pickup_id>/orders/<int:order_id>/absent")
+@staff
+def confirm_no_show(pickup_id: int, order_id: int):
+    """A no-show emails the household and, as the hub chose, cancels or charges the order:
+    it asks first."""
+    pickup = pickup_or_404(pickup_id)
+    order = pickup_day.order_at(pickup, order_id) or abort(404)
+    policy = (_("The order is cancelled and the household owes nothing for it.")
+              if pickup_day.no_show_policy() == "cancel"
+              else _("The order stays due."))
+    return confirmation_page(
+        question=_("Has nobody collected the order %(reference)s (%(name)s)?",
+                   reference=order.reference, name=order.household.name),
+        consequences=[policy, _("The household is told by email.")],
+        action=url_for("pickup.order_action", pickup_id=pickup.id, order_id=order.id,
+                       action="absent"),
+        confirm=_("Yes, not collected"),
+        back=url_for("pickup.order_page", pickup_id=pickup.id, order_id=order.id),
+        back_label=_("No, go back"))
 
 
 @bp.route("/pickup/<int:pickup_id>/orders/<int:order_id>/"
-          "<any(collected, absent, undo, missing, weight, payment):action>", methods=["POST"])
+          "<any(collected, absent, undo, missing, weight, payment, 'paid-collected'):action>",
+          methods=["POST"])
 @staff
 def order_action(pickup_id: int, order_id: int, action: str):
     pickup = pickup_or_404(pickup_id)
@@ -96,9 +128,11 @@ def order_action(pickup_id: int, order_id: int, action: str):
     try:
         operation(order, request.form, utcnow())
     except DomainError as error:
-        refuse(error, order_page, pickup_id, order_id, status=error.status)
+        failed = {"field": getattr(error, "field", None), "message": error.message,
+                  "line_id": request.form.get("line_id", "")}
+        refuse(error, order_page, pickup_id, order_id, status=error.status, failed=failed)
     flash(message, "success")
-    if action == "collected":
+    if action in TO_THE_NEXT:
         flash(_("Next household?"), "info")
         return redirect(url_for("pickup.point_page", pickup_id=pickup_id))
     return redirect(url_for("pickup.order_page", pickup_id=pickup_id, order_id=order_id))

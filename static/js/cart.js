@@ -1,5 +1,5 @@
-/* Add to the cart without leaving the shop: the page stays where it is, says what was
-   added and shows the cart's new count. Without this script the form posts and the shop
+/* Add to the cart without leaving the shop: the page stays where it is, and the cart bar
+   at the bottom of the screen says what was added and the cart's new units and total. Without this script the form posts and the shop
    comes back, which works just as well, only slower. */
 "use strict";
 
@@ -36,7 +36,8 @@ document.addEventListener("submit", async (event) => {
   message.className = "flash " + (response.ok ? "flash-success" : "flash-error");
   message.textContent = answer.message;
   status.replaceChildren(message);
-  if (answer.cart) {
-    document.getElementById("cart-link").textContent = answer.cart;
+  if (answer.units) {
+    document.getElementById("cart-units").textContent = answer.units;
+    document.getElementById("cart-total").textContent = answer.total;
   }
 });

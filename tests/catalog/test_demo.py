@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from market.auth.models import User
+from market.catalog import photos
 from market.catalog.models import Category, Producer, Product
 from market.company_numbers import valid_siret
 from market.demo import demo_command
@@ -18,6 +19,10 @@ def test_demo_catalogue_is_idempotent(app):
               for model in (Producer, Product, Category)]
     second = runner.invoke(demo_command)
     assert "demo producers created: 0" in second.output
+    # A few products have a drawn photo, stored once in every size.
+    assert "demo photos drawn: 6" in first.output and "demo photos drawn: 0" in second.output
+    drawn = list(db.session.scalars(select(Product).where(Product.photo.is_not(None))))
+    assert all(photos.photo_path(product.photo, "thumb").exists() for product in drawn)
     assert counts == [db.session.scalar(select(func.count()).select_from(model))
                       for model in (Producer, Product, Category)]
     producers = list(db.session.scalars(select(Producer)))

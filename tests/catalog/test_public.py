@@ -57,7 +57,7 @@ def test_product_page(client):
     db.session.commit()
     page = client.get(f"/products/{product.id}").text
     assert "Poulet fermier" in page and "13,90" in page and "le kilo" in page
-    assert "25,02" in page and "TVA 5,5 % comprise" in page and "Label Rouge" in page
+    assert "25,02" in page and "TVA 5,5\u00a0% comprise" in page and "Label Rouge" in page
 
 
 def fill(producer, count: int) -> None:

@@ -58,8 +58,10 @@ def test_bad_values_are_named_per_product_and_nothing_is_saved(app, db, farm):
         f"offer-{carrots.id}-include": "y", f"offer-{carrots.id}-price": "3,5O",
         f"offer-{leeks.id}-include": "y", f"offer-{leeks.id}-cap": "-2"})
     assert response.status_code == 400
-    assert "« 3,5O » n&#39;est pas un montant" in response.text
-    assert "« -2 » n&#39;est pas un nombre entier" in response.text
+    # Each message says what to do, beside its field.
+    assert "« 3,5O » n’est pas un prix : saisissez un montant" in response.text
+    assert "« -2 » n’est pas un plafond : saisissez un nombre entier" in response.text
+    assert f'aria-describedby="offer-{carrots.id}-price-error"' in response.text
     assert offer_count(db) == 0
 
 

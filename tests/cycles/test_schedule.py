@@ -138,7 +138,9 @@ def test_times_are_written_the_french_way(app, db):
     starts = from_hub_wall_clock(date(2026, 12, 4), time(16, 30))
     ends = from_hub_wall_clock(date(2026, 12, 4), time(19, 0))
     with force_locale("fr"):
-        assert cycles.format_window(starts, ends) == "vendredi 4 décembre, 16 h 30 – 19 h"
+        # No-break spaces: "16 h 30" never splits across two lines.
+        assert cycles.format_window(starts, ends) == \
+            "vendredi 4 décembre, 16\u00a0h\u00a030 – 19\u00a0h"
     with force_locale("en"):
         assert cycles.format_window(starts, ends) == "Friday 4 December, 16:30 – 19:00"
 

@@ -45,7 +45,7 @@ def test_prepare_next_week_confirm_offers_and_announce(page, browser, live_serve
     next_week = db.session.scalar(select(OrderCycle).where(OrderCycle.id != last_week.id))
     page.get_by_role("link", name=next_week.name).click()
     expect(page.get_by_text("reprise de la semaine passée, à confirmer")).to_be_visible()
-    page.get_by_label("Plafond (facultatif)").fill("25")
+    page.get_by_label("Plafond (facultatif", exact=False).fill("25")
     page.get_by_role("button", name="Enregistrer mes offres").click()
     expect(page.get_by_text("sont enregistrées")).to_be_visible()
     offer = db.session.scalar(select(Offer).where(Offer.cycle_id == next_week.id))

@@ -46,7 +46,7 @@ def test_browse_order_edit_and_repeat_next_week(page, db):
 
     page.goto("/shop")
     page.get_by_role("button", name="Ajouter Tomme de brebis").click()
-    page.get_by_role("link", name="Mon panier (2)").click()
+    page.get_by_role("link", name="Mon panier 4 articles").click()
     page.get_by_label("Salle des fêtes d'Ondres", exact=False).check()
     page.get_by_role("button", name="Confirmer ma commande").click()
     expect(page.get_by_text("Merci ! Votre commande")).to_be_visible()

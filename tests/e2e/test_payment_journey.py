@@ -49,8 +49,8 @@ def test_a_household_pays_online_and_sees_its_order_paid(page, live_server, fake
     page.locator(f"#quantity-{market['carrots'].id}").fill("2")
     page.get_by_role("button", name="Ajouter Carottes").click()
     page.get_by_role("button", name="Ajouter Tomme de brebis").click()
-    # The shop's script adds in place; the cart's count says when both are in.
-    expect(page.get_by_role("link", name="Mon panier (2)")).to_be_visible()
+    # The shop's script adds in place; the cart bar's units say when both are in.
+    expect(page.get_by_role("link", name="Mon panier 3 articles")).to_be_visible()
     page.goto("/cart")
     page.get_by_role("group", name="Point de retrait").get_by_role("radio").first.check()
     page.get_by_label("En ligne par carte, maintenant").check()

@@ -7,6 +7,7 @@ from market.ledger.accounts import household_key
 from market.ledger.statements import account_balance
 from market.orders.models import Order
 from market.payments.services import paid_cents
+from tests.e2e.helpers import log_in
 from tests.exports.conftest import closed_cycle  # noqa: F401 - the fixture
 from tests.factories import PASSWORD, UserFactory
 
@@ -52,3 +53,27 @@ def test_a_volunteer_hands_out_an_order_on_a_phone(page, db, closed_cycle):  # n
     assert db.session.get(Order, order.id).collected_at is not None
     assert paid_cents(order) == 950
     assert account_balance(household_key(order.household_id)) == 0
+
+
+def test_a_volunteer_finds_a_name_without_its_accent_and_hands_over_in_one_tap(
+        page, db, closed_cycle):  # noqa: F811
+    UserFactory(role="coordinator", email="benevole@example.org")
+    closed_cycle["orders"]["dupuy"].household.name = "Anne Barrère"
+    db.session.commit()
+    page.set_viewport_size(PHONE)
+    log_in(page, "benevole@example.org")
+    page.goto(f"/pickup/{closed_cycle['bourg'].id}")
+    expect(page.locator("#pickup-progress")).to_have_text("Retirées\u00a0: 0 sur 2 commandes")
+    page.get_by_label("Nom ou numéro de commande").fill("BARRERE")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.get_by_role("link", name="Zoé Martin")).to_have_count(0)
+    page.get_by_role("link", name="Anne Barrère").click()
+    expect(page.locator(".pickup-lines")).to_contain_text("1\u00a0botte · Carottes")
+
+    page.get_by_role("button", name="Payé et retiré").click()
+    expect(page.get_by_text("Payée et retirée.")).to_be_visible()
+    expect(page.locator("#pickup-progress")).to_have_text("Retirées\u00a0: 1 sur 2 commandes")
+    order = closed_cycle["orders"]["dupuy"]
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).collected_at is not None
+    assert paid_cents(order) == 250

@@ -38,7 +38,7 @@ def test_pickup_csv_has_every_household_and_the_ledger_total(db, closed_cycle):
     body = rows[3:-1]
     assert [row[0] for row in body] == ["Anne Dupuy", "Zoé Martin, ou Paul Martin"]
     martin = body[1]
-    assert "2 botte × Carottes — Ferme Lafitte" in martin[3].split("\n")
+    assert "2\u00a0bottes × Carottes — Ferme Lafitte" in martin[3].split("\n")
     assert martin[4] == "21,50" and martin[6] == "21,50"
     total = rows[-1]
     assert euros(total[4]) == ledger_total(data, bourg) == 2400
@@ -60,9 +60,9 @@ def test_pickup_xlsx_reopens_with_amounts_as_numbers(db, closed_cycle):
 def test_pickup_pdf_text_names_quantities_and_totals(db, closed_cycle):
     data = cycle_data(closed_cycle["cycle"].id)
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(
-        bundle.pickup_pdf(data))).pages)
+        bundle.pickup_pdf(data))).pages).replace("\u00a0", " ")
     for expected in ("Zoé Martin, ou Paul Martin", "Anne Dupuy", "Jon Etcheverry",
-                     "2 botte × Carottes", "Tomme de brebis", "Émargement",
+                     "2 bottes × Carottes", "Tomme de brebis", "Émargement",
                      "Total : 2 commandes", "24,00", "33,00"):
         assert expected in text
     assert data.points[0].amount_cents == ledger_total(data, data.points[0]) == 2400

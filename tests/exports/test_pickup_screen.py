@@ -37,6 +37,23 @@ def test_choose_a_point_and_search_by_name_or_number(coordinator_client, closed_
     assert "Etcheverry" not in coordinator_client.get(f"/pickup/{bourg.id}").get_data(True)
 
 
+@pytest.mark.parametrize("typed", ["barrere", "BARRÈRE", "Barrère", "  barrère ", "rrere"])
+def test_search_ignores_accents_and_case(db, coordinator_client, closed_cycle, typed):
+    closed_cycle["orders"]["dupuy"].household.name = "Anne Barrère"
+    db.session.commit()
+    bourg = closed_cycle["bourg"]
+    page = coordinator_client.get(f"/pickup/{bourg.id}", query_string={"q": typed}).text
+    assert "Anne Barrère" in page and "Zoé Martin" not in page
+    page = coordinator_client.get(f"/pickup/{bourg.id}", query_string={"q": "ZOE"}).text
+    assert "Zoé Martin" in page and "Barrère" not in page
+
+
+def test_the_point_says_how_many_orders_are_collected(db, coordinator_client, closed_cycle):
+    coordinator_client.post(url(closed_cycle, action="collected"))
+    page = coordinator_client.get(f"/pickup/{closed_cycle['bourg'].id}").text
+    assert "Retirées\u00a0: 1 sur 2 commandes" in page
+
+
 def test_search_queries_are_bounded(db, coordinator_client, closed_cycle):
     bourg = closed_cycle["bourg"]
     with count_queries(db.engine) as statements:
@@ -117,6 +134,41 @@ def test_collected_then_no_show_is_refused(db, coordinator_client, closed_cycle)
     assert refreshed.no_show_at is not None and refreshed.collected_at is None
 
 
+def test_paid_and_collected_in_one_tap(db, coordinator_client, closed_cycle):
+    order = closed_cycle["orders"]["dupuy"]
+    response = coordinator_client.post(url(closed_cycle, "dupuy", action="paid-collected"),
+                                       data={"amount": "2,50", "method": "cash",
+                                             "submission": "tap1"})
+    assert response.status_code == 302 and response.location.endswith(
+        f"/pickup/{order.pickup_id}")
+    assert paid_cents(order) == 250
+    assert db.session.get(Order, order.id).collected_at is not None
+
+
+def test_a_refused_payment_does_not_mark_collected(db, coordinator_client, closed_cycle):
+    order = closed_cycle["orders"]["dupuy"]
+    response = coordinator_client.post(url(closed_cycle, "dupuy", action="paid-collected"),
+                                       data={"amount": "99", "method": "cash",
+                                             "submission": "tap2"})
+    assert response.status_code == 400
+    assert db.session.get(Order, order.id).collected_at is None
+    assert paid_cents(order) == 0
+
+
+def test_lines_show_their_unit(coordinator_client, closed_cycle):
+    page = coordinator_client.get(url(closed_cycle)).text
+    assert "2\u00a0bottes · Carottes" in page
+    assert "1 × Tomme de brebis" in page
+
+
+def test_no_show_asks_first_and_changes_nothing(db, coordinator_client, closed_cycle):
+    order = closed_cycle["orders"]["martin"]
+    page = coordinator_client.get(url(closed_cycle, action="absent")).text
+    assert f"Personne n’a retiré la commande {order.reference} (Zoé Martin) ?" in page
+    assert f'action="{url(closed_cycle, action="absent")}"' in page
+    assert db.session.get(Order, order.id).no_show_at is None
+
+
 @pytest.mark.parametrize("action, form, message", [
     ("missing", {"line_id": "LINE", "missing": "9"}, "Au plus 2 unités"),
     ("missing", {"line_id": "LINE", "missing": "-1"}, "nombre entier"),
@@ -161,5 +213,5 @@ def test_the_pickup_list_shows_pickup_day_changes(db, coordinator_client, closed
     cycle = closed_cycle["cycle"]
     text = coordinator_client.get(
         f"/coordination/cycles/{cycle.id}/pickup-list.csv").data.decode("utf-8-sig")
-    assert "0 botte (2 manquant(s)) × Carottes" in text
+    assert "0\u00a0botte (2\u00a0manquants) × Carottes" in text
     assert "16,50" in text

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from market.cycles.models import Offer
 from market.ledger.models import LedgerTransaction
 from market.ledger.verify import verify
+from market.money import format_cents
 from market.orders.models import CartItem, Order
 from market.timeutil import utcnow
 from tests.conftest import logged_in_client
@@ -227,24 +228,27 @@ def script_add(client, offer, quantity="1"):
                        headers={"Accept": "application/json"})
 
 
-def test_the_shop_script_adds_in_place_and_is_told_the_cart_count(client_of, db, market):
+def test_the_shop_script_adds_in_place_and_is_told_the_cart_units_and_total(client_of, db,
+                                                                           market):
     script_add(client_of, market["cheese"])
     response = script_add(client_of, market["carrots"], "2")
     assert response.status_code == 200
+    total = market["cheese"].price_cents + 2 * market["carrots"].price_cents
     assert response.json == {"message": "« Carottes » × 2 ajouté à votre panier.",
-                             "cart": "Mon panier (2)", "location": None}
+                             "units": "3 articles", "total": format_cents(total),
+                             "location": None}
     items = db.session.scalars(select(CartItem).order_by(CartItem.offer_id)).all()
     assert [(item.offer_id, item.quantity) for item in items] == [
         (market["carrots"].id, 2), (market["cheese"].id, 1)]
-    # The same product again: more of it, not one more product.
-    assert script_add(client_of, market["carrots"]).json["cart"] == "Mon panier (2)"
+    # The bar counts units: the same product again is one more.
+    assert script_add(client_of, market["carrots"]).json["units"] == "4 articles"
 
 
 def test_the_shop_script_is_told_why_an_add_is_refused(client_of, db, market):
     response = script_add(client_of, market["carrots"], "0")
     assert response.status_code == 400
     assert "n'est pas une quantité" in response.json["message"]
-    assert response.json["cart"] == "Mon panier (0)"
+    assert (response.json["units"], response.json["total"]) == ("0 article", format_cents(0))
     assert count(db, CartItem) == 0
 
 
@@ -269,6 +273,32 @@ def test_cart_quantities_change_in_place(client_of, db, market):
                                          f"quantity-{market['cheese'].id}": "0"})
     items = db.session.scalars(select(CartItem)).all()
     assert [(item.offer_id, item.quantity) for item in items] == [(market["carrots"].id, 4)]
+
+
+def test_confirming_orders_the_quantities_typed_in_the_cart(client_of, db, market):
+    add(client_of, market["carrots"], "1")
+    add(client_of, market["cheese"], "1")
+    response = client_of.post("/checkout", data={
+        f"quantity-{market['carrots'].id}": "3", f"quantity-{market['cheese'].id}": "0",
+        "pickup": market["pickup"].id, "payment": "pickup", "submission": "s-1"})
+    assert response.status_code == 302
+    assert [(line.product_name, line.quantity) for line in the_order(db).lines] == [
+        ("Carottes", 3)]
+
+
+def test_a_refused_confirmation_keeps_the_typed_quantities_on_screen(client_of, db, market):
+    add(client_of, market["carrots"], "1")
+    field = f"quantity-{market['carrots'].id}"
+    response = client_of.post("/checkout", data={field: "3", "payment": "pickup"})
+    assert response.status_code == 400
+    assert f'name="{field}" value="3"' in response.text
+    assert db.session.scalar(select(CartItem.quantity)) == 1  # nothing changed
+    response = client_of.post("/checkout", data={field: "trois", "pickup": market["pickup"].id,
+                                                 "payment": "pickup"})
+    assert response.status_code == 400
+    assert "« trois » n&#39;est pas une quantité" in response.text
+    assert f'name="{field}" value="trois"' in response.text
+    assert count(db, Order) == 0
 
 
 def test_repeat_the_last_order_says_what_is_missing(client_of, db, market):

@@ -67,7 +67,7 @@ def place(db, client, market, extra):
 def test_adding_to_the_cart(client_of, db, market, json):
     add(client_of, market["cheese"].id)
     carrots = market["carrots"].id
-    # The script's answer also counts the cart, for the page's "My cart (n)".
+    # The script's answer also sums the cart, for the shop's cart bar.
     assert len(statements(db, lambda: add(client_of, carrots, json))) == ADD + json
 
 

@@ -2,6 +2,7 @@
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, user_logged_in
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # SelectChoice (WTForms 3.3) is newer than its stubs
 
@@ -10,6 +11,7 @@ from market.auth.models import Role
 from market.cycles import current
 from market.cycles import services as cycles
 from market.errors import DomainError
+from market.i18n import money
 from market.ledger.statements import household_credit_cents
 from market.orders import bp, cart, paying
 from market.orders import services as orders
@@ -18,7 +20,7 @@ from market.orders.forms import CheckoutForm
 from market.orders.models import Order, PaymentChoice
 from market.pricing import order_totals
 from market.timeutil import utcnow
-from market.web import household_row_or_404, is_local_path, refuse, wants_json
+from market.web import confirmation_page, household_row_or_404, is_local_path, refuse, wants_json
 
 household_only = role_required(Role.HOUSEHOLD)
 
@@ -41,26 +43,31 @@ def shop(status: int = 200):
     cycle = moment.open_cycle
     filters = catalogue.ShopFilters.from_args(request.args)
     context: dict[str, object] = {"cycle": cycle, "upcoming": moment.upcoming,
-                                  "filters": filters, "offers": [], "choices": {}, "in_cart": 0}
+                                  "filters": filters, "offers": [], "choices": {},
+                                  "in_cart": cart.Summary()}
     if cycle:
-        context.update(offers=catalogue.offers_on_sale(cycle, filters),
+        offers = catalogue.offers_on_sale(cycle, filters)
+        context.update(offers=offers, groups=catalogue.by_category(offers),
                        choices=catalogue.filter_choices(cycle), in_cart=in_cart(cycle))
     return render_template("orders/shop.html", **context), status
 
 
-def in_cart(cycle) -> int:
-    """How many products the cart holds, the visitor's or the household's."""
-    if current_user.is_authenticated and current_user.household_id:
-        return cart.count(current_user.household_id, cycle)
-    return len(cart.visitor_cart())
+def in_cart(cycle) -> cart.Summary:
+    """How many units the cart holds and for how much, the visitor's or the household's."""
+    household_id = current_user.household_id if current_user.is_authenticated else None
+    return cart.summary(household_id, cycle)
 
 
 def added(message, status: int = 200, location: str | None = None):
-    """The answer to an add made by the shop's script: the message and the cart's new
-    label, so the page updates in place."""
+    """The answer to an add made by the shop's script: the message and the cart bar's new
+    units and total, so the page updates in place."""
     cycle = current.moment().open_cycle
-    label = _("My cart (%(count)d)", count=in_cart(cycle)) if cycle else None
-    return jsonify(message=str(message), cart=label, location=location), status
+    units = total = None
+    if cycle:
+        summary = in_cart(cycle)
+        units = ngettext("%(num)d item", "%(num)d items", summary.units)
+        total = money(summary.total_cents)
+    return jsonify(message=str(message), units=units, total=total, location=location), status
 
 
 @bp.route("/cart/add", methods=["POST"])
@@ -124,7 +131,8 @@ def render_cart(cycle, form=None, status=200):
     items = cart.items(household_id, cycle)
     order = orders.household_order(household_id, cycle.id) if cycle else None
     form = form or CheckoutForm()
-    totals = order_totals(orders.cart_line(item).priced() for item in items)
+    lines = [(item, orders.cart_line(item)) for item in items]
+    totals = order_totals(line.priced() for _item, line in lines)
     credit = household_credit_cents(household_id)
     context = {"full_points": {}, "unpayable": unpayable(credit, totals.total_cents)}
     if cycle:
@@ -133,8 +141,11 @@ def render_cart(cycle, form=None, status=200):
         context["full_points"] = full_points(cycle, current_pickup)
         if not form.pickup.data and order:
             form.pickup.data = str(order.pickup_id)
-    return render_template("orders/cart.html", cycle=cycle, items=items, form=form,
-                           totals=totals, order=order, credit=credit, **context), status
+    # A refused form shows the quantities as they were typed, not as they were stored.
+    typed = request.form if request.method == "POST" else {}
+    return render_template("orders/cart.html", cycle=cycle, lines=lines, form=form,
+                           totals=totals, order=order, credit=credit, typed=typed,
+                           **context), status
 
 
 @bp.route("/cart")
@@ -143,16 +154,25 @@ def cart_page():
     return render_cart(current.moment().open_cycle)
 
 
+def keep_typed_quantities(cycle) -> None:
+    """The cart takes the quantities its form shows (0 removes a product): confirming sends
+    what the household sees, never the quantities stored before they typed."""
+    if not any(name.startswith("quantity-") for name in request.form):
+        return
+    for item in cart.items(current_user.household_id, cycle):
+        field = f"quantity-{item.offer_id}"
+        if field in request.form:
+            quantity = cart.parse_quantity(request.form[field], allow_zero=True)
+            if quantity != item.quantity:
+                cart.set_quantity(current_user.household_id, item.offer_id, quantity)
+
+
 @bp.route("/cart/update", methods=["POST"])
 @household_only
 def update_cart():
     cycle = current.moment().open_cycle
     try:
-        for item in cart.items(current_user.household_id, cycle):
-            field = f"quantity-{item.offer_id}"
-            if field in request.form:
-                quantity = cart.parse_quantity(request.form[field], allow_zero=True)
-                cart.set_quantity(current_user.household_id, item.offer_id, quantity)
+        keep_typed_quantities(cycle)
     except DomainError as error:
         refuse(error, render_cart, cycle, status=error.status)
     flash(_("Your cart is updated."), "success")
@@ -168,6 +188,10 @@ def checkout():
     if cycle is None:
         flash(_("Orders are closed at the moment."), "error")
         return shop(409)
+    try:
+        keep_typed_quantities(cycle)
+    except DomainError as error:
+        refuse(error, render_cart, cycle, form, error.status)
     if not form.validate_on_submit():
         return render_cart(cycle, form, 400)
     try:
@@ -229,6 +253,21 @@ def change_order(order_id: int):
     flash(_("Your order is updated.") if not order.is_cancelled
           else _("Your order is cancelled."), "success")
     return redirect(url_for("orders.order_page", order_id=order.id))
+
+
+@bp.route("/orders/<int:order_id>/cancel")
+@household_only
+def confirm_cancel_order(order_id: int):
+    order = owned(order_id)
+    return confirmation_page(
+        question=_("Cancel the order %(reference)s?", reference=order.reference),
+        consequences=[_("Its products go back on sale for other households."),
+                      _("Anything already paid for it stays on your account as credit, or "
+                        "goes back to your card as the hub decides."),
+                      _("You can order again until the cycle closes.")],
+        action=url_for("orders.cancel_order", order_id=order.id),
+        confirm=_("Yes, cancel my order"),
+        back=url_for("orders.order_page", order_id=order.id), back_label=_("No, keep it"))
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
