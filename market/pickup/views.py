@@ -5,10 +5,13 @@ on a slow connection does not send it again; a payment also carries a one-time t
 """
 
 import secrets
+from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from flask_wtf import FlaskForm
 
 from market.auth.decorators import role_required
 from market.auth.models import Role
@@ -20,6 +23,7 @@ from market.orders.models import payment_label
 from market.payments.services import PICKUP_METHODS, due_cents
 from market.pickup import bp
 from market.pickup import services as pickup_day
+from market.pickup.forms import MissingForm, PaymentForm, StatusForm, WeightForm
 from market.timeutil import utcnow
 from market.web import confirmation_page, refuse
 
@@ -74,23 +78,37 @@ def order_page(pickup_id: int, order_id: int, status: int = 200, failed: dict | 
                            **order_context(pickup, order)), status
 
 
-ACTIONS = {
-    "collected": (lambda order, form, now: pickup_day.mark_collected(order, now),
+def record_missing(order, form: MissingForm, now):
+    pickup_day.mark_missing(order, form.line_id.data, form.missing.data or "", now)
+
+
+def record_weight(order, form: WeightForm, now):
+    pickup_day.record_weight(order, form.line_id.data, form.weight.data or "", now)
+
+
+def record_payment(order, form: PaymentForm, now):
+    pickup_day.record_payment(order, form.amount.data or "", form.method.data or "",
+                              form.submission.data or "", now)
+
+
+def pay_and_collect(order, form: PaymentForm, now):
+    """The common case in one tap: the household pays what is due and takes its order."""
+    pickup_day.pay_and_collect(order, form.amount.data or "", form.method.data or "",
+                               form.submission.data or "", now)
+
+
+# Each action: its form, what it does, what the volunteer is told.
+ACTIONS: dict[str, tuple[type[FlaskForm], Callable, LazyString]] = {
+    "collected": (StatusForm, lambda order, form, now: pickup_day.mark_collected(order, now),
                   _l("Marked as collected.")),
-    "absent": (lambda order, form, now: pickup_day.mark_no_show(order, now),
-                _l("Marked as not collected.")),
-    "undo": (lambda order, form, now: pickup_day.undo_status(order), _l("Status cleared.")),
-    "missing": (lambda order, form, now: pickup_day.mark_missing(
-        order, form.get("line_id"), form.get("missing", ""), now), _l("Missing item recorded.")),
-    "weight": (lambda order, form, now: pickup_day.record_weight(
-        order, form.get("line_id"), form.get("weight", ""), now), _l("Weight recorded.")),
-    "payment": (lambda order, form, now: pickup_day.record_payment(
-        order, form.get("amount", ""), form.get("method", ""), form.get("submission", ""),
-        now), _l("Payment recorded.")),
-    # The common case in one tap: the household pays what is due and takes its order.
-    "paid-collected": (lambda order, form, now: (pickup_day.record_payment(
-        order, form.get("amount", ""), form.get("method", ""), form.get("submission", ""),
-        now), pickup_day.mark_collected(order, now)), _l("Paid and collected.")),
+    "absent": (StatusForm, lambda order, form, now: pickup_day.mark_no_show(order, now),
+               _l("Marked as not collected.")),
+    "undo": (StatusForm, lambda order, form, now: pickup_day.undo_status(order),
+             _l("Status cleared.")),
+    "missing": (MissingForm, record_missing, _l("Missing item recorded.")),
+    "weight": (WeightForm, record_weight, _l("Weight recorded.")),
+    "payment": (PaymentForm, record_payment, _l("Payment recorded.")),
+    "paid-collected": (PaymentForm, pay_and_collect, _l("Paid and collected.")),
 }
 # After these the volunteer is ready for the next household.
 TO_THE_NEXT = ("collected", "paid-collected")
@@ -124,12 +142,16 @@ def confirm_no_show(pickup_id: int, order_id: int):
 def order_action(pickup_id: int, order_id: int, action: str):
     pickup = pickup_or_404(pickup_id)
     order = pickup_day.order_at(pickup, order_id, lock=True) or abort(404)
-    operation, message = ACTIONS[action]
+    form_class, operation, message = ACTIONS[action]
+    form = form_class()
+    if not form.validate_on_submit():
+        abort(400)
     try:
-        operation(order, request.form, utcnow())
+        operation(order, form, utcnow())
     except DomainError as error:
         failed = {"field": getattr(error, "field", None), "message": error.message,
-                  "line_id": request.form.get("line_id", "")}
+                  "line_id": getattr(form, "line_id", None) and form.line_id.data,
+                  "amount": getattr(form, "amount", None) and form.amount.data}
         refuse(error, order_page, pickup_id, order_id, status=error.status, failed=failed)
     flash(message, "success")
     if action in TO_THE_NEXT:

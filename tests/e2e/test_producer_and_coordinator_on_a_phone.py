@@ -38,4 +38,9 @@ def test_the_coordinator_s_header_and_lists_fit_a_phone(page, db, closed_cycle):
     bourg.get_by_text("Autres formats").click()
     expect(bourg.get_by_role("link", name="PDF — Bourg")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # Each link says what it downloads, folded or not: no two alike for a screen reader.
+    names = page.locator("main a").evaluate_all(
+        "links => links.map(link => link.textContent.replace(/\\s+/g, ' ').trim())")
+    assert len(names) == len(set(names))
+    expect(page.get_by_role("link", name="Toutes les listes des producteurs (ZIP)")).to_be_visible()
     assert_accessible(page)
