@@ -13,7 +13,7 @@ hub's own series (COM-…); issuing a month again issues nothing new.
 """
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from facturx import generate_cii_xml, generate_from_binary
@@ -36,6 +36,7 @@ from market.invoices.models import Invoice, InvoiceKind, InvoiceSeries
 from market.invoices.reports import invoices_of_month, month_bounds
 from market.invoices.services import tax_profile
 from market.rowlock import lock_row
+from market.timeutil import to_hub_time
 
 FACTURX_LEVEL = "en16931"
 
@@ -48,22 +49,15 @@ def percent(rate_bp: int) -> str:
     return f"{Decimal(rate_bp) / 100:.2f}"
 
 
-def party_terms(party: dict, prefix: dict) -> dict:
-    """The seller's or buyer's business terms: name, SIREN, VAT number, postal address."""
-    terms = {prefix["name"]: party["name"], prefix["siren"]: (party.get("siret") or
-                                                              party["siren"])[:9],
-             prefix["siren_scheme"]: "0002", prefix["address"]: party["address"],
-             prefix["town"]: party["town"], prefix["postcode"]: party["postcode"],
-             prefix["country"]: "FR"}
-    if party.get("vat_number"):
-        terms[prefix["vat"]] = party["vat_number"]
-    return terms
-
-
-SELLER = {"name": "BT-27", "siren": "BT-30", "siren_scheme": "BT-30-1", "vat": "BT-31",
-          "address": "BT-35", "town": "BT-37", "postcode": "BT-38", "country": "BT-40"}
-BUYER = {"name": "BT-44", "siren": "BT-47", "siren_scheme": "BT-47-1", "vat": "BT-48",
-         "address": "BT-50", "town": "BT-52", "postcode": "BT-53", "country": "BT-55"}
+def party(details: dict) -> dict:
+    """A seller's or buyer's block: name, SIREN (scheme 0002), VAT number, postal address."""
+    block = {"name": details["name"],
+             "legal_identifier": (details.get("siret") or details["siren"])[:9],
+             "legal_identifier_schemeid": "0002", "addr_l1": details["address"],
+             "city": details["town"], "postcode": details["postcode"], "country_code": "FR"}
+    if details.get("vat_number"):
+        block["vat_identifier"] = details["vat_number"]
+    return block
 
 
 def cii_xml(reference: str, issued_at: datetime, content: dict) -> bytes:
@@ -71,8 +65,11 @@ def cii_xml(reference: str, issued_at: datetime, content: dict) -> bytes:
     totals = content["totals"]
     data = {
         "BT-1": reference, "BT-2": issued_at.date(), "BT-3": "380", "BT-5": "EUR",
+        # The service is the month's: its period, and its last day as the delivery date.
+        "BT-72": content["period"]["last"], "BT-73": content["period"]["first"],
+        "BT-74": content["period"]["last"],
         "BT-20": content["payment_terms"],
-        **party_terms(content["seller"], SELLER), **party_terms(content["buyer"], BUYER),
+        "BG-4": party(content["seller"]), "BG-7": party(content["buyer"]),
         "BG-1": [{"BT-22": mention} for mention in content["mentions"]],
         "BG-23": [{"BT-116": euros(row["excl"]), "BT-117": euros(row["vat"]), "BT-118": "S",
                    "BT-119": percent(row["rate"])} for row in content["vat"]],
@@ -98,7 +95,7 @@ def facturx_pdf(reference: str, kind: str, issued_at: datetime, content: dict) -
 
 def issue_month(month: str, now: datetime) -> list[Invoice]:
     """One commission invoice per producer with commission in this (finished) month."""
-    _start, end = month_bounds(month)
+    start, end = month_bounds(month)
     if now < end:
         raise InvoicingRefused(_l("%(month)s is not over: its commission is invoiced once it "
                                   "is.", month=month))
@@ -129,6 +126,9 @@ def issue_month(month: str, now: datetime) -> list[Invoice]:
             content = {"seller": hub, "buyer": producer_party(tax_profile(producer_id)),
                        "about": _("Commission of %(month)s on the sales made through the "
                                   "market", month=month),
+                       "period": {"first": to_hub_time(start).date().isoformat(),
+                                  "last": (to_hub_time(end).date() - timedelta(days=1))
+                                  .isoformat()},
                        "payment_terms": _("Deducted from the sales paid back to the producer."),
                        "mentions": [_("Deducted from the sales paid back to the producer.")]}
             issued.append(record(Invoice(

@@ -112,8 +112,11 @@ def producer_vat_summary(month: str, producer_id: int) -> VatSummary:
 
 
 def hub_commission_summary(month: str) -> VatSummary:
-    """The hub's own VAT: what its commission invoices of the month collected."""
+    """The hub's own VAT: what its commission invoices for the month's sales collected
+    (issued once the month is over)."""
+    month_bounds(month)
     summary = VatSummary()
-    for invoice in invoices_of_month(month, kinds=(InvoiceKind.COMMISSION.value,)):
+    for invoice in db.session.scalars(select(Invoice).where(
+            Invoice.kind == InvoiceKind.COMMISSION.value, Invoice.month == month)):
         summary.add(invoice)
     return summary
