@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from market.cli import refuse
 from market.errors import DomainError
 from market.extensions import db
-from market.invoices import issuing, reports
+from market.invoices import commission, issuing, reports
 from market.invoices.verify import verify
 from market.timeutil import utcnow
 
@@ -60,3 +60,19 @@ def register_command(month: str, out: Path) -> None:
         raise refuse(error) from None
     out.write_text(text, encoding="utf-8")
     click.echo(f"register of {month} written to {out}")
+
+
+@invoices_cli.command("commission")
+@click.option("--month", required=True, metavar="YYYY-MM")
+def commission_command(month: str) -> None:
+    """Issue the hub's commission invoices (Factur-X) for a finished month; run again, it
+    issues nothing new."""
+    try:
+        issued = commission.issue_month(month, utcnow())
+    except DomainError as error:
+        raise refuse(error) from None
+    db.session.commit()
+    for invoice in issued:
+        click.echo(f"issued {invoice.reference} to producer {invoice.producer_id}: "
+                   f"{invoice.total_incl_vat_cents} cents")
+    click.echo(f"{len(issued)} commission invoices issued")
