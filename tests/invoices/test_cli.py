@@ -97,7 +97,7 @@ def test_issuing_one_cycle_from_several_connections_at_once_issues_once(app, db,
                 barrier.wait()
                 outcomes.append(len(issuing.issue_cycle(cycle_id, utcnow()).issued))
                 _db.session.commit()
-            except Exception as error:  # noqa: BLE001 - any failure is the test's finding
+            except Exception as error:  # any failure is the test's finding
                 _db.session.rollback()
                 errors.append(repr(error))
             finally:
