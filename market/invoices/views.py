@@ -20,6 +20,7 @@ from market.extensions import db
 from market.invoices import bp, commission, issuing, reports, services
 from market.invoices.forms import ConfirmForm, IssueForm, MandateForm, MonthForm, TaxProfileForm
 from market.invoices.models import KIND_LABELS, VAT_REGIME_LABELS, Invoice, TaxProfile
+from market.numbers import identifier
 from market.timeutil import to_hub_time, utcnow
 from market.web import get_or_404, refuse
 
@@ -82,9 +83,12 @@ def download(invoice_id: int):
 @bp.route("/account/invoices")
 @role_required(Role.HOUSEHOLD)
 def household_invoices():
-    found = invoice_list(select(Invoice).where(
-        Invoice.household_id == current_user.household_id))
-    return render_template("invoices/household.html", invoices=found, kinds=KIND_LABELS)
+    query = select(Invoice).where(Invoice.household_id == current_user.household_id)
+    order_id = identifier(request.args.get("order"))
+    if order_id is not None:
+        query = query.where(Invoice.order_id == order_id)
+    return render_template("invoices/household.html", invoices=invoice_list(query),
+                           kinds=KIND_LABELS)
 
 
 # --- producers -----------------------------------------------------------------------------

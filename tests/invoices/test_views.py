@@ -102,6 +102,10 @@ def test_each_downloads_its_own_invoices_and_no_one_elses(app, db, settled):
     household = logged_in_client(app, martin)
     listing = household.get("/account/invoices")
     assert own.reference in listing.text and other.reference not in listing.text
+    assert own.reference in household.get(f"/account/invoices?order={own.order_id}").text
+    assert own.reference not in household.get("/account/invoices?order=999999").text
+    assert household.get("/account/invoices?order=x").status_code == 200
+    assert "/account/invoices?order=" in household.get(f"/orders/{own.order_id}").text
     pdf = household.get(f"/invoices/{own.id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data[:5] == b"%PDF-"
