@@ -13,6 +13,9 @@ credited to the hub's commission and VAT accounts.
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import gettext as _
+
+from market.catalog.models import UNIT_LABELS
 from market.invoices.models import VatRegime
 from market.ledger.commission import COMMISSION_VAT_BASIS_POINTS, split_line
 from market.pricing import vat_included
@@ -32,12 +35,13 @@ def excluding_vat(cents: int, rate_bp: int) -> Decimal:
 
 
 def quantity_and_unit(line) -> tuple[Decimal, str]:
-    """What was handed over: pieces, or kilograms (the real weight once weighed)."""
+    """What was handed over: pieces, or kilograms (the real weight once weighed); the unit
+    in the words of the invoice's language."""
     if not line.sold_by_weight:
-        return Decimal(line.delivered_quantity), line.unit
+        return Decimal(line.delivered_quantity), str(UNIT_LABELS.get(line.unit, line.unit))
     grams = (line.real_weight_grams if line.real_weight_grams is not None
              else line.delivered_quantity * line.estimated_weight_grams)
-    return (Decimal(grams) / GRAMS_PER_KG).quantize(Decimal("0.001")), "kg"
+    return (Decimal(grams) / GRAMS_PER_KG).quantize(Decimal("0.001")), str(UNIT_LABELS["kg"])
 
 
 def sale_line(line, regime: str, commission_bp: int) -> dict:
@@ -54,7 +58,7 @@ def sale_line(line, regime: str, commission_bp: int) -> dict:
 
 
 def commission_line(description: str, excl: int, vat: int) -> dict:
-    return {"description": description, "quantity": "1", "unit": "service",
+    return {"description": description, "quantity": "1", "unit": _("service"),
             "unit_price_excl_vat": str(Decimal(excl) / 100), "vat_rate":
             COMMISSION_VAT_BASIS_POINTS, "excl": excl, "vat": vat, "incl": excl + vat}
 

@@ -130,7 +130,12 @@ def issue_month(month: str, now: datetime) -> list[Invoice]:
                                   "last": (to_hub_time(end).date() - timedelta(days=1))
                                   .isoformat()},
                        "payment_terms": _("Deducted from the sales paid back to the producer."),
-                       "mentions": [_("Deducted from the sales paid back to the producer.")]}
+                       "mentions": [
+                           _("Deducted from the sales paid back to the producer."),
+                           _("Pénalités de retard : trois fois le taux d'intérêt légal. "
+                             "Indemnité forfaitaire pour frais de recouvrement : 40 € (art. "
+                             "L441-10 du Code de commerce). Pas d'escompte pour paiement "
+                             "anticipé.")]}
             issued.append(record(Invoice(
                 kind=InvoiceKind.COMMISSION.value, series=HUB_SERIES, issued_at=now,
                 producer_id=producer_id, month=month, vat_regime="normal", content=content,

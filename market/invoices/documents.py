@@ -3,24 +3,43 @@
 Invoices are written in French (the language French law requires of them), whatever the
 language of the person who triggers their issue. The document is made once, at issue; its
 bytes are stored and hashed, never drawn again.
+
+What an archival PDF (PDF/A, which Factur-X builds on) asks of the drawing is done here: every
+font embedded (Bitstream Vera, shipped with reportlab, instead of the 14 standard fonts that
+are never embedded) and an sRGB output intent (the profile made by Pillow's LittleCMS), so
+that the file shows the same wherever and whenever it is opened.
 """
 
 import io
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from xml.sax.saxutils import escape
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from PIL import ImageCms
+from pypdf import PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from market.money import format_cents
 from market.timeutil import to_hub_time
 
+FONT, BOLD = "Vera", "VeraBd"
 TITLES = {"sale": "Facture", "credit_note": "Avoir", "commission": "Facture"}
 
 
@@ -42,16 +61,48 @@ def party_lines(party: dict) -> list[str]:
     return lines
 
 
+@cache
+def embedded_fonts() -> None:
+    pdfmetrics.registerFont(TTFont(FONT, "Vera.ttf"))
+    pdfmetrics.registerFont(TTFont(BOLD, "VeraBd.ttf"))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+
+
+def with_output_intent(document: bytes) -> bytes:
+    """The PDF with an sRGB output intent: how its colours are meant to be seen."""
+    writer = PdfWriter(clone_from=io.BytesIO(document))
+    profile = DecodedStreamObject()
+    profile.set_data(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    profile[NameObject("/N")] = NumberObject(3)
+    intent = DictionaryObject({
+        NameObject("/Type"): NameObject("/OutputIntent"),
+        NameObject("/S"): NameObject("/GTS_PDFA1"),
+        NameObject("/OutputConditionIdentifier"): TextStringObject("sRGB"),
+        NameObject("/Info"): TextStringObject("sRGB IEC61966-2.1"),
+        # A stream must be an indirect object: pypdf adds one only through this method,
+        # as the factur-x library does for its attachments.
+        NameObject("/DestOutputProfile"): writer._add_object(profile),
+    })
+    writer.root_object[NameObject("/OutputIntents")] = ArrayObject([intent])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def pdf(reference: str, kind: str, issued_at: datetime, content: dict) -> bytes:
+    embedded_fonts()
     with force_locale("fr"):
-        return draw(reference, kind, issued_at, content)
+        return with_output_intent(draw(reference, kind, issued_at, content))
 
 
 def draw(reference: str, kind: str, issued_at: datetime, content: dict) -> bytes:
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        style.fontName = BOLD if style.name in ("Title",) else FONT
     out = io.BytesIO()
     document = SimpleDocTemplate(out, pagesize=A4, title=f"{TITLES[kind]} {reference}",
-                                 author=content["seller"]["name"], leftMargin=15 * mm,
+                                 author=content["seller"]["name"], initialFontName=FONT,
+                                 leftMargin=15 * mm,
                                  rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm)
     story = [Paragraph(escape(f"{TITLES[kind]} n° {reference}"), styles["Title"]),
              Paragraph(escape(_("Date of issue: %(date)s",
@@ -69,6 +120,8 @@ def draw(reference: str, kind: str, issued_at: datetime, content: dict) -> bytes
         Paragraph("<b>" + escape(_("Customer")) + "</b><br/>" + "<br/>".join(
             escape(line) for line in party_lines(content["buyer"])), styles["Normal"])]],
         colWidths=[document.width / 2] * 2)
+    parties.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
+                                 ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [Spacer(1, 6 * mm), parties, Spacer(1, 6 * mm)]
     header = [_("Description"), _("Quantity"), _("Unit"), _("Unit price excl. VAT"),
               _("VAT"), _("Total excl. VAT")]
@@ -78,8 +131,9 @@ def draw(reference: str, kind: str, issued_at: datetime, content: dict) -> bytes
                         rate_text(line["vat_rate"]), format_cents(line["excl"])]
                        for line in content["lines"]]
     table = Table(rows, colWidths=[document.width * share for share in
-                                   (0.36, 0.12, 0.1, 0.16, 0.1, 0.16)], repeatRows=1)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                                   (0.34, 0.11, 0.1, 0.19, 0.09, 0.17)], repeatRows=1)
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
+                               ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -91,9 +145,10 @@ def draw(reference: str, kind: str, issued_at: datetime, content: dict) -> bytes
                     format_cents(content["totals"]["vat"]),
                     format_cents(content["totals"]["incl"])])
     totals = Table(summary, colWidths=[document.width / 4] * 4)
-    totals.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+    totals.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
+                                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                 ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-                                ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold")]))
+                                ("FONTNAME", (0, -1), (-1, -1), BOLD)]))
     story += [totals, Spacer(1, 6 * mm)]
     story += [Paragraph(escape(mention), styles["Normal"]) for mention in content["mentions"]]
     document.build(story)

@@ -1,6 +1,7 @@
 """The hub's monthly commission invoices: Factur-X (EN 16931), valid by the library's checks,
 amounts read back, agreeing with the ledger's commission and VAT."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ import pytest
 from facturx import get_facturx_xml_from_pdf, get_level, xml_check_xsd
 from facturx.parse_xml import parse_ubl_cii_xml
 from lxml import etree
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from market.invoices import commission, issuing
@@ -92,3 +94,21 @@ def test_vat_summaries_per_producer(db, settled, last_month):
     sold = sum(line.amount_cents for order in settled["orders"].values()
                for line in order.lines)
     assert farm.excl_cents + farm.vat_cents + dairy.excl_cents == sold
+
+
+def test_the_factur_x_file_is_archival_fonts_embedded_an_output_intent_pdfa_3(db, settled,
+                                                                                last_month):
+    [invoice, *_] = commission.issue_month(last_month, utcnow())
+    reader = PdfReader(io.BytesIO(invoice.document))
+    root = reader.trailer["/Root"]
+    [intent] = root["/OutputIntents"]
+    assert intent.get_object()["/S"] == "/GTS_PDFA1"
+    assert intent.get_object()["/DestOutputProfile"].get_object()["/N"] == 3
+    fonts = [font.get_object() for page in reader.pages
+             for font in page["/Resources"]["/Font"].values()]
+    assert fonts and all("/FontFile2" in font["/FontDescriptor"].get_object()
+                         for font in fonts)
+    metadata = root["/Metadata"].get_object().get_data().decode()
+    assert "<pdfaid:part>3</pdfaid:part>" in metadata
+    assert "Commission sur les ventes de Semaine 48" in " ".join(
+        reader.pages[0].extract_text().split())

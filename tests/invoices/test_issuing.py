@@ -35,7 +35,8 @@ def invoices(db, **where) -> list[Invoice]:
 
 
 def pdf_text(invoice: Invoice) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(
+    """The PDF's words, whatever the lines they were wrapped on."""
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(
         io.BytesIO(invoice.document)).pages)
 
 
