@@ -448,7 +448,7 @@ class InvoiceSeriesFactory(BaseFactory):
     class Meta:
         model = InvoiceSeries
 
-    key = factory.Sequence(lambda n: f"T{n:05d}")
+    key = factory.Sequence(lambda n: f"S{n:05d}")
     last_number = 0
 
 

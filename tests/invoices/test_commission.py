@@ -18,6 +18,7 @@ from market.invoices.verify import verify
 from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from market.timeutil import to_hub_time, utcnow
 from tests.factories import MandateAcceptanceFactory, TaxProfileFactory
+from tests.invoices.schematron import failed_rules
 
 
 def ledger_total(key: str, order_ids: list[int]) -> int:
@@ -73,6 +74,7 @@ def test_commission_invoices_are_valid_factur_x_and_agree_with_the_ledger(db, se
         tree = etree.fromstring(xml)
         assert get_level(tree) == "en16931"
         assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+        assert failed_rules(xml) == []
         data = parse_ubl_cii_xml(xml)
         assert data["BT-1"] == invoice.reference
         assert Decimal(str(data["BT-109"])) * 100 == invoice.total_excl_vat_cents
@@ -112,3 +114,13 @@ def test_the_factur_x_file_is_archival_fonts_embedded_an_output_intent_pdfa_3(db
     assert "<pdfaid:part>3</pdfaid:part>" in metadata
     assert "Commission sur les ventes de Semaine 48" in " ".join(
         reader.pages[0].extract_text().split())
+
+
+def test_the_schematron_catches_a_wrong_total(db, settled, last_month):
+    """The check is real: a total that is not the sum of its parts breaks BR-CO-15."""
+    [invoice, *_] = commission.issue_month(last_month, utcnow())
+    _name, xml = get_facturx_xml_from_pdf(invoice.document)
+    tree = etree.fromstring(xml)
+    [total] = tree.xpath("//ram:GrandTotalAmount", namespaces=tree.nsmap)
+    total.text = "999.99"
+    assert any("BR-CO-15" in rule for rule in failed_rules(etree.tostring(tree)))

@@ -27,6 +27,7 @@ from tests.factories import (
     OrderCycleFactory,
     TaxProfileFactory,
 )
+from tests.invoices.schematron import failed_rules
 
 
 def ledger_by_order_and_producer() -> dict[tuple[int, int], int]:
@@ -117,6 +118,7 @@ def test_a_month_of_invoices(app, db, settled):
     for invoice in issued:
         _name, xml = get_facturx_xml_from_pdf(invoice.document)
         assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+        assert failed_rules(xml) == []
     verdict = verify(1000)
     assert verdict.ok, verdict.problems
     series: dict[str, list[int]] = defaultdict(list)
