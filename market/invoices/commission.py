@@ -99,6 +99,7 @@ def issue_month(month: str, now: datetime) -> list[Invoice]:
     if now < end:
         raise InvoicingRefused(_l("%(month)s is not over: its commission is invoiced once it "
                                   "is.", month=month))
+    # The hub's series row (written by migration 0016) serialises two runs for a month.
     series = db.session.scalar(select(InvoiceSeries).where(InvoiceSeries.key == HUB_SERIES))
     if series is not None:
         lock_row(InvoiceSeries, series.id)

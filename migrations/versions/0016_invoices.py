@@ -214,6 +214,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_invoices_producer_id'), ['producer_id'], unique=False)
 
     # ### end Alembic commands ###
+    # The hub's own series exists from the start, so that its row can always be locked.
+    op.execute("INSERT INTO invoice_series (key, last_number) VALUES ('COM', 0)")
     if dialect() == "postgresql":
         for statement in [*PG_FUNCTIONS, *PG_TRIGGERS]:
             op.execute(statement)
