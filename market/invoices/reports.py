@@ -111,6 +111,15 @@ def producer_vat_summary(month: str, producer_id: int) -> VatSummary:
     return summary
 
 
+def vat_by_producer(month: str) -> dict[int, VatSummary]:
+    """Every producer's summary of the month, for the coordinator: one query."""
+    summaries: dict[int, VatSummary] = defaultdict(VatSummary)
+    for invoice in invoices_of_month(month, kinds=(InvoiceKind.SALE.value,
+                                                   InvoiceKind.CREDIT_NOTE.value)):
+        summaries[invoice.producer_id].add(invoice)
+    return dict(summaries)
+
+
 def hub_commission_summary(month: str) -> VatSummary:
     """The hub's own VAT: what its commission invoices for the month's sales collected
     (issued once the month is over)."""

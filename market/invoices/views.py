@@ -18,6 +18,7 @@ from market.cycles.models import OrderCycle
 from market.errors import DomainError
 from market.extensions import db
 from market.invoices import bp, commission, issuing, reports, services
+from market.invoices.documents import rate_text
 from market.invoices.forms import ConfirmForm, IssueForm, MandateForm, MonthForm, TaxProfileForm
 from market.invoices.models import KIND_LABELS, VAT_REGIME_LABELS, Invoice, TaxProfile
 from market.numbers import identifier
@@ -108,7 +109,7 @@ def producer_page(producer: Producer, profile_form=None, mandate_form=None, stat
         mandate_form=mandate_form or MandateForm(version=services.MANDATE_VERSION),
         mandate_text=services.mandate_text(), withdraw_form=ConfirmForm(),
         invoices=found, kinds=KIND_LABELS, month=month,
-        vat=reports.producer_vat_summary(month, producer.id),
+        vat=reports.producer_vat_summary(month, producer.id), rate_text=rate_text,
         months=sorted({to_hub_time(invoice.issued_at).strftime("%Y-%m") for invoice in found},
                       reverse=True)), status
 
@@ -205,7 +206,8 @@ def coordination_page(issue_form=None, month_form=None, outcome=None, status=200
         mandates=mandates, regimes=VAT_REGIME_LABELS, settled=settled,
         issue_form=issue_form or IssueForm(), month_form=month_form or MonthForm(month=month),
         check_form=ConfirmForm(), outcome=outcome, month=month,
-        hub_vat=reports.hub_commission_summary(month)), status
+        hub_vat=reports.hub_commission_summary(month), rate_text=rate_text,
+        producers_vat=reports.vat_by_producer(month)), status
 
 
 @bp.route("/coordination/invoices")

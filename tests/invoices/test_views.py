@@ -77,6 +77,9 @@ def test_the_coordinator_checks_issues_and_downloads_the_month(db, coordinator_c
     issued = coordinator_client.post("/coordination/invoices/issue", data={"cycle": cycle_id})
     assert issued.status_code == 200
     assert "3 factures et avoirs émis" in issued.text and "Non facturé" in issued.text
+    summary = coordinator_client.get("/coordination/invoices").text
+    assert "Ventes de chaque producteur facturées en son nom" in summary
+    assert "Ferme Lafitte" in summary and "5,5 %" in summary
     month = to_hub_time(utcnow()).strftime("%Y-%m")
     archive = zipfile.ZipFile(io.BytesIO(coordinator_client.get(
         f"/coordination/invoices/{month}.zip").data))
