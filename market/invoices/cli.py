@@ -58,7 +58,10 @@ def register_command(month: str, out: Path) -> None:
         text = reports.register_csv(month)
     except DomainError as error:
         raise refuse(error) from None
-    out.write_text(text, encoding="utf-8")
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {out}: {error.strerror}") from None
     click.echo(f"register of {month} written to {out}")
 
 

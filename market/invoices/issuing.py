@@ -223,6 +223,9 @@ def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
                                 .order_by(Order.number)).all()
     postings = sale_postings([order.id for order in orders])
     in_force = open_invoices(cycle.id)
+    invoiced_producers: dict[int, set[int]] = defaultdict(set)
+    for order_id, producer_id in in_force:
+        invoiced_producers[order_id].add(producer_id)
     blockers: dict[int, str | None] = {}
     outcome = Outcome()
     with force_locale("fr"):
@@ -233,8 +236,7 @@ def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
                     if line.amount_cents:
                         lines_by_producer[line.producer_id].append(line)
             problem = disagreement(lines_by_producer, postings[order.id], commission_bp)
-            concerned = set(lines_by_producer) | {producer_id for (order_id, producer_id)
-                                                  in in_force if order_id == order.id}
+            concerned = set(lines_by_producer) | invoiced_producers[order.id]
             for producer_id in sorted(concerned):
                 if producer_id not in blockers:
                     blockers[producer_id] = invoicing_blocker(producer_id)
