@@ -43,6 +43,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "HUB_NAME": ("HUB_NAME", str),
     "HUB_SIREN": ("HUB_SIREN", str),
     "HUB_EMAIL": ("HUB_EMAIL", str),
+    "HUB_ADDRESS": ("HUB_ADDRESS", str),
+    "HUB_POSTCODE": ("HUB_POSTCODE", str),
+    "HUB_TOWN": ("HUB_TOWN", str),
     "HUB_COMMISSION_BASIS_POINTS": ("HUB_COMMISSION_BASIS_POINTS", whole_number),
     "HUB_TIME_ZONE": ("BABEL_DEFAULT_TIMEZONE", str),
     "HUB_PRODUCER_LIST_NAMES": ("HUB_PRODUCER_LIST_NAMES",
@@ -97,6 +100,11 @@ class Config:
     HUB_SIREN = "000000000"
     HUB_EMAIL = "contact@marche-seignanx.example"
     HUB_COMMISSION_BASIS_POINTS = 1000
+    # The hub's postal address, on the invoices it issues (its commission, and those it
+    # issues in the producers' name).
+    HUB_ADDRESS = "1 place de la Mairie"
+    HUB_POSTCODE = "40440"
+    HUB_TOWN = "Ondres"
     # Producer lists name the households (True) or give only order numbers (privacy, default).
     HUB_PRODUCER_LIST_NAMES = False
 

@@ -26,6 +26,8 @@ from market.exports.cli import export_cli
 from market.extensions import babel, csrf, db, enforce_foreign_keys, login_manager, migrate
 from market.i18n import register_template_helpers as register_i18n
 from market.i18n import select_locale
+from market.invoices import bp as invoices_bp
+from market.invoices.cli import invoices_cli
 from market.ledger import bp as ledger_bp
 from market.ledger.cli import ledger_cli
 from market.mail.cli import mail_cli
@@ -46,9 +48,10 @@ from market.privacy.cli import privacy_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (main_bp, auth_bp, catalog_bp, cycles_bp, orders_bp, ledger_bp, payments_bp,
-              exports_bp, pickup_bp, payouts_bp, privacy_bp)
+              exports_bp, pickup_bp, payouts_bp, invoices_bp, privacy_bp)
 COMMANDS = (demo_command, mail_cli, cycles_cli, ledger_cli, orders_cli, payments_cli,
-            export_cli, users_cli, check_command, backup_command, restore_command, privacy_cli)
+            export_cli, users_cli, check_command, backup_command, restore_command, privacy_cli,
+            invoices_cli)
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:

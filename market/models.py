@@ -12,6 +12,7 @@ from market.auth.models import (
 )
 from market.catalog.models import Category, Producer, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
+from market.invoices.models import Invoice, InvoiceSeries, MandateAcceptance, TaxProfile
 from market.ledger.models import (
     LedgerAccount,
     LedgerChainHead,
@@ -31,6 +32,8 @@ __all__ = [
     "CyclePickup",
     "Household",
     "Invitation",
+    "Invoice",
+    "InvoiceSeries",
     "LedgerAccount",
     "LedgerChainHead",
     "LedgerClosure",
@@ -39,6 +42,7 @@ __all__ = [
     "LoginAttempt",
     "LoginSession",
     "LoginThrottle",
+    "MandateAcceptance",
     "Offer",
     "Order",
     "OrderCycle",
@@ -53,5 +57,6 @@ __all__ = [
     "Product",
     "SignupRequest",
     "StripeEvent",
+    "TaxProfile",
     "User",
 ]

@@ -163,6 +163,20 @@ MATRIX = {
     "payouts.batch_page": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory().id}, STAFF),
     "payouts.batch_file": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory(
         sepa_xml="<Document/>").id}, STAFF),
+    # Someone else's invoice is not found (404) for a household or a producer.
+    "invoices.download": ("GET", lambda f: {"invoice_id": f.InvoiceFactory().id}, LOGGED_IN),
+    "invoices.household_invoices": ("GET", {}, HOUSEHOLDS),
+    "invoices.producer_invoices": ("GET", {}, PRODUCERS),
+    "invoices.save_profile": ("POST", {}, PRODUCERS),
+    "invoices.accept_mandate": ("POST", {}, PRODUCERS),
+    "invoices.withdraw_mandate": ("POST", {}, PRODUCERS),
+    "invoices.producer_month_zip": ("GET", {"month": "2026-11"}, PRODUCERS),
+    "invoices.coordination": ("GET", {}, STAFF),
+    "invoices.check_profile": ("POST", another_producer, STAFF),
+    "invoices.issue": ("POST", {}, STAFF),
+    "invoices.issue_commission": ("POST", {}, STAFF),
+    "invoices.month_zip": ("GET", {"month": "2026-11"}, STAFF),
+    "invoices.register": ("GET", {"month": "2026-11"}, STAFF),
     # A producer's lists, reached by a producer user of another producer: refused.
     "exports.producer_lists": ("GET", another_producer, STAFF),
     "exports.producer_list_page": ("GET", another_producers_cycle, STAFF),

@@ -20,6 +20,9 @@ from market.auth.services import token_digest
 from market.catalog.models import Category, Producer, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.extensions import db
+from market.invoices import issuing
+from market.invoices.models import Invoice, InvoiceSeries, MandateAcceptance, TaxProfile
+from market.invoices.services import MANDATE_VERSION, mandate_sha256
 from market.ledger import builders
 from market.ledger.accounts import account_ids
 from market.ledger.closures import close_period
@@ -412,3 +415,62 @@ class StripeEventFactory(BaseFactory):
 
     id = factory.Sequence(lambda n: f"evt_test_factory{n:04d}")
     type = "checkout.session.completed"
+
+
+class TaxProfileFactory(BaseFactory):
+    """A complete profile, checked by the coordinator (INSEE's example SIRET)."""
+
+    class Meta:
+        model = TaxProfile
+
+    producer = factory.SubFactory(ProducerFactory)
+    legal_name = factory.SelfAttribute("producer.name")
+    address = "12 chemin des Barthes"
+    postcode = "40440"
+    town = "Ondres"
+    siret = "73282932000074"
+    vat_number = "FR44732829320"
+    vat_regime = "normal"
+    checked_at = factory.LazyFunction(utcnow)
+
+
+class MandateAcceptanceFactory(BaseFactory):
+    class Meta:
+        model = MandateAcceptance
+
+    producer_id = factory.LazyFunction(lambda: ProducerFactory().id)
+    version = MANDATE_VERSION
+    text_sha256 = factory.LazyFunction(mandate_sha256)
+    accepted_at = factory.LazyFunction(utcnow)
+
+
+class InvoiceSeriesFactory(BaseFactory):
+    class Meta:
+        model = InvoiceSeries
+
+    key = factory.Sequence(lambda n: f"S{n:05d}")
+    last_number = 0
+
+
+class InvoiceFactory(BaseFactory):
+    """An invoice numbered and hashed by the issuing code: the database takes no other."""
+
+    class Meta:
+        model = Invoice
+
+    kind = "sale"
+    series = factory.Sequence(lambda n: f"T{n:05d}")
+    issued_at = factory.LazyFunction(utcnow)
+    producer_id = factory.LazyFunction(lambda: ProducerFactory().id)
+    vat_regime = "normal"
+    content = factory.LazyFunction(lambda: {"seller": {"name": "Ferme Lafitte"},
+                                            "buyer": {"name": "Zoé Martin"}, "mentions": []})
+    ledger_seqs = factory.LazyFunction(list)
+
+    @classmethod
+    def _create(cls, model_class, *args, lines=None, **kwargs):
+        lines = lines or [{"description": "Carottes", "quantity": "2", "unit": "bunch",
+                           "unit_price_excl_vat": "2.3697", "vat_rate": 550, "excl": 474,
+                           "vat": 26, "incl": 500, "commission_excl": 42,
+                           "commission_vat": 8}]
+        return issuing.record(model_class(**kwargs), lines)
