@@ -18,6 +18,7 @@ from market.ledger.models import (
     LedgerClosure,
     LedgerEntry,
     LedgerTransaction,
+    LedgerVerification,
 )
 from market.mail.models import OutboxAttachment, OutboxMessage
 from market.orders.models import CartItem, Order, OrderLine
@@ -36,6 +37,7 @@ __all__ = [
     "LedgerClosure",
     "LedgerEntry",
     "LedgerTransaction",
+    "LedgerVerification",
     "LoginAttempt",
     "LoginSession",
     "LoginThrottle",

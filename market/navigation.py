@@ -9,6 +9,7 @@ from market.auth.models import ROLE_LABELS, Role
 # (endpoint, label, roles that see it; None means everyone)
 MENU = [
     ("main.home", _l("Home"), None),
+    ("figures.coordinator_dashboard", _l("Dashboard"), (Role.COORDINATOR,)),
     ("main.directory", _l("Producers"), None),
     ("orders.shop", _l("Shop"), None),
     ("cycles.cycle_list", _l("Cycles"), (Role.COORDINATOR,)),

@@ -157,6 +157,7 @@ MATRIX = {
     "payouts.owed_page": ("GET", lambda f: {"month": "2026-11"}, STAFF),
     "payouts.confirm": ("POST", lambda f: {"month": "2026-11"}, STAFF),
     "payouts.batch_page": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory().id}, STAFF),
+    "figures.coordinator_dashboard": ("GET", {}, STAFF),
     "payouts.batch_file": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory(
         sepa_xml="<Document/>").id}, STAFF),
     # A producer's lists, reached by a producer user of another producer: refused.

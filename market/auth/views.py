@@ -112,7 +112,9 @@ def login():
             refuse(error, form_page, "auth/login.html", form, error.status)
         else:
             log_in(user, remember=form.remember.data)
-            response = redirect(next_page())
+            # The coordinator's home is the dashboard.
+            response = redirect(next_page("figures.coordinator_dashboard" if user.is_staff
+                                          else "main.home"))
             remember_device(response, user)
             return response
     elif form.errors:
