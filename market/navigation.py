@@ -12,6 +12,7 @@ MENU = [
     ("figures.coordinator_dashboard", _l("Dashboard"), (Role.COORDINATOR,)),
     ("main.directory", _l("Producers"), None),
     ("orders.shop", _l("Shop"), None),
+    ("figures.observatory_page", _l("Observatory"), None),
     ("cycles.cycle_list", _l("Cycles"), (Role.COORDINATOR,)),
     ("cycles.collection_points", _l("Collection points"), (Role.COORDINATOR,)),
     ("pickup.choose_point", _l("Pickup"), (Role.COORDINATOR,)),

@@ -158,6 +158,10 @@ MATRIX = {
     "payouts.confirm": ("POST", lambda f: {"month": "2026-11"}, STAFF),
     "payouts.batch_page": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory().id}, STAFF),
     "figures.coordinator_dashboard": ("GET", {}, STAFF),
+    "figures.observatory_page": ("GET", {}, EVERYONE),
+    "figures.figure_csv": ("GET", {"name": "spending"}, EVERYONE),
+    "figures.figure_json": ("GET", {"name": "spending"}, EVERYONE),
+    "figures.figure_chart": ("GET", {"name": "spending"}, EVERYONE),
     "payouts.batch_file": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory(
         sepa_xml="<Document/>").id}, STAFF),
     # A producer's lists, reached by a producer user of another producer: refused.
