@@ -17,6 +17,7 @@ MENU = [
     ("cycles.collection_points", _l("Collection points"), (Role.COORDINATOR,)),
     ("pickup.choose_point", _l("Pickup"), (Role.COORDINATOR,)),
     ("catalog.dashboard", _l("My catalogue"), (Role.PRODUCER,)),
+    ("figures.producer_figures", _l("My figures"), (Role.PRODUCER,)),
     ("catalog.producers", _l("Manage producers"), (Role.COORDINATOR,)),
     ("catalog.invitations", _l("Invitations"), (Role.COORDINATOR,)),
     ("ledger.balances", _l("Books"), (Role.COORDINATOR,)),

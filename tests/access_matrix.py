@@ -159,6 +159,8 @@ MATRIX = {
     "payouts.batch_page": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory().id}, STAFF),
     "figures.coordinator_dashboard": ("GET", {}, STAFF),
     "figures.observatory_page": ("GET", {}, EVERYONE),
+    "figures.producer_figures": ("GET", {}, PRODUCERS),
+    "figures.producer_chart": ("GET", {}, PRODUCERS),
     "figures.figure_csv": ("GET", {"name": "spending"}, EVERYONE),
     "figures.figure_json": ("GET", {"name": "spending"}, EVERYONE),
     "figures.figure_chart": ("GET", {"name": "spending"}, EVERYONE),

@@ -33,10 +33,10 @@ def line_amount_sql():
     delivered = OrderLine.quantity - OrderLine.missing_quantity
     return case(
         (and_(OrderLine.sold_by_weight, OrderLine.real_weight_grams.is_not(None)),
-         (OrderLine.unit_price_cents * OrderLine.real_weight_grams + 500) / 1000),
+         (OrderLine.unit_price_cents * OrderLine.real_weight_grams + 500) // 1000),
         (OrderLine.sold_by_weight,
          (OrderLine.unit_price_cents * OrderLine.estimated_weight_grams * delivered + 500)
-         / 1000),
+         // 1000),
         else_=OrderLine.unit_price_cents * delivered)
 
 

@@ -8,11 +8,12 @@ from babel.numbers import format_decimal
 from flask import Response, abort, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from market.auth.decorators import role_required
 from market.auth.models import Role
 from market.errors import render_error
-from market.figures import bp, charts, dashboard, observatory
+from market.figures import bp, charts, dashboard, observatory, producer
 from market.i18n import money
 from market.security import content_security_policy, own_content_security_policy
 from market.spreadsheets import csv_row
@@ -129,3 +130,41 @@ def figure_chart(name: str):
     if figure is None:
         return bad_period()
     return Response(charts.render(figure, observatory.period_label), mimetype="image/svg+xml")
+
+
+def season_asked() -> tuple[bool, str | None]:
+    """(understood, the season asked or None for the latest)."""
+    season = request.args.get("season")
+    if season is None:
+        return True, None
+    return (season.isascii() and season.isdigit() and len(season) == 4), season
+
+
+def bad_season():
+    return render_error(400, _l("Choose a season as a year of four digits, e.g. 2026."))
+
+
+def own_figures():
+    understood, season = season_asked()
+    if not understood:
+        return None
+    return producer.build(current_user.producer_id, utcnow(), season)
+
+
+@bp.route("/producer/figures")
+@role_required(Role.PRODUCER)
+def producer_figures():
+    figures = own_figures()
+    if figures is None:
+        return bad_season()
+    return render_template("figures/producer.html", figures=figures, cell_text=cell_text)
+
+
+@bp.route("/producer/figures/sales.svg")
+@role_required(Role.PRODUCER)
+@own_content_security_policy(CHART_POLICY)
+def producer_chart():
+    figures = own_figures()
+    if figures is None:
+        return bad_season()
+    return Response(charts.render(figures.sales), mimetype="image/svg+xml")

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from market.extensions import db as database
-from market.figures import observatory
+from market.figures import observatory, queries
 from market.figures.observatory import great_circle_km
 from market.ledger.accounts import producer_key
 from market.ledger.commission import split_line
 from market.ledger.statements import account_balance
-from market.orders.models import Order
+from market.orders.models import Order, OrderLine
 from market.timeutil import to_hub_time, utcnow
+from tests import factories
 from tests.figures.conftest import FARM, POINT
 from tests.helpers import count_queries
 
@@ -176,3 +177,29 @@ def test_an_observatory_without_closed_cycles_says_so(client, db):
     page = client.get("/observatoire")
     assert page.status_code == 200 and "Aucun cycle n'est encore clos" in page.text
     assert client.get("/observatoire/spending.csv").status_code == 404
+
+
+def test_categories_and_communes_add_up_to_what_was_spent(app, history):
+    app.config["FIGURES_PRIVACY_THRESHOLD"] = 1
+    built = observatory.build(utcnow(), "season")
+    [season] = built.figure("spending").rows
+    for name in ("categories", "communes"):
+        assert sum(row["amount_cents"] for row in built.figure(name).rows) == \
+            season["spent_cents"], name
+
+
+def test_sql_prices_each_line_as_the_order_does(db):
+    """Missing units, estimated and real weights, odd prices: rounded half up alike."""
+    lines = [factories.OrderLineFactory(unit_price_cents=price, quantity=quantity,
+                                        missing_quantity=missing, sold_by_weight=by_weight,
+                                        estimated_weight_grams=estimated,
+                                        real_weight_grams=real)
+             for price, quantity, missing, by_weight, estimated, real in [
+                 (250, 3, 1, False, None, None), (333, 3, 0, True, 1501, None),
+                 (333, 2, 1, True, 1499, None), (999, 1, 0, True, 250, 1237),
+                 (1, 1, 0, True, 500, 500), (701, 4, 4, False, None, None)]]
+    db.session.flush()
+    priced = dict(db.session.execute(
+        select(OrderLine.id, queries.line_amount_sql())
+        .where(OrderLine.id.in_([line.id for line in lines]))).all())
+    assert {line.id: line.amount_cents for line in lines} == priced
