@@ -17,7 +17,7 @@ EARLIER_CYCLES = 4
 
 @dataclass
 class Comparison:
-    """A cycle's orders and amount at the same point of its ordering window."""
+    """A cycle's orders at the same point of its ordering window, and what they come to."""
 
     cycle: OrderCycle
     orders: int
@@ -61,11 +61,9 @@ def build(now: datetime) -> Dashboard:
         earlier = queries.cycles_before(cycle, EARLIER_CYCLES)
         # The same point of each earlier window: as long after it opened as now is.
         cutoffs = {cycle.id: now, **{other.id: other.opens_at + elapsed for other in earlier}}
-        orders = queries.orders_by_cycle_until(cutoffs)
-        sold = queries.sold_by_cycle_until(cutoffs)
-        board.now = Comparison(cycle, orders.get(cycle.id, 0), sold.get(cycle.id, 0))
-        board.earlier = [Comparison(other, orders.get(other.id, 0), sold.get(other.id, 0))
-                         for other in earlier]
+        placed = queries.orders_by_cycle_until(cutoffs)
+        board.now = Comparison(cycle, *placed.get(cycle.id, (0, 0)))
+        board.earlier = [Comparison(other, *placed.get(other.id, (0, 0))) for other in earlier]
         board.points = queries.points_fill(cycle)
         board.sold_out = queries.sold_out_offers(cycle)
         board.without_offers = queries.producers_without_offers(cycle)

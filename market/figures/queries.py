@@ -215,34 +215,20 @@ def breakdown(rows) -> Breakdown:
 # ----------------------------------------------------------------------------------------
 # The coordinator's dashboard
 
-def orders_by_cycle_until(cutoffs: dict[int, datetime]) -> dict[int, int]:
-    """{cycle id: orders placed by its cutoff and not cancelled by then} (one query)."""
+def orders_by_cycle_until(cutoffs: dict[int, datetime]) -> dict[int, tuple[int, int]]:
+    """{cycle id: (orders placed by its cutoff and not cancelled by then, what their lines
+    come to)} (one query)."""
     if not cutoffs:
         return {}
     within = or_(*(and_(Order.cycle_id == cycle_id, Order.created_at <= cutoff,
                         or_(Order.cancelled_at.is_(None), Order.cancelled_at > cutoff))
                    for cycle_id, cutoff in cutoffs.items()))
-    rows = db.session.execute(select(Order.cycle_id, func.count())
-                              .where(within).group_by(Order.cycle_id))
-    return {cycle_id: int(count) for cycle_id, count in rows}
-
-
-def sold_by_cycle_until(cutoffs: dict[int, datetime]) -> dict[int, int]:
-    """{cycle id: what its orders came to by its cutoff, as the books say} (one query)."""
-    if not cutoffs:
-        return {}
-    within = or_(*(and_(Order.cycle_id == cycle_id, LedgerTransaction.occurred_at <= cutoff)
-                   for cycle_id, cutoff in cutoffs.items()))
     rows = db.session.execute(
-        select(Order.cycle_id, func.sum(LedgerEntry.amount))
-        .select_from(LedgerEntry)
-        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .join(Order, Order.id == LedgerTransaction.order_id)
-        .where(within, or_(LedgerAccount.kind == "producer",
-                           LedgerAccount.key.in_(COMMISSION_KEYS)))
-        .group_by(Order.cycle_id))
-    return {cycle_id: -int(amount or 0) for cycle_id, amount in rows}
+        select(Order.cycle_id, func.count(func.distinct(Order.id)),
+               func.coalesce(func.sum(line_amount_sql()), 0))
+        .select_from(Order).outerjoin(OrderLine, OrderLine.order_id == Order.id)
+        .where(within).group_by(Order.cycle_id))
+    return {cycle_id: (int(count), int(amount)) for cycle_id, count, amount in rows}
 
 
 def cycles_before(cycle: OrderCycle, count: int) -> list[OrderCycle]:
