@@ -5,6 +5,8 @@ Prices are in cents including VAT; VAT in basis points: 550 for food, 1000 for v
 plants, 2000 for alcohol.
 """
 
+from decimal import Decimal
+
 from sqlalchemy import select
 
 from market.catalog.models import Category, Producer, ProducerStatus, Product
@@ -19,6 +21,7 @@ CATEGORIES = ["légumes", "fruits", "produits laitiers", "œufs", "viande", "pai
 PRODUCERS = [
     {
         "name": "Ferme Lafitte", "siret": "80123456800013", "town": "Saint-Martin-de-Seignanx",
+        "latitude": Decimal("43.5433"), "longitude": Decimal("-1.3869"),
         "postcode": "40390", "address": "Quartier Bourg, 450 chemin de Lasalle",
         "phone": "05 59 56 00 01", "labels": ["ab"],
         "description": "Maraîchage biologique sur deux hectares au pied du bourg.\n"
@@ -36,6 +39,7 @@ PRODUCERS = [
     },
     {
         "name": "Bergerie de Lartigue", "siret": "81234567600017", "town": "Ondres",
+        "latitude": Decimal("43.5647"), "longitude": Decimal("-1.4450"),
         "postcode": "40440", "address": "1200 route de Lartigue", "phone": "05 59 45 00 02",
         "labels": ["bienvenue_ferme"],
         "description": "Un troupeau de brebis manech qui pâture entre les barthes de l'Adour "
@@ -50,7 +54,8 @@ PRODUCERS = [
     },
     {
         "name": "Les Poules du Seignanx", "siret": "82345678500018",
-        "town": "Saint-André-de-Seignanx", "postcode": "40390",
+        "town": "Saint-André-de-Seignanx",
+        "latitude": Decimal("43.5586"), "longitude": Decimal("-1.3500"), "postcode": "40390",
         "address": "Chemin de Hiribarren", "phone": "05 59 56 00 03", "labels": ["ab"],
         "description": "Huit cents poules pondeuses en plein air, sous les chênes.",
         "products": [
@@ -60,6 +65,7 @@ PRODUCERS = [
     },
     {
         "name": "Volailles des Barthes", "siret": "83456789300013", "town": "Saint-Barthélemy",
+        "latitude": Decimal("43.5097"), "longitude": Decimal("-1.3394"),
         "postcode": "40390", "address": "Route des Barthes", "phone": "05 59 56 00 04",
         "labels": ["label_rouge", "igp"],
         "description": "Poulets jaunes des Landes élevés en liberté, au maïs de la ferme, "
@@ -74,6 +80,7 @@ PRODUCERS = [
     },
     {
         "name": "Fournil de Labenne", "siret": "84567890300012", "town": "Labenne",
+        "latitude": Decimal("43.5947"), "longitude": Decimal("-1.4256"),
         "postcode": "40530", "address": "8 avenue de l'Océan", "phone": "05 59 45 00 05",
         "labels": ["nature_progres"],
         "description": "Pains au levain naturel, farines de blés anciens moulues sur meule, "
@@ -89,6 +96,7 @@ PRODUCERS = [
     },
     {
         "name": "Vergers de l'Adour", "siret": "85678901100017", "town": "Tarnos",
+        "latitude": Decimal("43.5386"), "longitude": Decimal("-1.4617"),
         "postcode": "40220", "address": "Quartier Garros", "phone": "05 59 64 00 06",
         "labels": ["hve"],
         "description": "Kiwis de l'Adour, pommes et poires sur les terres alluviales du "
@@ -101,6 +109,7 @@ PRODUCERS = [
     },
     {
         "name": "Miellerie de la Pointe", "siret": "86789012100017", "town": "Capbreton",
+        "latitude": Decimal("43.6425"), "longitude": Decimal("-1.4283"),
         "postcode": "40130", "address": "Allée des Pins", "phone": "05 58 72 00 07",
         "labels": ["ab"],
         "description": "Des ruches entre dune et forêt landaise : miels de bruyère, d'acacia "
@@ -114,6 +123,7 @@ PRODUCERS = [
     },
     {
         "name": "Brasserie de Biaudos", "siret": "87890123000010", "town": "Biaudos",
+        "latitude": Decimal("43.5483"), "longitude": Decimal("-1.3000"),
         "postcode": "40390", "address": "Zone artisanale de Larrendart",
         "phone": "05 59 56 00 08", "labels": [],
         "description": "Bières artisanales non filtrées, brassées avec de l'orge du Sud-Ouest.",
