@@ -117,6 +117,11 @@ def update_producer(producer: Producer, **fields) -> Producer:
     return producer
 
 
+def set_location(producer: Producer, latitude, longitude) -> None:
+    """Where the farm is (the form has checked both or neither are given)."""
+    producer.latitude, producer.longitude = latitude, longitude
+
+
 class BankAccountInvalid(DomainError):
     pass
 
