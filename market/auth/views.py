@@ -174,11 +174,12 @@ def profile():
     form = ProfileForm(obj=current_user)
     if request.method == "GET" and current_user.household:
         form.second_collector.data = current_user.household.second_collector
+        form.town.data = current_user.household.town
     if form.validate_on_submit():
         accounts.update_profile(current_user, name=form.name.data, phone=form.phone.data,
                                 locale=form.locale.data,
                                 second_collector=form.second_collector.data,
-                                reminders=form.reminders.data)
+                                reminders=form.reminders.data, town=form.town.data)
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form), form_status(form)
