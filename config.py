@@ -65,6 +65,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "LEDGER_SIGNING_KEY": ("LEDGER_SIGNING_KEY", str),
     "LEDGER_PUBLIC_KEYS": ("LEDGER_PUBLIC_KEYS", str),
     "PROXY_COUNT": ("PROXY_COUNT", int),
+    "FIGURES_PRIVACY_THRESHOLD": ("FIGURES_PRIVACY_THRESHOLD", whole_number),
+    "HUB_REFERENCE_DISTANCE_KM": ("HUB_REFERENCE_DISTANCE_KM", whole_number),
 }
 
 
@@ -142,6 +144,12 @@ class Config:
     # no forwarded header (the app faces the internet, or the header could be forged).
     PROXY_COUNT = 0
 
+    # The public observatory shows no figure resting on fewer households than this.
+    FIGURES_PRIVACY_THRESHOLD = 5
+    # How far food travels in the hub's conventional supply, to compare the short circuit
+    # with (km); the hub sets it from its own study. Unset: no comparison is drawn.
+    HUB_REFERENCE_DISTANCE_KM = None
+
     PASSWORD_RESET_HOURS = 2
     # A registration or producer application waits this long for its address to be confirmed.
     SIGNUP_HOURS = 48
@@ -164,6 +172,8 @@ class Config:
     @staticmethod
     def check(settings) -> None:
         """Refuse settings that are unsafe for this environment."""
+        if settings.get("FIGURES_PRIVACY_THRESHOLD", 1) < 1:
+            raise UnsafeConfiguration("MARKET_FIGURES_PRIVACY_THRESHOLD must be at least 1.")
 
 
 class Development(Config):
@@ -194,6 +204,7 @@ class Production(Config):
 
     @staticmethod
     def check(settings) -> None:
+        Config.check(settings)
         key = settings.get("SECRET_KEY") or ""
         if key == DEFAULT_SECRET_KEY or len(key) < 32:
             raise UnsafeConfiguration(

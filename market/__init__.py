@@ -24,6 +24,7 @@ from market.errors import register as register_error_pages
 from market.exports import bp as exports_bp
 from market.exports.cli import export_cli
 from market.extensions import babel, csrf, db, enforce_foreign_keys, login_manager, migrate
+from market.figures import bp as figures_bp
 from market.i18n import register_template_helpers as register_i18n
 from market.i18n import select_locale
 from market.invoices import bp as invoices_bp
@@ -48,7 +49,7 @@ from market.privacy.cli import privacy_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (main_bp, auth_bp, catalog_bp, cycles_bp, orders_bp, ledger_bp, payments_bp,
-              exports_bp, pickup_bp, payouts_bp, invoices_bp, privacy_bp)
+              exports_bp, pickup_bp, payouts_bp, invoices_bp, privacy_bp, figures_bp)
 COMMANDS = (demo_command, mail_cli, cycles_cli, ledger_cli, orders_cli, payments_cli,
             export_cli, users_cli, check_command, backup_command, restore_command, privacy_cli,
             invoices_cli)

@@ -19,6 +19,7 @@ from market.ledger.models import (
     LedgerClosure,
     LedgerEntry,
     LedgerTransaction,
+    LedgerVerification,
 )
 from market.mail.models import OutboxAttachment, OutboxMessage
 from market.orders.models import CartItem, Order, OrderLine
@@ -39,6 +40,7 @@ __all__ = [
     "LedgerClosure",
     "LedgerEntry",
     "LedgerTransaction",
+    "LedgerVerification",
     "LoginAttempt",
     "LoginSession",
     "LoginThrottle",

@@ -9,12 +9,15 @@ from market.auth.models import ROLE_LABELS, Role
 # (endpoint, label, roles that see it; None means everyone)
 MENU = [
     ("main.home", _l("Home"), None),
+    ("figures.coordinator_dashboard", _l("Dashboard"), (Role.COORDINATOR,)),
     ("main.directory", _l("Producers"), None),
     ("orders.shop", _l("Shop"), None),
+    ("figures.observatory_page", _l("Observatory"), None),
     ("cycles.cycle_list", _l("Cycles"), (Role.COORDINATOR,)),
     ("cycles.collection_points", _l("Collection points"), (Role.COORDINATOR,)),
     ("pickup.choose_point", _l("Pickup"), (Role.COORDINATOR,)),
     ("catalog.dashboard", _l("My catalogue"), (Role.PRODUCER,)),
+    ("figures.producer_figures", _l("My figures"), (Role.PRODUCER,)),
     ("catalog.producers", _l("Manage producers"), (Role.COORDINATOR,)),
     ("catalog.invitations", _l("Invitations"), (Role.COORDINATOR,)),
     ("invoices.producer_invoices", _l("Invoices"), (Role.PRODUCER,)),

@@ -161,6 +161,13 @@ MATRIX = {
     "payouts.owed_page": ("GET", lambda f: {"month": "2026-11"}, STAFF),
     "payouts.confirm": ("POST", lambda f: {"month": "2026-11"}, STAFF),
     "payouts.batch_page": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory().id}, STAFF),
+    "figures.coordinator_dashboard": ("GET", {}, STAFF),
+    "figures.observatory_page": ("GET", {}, EVERYONE),
+    "figures.producer_figures": ("GET", {}, PRODUCERS),
+    "figures.producer_chart": ("GET", {}, PRODUCERS),
+    "figures.figure_csv": ("GET", {"name": "spending"}, EVERYONE),
+    "figures.figure_json": ("GET", {"name": "spending"}, EVERYONE),
+    "figures.figure_chart": ("GET", {"name": "spending"}, EVERYONE),
     "payouts.batch_file": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory(
         sepa_xml="<Document/>").id}, STAFF),
     # Someone else's invoice is not found (404) for a household or a producer.

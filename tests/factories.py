@@ -33,6 +33,7 @@ from market.ledger.models import (
     LedgerEntry,
     LedgerTransaction,
     LedgerUnchained,
+    LedgerVerification,
 )
 from market.ledger.posting import lock_head
 from market.mail.models import OutboxAttachment, OutboxMessage
@@ -365,6 +366,15 @@ class LedgerChainHeadFactory(BaseFactory):
     def _create(cls, model_class):
         lock_head()
         return db.session.get(LedgerChainHead, 1)
+
+
+class LedgerVerificationFactory(BaseFactory):
+    class Meta:
+        model = LedgerVerification
+
+    checked_at = factory.LazyFunction(utcnow)
+    ok = True
+    head_seq = 0
 
 
 class LedgerUnchainedFactory(BaseFactory):

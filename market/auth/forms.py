@@ -86,6 +86,9 @@ class ProfileForm(FlaskForm):
     phone = TelField(_l("Phone"), validators=[Optional(), PHONE])
     second_collector = StringField(_l("Second person allowed to collect (optional)"),
                                    validators=[Optional(), Length(max=120)])
+    town = StringField(_l("Commune where you live (optional: counted only together with "
+                          "others, on the public observatory)"),
+                       validators=[Optional(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=LOCALES, validators=[Optional()])
     reminders = BooleanField(_l("Remind me by email the day before a cycle closes and the day "
                                 "before pickup"))

@@ -38,6 +38,9 @@ class Household(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     second_collector: Mapped[str | None] = mapped_column(String(120))
+    # Where the household lives, counted only in aggregate on the public observatory.
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    town: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The household asked to close its account; the coordinator then erases it (RGPD): its
     # people's details are replaced by a pseudonym, its orders and books stay.

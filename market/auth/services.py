@@ -233,7 +233,8 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def update_profile(user: User, *, name: str, phone: str | None, locale: str | None,
-                   second_collector: str | None, reminders: bool = True) -> None:
+                   second_collector: str | None, reminders: bool = True,
+                   town: str | None = None) -> None:
     user.name = name.strip()
     user.reminders = bool(reminders)
     user.phone = (phone or "").strip() or None
@@ -241,6 +242,7 @@ def update_profile(user: User, *, name: str, phone: str | None, locale: str | No
     if user.household is not None:
         user.household.name = user.name
         user.household.second_collector = (second_collector or "").strip() or None
+        user.household.town = (town or "").strip() or None
     db.session.flush()
 
 

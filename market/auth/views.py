@@ -113,7 +113,9 @@ def login():
             refuse(error, form_page, "auth/login.html", form, error.status)
         else:
             log_in(user, remember=form.remember.data)
-            response = redirect(next_page())
+            # The coordinator's home is the dashboard.
+            response = redirect(next_page("figures.coordinator_dashboard" if user.is_staff
+                                          else "main.home"))
             remember_device(response, user)
             return response
     elif form.errors:
@@ -173,11 +175,12 @@ def profile():
     form = ProfileForm(obj=current_user)
     if request.method == "GET" and current_user.household:
         form.second_collector.data = current_user.household.second_collector
+        form.town.data = current_user.household.town
     if form.validate_on_submit():
         accounts.update_profile(current_user, name=form.name.data, phone=form.phone.data,
                                 locale=form.locale.data,
                                 second_collector=form.second_collector.data,
-                                reminders=form.reminders.data)
+                                reminders=form.reminders.data, town=form.town.data)
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form), form_status(form)

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from market.auth.forms import EMAIL, PHONE, REQUIRED, name_field, new_password_fields
 from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
+from market.forms import FiniteDecimalField
 from market.money import MAX_PRICE_CENTS, InvalidAmount, parse_amount
 
 # Required and not only spaces.
@@ -77,7 +78,22 @@ class ProducerFields(FlaskForm):
 
 
 class ProducerProfileForm(ProducerFields):
-    """The producer's own details, with the account the hub pays it on."""
+    """The producer's own details, with the account the hub pays it on and where the farm
+    is (how far its food travels, on the observatory)."""
+
+    latitude = FiniteDecimalField(_l("Latitude (optional)"), places=6, validators=[
+        Optional(), NumberRange(-90, 90, message=_l("Between -90 and 90."))])
+    longitude = FiniteDecimalField(_l("Longitude (optional)"), places=6, validators=[
+        Optional(), NumberRange(-180, 180, message=_l("Between -180 and 180."))])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and (self.latitude.data is None) != (self.longitude.data is None):
+            # Not a field's own validator: an empty optional field stops its validators.
+            self.longitude.errors.append(
+                _l("Give both the latitude and the longitude, or neither."))
+            return False
+        return valid
 
     iban = StringField(_l("IBAN (where the hub pays you)"),
                        validators=[Optional(), Length(max=42)],

@@ -41,6 +41,7 @@ def edit_profile(producer):
         try:
             services.update_producer(producer, **form.producer_data())
             services.set_bank_account(producer, form.iban.data, form.bic.data)
+            services.set_location(producer, form.latitude.data, form.longitude.data)
         except DomainError as error:
             refuse(error, form_page, "catalog/profile.html", form, error.status,
                    producer=producer)

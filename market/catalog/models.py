@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from babel.numbers import format_percent
 from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.extensions import Model, stored_enum
@@ -118,6 +118,9 @@ class Producer(Model):
     address: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(10))
     town: Mapped[str | None] = mapped_column(String(120))
+    # The farm or workshop, set by the hub: how far its food travels to each collection point.
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     description: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(30))
     # Where the hub pays the producer (SEPA credit transfer), checked when entered.

@@ -108,6 +108,11 @@ def update_producer(producer: Producer, **fields) -> Producer:
     return producer
 
 
+def set_location(producer: Producer, latitude, longitude) -> None:
+    """Where the farm is (the form has checked both or neither are given)."""
+    producer.latitude, producer.longitude = latitude, longitude
+
+
 def set_bank_account(producer: Producer, iban_text: str | None, bic_text: str | None) -> None:
     """Check the IBAN (its country's length and checksum) and the BIC with schwifty, a
     maintained library that knows every country's rules; empty clears them."""

@@ -181,9 +181,11 @@ def read_xlsx(data: bytes) -> list[list[str]]:
 
 
 def read_table(data: bytes) -> list[list[str]]:
-    if not data.strip():
+    table = (read_xlsx(data) if data.startswith(b"PK\x03\x04") else read_csv(data)) \
+        if data.strip() else []
+    if not table:  # nothing at all, or nothing but a byte-order mark
         raise InvalidSpreadsheet(_l("The file is empty."))
-    return read_xlsx(data) if data.startswith(b"PK\x03\x04") else read_csv(data)
+    return table
 
 
 def header_map(header: list[str]) -> dict[str, int]:

@@ -7,6 +7,7 @@ from market.auth.models import Role
 from market.auth.services import create_user, register_household, user_by_email
 from market.demo.catalog import seed_catalogue, seed_scale
 from market.demo.cycles import seed_cycles
+from market.demo.history import seed_history
 from market.demo.ledger import seed_ledger
 from market.demo.orders import seed_demo_orders
 from market.demo.orders import seed_scale as seed_households_scale
@@ -62,6 +63,7 @@ def demo_command(extra_producers: int, products: int, extra_households: int,
     drawn = seed_photos()
     seed_cycles()
     orders = seed_demo_orders(DEMO_PASSWORD)
+    orders += seed_history(DEMO_PASSWORD)
     orders += seed_households_scale(extra_households,
                          extra_households if extra_orders is None else extra_orders,
                          DEMO_PASSWORD)

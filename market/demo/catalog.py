@@ -5,6 +5,7 @@ Prices are in cents including VAT; VAT in basis points: 550 for food, 1000 for v
 plants, 2000 for alcohol.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ CATEGORIES = ["légumes", "fruits", "produits laitiers", "œufs", "viande", "pai
 PRODUCERS: list[dict[str, Any]] = [
     {
         "name": "Ferme Lafitte", "siret": "80123456800013", "town": "Saint-Martin-de-Seignanx",
+        "latitude": Decimal("43.5433"), "longitude": Decimal("-1.3869"),
         "postcode": "40390", "address": "Quartier Bourg, 450 chemin de Lasalle",
         "phone": "05 59 56 00 01", "labels": ["ab"],
         "description": "Maraîchage biologique sur deux hectares au pied du bourg.\n"
@@ -38,6 +40,7 @@ PRODUCERS: list[dict[str, Any]] = [
     },
     {
         "name": "Bergerie de Lartigue", "siret": "81234567600017", "town": "Ondres",
+        "latitude": Decimal("43.5647"), "longitude": Decimal("-1.4450"),
         "postcode": "40440", "address": "1200 route de Lartigue", "phone": "05 59 45 00 02",
         "labels": ["bienvenue_ferme"],
         "description": "Un troupeau de brebis manech qui pâture entre les barthes de l'Adour "
@@ -52,7 +55,8 @@ PRODUCERS: list[dict[str, Any]] = [
     },
     {
         "name": "Les Poules du Seignanx", "siret": "82345678500018",
-        "town": "Saint-André-de-Seignanx", "postcode": "40390",
+        "town": "Saint-André-de-Seignanx",
+        "latitude": Decimal("43.5586"), "longitude": Decimal("-1.3500"), "postcode": "40390",
         "address": "Chemin de Hiribarren", "phone": "05 59 56 00 03", "labels": ["ab"],
         "description": "Huit cents poules pondeuses en plein air, sous les chênes.",
         "products": [
@@ -62,6 +66,7 @@ PRODUCERS: list[dict[str, Any]] = [
     },
     {
         "name": "Volailles des Barthes", "siret": "83456789300013", "town": "Saint-Barthélemy",
+        "latitude": Decimal("43.5097"), "longitude": Decimal("-1.3394"),
         "postcode": "40390", "address": "Route des Barthes", "phone": "05 59 56 00 04",
         "labels": ["label_rouge", "igp"],
         "description": "Poulets jaunes des Landes élevés en liberté, au maïs de la ferme, "
@@ -76,6 +81,7 @@ PRODUCERS: list[dict[str, Any]] = [
     },
     {
         "name": "Fournil de Labenne", "siret": "84567890300012", "town": "Labenne",
+        "latitude": Decimal("43.5947"), "longitude": Decimal("-1.4256"),
         "postcode": "40530", "address": "8 avenue de l'Océan", "phone": "05 59 45 00 05",
         "labels": ["nature_progres"],
         "description": "Pains au levain naturel, farines de blés anciens moulues sur meule, "
@@ -91,6 +97,7 @@ PRODUCERS: list[dict[str, Any]] = [
     },
     {
         "name": "Vergers de l'Adour", "siret": "85678901100017", "town": "Tarnos",
+        "latitude": Decimal("43.5386"), "longitude": Decimal("-1.4617"),
         "postcode": "40220", "address": "Quartier Garros", "phone": "05 59 64 00 06",
         "labels": ["hve"],
         "description": "Kiwis de l'Adour, pommes et poires sur les terres alluviales du "
@@ -103,6 +110,7 @@ PRODUCERS: list[dict[str, Any]] = [
     },
     {
         "name": "Miellerie de la Pointe", "siret": "86789012100017", "town": "Capbreton",
+        "latitude": Decimal("43.6425"), "longitude": Decimal("-1.4283"),
         "postcode": "40130", "address": "Allée des Pins", "phone": "05 58 72 00 07",
         "labels": ["ab"],
         "description": "Des ruches entre dune et forêt landaise : miels de bruyère, d'acacia "
@@ -116,6 +124,7 @@ PRODUCERS: list[dict[str, Any]] = [
     },
     {
         "name": "Brasserie de Biaudos", "siret": "87890123000010", "town": "Biaudos",
+        "latitude": Decimal("43.5483"), "longitude": Decimal("-1.3000"),
         "postcode": "40390", "address": "Zone artisanale de Larrendart",
         "phone": "05 59 56 00 08", "labels": [],
         "description": "Bières artisanales non filtrées, brassées avec de l'orge du Sud-Ouest.",

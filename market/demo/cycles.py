@@ -1,6 +1,7 @@
 """Demo collection points of the Seignanx, an open cycle and the closed one before it."""
 
 from datetime import time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -13,13 +14,17 @@ from market.timeutil import from_hub_wall_clock, to_hub_time, utcnow
 COLLECTION_POINTS: list[dict[str, Any]] = [
     {"name": "Espace technologique Jean Bertin", "address": "Avenue du 1er Mai",
      "postcode": "40220", "town": "Tarnos", "capacity": None,
+     "latitude": Decimal("43.5386"), "longitude": Decimal("-1.4617"),
      "access_notes": "Entrée principale, salle du rez-de-chaussée. Parking devant le bâtiment.",
      "contact": "Pôle territorial — 05 59 00 00 00"},
     {"name": "Salle des fêtes d'Ondres", "address": "Place de la Mairie", "postcode": "40440",
-     "town": "Ondres", "capacity": 60, "access_notes": "Porte latérale, côté parking.",
+     "town": "Ondres", "capacity": 60,
+     "latitude": Decimal("43.5647"), "longitude": Decimal("-1.4450"),
+     "access_notes": "Porte latérale, côté parking.",
      "contact": "Mairie d'Ondres"},
     {"name": "École de Saint-Martin-de-Seignanx", "address": "Rue de l'École",
      "postcode": "40390", "town": "Saint-Martin-de-Seignanx", "capacity": 40,
+     "latitude": Decimal("43.5433"), "longitude": Decimal("-1.3869"),
      "access_notes": "Préau de l'école, entrée par le portail vert.",
      "contact": "Association des parents d'élèves"},
 ]

@@ -22,7 +22,8 @@ PAYOUT_KEY = "demo:payout-1"
 
 
 def last_week_orders() -> list[Order]:
-    closed = db.session.scalar(select(OrderCycle).order_by(OrderCycle.opens_at).limit(1))
+    closed = db.session.scalar(select(OrderCycle).order_by(OrderCycle.opens_at.desc())
+                               .offset(1).limit(1))
     if closed is None:
         return []
     return list(db.session.scalars(select(Order).where(

@@ -22,6 +22,10 @@ FAMILY_NAMES = [
     "Sarraute", "Dabadie", "Marsan", "Tauzin", "Lesbats", "Cazenave", "Pédebernade",
     "Barbe", "Larrieu",
 ]
+# Where the demo households live: most in the two larger communes.
+COMMUNES = ["Tarnos", "Ondres", "Tarnos", "Saint-Martin-de-Seignanx", "Ondres", "Tarnos",
+            "Saint-André-de-Seignanx", "Ondres", "Biarrotte", "Tarnos", "Biaudos",
+            "Saint-Martin-de-Seignanx"]
 OPEN_CYCLE_ORDERS = len(FAMILY_NAMES)
 CLOSED_CYCLE_ORDERS = 24
 
@@ -52,7 +56,8 @@ def seed_households(password: str) -> list[User]:
             existing[email] = User(
                 email=email, name=f"Famille {family}", phone=f"06 12 00 {index:02d} 00",
                 password_hash=password_hash, role=Role.HOUSEHOLD,
-                household=Household(name=f"Famille {family}"))
+                household=Household(name=f"Famille {family}",
+                                    town=COMMUNES[index % len(COMMUNES)]))
             db.session.add(existing[email])
         users.append(existing[email])
     db.session.flush()
@@ -60,7 +65,7 @@ def seed_households(password: str) -> list[User]:
 
 
 def seed_orders(cycle: OrderCycle, users: list[User], rng: random.Random, *,
-                uncapped: bool = False) -> int:
+                uncapped: bool = False, dated: bool = False) -> int:
     """Each user orders a few products, placed as if during the cycle's opening days; many
     generated households choose among uncapped offers, so that none runs out."""
     query = select(Offer).where(Offer.cycle_id == cycle.id).order_by(Offer.id)
@@ -78,15 +83,18 @@ def seed_orders(cycle: OrderCycle, users: list[User], rng: random.Random, *,
             break
         chosen = rng.sample(offers, k=min(len(offers), rng.randint(3, 7)))
         pickup = rng.choice(pickups)
-        orders.place(user, cycle, when, pickup_id=pickup.id, payment="pickup",
-                     items={offer.id: rng.randint(1, 3) for offer in chosen})
+        order = orders.place(user, cycle, when, pickup_id=pickup.id, payment="pickup",
+                             items={offer.id: rng.randint(1, 3) for offer in chosen})
+        if dated:  # placed in the cycle's first hours, as the demo tells it, not today
+            order.created_at = order.updated_at = when
         placed += 1
     return placed
 
 
 def seed_demo_orders(password: str) -> int:
     """Offers in the two demo cycles and their orders; nothing when orders already exist."""
-    cycles = list(db.session.scalars(select(OrderCycle).order_by(OrderCycle.opens_at).limit(2)))
+    cycles = list(reversed(db.session.scalars(
+        select(OrderCycle).order_by(OrderCycle.opens_at.desc()).limit(2)).all()))
     for cycle in cycles:
         seed_offers(cycle)
     if len(cycles) < 2 or db.session.scalar(select(func.count()).select_from(Order)):
@@ -94,8 +102,8 @@ def seed_demo_orders(password: str) -> int:
     users = seed_households(password)
     rng = random.Random(48)  # the same demo every time
     closed, current = cycles
-    return (seed_orders(closed, users[:CLOSED_CYCLE_ORDERS], rng)
-            + seed_orders(current, users[:OPEN_CYCLE_ORDERS], rng))
+    return (seed_orders(closed, users[:CLOSED_CYCLE_ORDERS], rng, dated=True)
+            + seed_orders(current, users[:OPEN_CYCLE_ORDERS], rng, dated=True))
 
 
 def seed_scale(households: int, ordering: int, password: str) -> int:

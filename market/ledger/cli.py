@@ -22,7 +22,7 @@ from market.ledger.signing import (
     public_hex,
 )
 from market.ledger.statements import balances_csv
-from market.ledger.verify import receipt_state, verify
+from market.ledger.verify import receipt_state, record, verify
 from market.money import decimal_text
 from market.timeutil import to_hub_time, utcnow
 
@@ -48,6 +48,8 @@ def parse_receipt(_context, _parameter, value: str | None) -> tuple[int, str] | 
 def verify_command(receipt: tuple[int, str] | None) -> None:
     """Recompute every hash and balance; exit 1 naming the first record that does not match."""
     verdict = verify()
+    record(verdict, utcnow())
+    db.session.commit()
     if not verdict.ok:
         click.echo(f"ledger NOT verified: {verdict.problem}", err=True)
         sys.exit(1)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -172,3 +173,16 @@ class LedgerClosure(Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Ed25519 over the hash, hex; empty only on closures made before they were signed.
     signature: Mapped[str | None] = mapped_column(String(128))
+
+
+class LedgerVerification(Model):
+    """The outcome of one `ledger verify`, so that the coordinator sees when the books were
+    last checked and whether they held; not part of the books themselves."""
+
+    __tablename__ = "ledger_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    head_seq: Mapped[int] = mapped_column(BigInteger)
+    problem: Mapped[str | None] = mapped_column(Text)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -45,6 +46,7 @@ from market.ledger.models import (
     LedgerEntry,
     LedgerTransaction,
     LedgerUnchained,
+    LedgerVerification,
 )
 from market.ledger.signing import signature_valid, trusted_public_keys
 
@@ -404,6 +406,20 @@ def verify() -> Verdict:
         if not verdict.ok:
             break
     return verdict
+
+
+def record(verdict: Verdict, checked_at: datetime) -> LedgerVerification:
+    """Keep the outcome of a verify, for the coordinator's dashboard; the caller commits."""
+    verification = LedgerVerification(checked_at=checked_at, ok=verdict.ok,
+                                      head_seq=verdict.count, problem=verdict.problem)
+    db.session.add(verification)
+    db.session.flush()
+    return verification
+
+
+def last_verification() -> LedgerVerification | None:
+    return db.session.scalars(select(LedgerVerification)
+                              .order_by(LedgerVerification.id.desc()).limit(1)).first()
 
 
 RECEIPT_SQL = TRANSACTIONS_SQL.replace("WHERE t.seq >= {low} ORDER BY t.seq LIMIT {limit}",

@@ -77,6 +77,7 @@ def household_data(household: Household) -> dict:
         "hub": {"name": current_app.config["HUB_NAME"],
                 "email": current_app.config["HUB_EMAIL"]},
         "household": {"name": household.name, "second_collector": household.second_collector,
+                      "town": household.town,
                       "created_at": moment(household.created_at),
                       "closure_requested_at": moment(household.closure_requested_at)},
         "people": [person(user) for user in people],

@@ -7,12 +7,14 @@ from tests.factories import PASSWORD
 def test_profile_edit(household_client, household_user):
     response = household_client.post("/account", data={
         "name": "Famille Lasserre", "phone": "05 59 11 22 33", "second_collector": "Jon",
-        "locale": "en"})
+        "locale": "en", "town": " Ondres "})
     assert response.status_code == 302
     assert household_user.name == "Famille Lasserre"
     assert household_user.household.name == "Famille Lasserre"
     assert household_user.household.second_collector == "Jon"
     assert household_user.locale == "en"
+    assert household_user.household.town == "Ondres"
+    assert 'value="Ondres"' in household_client.get("/account").text
 
 
 def test_profile_refuses_a_bad_phone(household_client, household_user):

@@ -1,5 +1,7 @@
 """A producer applies, the coordinator reviews, the applicant is told; invitations to a producer."""
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select
 
@@ -219,3 +221,19 @@ def test_coordinator_edits_any_producer_profile(coordinator_client):
     response = coordinator_client.post(url, data={"name": "X", "town": "Labenne",
                                                   "postcode": "4053"})
     assert response.status_code == 400 and producer.name == "Ferme corrigée"
+
+
+def test_the_hub_places_a_farm_on_the_map(coordinator_client):
+    producer = factories.ProducerFactory()
+    db.session.commit()
+    url = f"/producers/{producer.id}/manage/profile"
+    details = {"name": producer.name, "town": "Labenne", "postcode": "40530"}
+    response = coordinator_client.post(url, data={**details, "latitude": "43.5947",
+                                                  "longitude": "-1.4256"})
+    assert response.status_code == 302
+    assert (producer.latitude, producer.longitude) == (Decimal("43.5947"), Decimal("-1.4256"))
+    for wrong, message in (({"latitude": "43.6", "longitude": ""}, "la latitude et la longitude"),
+                           ({"latitude": "91", "longitude": "0"}, "Entre -90 et 90")):
+        response = coordinator_client.post(url, data={**details, **wrong})
+        assert response.status_code == 400 and message in response.text
+        assert producer.latitude == Decimal("43.5947")

@@ -181,6 +181,7 @@ def test_xlsx_with_numbers_typed_as_numbers(producer_client, producer):
 
 @pytest.mark.parametrize("data, message", [
     (b"", "vide"),
+    (b"\xef\xbb\xbf", "vide"),  # a byte-order mark and nothing else
     (b"PK\x03\x04garbage", "pas un tableur lisible"),
     (b"nom;prix\r\nTomates;3", "il manque : unité"),
     (HEADER.encode(), "aucune ligne"),

@@ -35,6 +35,8 @@ def erase(staff, household_id):
 def test_the_coordinator_erases_a_household_and_no_trace_is_left(app, db, lived, tmp_path):
     user, order = lived["user"], lived["order"]
     household_id = user.household_id
+    user.household.town = "Ondres"
+    db.session.commit()
     assert ask_to_close(lived["client"]).status_code == 302
     assert traces_in("\n".join(database_values()))  # the test can see them before
     before = head()
@@ -47,6 +49,7 @@ def test_the_coordinator_erases_a_household_and_no_trace_is_left(app, db, lived,
     household = db.session.get(Household, household_id)
     assert household.name == f"Foyer effacé H{household_id:05d}"
     assert household.erased_at is not None and household.second_collector is None
+    assert household.town is None
     assert (user.name, user.email, user.phone, user.active) == (
         household.name, f"erased-{user.id}@erased.invalid", None, False)
     assert account_by_key(household_key(household_id)).label == household.name
