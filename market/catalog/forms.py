@@ -90,8 +90,9 @@ class ProducerProfileForm(ProducerFields):
         valid = super().validate(extra_validators)
         if valid and (self.latitude.data is None) != (self.longitude.data is None):
             # Not a field's own validator: an empty optional field stops its validators.
-            self.longitude.errors.append(
-                _l("Give both the latitude and the longitude, or neither."))
+            self.longitude.errors = [
+                *self.longitude.errors,
+                _l("Give both the latitude and the longitude, or neither.")]
             return False
         return valid
 

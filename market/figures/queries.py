@@ -255,7 +255,7 @@ def points_fill(cycle: OrderCycle) -> list[tuple[str, int, int | None]]:
 
 def sold_out_offers(cycle: OrderCycle) -> list[tuple[str, str]]:
     """(product, producer) of each offer whose cap is reached (one query)."""
-    return [tuple(row) for row in db.session.execute(
+    return [(product, producer) for product, producer in db.session.execute(
         select(Product.name, Producer.name)
         .select_from(Offer)
         .join(Product, Product.id == Offer.product_id)
@@ -302,8 +302,8 @@ def outbox_waiting() -> tuple[int, int]:
 # ----------------------------------------------------------------------------------------
 # A producer's figures
 
-def producer_sales_by_cycle(producer_id: int, cycle_ids: list[int]) -> dict[int, tuple]:
-    """{cycle id: (sold, commission)} for one producer, as the books say (one query): what
+def producer_sales_by_cycle(producer_id: int, cycle_ids: list[int]) -> dict[int, int]:
+    """{cycle id: the producer's share} for one producer, as the books say (one query): what
     it sold is its share plus the commission taken on its lines; the commission is read
     from its own order lines' split, recomputed nowhere."""
     if not cycle_ids:
@@ -349,15 +349,15 @@ def producer_products(producer_id: int, cycle_ids: list[int]) -> list[tuple[str,
 
 def producer_paid_out(producer_id: int) -> int:
     """What the hub has paid the producer, all payouts together (one query)."""
-    return int(db.session.scalar(
+    return int(db.session.execute(
         select(func.coalesce(func.sum(PayoutLine.amount_cents), 0))
-        .where(PayoutLine.producer_id == producer_id)))
+        .where(PayoutLine.producer_id == producer_id)).scalar_one())
 
 
 def producer_balance(producer_id: int) -> int:
     """What the hub holds for the producer: the credit side of its account (one query)."""
-    total = db.session.scalar(
+    total = db.session.execute(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .where(LedgerAccount.producer_id == producer_id))
+        .where(LedgerAccount.producer_id == producer_id)).scalar_one()
     return -int(total)

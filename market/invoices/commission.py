@@ -109,8 +109,11 @@ def issue_month(month: str, now: datetime) -> list[Invoice]:
         lambda: [0, 0]))
     for invoice in invoices_of_month(month, kinds=(InvoiceKind.SALE.value,
                                                    InvoiceKind.CREDIT_NOTE.value)):
+        cycle_id = invoice.cycle_id
+        if cycle_id is None:  # never: a sale and its credit notes name their cycle
+            continue
         for line in invoice.content["lines"]:
-            commission = by_producer[invoice.producer_id][invoice.cycle_id]
+            commission = by_producer[invoice.producer_id][cycle_id]
             commission[0] += invoice.sign * line["commission_excl"]
             commission[1] += invoice.sign * line["commission_vat"]
     cycles = {cycle.id: cycle for cycle in db.session.scalars(select(OrderCycle).where(

@@ -34,7 +34,14 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from market.money import format_cents
 from market.timeutil import to_hub_time
@@ -104,10 +111,11 @@ def draw(reference: str, kind: str, issued_at: datetime, content: dict) -> bytes
                                  author=content["seller"]["name"], initialFontName=FONT,
                                  leftMargin=15 * mm,
                                  rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm)
-    story = [Paragraph(escape(f"{TITLES[kind]} n° {reference}"), styles["Title"]),
-             Paragraph(escape(_("Date of issue: %(date)s",
-                                date=to_hub_time(issued_at).strftime("%d/%m/%Y"))),
-                       styles["Normal"])]
+    story: list[Flowable] = [
+        Paragraph(escape(f"{TITLES[kind]} n° {reference}"), styles["Title"]),
+        Paragraph(escape(_("Date of issue: %(date)s",
+                           date=to_hub_time(issued_at).strftime("%d/%m/%Y"))),
+                  styles["Normal"])]
     if content.get("credited"):
         story.append(Paragraph(escape(_(
             "Credit note cancelling invoice n° %(reference)s of %(date)s",

@@ -171,12 +171,15 @@ def sale_postings(order_ids: list[int]) -> dict[int, OrderPostings]:
         .group_by(LedgerTransaction.order_id, LedgerTransaction.seq, LedgerAccount.kind,
                   LedgerAccount.producer_id))
     for order_id, seq, kind, producer_id, amount in rows:
+        if order_id is None:  # never: `in_` matches no null
+            continue
         postings = found[order_id]
         if kind == "household":
             postings.household += int(amount)
-        else:
+        elif producer_id is not None:  # always: a producer's account names its producer
             postings.producers[producer_id] -= int(amount)
-            postings.seqs[producer_id].add(seq)
+            if seq is not None:  # a posting not chained yet has no number to name
+                postings.seqs[producer_id].add(seq)
     return found
 
 
@@ -204,7 +207,8 @@ def open_invoices(cycle_id: int) -> dict[tuple[int, int], Invoice]:
         .order_by(Invoice.id)).all()
     credited = {invoice.credited_invoice_id for invoice in invoices if invoice.is_credit_note}
     return {(invoice.order_id, invoice.producer_id): invoice for invoice in invoices
-            if invoice.kind == InvoiceKind.SALE and invoice.id not in credited}
+            if invoice.kind == InvoiceKind.SALE and invoice.id not in credited
+            and invoice.order_id is not None}  # (a sale always names its order)
 
 
 def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
@@ -265,6 +269,8 @@ def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
 def sale_invoice(order: Order, cycle: OrderCycle, producer_id: int, lines: list[dict],
                  regime: str, seqs: list[int], now: datetime) -> Invoice:
     profile, mandate = tax_profile(producer_id), active_mandate(producer_id)
+    if profile is None or mandate is None:  # never: issue_cycle asked invoicing_blocker first
+        raise InvoicingRefused(invoicing_blocker(producer_id))
     hub = hub_party()
     pickup_day = to_hub_time(order.pickup.starts_at).strftime("%d/%m/%Y")
     content = {
@@ -293,8 +299,9 @@ def credit_note(invoice: Invoice, now: datetime, seqs: list[int],
                 lines: list[dict] | None = None) -> Invoice:
     """An avoir on `invoice`: all its lines, or some of them; never more than it has left."""
     lines = invoice.content["lines"] if lines is None else lines
-    already = db.session.scalar(select(func.coalesce(func.sum(Invoice.total_incl_vat_cents), 0))
-                                .where(Invoice.credited_invoice_id == invoice.id))
+    already = db.session.execute(
+        select(func.coalesce(func.sum(Invoice.total_incl_vat_cents), 0))
+        .where(Invoice.credited_invoice_id == invoice.id)).scalar_one()
     if any(line["incl"] < 0 for line in lines) or \
             amounts.totals(lines)[2] > invoice.total_incl_vat_cents - int(already):
         raise InvoicingRefused(_l("A credit note cannot be larger than what is left of its "

@@ -9,6 +9,7 @@ issue: the database refuses any other next number.
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -24,6 +25,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.extensions import Model
 from market.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from market.auth.models import User
+    from market.catalog.models import Producer
 
 
 class VatRegime(StrEnum):
@@ -74,7 +79,7 @@ class TaxProfile(Model):
     checked_at: Mapped[datetime | None]
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    producer: Mapped["Producer"] = relationship()  # noqa: F821
+    producer: Mapped["Producer"] = relationship()
 
     @property
     def siren(self) -> str:
@@ -102,7 +107,7 @@ class MandateAcceptance(Model):
     withdrawn_at: Mapped[datetime | None]
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    accepted_by: Mapped["User | None"] = relationship(  # noqa: F821
+    accepted_by: Mapped["User | None"] = relationship(
         foreign_keys=[accepted_by_id])
 
 

@@ -46,7 +46,7 @@ def invoices_of_month(month: str, *, producer_id: int | None = None,
         query = query.where(Invoice.producer_id == producer_id)
     if kinds is not None:
         query = query.where(Invoice.kind.in_(kinds))
-    return db.session.scalars(query.order_by(Invoice.series, Invoice.number)).all()
+    return list(db.session.scalars(query.order_by(Invoice.series, Invoice.number)))
 
 
 REGISTER_RATES = (0, 550, 1000, 2000)

@@ -38,8 +38,8 @@ def month_of(values) -> str:
 
 
 def invoice_list(query) -> list[Invoice]:
-    return db.session.scalars(query.order_by(Invoice.issued_at.desc(), Invoice.id.desc())
-                              .limit(500)).all()
+    return list(db.session.scalars(query.order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+                                   .limit(500)))
 
 
 def pdf_response(invoice: Invoice) -> Response:
@@ -59,8 +59,8 @@ def zip_response(invoices: list[Invoice], name: str, extra=()) -> Response:
 
 
 def with_documents(query) -> list[Invoice]:
-    return db.session.scalars(query.options(undefer(Invoice.document))
-                              .order_by(Invoice.series, Invoice.number)).all()
+    return list(db.session.scalars(query.options(undefer(Invoice.document))
+                                   .order_by(Invoice.series, Invoice.number)))
 
 
 # --- every role: one invoice's PDF -----------------------------------------------------------
@@ -134,9 +134,10 @@ def save_profile():
     if not form.validate():
         return producer_page(producer, profile_form=form, status=400)
     try:
-        services.save_tax_profile(producer, legal_name=form.legal_name.data,
-                                  address=form.address.data, postcode=form.postcode.data,
-                                  town=form.town.data, siret_text=form.siret.data,
+        services.save_tax_profile(producer, legal_name=form.legal_name.data or "",
+                                  address=form.address.data or "",
+                                  postcode=form.postcode.data or "",
+                                  town=form.town.data or "", siret_text=form.siret.data or "",
                                   vat_number=form.vat_number.data or "",
                                   vat_regime=form.vat_regime.data, now=utcnow())
     except DomainError as error:
@@ -151,10 +152,11 @@ def save_profile():
 def accept_mandate():
     producer = own_producer()
     form = MandateForm()
-    if not form.validate() or not form.version.data.isdigit():
+    version = form.version.data or ""
+    if not form.validate() or not version.isdigit():
         return producer_page(producer, mandate_form=form, status=400)
     try:
-        services.accept_mandate(producer, current_user.id, int(form.version.data), utcnow())
+        services.accept_mandate(producer, current_user.id, int(version), utcnow())
     except DomainError as error:
         refuse(error, producer_page, producer, None, None, error.status)
     flash(_("The invoicing mandate is accepted."), "success")
@@ -234,7 +236,7 @@ def check_profile(producer_id: int):
 @staff
 def issue():
     form = IssueForm()
-    if not form.validate():
+    if not form.validate() or form.cycle.data is None:
         return coordination_page(issue_form=form, status=400)
     try:
         outcome = issuing.issue_cycle(form.cycle.data, utcnow())
@@ -252,7 +254,7 @@ def issue_commission():
     if not form.validate():
         return coordination_page(month_form=form, status=400)
     try:
-        issued = commission.issue_month(form.month.data, utcnow())
+        issued = commission.issue_month(form.month.data or "", utcnow())
     except DomainError as error:
         refuse(error, coordination_page, None, form, None, error.status)
     flash(_("%(count)d commission invoices issued.", count=len(issued)), "success")
