@@ -5,9 +5,10 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from market.auth.signals import household_created
 from market.extensions import db
 from market.timeutil import utcnow
 
@@ -41,6 +42,11 @@ class Household(db.Model):
     erased_at: Mapped[datetime | None]
 
     users: Mapped[list["User"]] = relationship(back_populates="household")
+
+
+@event.listens_for(Household, "after_insert")
+def announce_household(_mapper, connection, household: Household) -> None:
+    household_created.send(household.id, connection=connection)
 
 
 class User(UserMixin, db.Model):
