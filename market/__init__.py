@@ -24,8 +24,8 @@ from market.errors import register as register_error_pages
 from market.exports import bp as exports_bp
 from market.exports.cli import export_cli
 from market.extensions import babel, csrf, db, enforce_foreign_keys, login_manager, migrate
+from market.i18n import register_form_translations, select_locale
 from market.i18n import register_template_helpers as register_i18n
-from market.i18n import select_locale
 from market.ledger import bp as ledger_bp
 from market.ledger.cli import ledger_cli
 from market.mail.cli import mail_cli
@@ -126,4 +126,5 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     register_i18n(app)
+    register_form_translations(app)
     register_navigation(app)
