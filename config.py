@@ -82,7 +82,11 @@ class Config:
     ENVIRONMENT = "development"
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'market.db'}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No ping before each request's first query (a round trip every request): a pooled
+    # connection is replaced after 5 minutes instead, before the usual idle timeouts of
+    # proxies, firewalls or PostgreSQL's idle_session_timeout cut it. A restarted database
+    # costs one failed request per worker: SQLAlchemy then discards the whole pool.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 300}
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "fr"
