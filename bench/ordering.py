@@ -395,31 +395,35 @@ def report(result: dict) -> None:
 
 
 def compare(results: list[dict]) -> None:
-    """Each app's medians over its runs, and market ÷ floor, side by side."""
+    """Each app's medians over its runs, and market ÷ floor: the median of each round's
+    ratio, market's run over the floor's run beside it, which met the same load."""
     by_app: dict[str, list[dict]] = {}
     for result in results:
         by_app.setdefault(result["app"], []).append(figures(result))
 
-    def median(app: str, name: str):
-        values = [found[name] for found in by_app.get(app, ()) if found[name] is not None]
+    def median(values):
+        values = [value for value in values if value is not None]
         return statistics.median(values) if values else None
 
+    def ratio(name: str):
+        return median(market[name] / floor[name] if market[name] is not None and floor[name]
+                      else None
+                      for market, floor in zip(by_app["market"], by_app["floor"], strict=False))
+
     apps = list(by_app)
-    print(f"\n== medians over {len(results) // max(1, len(apps))} interleaved rounds ==")
-    header = f"{'measure':<30}" + "".join(f"{app:>10}" for app in apps)
     both = {"market", "floor"} <= set(apps)
-    print(header + (f"{'market ÷ floor':>16}  target" if both else ""))
+    print(f"\n== medians over {len(results) // max(1, len(apps))} interleaved rounds ==")
+    print(f"{'measure':<30}" + "".join(f"{app:>10}" for app in apps)
+          + (f"{'market ÷ floor':>16}  target" if both else ""))
     for name, label, target in (("rate", "orders per second", ">= 0.6"),
                                 ("p50", "checkout p50 (ms)", ""),
                                 ("p95", "checkout p95 (ms)", ""),
                                 ("app_cpu", "app CPU per order (ms)", "<= 2"),
                                 ("database_cpu", "database CPU per order (ms)", "")):
-        values = [median(app, name) for app in apps]
-        line = f"{label:<30}" + "".join(f"{shown(value, 1):>10}" for value in values)
+        line = f"{label:<30}" + "".join(
+            f"{shown(median(found[name] for found in by_app[app]), 1):>10}" for app in apps)
         if both:
-            market, floor = median("market", name), median("floor", name)
-            ratio = market / floor if market is not None and floor else None
-            line += f"{shown(ratio, 2):>16}  {target}"
+            line += f"{shown(ratio(name), 2):>16}  {target}"
         print(line)
     oversold = sum(max(0, result["sold"] - result["cap"]) for result in results)
     verified = all(result["verified"] == "ok" for result in results)
