@@ -4,22 +4,30 @@ Starts the app under gunicorn on PostgreSQL and drives it over HTTP like browser
 CSRF tokens, forms, redirects, one kept-alive connection per browser). Each household opens
 the shop, adds three products as the shop's script does (or, with --without-script, by
 posting the form and getting the shop back), opens its cart, checks out and lands on its
-order's page. Prints orders per second, p50 and p95 latency of the checkout (its redirect
-included), how many units were oversold on a capped offer everyone wants (must be 0), and
-`ledger verify`.
+order's page.
+
+Each round runs market, then the floor (bench/floor_app.py: the same journey in plain Flask,
+Jinja and psycopg), each on the database made anew with the same households and offers, so
+the two meet the same machine load, interleaved. For each run it prints orders per second,
+p50 and p95 latency of the checkout (its redirect included), the CPU time per order of the
+app's workers, of PostgreSQL's backends and of this load generator, how many units were
+oversold on a capped offer everyone wants (must be 0), `ledger verify`, and how gunicorn
+stopped (one that takes more than 10 s is killed, and said so); then each app's medians and
+the ratio market ÷ floor. A run that fails prints what it has and why.
 
 The database named by MARKET_BENCH_DATABASE_URL (default: MARKET_TEST_DATABASE_URL) is emptied
-and rebuilt by the migrations; its name must contain "bench" or "test".
+and rebuilt by the migrations before each run; its name must contain "bench" or "test".
 
     MARKET_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/market_bench \\
-        .venv/bin/python bench/ordering.py [--households 400] [--clients 16] [--workers 4] \\
-        [--threads 0] [--without-script]
+        .venv/bin/python bench/ordering.py [--households 400] [--rounds 2] [--clients 16] \\
+        [--workers 4] [--threads 0] [--without-script] [--apps market,floor]
 """
 
 import argparse
 import http.client
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -175,6 +183,71 @@ def wait_for(port: int) -> None:
             time.sleep(0.2)
 
 
+APPS = {
+    # Production settings, but cookies over the loopback's plain HTTP.
+    "market": "market:create_app('production', SESSION_COOKIE_SECURE=False)",
+    "floor": "bench.floor_app:create_app()",
+}
+STOP_SECONDS = 10
+
+
+def start(app: str, url: str, port: int, args) -> subprocess.Popen:
+    env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_ENV": "production",
+           "MARKET_SECRET_KEY": "b" * 40, "MARKET_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    workers = ["-w", str(args.workers)] + (
+        ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads else [])
+    # In its own process group, so that a server that will not stop is killed with its
+    # workers.
+    return subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), *workers, "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", APPS[app]], cwd=ROOT, env=env, start_new_session=True)
+
+
+def stop(server: subprocess.Popen) -> str:
+    """Stop gunicorn; one that takes more than STOP_SECONDS is killed. How it went."""
+    started = time.perf_counter()
+    server.terminate()
+    try:
+        server.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+        return f"did not stop in {STOP_SECONDS} s: killed"
+    return f"stopped in {time.perf_counter() - started:.1f} s"
+
+
+def run(app: str, url: str, args) -> dict:
+    """One measured run of `app` on a database made anew: its figures, whatever happens."""
+    reset(url)
+    ids = seed(url, args.households)
+    database = url.rsplit("/", 1)[-1]
+    port = free_port()
+    result = {"app": app, "households": args.households}
+    server = start(app, url, port, args)
+    try:
+        wait_for(port)
+        households = range(args.households)
+        with ThreadPoolExecutor(args.clients) as pool:
+            # Log-in first: Argon2 is slow on purpose and would hide the ordering figures.
+            started = time.perf_counter()
+            sessions = list(pool.map(lambda n: log_in(port, n), households))
+            result["login_rate"] = args.households / (time.perf_counter() - started)
+            before = cpu_seconds(server.pid, database)
+            started = time.perf_counter()
+            result["latencies"] = list(pool.map(
+                lambda n: household_journey(sessions[n], n, ids["offers"],
+                                            not args.without_script), households))
+            result["elapsed"] = time.perf_counter() - started
+            result["cpu"] = {name: seconds - before[name]
+                             for name, seconds in cpu_seconds(server.pid, database).items()}
+    except Exception as error:  # reported with the figures, never lost
+        result["error"] = f"{type(error).__name__}: {error}"
+    finally:
+        result["stop"] = stop(server)
+    result.update(outcome(url, ids))
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=400)
@@ -186,48 +259,42 @@ def main() -> None:
     parser.add_argument("--without-script", action="store_true",
                         help="households whose browser runs no script: each add posts the "
                              "form and gets the shop back")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="runs of each app, interleaved: market, floor, market, floor...")
+    parser.add_argument("--apps", default="market,floor",
+                        help="which apps each round runs, in order (market, floor)")
     args = parser.parse_args()
     url = database_url(os.environ.get("MARKET_BENCH_DATABASE_URL")
                        or os.environ.get("MARKET_TEST_DATABASE_URL") or "")
     if not url.startswith("postgresql") or not any(w in url.rsplit("/", 1)[-1]
                                                    for w in ("bench", "test")):
         sys.exit("set MARKET_BENCH_DATABASE_URL to a PostgreSQL database named *bench* or *test*")
-    reset(url)
-    ids = seed(url, args.households)
-    database = url.rsplit("/", 1)[-1]
-    port = free_port()
-    env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_ENV": "production",
-           "MARKET_SECRET_KEY": "b" * 40, "MARKET_PUBLIC_URL": f"http://127.0.0.1:{port}"}
-    workers = ["-w", str(args.workers)] + (
-        ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads else [])
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), *workers, "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning",
-         # Production settings, but cookies over the loopback's plain HTTP.
-         "market:create_app('production', SESSION_COOKIE_SECURE=False)"], cwd=ROOT, env=env)
-    try:
-        wait_for(port)
-        households = range(args.households)
-        with ThreadPoolExecutor(args.clients) as pool:
-            # Log-in first: Argon2 is slow on purpose and would hide the ordering figures.
-            started = time.perf_counter()
-            sessions = list(pool.map(lambda n: log_in(port, n), households))
-            login_rate = args.households / (time.perf_counter() - started)
-            before = cpu_seconds(server.pid, database)
-            started = time.perf_counter()
-            latencies = list(pool.map(
-                lambda n: household_journey(sessions[n], n, ids["offers"],
-                                            not args.without_script), households))
-            elapsed = time.perf_counter() - started
-            spent = {name: seconds - before[name]
-                     for name, seconds in cpu_seconds(server.pid, database).items()}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    print(f"log-ins per second: {login_rate:.0f}")
-    report(url, ids, latencies, elapsed)
-    print(f"CPU ms per household (the machine has {os.cpu_count()} cores): " + ", ".join(
-        f"{name} {1000 * seconds / args.households:.0f}" for name, seconds in spent.items()))
+    apps = [app for app in args.apps.split(",") if app]
+    if not apps or set(apps) - APPS.keys():
+        sys.exit(f"--apps names some of {', '.join(APPS)}")
+    print(f"one password hash (Argon2id, production parameters): {hash_cost():.0f} ms")
+    results = []
+    for round_number in range(1, args.rounds + 1):
+        for app in apps:
+            result = run(app, url, args)
+            results.append(result)
+            print(f"\n== round {round_number}: {app} ==")
+            report(result)
+    compare(results)
+
+
+def hash_cost(repeats: int = 5) -> float:
+    """Milliseconds of one Argon2 hash with the parameters production runs with."""
+    from market import create_app
+    from market.auth.passwords import hash_password
+
+    app = create_app("production", SECRET_KEY="b" * 40)
+    with app.app_context():
+        hash_password(PASSWORD)  # the first call allocates
+        started = time.perf_counter()
+        for _ in range(repeats):
+            hash_password(PASSWORD)
+    return (time.perf_counter() - started) / repeats * 1000
 
 
 def cpu_seconds(server_pid: int, database: str) -> dict[str, float]:
@@ -262,7 +329,8 @@ def backends(database: str) -> list[str]:
     return found
 
 
-def report(url: str, ids: dict, latencies: list, elapsed: float) -> None:
+def outcome(url: str, ids: dict) -> dict:
+    """What the run left in the database: units sold of the capped offer, and `verify`."""
     from sqlalchemy import func, select
 
     from market import create_app
@@ -271,7 +339,6 @@ def report(url: str, ids: dict, latencies: list, elapsed: float) -> None:
     from market.ledger.verify import verify
     from market.orders.models import OrderLine
 
-    ordered = [latency for latency in latencies if latency is not None]
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         sold = db.session.scalar(select(func.coalesce(func.sum(OrderLine.quantity), 0))
@@ -279,23 +346,89 @@ def report(url: str, ids: dict, latencies: list, elapsed: float) -> None:
         cap = db.session.get(Offer, ids["capped"]).cap
         verdict = verify()
         db.engine.dispose()
-    p50 = statistics.median(ordered) * 1000 if ordered else 0
-    p95 = statistics.quantiles(ordered, n=20)[-1] * 1000 if len(ordered) > 1 else p50
-    rate = len(ordered) / elapsed
+    return {"sold": sold, "cap": cap, "verified": "ok" if verdict.ok else verdict.problem}
+
+
+def figures(result: dict) -> dict:
+    """Orders per second, latencies and CPU per order of one run (None when it failed)."""
+    ordered = [latency for latency in result.get("latencies", ()) if latency is not None]
+    if not ordered:
+        return {"orders": 0, "rate": None, "p50": None, "p95": None, "app_cpu": None,
+                "database_cpu": None, "generator_cpu": None}
+    cpu = result["cpu"]
+    return {"orders": len(ordered), "rate": len(ordered) / result["elapsed"],
+            "p50": statistics.median(ordered) * 1000,
+            "p95": (statistics.quantiles(ordered, n=20)[-1] if len(ordered) > 1
+                    else ordered[0]) * 1000,
+            "app_cpu": 1000 * cpu["app"] / len(ordered),
+            "database_cpu": 1000 * cpu["database"] / len(ordered),
+            "generator_cpu": 1000 * cpu["load generator"] / len(ordered)}
+
+
+def shown(value, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def report(result: dict) -> None:
+    found = figures(result)
     rows = [
-        ("orders placed", f"{len(ordered)} of {len(latencies)}", ""),
-        ("orders per second (cart and checkout)", f"{rate:.0f}",
+        ("log-ins per second", shown(result.get("login_rate")), ""),
+        ("orders placed", f"{found['orders']} of {result['households']}", ""),
+        ("orders per second (cart and checkout)", shown(found["rate"], 1),
          f">= {ORDERS_PER_SECOND_TARGET}"),
-        ("checkout p50 (ms)", f"{p50:.0f}", ""),
-        ("checkout p95 (ms)", f"{p95:.0f}", f"<= {P95_TARGET_MS}"),
-        ("units sold of the capped offer", f"{sold} (cap {cap})", ""),
-        ("oversold", str(max(0, sold - cap)), "0"),
-        ("ledger verify", "ok" if verdict.ok else verdict.problem, "ok"),
+        ("checkout p50 (ms)", shown(found["p50"]), ""),
+        ("checkout p95 (ms)", shown(found["p95"]), f"<= {P95_TARGET_MS}"),
+        ("app CPU per order (ms)", shown(found["app_cpu"]), ""),
+        ("database CPU per order (ms)", shown(found["database_cpu"]), ""),
+        ("load generator CPU per order (ms)", shown(found["generator_cpu"]), ""),
+        ("units sold of the capped offer", f"{result['sold']} (cap {result['cap']})", ""),
+        ("oversold", str(max(0, result["sold"] - result["cap"])), "0"),
+        ("ledger verify", result["verified"], "ok"),
+        ("gunicorn", result["stop"], ""),
     ]
+    if "error" in result:
+        rows.append(("run failed", result["error"], ""))
     width = max(len(name) for name, _, _ in rows)
     print(f"{'measure':<{width}}  {'value':>18}  target")
     for name, value, target in rows:
         print(f"{name:<{width}}  {value:>18}  {target}")
+
+
+def compare(results: list[dict]) -> None:
+    """Each app's medians over its runs, and market ÷ floor: the median of each round's
+    ratio, market's run over the floor's run beside it, which met the same load."""
+    by_app: dict[str, list[dict]] = {}
+    for result in results:
+        by_app.setdefault(result["app"], []).append(figures(result))
+
+    def median(values):
+        values = [value for value in values if value is not None]
+        return statistics.median(values) if values else None
+
+    def ratio(name: str):
+        return median(market[name] / floor[name] if market[name] is not None and floor[name]
+                      else None
+                      for market, floor in zip(by_app["market"], by_app["floor"], strict=False))
+
+    apps = list(by_app)
+    both = {"market", "floor"} <= set(apps)
+    print(f"\n== medians over {len(results) // max(1, len(apps))} interleaved rounds ==")
+    print(f"{'measure':<30}" + "".join(f"{app:>10}" for app in apps)
+          + (f"{'market ÷ floor':>16}  target" if both else ""))
+    for name, label, target in (("rate", "orders per second", ">= 0.6"),
+                                ("p50", "checkout p50 (ms)", ""),
+                                ("p95", "checkout p95 (ms)", ""),
+                                ("app_cpu", "app CPU per order (ms)", "<= 2"),
+                                ("database_cpu", "database CPU per order (ms)", "")):
+        line = f"{label:<30}" + "".join(
+            f"{shown(median(found[name] for found in by_app[app]), 1):>10}" for app in apps)
+        if both:
+            line += f"{shown(ratio(name), 2):>16}  {target}"
+        print(line)
+    oversold = sum(max(0, result["sold"] - result["cap"]) for result in results)
+    verified = all(result["verified"] == "ok" for result in results)
+    print(f"oversold in all runs: {oversold} (target 0); ledger verified after every run: "
+          f"{'yes' if verified else 'NO'}")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ from market.exports import bp as exports_bp
 from market.exports.cli import export_cli
 from market.extensions import babel, csrf, db, enforce_foreign_keys, login_manager, migrate
 from market.figures import bp as figures_bp
+from market.i18n import register_form_translations, select_locale
 from market.i18n import register_template_helpers as register_i18n
-from market.i18n import select_locale
 from market.invoices import bp as invoices_bp
 from market.invoices.cli import invoices_cli
 from market.ledger import bp as ledger_bp
@@ -132,4 +132,5 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     register_i18n(app)
+    register_form_translations(app)
     register_navigation(app)

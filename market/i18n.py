@@ -1,9 +1,13 @@
 """Language choice and the locale-aware helpers templates use."""
 
-from flask import Flask, current_app, has_request_context, request, session
+from functools import cache, cached_property
+
+from babel.support import NullTranslations, Translations
+from flask import Flask, Request, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_number, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 from market.money import format_cents
 
@@ -47,3 +51,21 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_number, "number")  # 1 200 in French, 1,200 in English
     app.add_template_global(get_locale, "get_locale")
+
+
+@cache
+def wtforms_catalogue(locale: str) -> NullTranslations:
+    """WTForms' own messages in one language, read from disk once per process."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class MarketRequest(Request):
+    @cached_property
+    def wtforms_translations(self) -> NullTranslations:
+        """Flask-WTF takes WTForms' messages from this attribute when the request has it;
+        without it, it reads their catalogue from disk again in every request with a form."""
+        return wtforms_catalogue(str(get_locale()))
+
+
+def register_form_translations(app: Flask) -> None:
+    app.request_class = MarketRequest

@@ -2,6 +2,7 @@
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency
 
@@ -22,6 +23,13 @@ def format_cents(cents: int, locale: str = "fr_FR") -> str:
     """12,50 € in French, €12.50 in English."""
     if not isinstance(cents, int):
         raise TypeError("amounts are integer cents")
+    return formatted_cents(int(cents), locale)
+
+
+@lru_cache(maxsize=4096)
+def formatted_cents(cents: int, locale: str) -> str:
+    """Babel's formatting, remembered: a page shows the same prices and totals many times,
+    and each call of Babel costs about as much as a database round trip."""
     return format_currency(Decimal(cents) / CENTS, "EUR", locale=locale)
 
 

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from market.auth.signals import household_created
 from market.extensions import Model, stored_enum
 from market.timeutil import utcnow
 
@@ -48,6 +49,11 @@ class Household(Model):
     erased_at: Mapped[datetime | None]
 
     users: Mapped[list["User"]] = relationship(back_populates="household")
+
+
+@event.listens_for(Household, "after_insert")
+def announce_household(_mapper, connection, household: Household) -> None:
+    household_created.send(household.id, connection=connection)
 
 
 class User(UserMixin, Model):

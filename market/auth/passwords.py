@@ -1,4 +1,10 @@
-"""Password hashing (Argon2id) and the strength rule."""
+"""Password hashing (Argon2id) and the strength rule.
+
+The parameters are the configuration's (ARGON2_*, OWASP's recommendation in production,
+see config.py); a hash records those it was made with, so changing them leaves every stored
+hash verifiable, and `needs_rehash` tells the log-in to store the password again under the
+current ones.
+"""
 
 import secrets
 from functools import cache
@@ -26,8 +32,14 @@ COMMON_PASSWORDS = frozenset(
 
 def hasher() -> PasswordHasher:
     config = current_app.config
-    return PasswordHasher(time_cost=config["ARGON2_TIME_COST"],
-                          memory_cost=config["ARGON2_MEMORY_COST"])
+    return cached_hasher(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"],
+                         config["ARGON2_PARALLELISM"])
+
+
+@cache
+def cached_hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost,
+                          parallelism=parallelism)
 
 
 def hash_password(password: str) -> str:
@@ -41,22 +53,36 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def needs_rehash(password_hash: str) -> bool:
+    """The hash was made with other parameters than the configuration's."""
+    try:
+        return hasher().check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return False
+
+
 @cache
-def dummy_hash(time_cost: int, memory_cost: int) -> str:
+def dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
     """A hash of nothing anyone types, checked when the account does not exist: an unknown
     address then costs the same time as a known one."""
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost).hash(
-        secrets.token_urlsafe(32))
+    return cached_hasher(time_cost, memory_cost, parallelism).hash(secrets.token_urlsafe(32))
 
 
 def verify_password_of(user: "User | None", password: str) -> TypeGuard["User"]:
-    """Whether `password` opens `user`'s account; as slow when there is no such user."""
+    """Whether `password` opens `user`'s account; as slow when there is no such user.
+
+    A password that opens it is stored again when its hash has other parameters than the
+    configuration's: raised or lowered, the change reaches each account at its next log-in."""
     if user is None:
         config = current_app.config
-        verify_password(dummy_hash(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"]),
-                        password)
+        verify_password(dummy_hash(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"],
+                                   config["ARGON2_PARALLELISM"]), password)
         return False
-    return verify_password(user.password_hash, password)
+    if not verify_password(user.password_hash, password):
+        return False
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return True
 
 
 def check_strength(password: str, email: str = "") -> None:

@@ -2,14 +2,16 @@
 
 An account's identity (kind, number, auxiliary, owner) is a pure function of its key
 (market/ledger/chart.py holds the chart of accounts). It is written into the account's row
-when the account is opened by its first posting, hashed into every entry that uses it, and
-never changes: database triggers refuse it, and a new number for an account means a new key.
+when the account is opened (a household's with the household, any other by its first
+posting), hashed into every entry that uses it, and never changes: database triggers refuse
+it, and a new number for an account means a new key.
 """
 
 from functools import lru_cache
 
 from sqlalchemy import select
 
+from market.auth.signals import household_created
 from market.extensions import db
 from market.ledger.chart import FIXED, PAYMENT_METHODS
 from market.ledger.models import LedgerAccount
@@ -62,6 +64,15 @@ def account_ids(keys) -> dict[str, int]:
         db.session.execute(upsert_into(table).values(rows).on_conflict_do_nothing())
         found = dict(db.session.execute(query).all())
     return found
+
+
+@household_created.connect
+def open_household_account(household_id: int, connection) -> None:
+    """A household's account opens with the household, in the same transaction: its first
+    order then posts at once instead of opening the account first."""
+    key = household_key(household_id)
+    connection.execute(upsert_into(LedgerAccount.__table__).values(
+        key=key, **dict(zip(IDENTITY, identity(key), strict=True))).on_conflict_do_nothing())
 
 
 def account_by_key(key: str) -> LedgerAccount | None:

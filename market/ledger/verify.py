@@ -29,6 +29,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from market.auth.models import Household
 from market.extensions import db
 from market.ledger.accounts import IDENTITY, identity
 from market.ledger.canonical import (
@@ -296,16 +297,31 @@ def verify_nothing_outside(verdict: Verdict) -> None:
         verdict.problem = (f"transaction id {waiting}: its canonical text still waits to be "
                            "chained after its commit")
         return
-    unused = sorted(set(verdict.accounts) - set(by_account))
+    unused = sorted(set(verdict.accounts) - set(by_account) - opened_with_household(
+        {account_id: verdict.accounts[account_id]
+         for account_id in set(verdict.accounts) - set(by_account)}))
     if unused:
         verdict.problem = (f"account {verdict.accounts[unused[0]]}: it has no entry (an "
-                           "account is opened by its first posting)")
+                           "account is opened by its first posting, a household's with the "
+                           "household)")
         return
     # Every entry is the chain's: these are the chain's balances.
     verdict.balances = {verdict.accounts[account_id]: total
                         for account_id, (total, _) in by_account.items()}
     if sum(verdict.balances.values()) != 0:
         verdict.problem = "balances: the accounts do not sum to zero"
+
+
+def opened_with_household(accounts: dict[int, str]) -> set[int]:
+    """Of these accounts without entries, those of households that exist: opened with their
+    household, they wait for its first order (market/ledger/accounts.py)."""
+    owners = {account_id: identity(key)[3] for account_id, key in accounts.items()
+              if key.startswith("household:")}
+    if not owners:
+        return set()
+    existing = set(db.session.scalars(select(Household.id).where(
+        Household.id.in_(set(owners.values())))))
+    return {account_id for account_id, owner in owners.items() if owner in existing}
 
 
 def stray_entry() -> str:

@@ -1,8 +1,10 @@
 """Log-in, log-out, rate limits and safe redirects."""
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
+from config import Production
 from market.auth.models import LoginAttempt
 from market.web import is_local_path
 from tests.factories import PASSWORD, HouseholdUserFactory
@@ -207,3 +209,35 @@ def test_pages_for_members_send_visitors_to_log_in(client):
     response = client.get("/account")
     assert response.status_code == 302
     assert response.location.startswith("/login?next=")
+
+
+def test_a_hash_made_with_other_parameters_still_opens_and_is_made_again(app, client, db,
+                                                                          person):
+    earlier = PasswordHasher(time_cost=3, memory_cost=2048, parallelism=2).hash(PASSWORD)
+    person.password_hash = earlier
+    db.session.commit()
+    assert log_in(client).status_code == 302
+    db.session.refresh(person)
+    config = app.config
+    assert person.password_hash != earlier
+    assert (f"m={config['ARGON2_MEMORY_COST']},t={config['ARGON2_TIME_COST']},"
+            f"p={config['ARGON2_PARALLELISM']}$") in person.password_hash
+    current = person.password_hash
+    client.post("/logout")
+    assert log_in(client).status_code == 302
+    db.session.refresh(person)
+    assert person.password_hash == current  # made with the current parameters: kept
+
+
+def test_a_wrong_password_leaves_an_old_hash_as_it_is(client, db, person):
+    earlier = PasswordHasher(time_cost=3, memory_cost=2048, parallelism=2).hash(PASSWORD)
+    person.password_hash = earlier
+    db.session.commit()
+    assert log_in(client, password="pas-le-bon").status_code == 401
+    db.session.refresh(person)
+    assert person.password_hash == earlier
+
+
+def test_production_hashes_passwords_as_owasp_recommends():
+    assert (Production.ARGON2_MEMORY_COST, Production.ARGON2_TIME_COST,
+            Production.ARGON2_PARALLELISM) == (19 * 1024, 2, 1)

@@ -87,3 +87,22 @@ def test_translated_messages_do_not_let_typed_text_through_as_html(coordinator_c
         "email": "x@example.org", "role": "<script>alert(1)</script>"})
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+def test_wtforms_messages_are_read_once_per_language(app, monkeypatch):
+    from babel.support import Translations
+
+    from market.i18n import wtforms_catalogue
+    from market.orders.forms import CheckoutForm
+
+    loads = []
+    load = Translations.load.__func__
+    monkeypatch.setattr(Translations, "load", classmethod(
+        lambda cls, *args, **kwargs: loads.append(kwargs.get("domain")) or load(cls, *args,
+                                                                              **kwargs)))
+    wtforms_catalogue.cache_clear()
+    for _ in range(3):
+        with app.test_request_context("/cart"):
+            form = CheckoutForm()  # a field without a label asks WTForms for its name
+            assert form.submission.label.text == "Submission"
+    assert loads.count("wtforms") == 1

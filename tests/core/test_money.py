@@ -34,3 +34,18 @@ def test_french_formatting_round_trips(cents):
 @given(st.integers(min_value=0, max_value=10**10))
 def test_english_formatting_round_trips(cents):
     assert parse_amount(format_cents(cents, "en_GB").replace(",", "")) == cents
+
+
+def test_an_amount_is_formatted_once_per_language(monkeypatch):
+    from market import money
+
+    calls = []
+    monkeypatch.setattr(money, "format_currency",
+                        lambda *args, **kwargs: calls.append(args) or "formatted")
+    money.formatted_cents.cache_clear()
+    assert format_cents(1250) == format_cents(1250) == "formatted"
+    format_cents(1250, "en_GB")
+    assert len(calls) == 2
+    with pytest.raises(TypeError):
+        format_cents(1250.0)  # equal to a remembered int, still refused
+    money.formatted_cents.cache_clear()

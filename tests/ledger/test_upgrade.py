@@ -11,9 +11,10 @@ from market.ledger.verify import verify
 from market.timeutil import utcnow
 from tests import factories
 
+# The household's account opened with the household, before the downgrade: it is kept.
 ACCOUNT = ("INSERT INTO ledger_accounts (key, kind, number, auxiliary, label, household_id,"
            " producer_id, created_at) VALUES (:key, :kind, :number, :auxiliary, :key,"
-           " :household_id, NULL, :now)")
+           " :household_id, NULL, :now) ON CONFLICT (key) DO NOTHING")
 TRANSACTION = ("INSERT INTO ledger_transactions (seq, occurred_at, kind, idempotency_key,"
                " payload_hash, reference, memo, payment_method, prev_hash, hash) VALUES"
                " (:seq, :now, 'credit.topup', :key, :payload, '', '', 'cash', :prev, :hash)")

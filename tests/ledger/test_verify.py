@@ -268,3 +268,27 @@ def test_verify_leaves_the_interpreter_as_it_found_it(app, db, household, produc
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_household_s_account_opens_with_the_household_and_verifies_unused(app, db):
+    from market.ledger.accounts import account_by_key
+
+    household = factories.HouseholdFactory()
+    db.session.commit()
+    account = account_by_key(f"household:{household.id}")
+    assert (account.kind, account.number, account.household_id) == ("household", "411",
+                                                                     household.id)
+    verdict = verify()
+    assert verdict.ok, verdict.problem
+
+
+def test_an_unused_account_other_than_a_household_s_is_caught(app, db, producer):
+    key = f"producer:{producer.id}"
+    db.session.execute(text(
+        "INSERT INTO ledger_accounts (key, kind, number, auxiliary, producer_id)"
+        " VALUES (:key, 'producer', '467', :auxiliary, :producer_id)"),
+        {"key": key, "auxiliary": f"P{producer.id:05d}", "producer_id": producer.id})
+    db.session.commit()
+    verdict = verify()
+    assert not verdict.ok
+    assert verdict.problem.startswith(f"account {key}: it has no entry")

@@ -18,11 +18,11 @@ CART = 5
 # The user, the cycle, the items, the household's order; emptying the cart; a place at the
 # collection point, the order's number, the order, one stock update per product, the lines;
 # the household's people and whether their confirmation is already written, the
-# confirmation email; the ledger posting: its accounts looked up (and, on a household's
-# first order, its account created: 3 more), then the transaction appended, in one call of
-# a database function on PostgreSQL, in six statements on SQLite. SQLite's driver also
-# writes each line apart (it cannot return the ids of a batch in order).
-CHECKOUT = {"postgresql": 21, "sqlite": 27}
+# confirmation email; the ledger posting: one call of a database function on PostgreSQL
+# (the household's account opened with the household), its accounts looked up and the
+# transaction appended in six statements on SQLite. SQLite's driver also writes each line
+# apart (it cannot return the ids of a batch in order).
+CHECKOUT = {"postgresql": 17, "sqlite": 25}
 # The user, the order (with cycle, pickup and point), the cycle's pickups, the lines, the
 # payments, what is paid and the household's balance.
 ORDER_PAGE = 7
