@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent
 INSTANCE = ROOT / "instance"
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
 
+
 def database_url(url: str) -> str:
     """Use the psycopg 3 driver for PostgreSQL URLs written the usual way."""
     for prefix in ("postgres://", "postgresql://"):
@@ -48,8 +49,10 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "HUB_TOWN": ("HUB_TOWN", str),
     "HUB_COMMISSION_BASIS_POINTS": ("HUB_COMMISSION_BASIS_POINTS", whole_number),
     "HUB_TIME_ZONE": ("BABEL_DEFAULT_TIMEZONE", str),
-    "HUB_PRODUCER_LIST_NAMES": ("HUB_PRODUCER_LIST_NAMES",
-                                lambda value: value.lower() in ("1", "true", "yes", "on")),
+    "HUB_PRODUCER_LIST_NAMES": (
+        "HUB_PRODUCER_LIST_NAMES",
+        lambda value: value.lower() in ("1", "true", "yes", "on"),
+    ),
     "MAIL_URL": ("MAIL_URL", str),
     "MAIL_SENDER": ("MAIL_SENDER", str),
     "PHOTO_DIRECTORY": ("CATALOG_PHOTO_DIRECTORY", str),
@@ -78,8 +81,9 @@ def settings_from_environment() -> dict:
             try:
                 settings[key] = kind(value)
             except ValueError as error:
-                raise UnsafeConfiguration(f"MARKET_{name} must be {error}, not {value!r}.") \
-                    from None
+                raise UnsafeConfiguration(
+                    f"MARKET_{name} must be {error}, not {value!r}."
+                ) from None
     return settings
 
 

@@ -64,62 +64,164 @@ def build(households: int, lines_per_order: int) -> int:
     from market.timeutil import utcnow
 
     now = utcnow()
-    db.session.execute(insert(Household), [
-        {"name": f"Foyer {n:04d} Etcheverry", "second_collector": f"Second {n}" if n % 3 else None,
-         "created_at": now} for n in range(households)])
+    db.session.execute(
+        insert(Household),
+        [
+            {
+                "name": f"Foyer {n:04d} Etcheverry",
+                "second_collector": f"Second {n}" if n % 3 else None,
+                "created_at": now,
+            }
+            for n in range(households)
+        ],
+    )
     household_ids = ids(Household)
-    db.session.execute(insert(User), [
-        {"email": f"foyer{n}@example.org", "name": f"Foyer {n}", "phone": "06 12 34 56 78",
-         "password_hash": "x", "role": "household", "household_id": h, "active": True,
-         "created_at": now} for n, h in enumerate(household_ids)])
-    db.session.execute(insert(Producer), [
-        {"name": f"Ferme {n:02d}", "status": "approved", "labels": [], "created_at": now}
-        for n in range(PRODUCERS)])
+    db.session.execute(
+        insert(User),
+        [
+            {
+                "email": f"foyer{n}@example.org",
+                "name": f"Foyer {n}",
+                "phone": "06 12 34 56 78",
+                "password_hash": "x",
+                "role": "household",
+                "household_id": h,
+                "active": True,
+                "created_at": now,
+            }
+            for n, h in enumerate(household_ids)
+        ],
+    )
+    db.session.execute(
+        insert(Producer),
+        [
+            {"name": f"Ferme {n:02d}", "status": "approved", "labels": [], "created_at": now}
+            for n in range(PRODUCERS)
+        ],
+    )
     producer_ids = ids(Producer)
-    db.session.execute(insert(Product), [
-        {"producer_id": p, "name": f"Produit {p}-{k}", "unit": "kg" if k == 0 else "piece",
-         "price_cents": 150 + 37 * k, "vat_basis_points": 550, "labels": [], "active": True,
-         "sold_by_weight": k == 0, "estimated_weight_grams": 1200 if k == 0 else None,
-         "created_at": now, "updated_at": now}
-        for p in producer_ids for k in range(PRODUCTS_PER_PRODUCER)])
-    products = db.session.execute(text(
-        "SELECT id, producer_id, name, unit, price_cents, sold_by_weight, "
-        "estimated_weight_grams FROM products ORDER BY id")).all()
-    db.session.execute(insert(CollectionPoint), [
-        {"name": f"Point {n}", "address": "1 rue", "postcode": "40220", "town": "Tarnos",
-         "active": True, "created_at": now} for n in range(POINTS)])
-    db.session.execute(insert(OrderCycle), [{
-        "name": "Semaine 48", "opens_at": now - timedelta(days=5),
-        "closes_at": now - timedelta(days=1), "published_at": now - timedelta(days=6),
-        "orders_numbered": households, "created_at": now}])
+    db.session.execute(
+        insert(Product),
+        [
+            {
+                "producer_id": p,
+                "name": f"Produit {p}-{k}",
+                "unit": "kg" if k == 0 else "piece",
+                "price_cents": 150 + 37 * k,
+                "vat_basis_points": 550,
+                "labels": [],
+                "active": True,
+                "sold_by_weight": k == 0,
+                "estimated_weight_grams": 1200 if k == 0 else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for p in producer_ids
+            for k in range(PRODUCTS_PER_PRODUCER)
+        ],
+    )
+    products = db.session.execute(
+        text(
+            "SELECT id, producer_id, name, unit, price_cents, sold_by_weight, "
+            "estimated_weight_grams FROM products ORDER BY id"
+        )
+    ).all()
+    db.session.execute(
+        insert(CollectionPoint),
+        [
+            {
+                "name": f"Point {n}",
+                "address": "1 rue",
+                "postcode": "40220",
+                "town": "Tarnos",
+                "active": True,
+                "created_at": now,
+            }
+            for n in range(POINTS)
+        ],
+    )
+    db.session.execute(
+        insert(OrderCycle),
+        [
+            {
+                "name": "Semaine 48",
+                "opens_at": now - timedelta(days=5),
+                "closes_at": now - timedelta(days=1),
+                "published_at": now - timedelta(days=6),
+                "orders_numbered": households,
+                "created_at": now,
+            }
+        ],
+    )
     cycle_id = ids(OrderCycle)[0]
-    db.session.execute(insert(CyclePickup), [
-        {"cycle_id": cycle_id, "collection_point_id": point, "starts_at": now,
-         "ends_at": now + timedelta(hours=2), "orders_count": households // POINTS}
-        for point in ids(CollectionPoint)])
+    db.session.execute(
+        insert(CyclePickup),
+        [
+            {
+                "cycle_id": cycle_id,
+                "collection_point_id": point,
+                "starts_at": now,
+                "ends_at": now + timedelta(hours=2),
+                "orders_count": households // POINTS,
+            }
+            for point in ids(CollectionPoint)
+        ],
+    )
     pickup_ids = ids(CyclePickup)
-    db.session.execute(insert(Offer), [
-        {"cycle_id": cycle_id, "product_id": product.id, "price_cents": product.price_cents,
-         "ordered_quantity": 0, "confirmed": True, "created_at": now} for product in products])
+    db.session.execute(
+        insert(Offer),
+        [
+            {
+                "cycle_id": cycle_id,
+                "product_id": product.id,
+                "price_cents": product.price_cents,
+                "ordered_quantity": 0,
+                "confirmed": True,
+                "created_at": now,
+            }
+            for product in products
+        ],
+    )
     offer_ids = ids(Offer)
-    db.session.execute(insert(Order), [
-        {"cycle_id": cycle_id, "household_id": h, "pickup_id": pickup_ids[n % POINTS],
-         "number": n + 1, "reference": f"S48-{n + 1:04d}", "status": "placed",
-         "payment_choice": "pickup", "version": 1, "created_at": now, "updated_at": now}
-        for n, h in enumerate(household_ids)])
+    db.session.execute(
+        insert(Order),
+        [
+            {
+                "cycle_id": cycle_id,
+                "household_id": h,
+                "pickup_id": pickup_ids[n % POINTS],
+                "number": n + 1,
+                "reference": f"S48-{n + 1:04d}",
+                "status": "placed",
+                "payment_choice": "pickup",
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n, h in enumerate(household_ids)
+        ],
+    )
     rows = []
     for n, order_id in enumerate(ids(Order)):
         for k in range(lines_per_order):
             index = (n * 7 + k * 13) % len(products)
             product = products[index]
-            rows.append({
-                "order_id": order_id, "offer_id": offer_ids[index], "product_id": product.id,
-                "producer_id": product.producer_id, "product_name": product.name,
-                "unit": product.unit, "quantity": 1 + (n + k) % 3,
-                "unit_price_cents": product.price_cents, "vat_basis_points": 550,
-                "sold_by_weight": product.sold_by_weight,
-                "estimated_weight_grams": product.estimated_weight_grams,
-                "missing_quantity": 0})
+            rows.append(
+                {
+                    "order_id": order_id,
+                    "offer_id": offer_ids[index],
+                    "product_id": product.id,
+                    "producer_id": product.producer_id,
+                    "product_name": product.name,
+                    "unit": product.unit,
+                    "quantity": 1 + (n + k) % 3,
+                    "unit_price_cents": product.price_cents,
+                    "vat_basis_points": 550,
+                    "sold_by_weight": product.sold_by_weight,
+                    "estimated_weight_grams": product.estimated_weight_grams,
+                    "missing_quantity": 0,
+                }
+            )
     db.session.execute(insert(OrderLine), rows)
     db.session.commit()
     return cycle_id
@@ -130,10 +232,11 @@ def stages():
     return [
         ("csv", lambda name: name.endswith(".csv")),
         ("xlsx", lambda name: name.endswith(".xlsx")),
-        ("pdf pickup lists", lambda name: name.startswith("pickup-list") and
-         name.endswith(".pdf")),
-        ("pdf other lists", lambda name: name.endswith(".pdf") and
-         not name.startswith("pickup-list")),
+        ("pdf pickup lists", lambda name: name.startswith("pickup-list") and name.endswith(".pdf")),
+        (
+            "pdf other lists",
+            lambda name: name.endswith(".pdf") and not name.startswith("pickup-list"),
+        ),
     ]
 
 
@@ -185,20 +288,26 @@ def main() -> int:
         prepare(url)
         started = time.perf_counter()
         cycle_id = build(arguments.households, arguments.lines)
-        print(f"data: {arguments.households} households × {arguments.lines} lines, "
-              f"{POINTS} points, {PRODUCERS} producers, built in "
-              f"{time.perf_counter() - started:.1f} s ({db.engine.dialect.name})")
+        print(
+            f"data: {arguments.households} households × {arguments.lines} lines, "
+            f"{POINTS} points, {PRODUCERS} producers, built in "
+            f"{time.perf_counter() - started:.1f} s ({db.engine.dialect.name})"
+        )
         results = measure(cycle_id)
         db.engine.dispose()
-    print(f"{'format':<18} {'files':>5} {'time s':>7} {'target':>7} {'peak MB':>8} "
-          f"{'queries':>7}  result")
+    print(
+        f"{'format':<18} {'files':>5} {'time s':>7} {'target':>7} {'peak MB':>8} "
+        f"{'queries':>7}  result"
+    )
     failed = False
     for name, files, elapsed, peak, queries in results:
         target = TARGETS.get(name)
         ok = (target is None or elapsed <= target) and peak <= MEMORY_TARGET_MB
         failed |= not ok
-        print(f"{name:<18} {files:>5} {elapsed:>7.2f} {target or '-':>7} {peak:>8.1f} "
-              f"{queries:>7}  {'ok' if ok else 'MISSED'}")
+        print(
+            f"{name:<18} {files:>5} {elapsed:>7.2f} {target or '-':>7} {peak:>8.1f} "
+            f"{queries:>7}  {'ok' if ok else 'MISSED'}"
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak resident memory (data building included): {rss:.0f} MB")
     return 1 if failed else 0

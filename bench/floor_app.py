@@ -124,29 +124,35 @@ def create_app() -> Flask:
     def check_token():
         session.setdefault("csrf", secrets.token_urlsafe(24))
         if request.method == "POST" and not hmac.compare_digest(
-                request.form.get("csrf_token", ""), session["csrf"]):
+            request.form.get("csrf_token", ""), session["csrf"]
+        ):
             abort(400)
 
     def page(template: str, status: int = 200, *, cycle=None, **context):
         household_id = session.get("household_id")
         in_cart = cart_count(household_id, cycle["id"]) if household_id and cycle else 0
-        return render_template(template, csrf_token=session["csrf"], in_cart=in_cart,
-                               cycle=cycle, **context), status
+        return render_template(
+            template, csrf_token=session["csrf"], in_cart=in_cart, cycle=cycle, **context
+        ), status
 
     def rows(sql: str, parameters=()) -> list[dict]:
         with database().cursor(row_factory=dict_row) as cursor:
             return cursor.execute(sql, parameters).fetchall()
 
     def open_cycle() -> dict | None:
-        found = rows("SELECT id, name FROM order_cycles WHERE settled_at IS NULL"
-                     " AND published_at IS NOT NULL AND opens_at <= now() AND closes_at > now()"
-                     " ORDER BY opens_at LIMIT 1")
+        found = rows(
+            "SELECT id, name FROM order_cycles WHERE settled_at IS NULL"
+            " AND published_at IS NOT NULL AND opens_at <= now() AND closes_at > now()"
+            " ORDER BY opens_at LIMIT 1"
+        )
         return found[0] if found else None
 
     def cart_count(household_id: int, cycle_id: int) -> int:
-        return rows("SELECT count(*) AS n FROM cart_items c JOIN offers o ON o.id = c.offer_id"
-                    " WHERE c.household_id = %s AND o.cycle_id = %s",
-                    (household_id, cycle_id))[0]["n"]
+        return rows(
+            "SELECT count(*) AS n FROM cart_items c JOIN offers o ON o.id = c.offer_id"
+            " WHERE c.household_id = %s AND o.cycle_id = %s",
+            (household_id, cycle_id),
+        )[0]["n"]
 
     def household() -> int:
         household_id = session.get("household_id")
@@ -164,11 +170,14 @@ def create_app() -> Flask:
 
     @app.post("/login")
     def login():
-        found = rows("SELECT id, household_id, password_hash FROM users WHERE email = %s"
-                     " AND active", (request.form.get("email", "").strip().lower(),))
+        found = rows(
+            "SELECT id, household_id, password_hash FROM users WHERE email = %s AND active",
+            (request.form.get("email", "").strip().lower(),),
+        )
         try:
-            if not found or not hasher.verify(found[0]["password_hash"],
-                                              request.form.get("password", "")):
+            if not found or not hasher.verify(
+                found[0]["password_hash"], request.form.get("password", "")
+            ):
                 abort(401)
         except (VerificationError, InvalidHashError):
             abort(401)
@@ -178,13 +187,19 @@ def create_app() -> Flask:
     @app.get("/shop")
     def shop():
         cycle = open_cycle()
-        offers = rows(
-            "SELECT o.id, o.price_cents, p.name, p.unit, p.size, pr.name AS producer,"
-            " o.cap IS NOT NULL AND o.ordered_quantity >= o.cap AS sold_out"
-            " FROM offers o JOIN products p ON p.id = o.product_id"
-            " JOIN producers pr ON pr.id = p.producer_id"
-            " WHERE o.cycle_id = %s AND o.confirmed AND o.withdrawn_at IS NULL AND p.active"
-            " ORDER BY p.name", (cycle["id"],)) if cycle else []
+        offers = (
+            rows(
+                "SELECT o.id, o.price_cents, p.name, p.unit, p.size, pr.name AS producer,"
+                " o.cap IS NOT NULL AND o.ordered_quantity >= o.cap AS sold_out"
+                " FROM offers o JOIN products p ON p.id = o.product_id"
+                " JOIN producers pr ON pr.id = p.producer_id"
+                " WHERE o.cycle_id = %s AND o.confirmed AND o.withdrawn_at IS NULL AND p.active"
+                " ORDER BY p.name",
+                (cycle["id"],),
+            )
+            if cycle
+            else []
+        )
         return page("shop.html", cycle=cycle, offers=offers)
 
     @app.post("/cart/add")
@@ -193,10 +208,12 @@ def create_app() -> Flask:
         quantity = request.form.get("quantity", "1")
         if not quantity.isdigit() or not 1 <= int(quantity) <= MAX_QUANTITY:
             return jsonify(message="Quantité invalide."), 400
-        offer = rows("SELECT p.name FROM offers o JOIN products p ON p.id = o.product_id"
-                     " WHERE o.id = %s AND o.cycle_id = %s AND o.confirmed"
-                     " AND o.withdrawn_at IS NULL",
-                     (request.form.get("offer_id", "0"), cycle["id"] if cycle else 0))
+        offer = rows(
+            "SELECT p.name FROM offers o JOIN products p ON p.id = o.product_id"
+            " WHERE o.id = %s AND o.cycle_id = %s AND o.confirmed"
+            " AND o.withdrawn_at IS NULL",
+            (request.form.get("offer_id", "0"), cycle["id"] if cycle else 0),
+        )
         if not offer:
             return jsonify(message="Ce produit n'est pas en vente."), 409
         with database().cursor() as cursor:
@@ -204,12 +221,14 @@ def create_app() -> Flask:
                 "INSERT INTO cart_items (household_id, offer_id, quantity, added_at)"
                 " VALUES (%s, %s, %s, now()) ON CONFLICT (household_id, offer_id) DO UPDATE"
                 " SET quantity = least(cart_items.quantity + excluded.quantity, %s)",
-                (household_id, request.form["offer_id"], int(quantity), MAX_QUANTITY))
+                (household_id, request.form["offer_id"], int(quantity), MAX_QUANTITY),
+            )
         database().commit()
         message = f"« {offer[0]['name']} » × {quantity} ajouté à votre panier."
         if request.accept_mimetypes.best == "application/json":
-            return jsonify(message=message,
-                           cart=f"Mon panier ({cart_count(household_id, cycle['id'])})")
+            return jsonify(
+                message=message, cart=f"Mon panier ({cart_count(household_id, cycle['id'])})"
+            )
         flash(message, "success")
         return redirect("/shop")
 
@@ -220,21 +239,39 @@ def create_app() -> Flask:
             " p.estimated_weight_grams FROM cart_items c JOIN offers o ON o.id = c.offer_id"
             " JOIN products p ON p.id = o.product_id"
             " WHERE c.household_id = %s AND o.cycle_id = %s ORDER BY c.id",
-            (household_id, cycle_id))
+            (household_id, cycle_id),
+        )
         for item in items:
-            item["amount"] = line_amount(item["price_cents"], item["quantity"],
-                                         item["sold_by_weight"], item["estimated_weight_grams"])
+            item["amount"] = line_amount(
+                item["price_cents"],
+                item["quantity"],
+                item["sold_by_weight"],
+                item["estimated_weight_grams"],
+            )
         return items
 
     def cart_page(status: int = 200):
         household_id, cycle = household(), open_cycle()
         items = cart_items(household_id, cycle["id"]) if cycle else []
-        pickups = rows("SELECT cp.id, p.name, p.town FROM cycle_pickups cp"
-                       " JOIN collection_points p ON p.id = cp.collection_point_id"
-                       " WHERE cp.cycle_id = %s ORDER BY cp.id", (cycle["id"],)) if cycle else []
-        return page("cart.html", status, cycle=cycle, items=items, pickups=pickups,
-                    total=sum(item["amount"] for item in items),
-                    submission=secrets.token_urlsafe(16))
+        pickups = (
+            rows(
+                "SELECT cp.id, p.name, p.town FROM cycle_pickups cp"
+                " JOIN collection_points p ON p.id = cp.collection_point_id"
+                " WHERE cp.cycle_id = %s ORDER BY cp.id",
+                (cycle["id"],),
+            )
+            if cycle
+            else []
+        )
+        return page(
+            "cart.html",
+            status,
+            cycle=cycle,
+            items=items,
+            pickups=pickups,
+            total=sum(item["amount"] for item in items),
+            submission=secrets.token_urlsafe(16),
+        )
 
     @app.get("/cart")
     def cart():
@@ -248,12 +285,16 @@ def create_app() -> Flask:
                 if field.startswith("quantity-") and value.isdigit():
                     offer_id, quantity = int(field.removeprefix("quantity-")), int(value)
                     if quantity == 0:
-                        cursor.execute("DELETE FROM cart_items WHERE household_id = %s"
-                                       " AND offer_id = %s", (household_id, offer_id))
+                        cursor.execute(
+                            "DELETE FROM cart_items WHERE household_id = %s AND offer_id = %s",
+                            (household_id, offer_id),
+                        )
                     else:
-                        cursor.execute("UPDATE cart_items SET quantity = %s WHERE"
-                                       " household_id = %s AND offer_id = %s",
-                                       (min(quantity, MAX_QUANTITY), household_id, offer_id))
+                        cursor.execute(
+                            "UPDATE cart_items SET quantity = %s WHERE"
+                            " household_id = %s AND offer_id = %s",
+                            (min(quantity, MAX_QUANTITY), household_id, offer_id),
+                        )
         database().commit()
         return redirect("/cart")
 
@@ -262,8 +303,13 @@ def create_app() -> Flask:
         household_id, cycle = household(), open_cycle()
         if cycle is None:
             return cart_page(409)
-        refusal = place(household_id, cycle, request.form.get("pickup", "0"),
-                        request.form.get("payment", "pickup"), request.form.get("submission"))
+        refusal = place(
+            household_id,
+            cycle,
+            request.form.get("pickup", "0"),
+            request.form.get("payment", "pickup"),
+            request.form.get("submission"),
+        )
         if isinstance(refusal, str):
             database().rollback()
             flash(refusal, "error")
@@ -272,95 +318,160 @@ def create_app() -> Flask:
         flash(f"Merci ! Votre commande {refusal['reference']} est enregistrée.", "success")
         return redirect(f"/orders/{refusal['id']}")
 
-    def place(household_id: int, cycle: dict, pickup_id: str, payment: str,
-              submission: str | None) -> dict | str:
+    def place(
+        household_id: int, cycle: dict, pickup_id: str, payment: str, submission: str | None
+    ) -> dict | str:
         """The order made of the cart, or why not. Locks in market's order: household,
         collection point, offers by id, the ledger's head (at commit)."""
         cursor = database().cursor(row_factory=dict_row)
         cursor.execute("SELECT id FROM households WHERE id = %s FOR UPDATE", (household_id,))
-        if cursor.execute("SELECT 1 FROM orders WHERE household_id = %s AND cycle_id = %s",
-                          (household_id, cycle["id"])).fetchone():
+        if cursor.execute(
+            "SELECT 1 FROM orders WHERE household_id = %s AND cycle_id = %s",
+            (household_id, cycle["id"]),
+        ).fetchone():
             return "Vous avez déjà commandé dans ce cycle."
         items = cart_items(household_id, cycle["id"])
         if not items:
             return "Votre panier est vide."
         cursor.execute("DELETE FROM cart_items WHERE household_id = %s", (household_id,))
-        if not pickup_id.isdigit() or cursor.execute(
+        if (
+            not pickup_id.isdigit()
+            or cursor.execute(
                 "UPDATE cycle_pickups SET orders_count = orders_count + 1 WHERE id = %s"
                 " AND cycle_id = %s AND (orders_count < (SELECT capacity FROM collection_points"
                 " WHERE id = collection_point_id) OR (SELECT capacity FROM collection_points"
                 " WHERE id = collection_point_id) IS NULL)",
-                (pickup_id, cycle["id"])).rowcount != 1:
+                (pickup_id, cycle["id"]),
+            ).rowcount
+            != 1
+        ):
             return "Ce point de retrait est complet."
-        sold_out = [item["name"] for item in sorted(items, key=lambda item: item["offer_id"])
-                    if cursor.execute(
-                        "UPDATE offers SET ordered_quantity = ordered_quantity + %s"
-                        " WHERE id = %s AND withdrawn_at IS NULL AND confirmed AND"
-                        " (cap IS NULL OR ordered_quantity + %s <= cap)",
-                        (item["quantity"], item["offer_id"], item["quantity"])).rowcount != 1]
+        sold_out = [
+            item["name"]
+            for item in sorted(items, key=lambda item: item["offer_id"])
+            if cursor.execute(
+                "UPDATE offers SET ordered_quantity = ordered_quantity + %s"
+                " WHERE id = %s AND withdrawn_at IS NULL AND confirmed AND"
+                " (cap IS NULL OR ordered_quantity + %s <= cap)",
+                (item["quantity"], item["offer_id"], item["quantity"]),
+            ).rowcount
+            != 1
+        ]
         if sold_out:
             return f"Épuisé : {', '.join(sold_out)}. Rien n'a été modifié."
-        number = cursor.execute("UPDATE order_cycles SET orders_numbered = orders_numbered + 1"
-                                " WHERE id = %s RETURNING orders_numbered",
-                                (cycle["id"],)).fetchone()["orders_numbered"]
+        number = cursor.execute(
+            "UPDATE order_cycles SET orders_numbered = orders_numbered + 1"
+            " WHERE id = %s RETURNING orders_numbered",
+            (cycle["id"],),
+        ).fetchone()["orders_numbered"]
         reference = f"{cycle['id']}-{number:03d}"
         order_id = cursor.execute(
             "INSERT INTO orders (cycle_id, household_id, pickup_id, number, reference, status,"
             " payment_choice, version, last_submission, created_at, updated_at)"
             " VALUES (%s, %s, %s, %s, %s, 'placed', %s, 1, %s, now(), now()) RETURNING id",
-            (cycle["id"], household_id, pickup_id, number, reference, payment,
-             submission)).fetchone()["id"]
+            (cycle["id"], household_id, pickup_id, number, reference, payment, submission),
+        ).fetchone()["id"]
         cursor.executemany(
             "INSERT INTO order_lines (order_id, offer_id, product_id, producer_id,"
             " product_name, unit, size, quantity, unit_price_cents, vat_basis_points,"
             " sold_by_weight, estimated_weight_grams, missing_quantity)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)",
-            [(order_id, item["offer_id"], item["product_id"], item["producer_id"],
-              item["name"], item["unit"], item["size"], item["quantity"], item["price_cents"],
-              item["vat_basis_points"], item["sold_by_weight"], item["estimated_weight_grams"])
-             for item in items])
+            [
+                (
+                    order_id,
+                    item["offer_id"],
+                    item["product_id"],
+                    item["producer_id"],
+                    item["name"],
+                    item["unit"],
+                    item["size"],
+                    item["quantity"],
+                    item["price_cents"],
+                    item["vat_basis_points"],
+                    item["sold_by_weight"],
+                    item["estimated_weight_grams"],
+                )
+                for item in items
+            ],
+        )
         total = sum(item["amount"] for item in items)
         queue_confirmation(cursor, household_id, order_id, reference, items, total)
         post_sale(cursor, household_id, order_id, reference, items)
         return {"id": order_id, "reference": reference}
 
     def queue_confirmation(cursor, household_id, order_id, reference, items, total) -> None:
-        lines = [{"quantity": item["quantity"], "product_name": item["name"],
-                  "amount": item["amount"]} for item in items]
-        for user in cursor.execute("SELECT id, email, name FROM users WHERE household_id = %s"
-                                   " AND active ORDER BY id", (household_id,)).fetchall():
+        lines = [
+            {"quantity": item["quantity"], "product_name": item["name"], "amount": item["amount"]}
+            for item in items
+        ]
+        for user in cursor.execute(
+            "SELECT id, email, name FROM users WHERE household_id = %s AND active ORDER BY id",
+            (household_id,),
+        ).fetchall():
             subject, _, body = render_template(
-                "confirmation.txt", reference=reference, name=user["name"], lines=lines,
-                total=total, link=f"{request.host_url}orders/{order_id}").partition("\n")
-            cursor.execute("INSERT INTO outbox_messages (recipient, subject, body, event_key,"
-                           " created_at, attempts) VALUES (%s, %s, %s, %s, now(), 0)",
-                           (user["email"], subject, body.strip() + "\n",
-                            f"order:{order_id}:v1:{user['id']}"))
+                "confirmation.txt",
+                reference=reference,
+                name=user["name"],
+                lines=lines,
+                total=total,
+                link=f"{request.host_url}orders/{order_id}",
+            ).partition("\n")
+            cursor.execute(
+                "INSERT INTO outbox_messages (recipient, subject, body, event_key,"
+                " created_at, attempts) VALUES (%s, %s, %s, %s, now(), 0)",
+                (user["email"], subject, body.strip() + "\n", f"order:{order_id}:v1:{user['id']}"),
+            )
 
     def post_sale(cursor, household_id, order_id, reference, items) -> None:
         """market's post_order_placed, by hand: the same entries and canonical text, the same
         ledger_append call."""
-        lines = normalise(as_entries(sale_entries(
-            household_id, [(item["producer_id"], item["amount"], item["vat_basis_points"])
-                           for item in items], commission)))
-        content = {"format": CANONICAL_FORMAT, "kind": "order.placed",
-                   "idempotency_key": order_version_key(order_id, 1), "reference": reference,
-                   "memo": "", "payment_method": None, "reverses": None, "order_id": order_id,
-                   "entries": [(key, amount, rate, identity(key)) for key, amount, rate in lines]}
-        content["payload_hash"] = digest(payload_document(
-            "order.placed", lines, reference, "", None, None, order_id))
+        lines = normalise(
+            as_entries(
+                sale_entries(
+                    household_id,
+                    [
+                        (item["producer_id"], item["amount"], item["vat_basis_points"])
+                        for item in items
+                    ],
+                    commission,
+                )
+            )
+        )
+        content = {
+            "format": CANONICAL_FORMAT,
+            "kind": "order.placed",
+            "idempotency_key": order_version_key(order_id, 1),
+            "reference": reference,
+            "memo": "",
+            "payment_method": None,
+            "reverses": None,
+            "order_id": order_id,
+            "entries": [(key, amount, rate, identity(key)) for key, amount, rate in lines],
+        }
+        content["payload_hash"] = digest(
+            payload_document("order.placed", lines, reference, "", None, None, order_id)
+        )
         before_time, before_prev_hash, before_seq = text_around_chain(**content)
-        parameters = {**content, "keys": [key for key, _, _ in lines],
-                      "amounts": [amount for _, amount, _ in lines],
-                      "rates": [rate for _, _, rate in lines], "reverses_id": None,
-                      "requested": None, "now": datetime.now(UTC), "before_time": before_time,
-                      "before_prev_hash": before_prev_hash, "before_seq": before_seq}
+        parameters = {
+            **content,
+            "keys": [key for key, _, _ in lines],
+            "amounts": [amount for _, amount, _ in lines],
+            "rates": [rate for _, _, rate in lines],
+            "reverses_id": None,
+            "requested": None,
+            "now": datetime.now(UTC),
+            "before_time": before_time,
+            "before_prev_hash": before_prev_hash,
+            "before_seq": before_seq,
+        }
         outcome = cursor.execute(APPEND_SQL, parameters).fetchone()["outcome"]
         if outcome == "accounts missing":  # a first posting on an account opens it
-            cursor.executemany("INSERT INTO ledger_accounts (key, kind, number, auxiliary,"
-                               " household_id, producer_id)"
-                               " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                               [(key, *identity(key)) for key in parameters["keys"]])
+            cursor.executemany(
+                "INSERT INTO ledger_accounts (key, kind, number, auxiliary,"
+                " household_id, producer_id)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [(key, *identity(key)) for key in parameters["keys"]],
+            )
             outcome = cursor.execute(APPEND_SQL, parameters).fetchone()["outcome"]
         if outcome != "posted":
             raise RuntimeError(f"ledger_append: {outcome}")
@@ -368,17 +479,30 @@ def create_app() -> Flask:
     @app.get("/orders/<int:order_id>")
     def order_page(order_id: int):
         household_id, cycle = household(), open_cycle()
-        order = rows("SELECT id, reference FROM orders WHERE id = %s AND household_id = %s",
-                     (order_id, household_id))
+        order = rows(
+            "SELECT id, reference FROM orders WHERE id = %s AND household_id = %s",
+            (order_id, household_id),
+        )
         if not order:
             abort(404)
-        lines = rows("SELECT product_name, quantity, unit_price_cents, sold_by_weight,"
-                     " estimated_weight_grams FROM order_lines WHERE order_id = %s ORDER BY id",
-                     (order_id,))
+        lines = rows(
+            "SELECT product_name, quantity, unit_price_cents, sold_by_weight,"
+            " estimated_weight_grams FROM order_lines WHERE order_id = %s ORDER BY id",
+            (order_id,),
+        )
         for line in lines:
-            line["amount"] = line_amount(line["unit_price_cents"], line["quantity"],
-                                         line["sold_by_weight"], line["estimated_weight_grams"])
-        return page("order.html", cycle=cycle, order=order[0], lines=lines,
-                    total=sum(line["amount"] for line in lines))
+            line["amount"] = line_amount(
+                line["unit_price_cents"],
+                line["quantity"],
+                line["sold_by_weight"],
+                line["estimated_weight_grams"],
+            )
+        return page(
+            "order.html",
+            cycle=cycle,
+            order=order[0],
+            lines=lines,
+            total=sum(line["amount"] for line in lines),
+        )
 
     return app

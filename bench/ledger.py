@@ -58,8 +58,9 @@ def owners(url: str, households: int, producers: int) -> tuple[list[int], list[i
     return ids
 
 
-def writer(url: str, worker: int, household_id: int, producer_id: int, count: int,
-           start_at: float) -> tuple[float, float]:
+def writer(
+    url: str, worker: int, household_id: int, producer_id: int, count: int, start_at: float
+) -> tuple[float, float]:
     """Post once the clock reaches start_at (all writers ready); return (start, end) times."""
     from tests.ledger.writers import write
 
@@ -71,8 +72,10 @@ def bench_posting(url: str, writers: int, postings: int) -> float:
     context = multiprocessing.get_context("spawn")
     start_at = time.time() + 8  # time enough for every writer to import and connect
     with context.Pool(writers) as pool:
-        spans = pool.starmap(writer, [(url, n, households[n], producers[n], postings, start_at)
-                                      for n in range(writers)])
+        spans = pool.starmap(
+            writer,
+            [(url, n, households[n], producers[n], postings, start_at) for n in range(writers)],
+        )
     elapsed = max(end for _, end in spans) - min(start for start, _ in spans)
     return writers * (postings + 2) / elapsed
 
@@ -110,30 +113,63 @@ def bulk_journal(url: str, count: int) -> None:
             key = f"bulk-{seq}"
             payload = digest(payload_document("order.placed", rows, key, "", None, None))
             moment = start + timedelta(microseconds=500 * n)
-            content = {"format": CANONICAL_FORMAT, "kind": "order.placed",
-                       "idempotency_key": key, "payload_hash": payload, "reference": key,
-                       "memo": "", "payment_method": None, "reverses": None, "order_id": None,
-                       "entries": [(*row, identity(row[0])) for row in rows]}
-            hash_ = transaction_hash(**content, seq=seq, prev_hash=prev_hash,
-                                     occurred_at=canonical_time(moment))
-            transactions.append({"id": seq, "seq": seq, "format": CANONICAL_FORMAT,
-                                 "occurred_at": moment, "kind": "order.placed",
-                                 "idempotency_key": key, "payload_hash": payload,
-                                 "reference": key, "memo": "", "payment_method": None,
-                                 "reverses_id": None, "order_id": None,
-                                 "prev_hash": prev_hash, "hash": hash_})
-            entries += [{"transaction_id": seq, "position": position, "account_id": ids[account],
-                         "amount": amount, "vat_rate": rate}
-                        for position, (account, amount, rate) in enumerate(rows)]
+            content = {
+                "format": CANONICAL_FORMAT,
+                "kind": "order.placed",
+                "idempotency_key": key,
+                "payload_hash": payload,
+                "reference": key,
+                "memo": "",
+                "payment_method": None,
+                "reverses": None,
+                "order_id": None,
+                "entries": [(*row, identity(row[0])) for row in rows],
+            }
+            hash_ = transaction_hash(
+                **content, seq=seq, prev_hash=prev_hash, occurred_at=canonical_time(moment)
+            )
+            transactions.append(
+                {
+                    "id": seq,
+                    "seq": seq,
+                    "format": CANONICAL_FORMAT,
+                    "occurred_at": moment,
+                    "kind": "order.placed",
+                    "idempotency_key": key,
+                    "payload_hash": payload,
+                    "reference": key,
+                    "memo": "",
+                    "payment_method": None,
+                    "reverses_id": None,
+                    "order_id": None,
+                    "prev_hash": prev_hash,
+                    "hash": hash_,
+                }
+            )
+            entries += [
+                {
+                    "transaction_id": seq,
+                    "position": position,
+                    "account_id": ids[account],
+                    "amount": amount,
+                    "vat_rate": rate,
+                }
+                for position, (account, amount, rate) in enumerate(rows)
+            ]
             prev_hash = hash_
         with triggers_set_aside(db.session.connection()):
             db.session.execute(insert(LedgerTransaction), transactions)
             db.session.execute(insert(LedgerEntry), entries)
-            db.session.execute(text("UPDATE ledger_chain_head SET seq = :seq, hash = :hash, "
-                                    "occurred_at = :moment"),
-                               {"seq": seq, "hash": prev_hash, "moment": moment})
-        db.session.execute(text("SELECT setval(pg_get_serial_sequence('ledger_transactions',"
-                                " 'id'), :seq)"), {"seq": seq})
+            db.session.execute(
+                text(
+                    "UPDATE ledger_chain_head SET seq = :seq, hash = :hash, occurred_at = :moment"
+                ),
+                {"seq": seq, "hash": prev_hash, "moment": moment},
+            )
+        db.session.execute(
+            text("SELECT setval(pg_get_serial_sequence('ledger_transactions', 'id'), :seq)"),
+            {"seq": seq},
+        )
         db.session.commit()
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE"))  # planner statistics, as a live database has
@@ -176,8 +212,7 @@ def main() -> int:
     reset(url)
     posted = arguments.writers * (arguments.postings + 2)
     rows = [
-        (f"posting, {arguments.writers} writers ({posted} tx)",
-         posting_rate, POSTING_TARGET),
+        (f"posting, {arguments.writers} writers ({posted} tx)", posting_rate, POSTING_TARGET),
         (f"verify ({verified} tx)", verify_rate, VERIFY_TARGET),
     ]
     print(f"{'measure':<40} {'tx/s':>10} {'target':>10}  result")

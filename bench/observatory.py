@@ -37,8 +37,16 @@ from tests.helpers import count_queries  # noqa: E402
 
 TARGET_SECONDS = 1.0
 POINTS, PRODUCERS, PRODUCTS_PER_PRODUCER = 5, 20, 10
-COMMUNES = ("Ondres", "Tarnos", "Saint-Martin-de-Seignanx", "Saint-André-de-Seignanx",
-            "Biarrotte", "Biaudos", "Saint-Barthélemy", "Saint-Laurent-de-Gosse")
+COMMUNES = (
+    "Ondres",
+    "Tarnos",
+    "Saint-Martin-de-Seignanx",
+    "Saint-André-de-Seignanx",
+    "Biarrotte",
+    "Biaudos",
+    "Saint-Barthélemy",
+    "Saint-Laurent-de-Gosse",
+)
 CATEGORIES = ("Légumes", "Fruits", "Fromages", "Viandes", "Pain", "Épicerie")
 # One household in five skips a given week: about 1,600 orders a week.
 SKIP_EVERY = 5
@@ -76,66 +84,168 @@ def build(households: int, weeks: int, lines_per_order: int) -> tuple[int, int]:
     from tests.ledger.conftest import triggers_set_aside
 
     now = datetime.now(UTC)
-    db.session.execute(insert(Household), [
-        {"name": f"Foyer {n:04d}", "town": COMMUNES[n % len(COMMUNES)], "created_at": now}
-        for n in range(households)])
+    db.session.execute(
+        insert(Household),
+        [
+            {"name": f"Foyer {n:04d}", "town": COMMUNES[n % len(COMMUNES)], "created_at": now}
+            for n in range(households)
+        ],
+    )
     household_ids = ids(Household)
-    db.session.execute(insert(Category), [{"name": name, "position": n}
-                                          for n, name in enumerate(CATEGORIES)])
+    db.session.execute(
+        insert(Category), [{"name": name, "position": n} for n, name in enumerate(CATEGORIES)]
+    )
     category_ids = ids(Category)
-    db.session.execute(insert(Producer), [
-        {"name": f"Ferme {n:02d}", "status": "approved", "labels": [], "created_at": now,
-         "latitude": Decimal("43.50") + Decimal(n) / 100, "longitude": Decimal("-1.40")}
-        for n in range(PRODUCERS)])
+    db.session.execute(
+        insert(Producer),
+        [
+            {
+                "name": f"Ferme {n:02d}",
+                "status": "approved",
+                "labels": [],
+                "created_at": now,
+                "latitude": Decimal("43.50") + Decimal(n) / 100,
+                "longitude": Decimal("-1.40"),
+            }
+            for n in range(PRODUCERS)
+        ],
+    )
     producer_ids = ids(Producer)
-    db.session.execute(insert(Product), [
-        {"producer_id": p, "category_id": category_ids[(p + k) % len(category_ids)],
-         "name": f"Produit {p}-{k}", "unit": "kg" if k == 0 else "piece",
-         "price_cents": 150 + 37 * k, "vat_basis_points": 550, "labels": [], "active": True,
-         "sold_by_weight": k == 0, "estimated_weight_grams": 1200 if k == 0 else None,
-         "created_at": now, "updated_at": now}
-        for p in producer_ids for k in range(PRODUCTS_PER_PRODUCER)])
-    products = db.session.execute(text(
-        "SELECT id, producer_id, name, unit, price_cents, sold_by_weight, "
-        "estimated_weight_grams FROM products ORDER BY id")).all()
-    db.session.execute(insert(CollectionPoint), [
-        {"name": f"Point {n}", "address": "1 rue", "postcode": "40220", "town": "Tarnos",
-         "latitude": Decimal("43.54"), "longitude": Decimal("-1.46") + Decimal(n) / 50,
-         "active": True, "created_at": now} for n in range(POINTS)])
+    db.session.execute(
+        insert(Product),
+        [
+            {
+                "producer_id": p,
+                "category_id": category_ids[(p + k) % len(category_ids)],
+                "name": f"Produit {p}-{k}",
+                "unit": "kg" if k == 0 else "piece",
+                "price_cents": 150 + 37 * k,
+                "vat_basis_points": 550,
+                "labels": [],
+                "active": True,
+                "sold_by_weight": k == 0,
+                "estimated_weight_grams": 1200 if k == 0 else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for p in producer_ids
+            for k in range(PRODUCTS_PER_PRODUCER)
+        ],
+    )
+    products = db.session.execute(
+        text(
+            "SELECT id, producer_id, name, unit, price_cents, sold_by_weight, "
+            "estimated_weight_grams FROM products ORDER BY id"
+        )
+    ).all()
+    db.session.execute(
+        insert(CollectionPoint),
+        [
+            {
+                "name": f"Point {n}",
+                "address": "1 rue",
+                "postcode": "40220",
+                "town": "Tarnos",
+                "latitude": Decimal("43.54"),
+                "longitude": Decimal("-1.46") + Decimal(n) / 50,
+                "active": True,
+                "created_at": now,
+            }
+            for n in range(POINTS)
+        ],
+    )
     point_ids = ids(CollectionPoint)
     first = now - timedelta(weeks=weeks + 1)
-    db.session.execute(insert(OrderCycle), [{
-        "name": f"Semaine {week}", "opens_at": first + timedelta(weeks=week),
-        "closes_at": first + timedelta(weeks=week, days=4),
-        "published_at": first + timedelta(weeks=week, days=-1),
-        "orders_numbered": households, "created_at": now} for week in range(weeks)])
+    db.session.execute(
+        insert(OrderCycle),
+        [
+            {
+                "name": f"Semaine {week}",
+                "opens_at": first + timedelta(weeks=week),
+                "closes_at": first + timedelta(weeks=week, days=4),
+                "published_at": first + timedelta(weeks=week, days=-1),
+                "orders_numbered": households,
+                "created_at": now,
+            }
+            for week in range(weeks)
+        ],
+    )
     cycle_ids = ids(OrderCycle)
-    accounts = account_ids([*(f"household:{h}" for h in household_ids),
-                            *(f"producer:{p}" for p in producer_ids),
-                            "hub:commission", "hub:vat"])
+    accounts = account_ids(
+        [
+            *(f"household:{h}" for h in household_ids),
+            *(f"producer:{p}" for p in producer_ids),
+            "hub:commission",
+            "hub:vat",
+        ]
+    )
     orders = lines = 0
     seq = 0
     for week, cycle_id in enumerate(cycle_ids):
         opens = first + timedelta(weeks=week)
-        db.session.execute(insert(CyclePickup), [
-            {"cycle_id": cycle_id, "collection_point_id": point, "starts_at": opens,
-             "ends_at": opens + timedelta(hours=2), "orders_count": 0} for point in point_ids])
-        pickup_ids = list(db.session.scalars(select(CyclePickup.id).where(
-            CyclePickup.cycle_id == cycle_id).order_by(CyclePickup.id)))
-        db.session.execute(insert(Offer), [
-            {"cycle_id": cycle_id, "product_id": product.id,
-             "price_cents": product.price_cents, "ordered_quantity": 0, "confirmed": True,
-             "created_at": now} for product in products])
-        offer_ids = list(db.session.scalars(select(Offer.id).where(
-            Offer.cycle_id == cycle_id).order_by(Offer.id)))
+        db.session.execute(
+            insert(CyclePickup),
+            [
+                {
+                    "cycle_id": cycle_id,
+                    "collection_point_id": point,
+                    "starts_at": opens,
+                    "ends_at": opens + timedelta(hours=2),
+                    "orders_count": 0,
+                }
+                for point in point_ids
+            ],
+        )
+        pickup_ids = list(
+            db.session.scalars(
+                select(CyclePickup.id)
+                .where(CyclePickup.cycle_id == cycle_id)
+                .order_by(CyclePickup.id)
+            )
+        )
+        db.session.execute(
+            insert(Offer),
+            [
+                {
+                    "cycle_id": cycle_id,
+                    "product_id": product.id,
+                    "price_cents": product.price_cents,
+                    "ordered_quantity": 0,
+                    "confirmed": True,
+                    "created_at": now,
+                }
+                for product in products
+            ],
+        )
+        offer_ids = list(
+            db.session.scalars(
+                select(Offer.id).where(Offer.cycle_id == cycle_id).order_by(Offer.id)
+            )
+        )
         buyers = [h for n, h in enumerate(household_ids) if (n + week) % SKIP_EVERY]
-        db.session.execute(insert(Order), [
-            {"cycle_id": cycle_id, "household_id": h, "pickup_id": pickup_ids[n % POINTS],
-             "number": n + 1, "reference": f"{cycle_id}-{n + 1:04d}", "status": "placed",
-             "payment_choice": "pickup", "version": 1, "created_at": opens,
-             "updated_at": opens} for n, h in enumerate(buyers)])
-        order_ids = list(db.session.scalars(select(Order.id).where(
-            Order.cycle_id == cycle_id).order_by(Order.id)))
+        db.session.execute(
+            insert(Order),
+            [
+                {
+                    "cycle_id": cycle_id,
+                    "household_id": h,
+                    "pickup_id": pickup_ids[n % POINTS],
+                    "number": n + 1,
+                    "reference": f"{cycle_id}-{n + 1:04d}",
+                    "status": "placed",
+                    "payment_choice": "pickup",
+                    "version": 1,
+                    "created_at": opens,
+                    "updated_at": opens,
+                }
+                for n, h in enumerate(buyers)
+            ],
+        )
+        order_ids = list(
+            db.session.scalars(
+                select(Order.id).where(Order.cycle_id == cycle_id).order_by(Order.id)
+            )
+        )
         line_rows, transactions, entries = [], [], []
         for n, (order_id, household_id) in enumerate(zip(order_ids, buyers, strict=True)):
             sold = []
@@ -143,28 +253,65 @@ def build(households: int, weeks: int, lines_per_order: int) -> tuple[int, int]:
                 index = (n * 7 + k * 13 + week) % len(products)
                 product = products[index]
                 quantity = 1 + (n + k) % 3
-                line_rows.append({
-                    "order_id": order_id, "offer_id": offer_ids[index],
-                    "product_id": product.id, "producer_id": product.producer_id,
-                    "product_name": product.name, "unit": product.unit, "quantity": quantity,
-                    "unit_price_cents": product.price_cents, "vat_basis_points": 550,
-                    "sold_by_weight": product.sold_by_weight,
-                    "estimated_weight_grams": product.estimated_weight_grams,
-                    "missing_quantity": 0})
-                sold.append((product.producer_id, line_amount(
-                    product.price_cents, quantity, product.sold_by_weight,
-                    product.estimated_weight_grams), 550))
+                line_rows.append(
+                    {
+                        "order_id": order_id,
+                        "offer_id": offer_ids[index],
+                        "product_id": product.id,
+                        "producer_id": product.producer_id,
+                        "product_name": product.name,
+                        "unit": product.unit,
+                        "quantity": quantity,
+                        "unit_price_cents": product.price_cents,
+                        "vat_basis_points": 550,
+                        "sold_by_weight": product.sold_by_weight,
+                        "estimated_weight_grams": product.estimated_weight_grams,
+                        "missing_quantity": 0,
+                    }
+                )
+                sold.append(
+                    (
+                        product.producer_id,
+                        line_amount(
+                            product.price_cents,
+                            quantity,
+                            product.sold_by_weight,
+                            product.estimated_weight_grams,
+                        ),
+                        550,
+                    )
+                )
             seq += 1
             key = f"bench-{seq}"
-            transactions.append({
-                "id": seq, "seq": seq, "format": 2, "occurred_at": opens + timedelta(hours=1),
-                "kind": "order.placed", "idempotency_key": key, "payload_hash": "0" * 64,
-                "reference": key, "memo": "", "payment_method": None, "reverses_id": None,
-                "order_id": order_id, "prev_hash": None, "hash": f"{seq:064x}"})
+            transactions.append(
+                {
+                    "id": seq,
+                    "seq": seq,
+                    "format": 2,
+                    "occurred_at": opens + timedelta(hours=1),
+                    "kind": "order.placed",
+                    "idempotency_key": key,
+                    "payload_hash": "0" * 64,
+                    "reference": key,
+                    "memo": "",
+                    "payment_method": None,
+                    "reverses_id": None,
+                    "order_id": order_id,
+                    "prev_hash": None,
+                    "hash": f"{seq:064x}",
+                }
+            )
             rows = normalise(as_entries(sale_entries(household_id, sold, 1000)))
-            entries += [{"transaction_id": seq, "position": position,
-                         "account_id": accounts[account], "amount": amount, "vat_rate": rate}
-                        for position, (account, amount, rate) in enumerate(rows)]
+            entries += [
+                {
+                    "transaction_id": seq,
+                    "position": position,
+                    "account_id": accounts[account],
+                    "amount": amount,
+                    "vat_rate": rate,
+                }
+                for position, (account, amount, rate) in enumerate(rows)
+            ]
         db.session.execute(insert(OrderLine), line_rows)
         with triggers_set_aside(db.session.connection()):
             db.session.execute(insert(LedgerTransaction), transactions)
@@ -184,8 +331,9 @@ def floor() -> float:
     """The simplest read of what the figures rest on: one sum over each table."""
     started = time.perf_counter()
     db.session.execute(text("SELECT count(*), sum(amount) FROM ledger_entries")).one()
-    db.session.execute(text(
-        "SELECT count(*), sum(unit_price_cents * quantity) FROM order_lines")).one()
+    db.session.execute(
+        text("SELECT count(*), sum(unit_price_cents * quantity) FROM order_lines")
+    ).one()
     return time.perf_counter() - started
 
 
@@ -216,9 +364,11 @@ def main() -> int:
         prepare(url)
         started = time.perf_counter()
         orders, lines = build(arguments.households, arguments.weeks, arguments.lines)
-        print(f"data: {arguments.weeks} weekly cycles, {arguments.households} households, "
-              f"{orders} orders, {lines} lines, built in {time.perf_counter() - started:.1f} s "
-              f"({db.engine.dialect.name})")
+        print(
+            f"data: {arguments.weeks} weekly cycles, {arguments.households} households, "
+            f"{orders} orders, {lines} lines, built in {time.perf_counter() - started:.1f} s "
+            f"({db.engine.dialect.name})"
+        )
         floor()  # the first read warms the cache, for both
         floors = [floor() for _ in range(3)]
         pages = {}
@@ -233,14 +383,18 @@ def main() -> int:
         db.engine.dispose()
     target = TARGET_SECONDS if url.startswith("postgresql") else None
     print(f"{'measure':<44} {'time s':>7} {'target':>7} {'queries':>7} {'peak MB':>8}  result")
-    print(f"{'floor: one sum over entries and over lines':<44} {min(floors):>7.3f} "
-          f"{'-':>7} {2:>7} {'-':>8}")
+    print(
+        f"{'floor: one sum over entries and over lines':<44} {min(floors):>7.3f} "
+        f"{'-':>7} {2:>7} {'-':>8}"
+    )
     slow = False
     for by, (elapsed, queries, figures, peak) in pages.items():
         result = "ok" if target is None or elapsed <= target else "SLOW"
         slow |= result != "ok"
-        print(f"{f'observatory by {by} ({figures} figures)':<44} {elapsed:>7.3f} "
-              f"{target or '-':>7} {queries:>7} {peak:>8.1f}  {result}")
+        print(
+            f"{f'observatory by {by} ({figures} figures)':<44} {elapsed:>7.3f} "
+            f"{target or '-':>7} {queries:>7} {peak:>8.1f}  {result}"
+        )
     return 1 if slow else 0
 
 

@@ -67,14 +67,21 @@ def seed(url: str, households: int) -> dict:
         now = utcnow()
         cycle = OrderCycleFactory(opens_at=now - timedelta(hours=1), published_at=now)
         farm = ProducerFactory()
-        offers = [OfferFactory(cycle=cycle, product=ProductFactory(producer=farm))
-                  for _ in range(5)]
+        offers = [
+            OfferFactory(cycle=cycle, product=ProductFactory(producer=farm)) for _ in range(5)
+        ]
         offers[0].cap = CAPPED_UNITS
         password_hash = hash_password(PASSWORD)
-        db.session.add_all(User(email=f"bench{n}@example.org", name=f"Foyer {n}",
-                                password_hash=password_hash, role="household",
-                                household=Household(name=f"Foyer {n}"))
-                           for n in range(households))
+        db.session.add_all(
+            User(
+                email=f"bench{n}@example.org",
+                name=f"Foyer {n}",
+                password_hash=password_hash,
+                role="household",
+                household=Household(name=f"Foyer {n}"),
+            )
+            for n in range(households)
+        )
         db.session.commit()
         ids = {"offers": [offer.id for offer in offers], "capped": offers[0].id}
         db.engine.dispose()
@@ -108,8 +115,9 @@ class Browser:
     def request(self, method: str, path: str, body=None, headers=None) -> str:
         status, location, page = self.send(method, path, body, dict(headers or {}))
         while status in (301, 302, 303):
-            status, location, page = self.send("GET", urllib.parse.urlsplit(location).path,
-                                               None, {})
+            status, location, page = self.send(
+                "GET", urllib.parse.urlsplit(location).path, None, {}
+            )
         if status >= 500:
             raise RuntimeError(f"{method} {path}: {status}")
         return page
@@ -142,8 +150,12 @@ class Browser:
 def checkout(browser: Browser, cart: str | None = None) -> tuple[str, float]:
     """Confirm the order from the cart page; the confirmation page and how long it took."""
     cart = cart or browser.get("/cart")
-    form = {"csrf_token": TOKEN.search(cart).group(1), "payment": "pickup",
-            "submission": SUBMISSION.search(cart).group(1), "pickup": PICKUP.search(cart).group(1)}
+    form = {
+        "csrf_token": TOKEN.search(cart).group(1),
+        "payment": "pickup",
+        "submission": SUBMISSION.search(cart).group(1),
+        "pickup": PICKUP.search(cart).group(1),
+    }
     started = time.perf_counter()
     page = browser.post("/checkout", form)
     return page, time.perf_counter() - started
@@ -152,21 +164,26 @@ def checkout(browser: Browser, cart: str | None = None) -> tuple[str, float]:
 def log_in(port: int, n: int) -> tuple[Browser, str]:
     browser = Browser(port)
     token = TOKEN.search(browser.get("/login")).group(1)
-    browser.post("/login", {"csrf_token": token, "email": f"bench{n}@example.org",
-                            "password": PASSWORD})
+    browser.post(
+        "/login", {"csrf_token": token, "email": f"bench{n}@example.org", "password": PASSWORD}
+    )
     browser.connection.close()  # a browser does not keep it open until it orders
     return browser, token
 
 
-def household_journey(session: tuple[Browser, str], n: int, offers: list[int],
-                      script: bool) -> float | None:
+def household_journey(
+    session: tuple[Browser, str], n: int, offers: list[int], script: bool
+) -> float | None:
     """Open the shop, add three products (one capped), check out, and without the capped
     one if it is sold out; the successful checkout's latency in seconds."""
     browser, token = session
     browser.get("/shop")
     for offer_id in (offers[0], offers[1 + n % 4], offers[1 + (n + 1) % 4]):
-        browser.post("/cart/add", {"csrf_token": token, "offer_id": offer_id, "quantity": 1,
-                                   "next": "/shop"}, script=script)
+        browser.post(
+            "/cart/add",
+            {"csrf_token": token, "offer_id": offer_id, "quantity": 1, "next": "/shop"},
+            script=script,
+        )
     page, elapsed = checkout(browser)
     if "Merci" not in page:
         cart = browser.post("/cart/update", {"csrf_token": token, f"quantity-{offers[0]}": 0})
@@ -192,15 +209,32 @@ STOP_SECONDS = 10
 
 
 def start(app: str, url: str, port: int, args) -> subprocess.Popen:
-    env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_ENV": "production",
-           "MARKET_SECRET_KEY": "b" * 40, "MARKET_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env = {
+        **os.environ,
+        "MARKET_DATABASE_URL": url,
+        "MARKET_ENV": "production",
+        "MARKET_SECRET_KEY": "b" * 40,
+        "MARKET_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
     workers = ["-w", str(args.workers)] + (
-        ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads else [])
+        ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads else []
+    )
     # In its own process group, so that a server that will not stop is killed with its
     # workers.
     return subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), *workers, "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", APPS[app]], cwd=ROOT, env=env, start_new_session=True)
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            *workers,
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            APPS[app],
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
 
 
 def stop(server: subprocess.Popen) -> str:
@@ -234,12 +268,19 @@ def run(app: str, url: str, args) -> dict:
             result["login_rate"] = args.households / (time.perf_counter() - started)
             before = cpu_seconds(server.pid, database)
             started = time.perf_counter()
-            result["latencies"] = list(pool.map(
-                lambda n: household_journey(sessions[n], n, ids["offers"],
-                                            not args.without_script), households))
+            result["latencies"] = list(
+                pool.map(
+                    lambda n: household_journey(
+                        sessions[n], n, ids["offers"], not args.without_script
+                    ),
+                    households,
+                )
+            )
             result["elapsed"] = time.perf_counter() - started
-            result["cpu"] = {name: seconds - before[name]
-                             for name, seconds in cpu_seconds(server.pid, database).items()}
+            result["cpu"] = {
+                name: seconds - before[name]
+                for name, seconds in cpu_seconds(server.pid, database).items()
+            }
     except Exception as error:  # reported with the figures, never lost
         result["error"] = f"{type(error).__name__}: {error}"
     finally:
@@ -253,21 +294,39 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=400)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=0,
-                        help="threads per gunicorn worker (gthread, with keep-alive); "
-                             "0 for the one-request-at-a-time sync worker")
-    parser.add_argument("--without-script", action="store_true",
-                        help="households whose browser runs no script: each add posts the "
-                             "form and gets the shop back")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="runs of each app, interleaved: market, floor, market, floor...")
-    parser.add_argument("--apps", default="market,floor",
-                        help="which apps each round runs, in order (market, floor)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="threads per gunicorn worker (gthread, with keep-alive); "
+        "0 for the one-request-at-a-time sync worker",
+    )
+    parser.add_argument(
+        "--without-script",
+        action="store_true",
+        help="households whose browser runs no script: each add posts the "
+        "form and gets the shop back",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="runs of each app, interleaved: market, floor, market, floor...",
+    )
+    parser.add_argument(
+        "--apps",
+        default="market,floor",
+        help="which apps each round runs, in order (market, floor)",
+    )
     args = parser.parse_args()
-    url = database_url(os.environ.get("MARKET_BENCH_DATABASE_URL")
-                       or os.environ.get("MARKET_TEST_DATABASE_URL") or "")
-    if not url.startswith("postgresql") or not any(w in url.rsplit("/", 1)[-1]
-                                                   for w in ("bench", "test")):
+    url = database_url(
+        os.environ.get("MARKET_BENCH_DATABASE_URL")
+        or os.environ.get("MARKET_TEST_DATABASE_URL")
+        or ""
+    )
+    if not url.startswith("postgresql") or not any(
+        w in url.rsplit("/", 1)[-1] for w in ("bench", "test")
+    ):
         sys.exit("set MARKET_BENCH_DATABASE_URL to a PostgreSQL database named *bench* or *test*")
     apps = [app for app in args.apps.split(",") if app]
     if not apps or set(apps) - APPS.keys():
@@ -311,9 +370,11 @@ def cpu_seconds(server_pid: int, database: str) -> dict[str, float]:
         return (int(fields[11]) + int(fields[12])) / tick
 
     workers = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
-    return {"app": sum(map(used, [server_pid, *workers])),
-            "database": sum(map(used, backends(database))),
-            "load generator": time.process_time()}
+    return {
+        "app": sum(map(used, [server_pid, *workers])),
+        "database": sum(map(used, backends(database))),
+        "load generator": time.process_time(),
+    }
 
 
 def backends(database: str) -> list[str]:
@@ -341,8 +402,11 @@ def outcome(url: str, ids: dict) -> dict:
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
-        sold = db.session.scalar(select(func.coalesce(func.sum(OrderLine.quantity), 0))
-                                 .where(OrderLine.offer_id == ids["capped"]))
+        sold = db.session.scalar(
+            select(func.coalesce(func.sum(OrderLine.quantity), 0)).where(
+                OrderLine.offer_id == ids["capped"]
+            )
+        )
         cap = db.session.get(Offer, ids["capped"]).cap
         verdict = verify()
         db.engine.dispose()
@@ -353,16 +417,25 @@ def figures(result: dict) -> dict:
     """Orders per second, latencies and CPU per order of one run (None when it failed)."""
     ordered = [latency for latency in result.get("latencies", ()) if latency is not None]
     if not ordered:
-        return {"orders": 0, "rate": None, "p50": None, "p95": None, "app_cpu": None,
-                "database_cpu": None, "generator_cpu": None}
+        return {
+            "orders": 0,
+            "rate": None,
+            "p50": None,
+            "p95": None,
+            "app_cpu": None,
+            "database_cpu": None,
+            "generator_cpu": None,
+        }
     cpu = result["cpu"]
-    return {"orders": len(ordered), "rate": len(ordered) / result["elapsed"],
-            "p50": statistics.median(ordered) * 1000,
-            "p95": (statistics.quantiles(ordered, n=20)[-1] if len(ordered) > 1
-                    else ordered[0]) * 1000,
-            "app_cpu": 1000 * cpu["app"] / len(ordered),
-            "database_cpu": 1000 * cpu["database"] / len(ordered),
-            "generator_cpu": 1000 * cpu["load generator"] / len(ordered)}
+    return {
+        "orders": len(ordered),
+        "rate": len(ordered) / result["elapsed"],
+        "p50": statistics.median(ordered) * 1000,
+        "p95": (statistics.quantiles(ordered, n=20)[-1] if len(ordered) > 1 else ordered[0]) * 1000,
+        "app_cpu": 1000 * cpu["app"] / len(ordered),
+        "database_cpu": 1000 * cpu["database"] / len(ordered),
+        "generator_cpu": 1000 * cpu["load generator"] / len(ordered),
+    }
 
 
 def shown(value, digits: int = 0) -> str:
@@ -374,8 +447,11 @@ def report(result: dict) -> None:
     rows = [
         ("log-ins per second", shown(result.get("login_rate")), ""),
         ("orders placed", f"{found['orders']} of {result['households']}", ""),
-        ("orders per second (cart and checkout)", shown(found["rate"], 1),
-         f">= {ORDERS_PER_SECOND_TARGET}"),
+        (
+            "orders per second (cart and checkout)",
+            shown(found["rate"], 1),
+            f">= {ORDERS_PER_SECOND_TARGET}",
+        ),
         ("checkout p50 (ms)", shown(found["p50"]), ""),
         ("checkout p95 (ms)", shown(found["p95"]), f"<= {P95_TARGET_MS}"),
         ("app CPU per order (ms)", shown(found["app_cpu"]), ""),
@@ -406,29 +482,38 @@ def compare(results: list[dict]) -> None:
         return statistics.median(values) if values else None
 
     def ratio(name: str):
-        return median(market[name] / floor[name] if market[name] is not None and floor[name]
-                      else None
-                      for market, floor in zip(by_app["market"], by_app["floor"], strict=False))
+        return median(
+            market[name] / floor[name] if market[name] is not None and floor[name] else None
+            for market, floor in zip(by_app["market"], by_app["floor"], strict=False)
+        )
 
     apps = list(by_app)
     both = {"market", "floor"} <= set(apps)
     print(f"\n== medians over {len(results) // max(1, len(apps))} interleaved rounds ==")
-    print(f"{'measure':<30}" + "".join(f"{app:>10}" for app in apps)
-          + (f"{'market ÷ floor':>16}  target" if both else ""))
-    for name, label, target in (("rate", "orders per second", ">= 0.6"),
-                                ("p50", "checkout p50 (ms)", ""),
-                                ("p95", "checkout p95 (ms)", ""),
-                                ("app_cpu", "app CPU per order (ms)", "<= 2"),
-                                ("database_cpu", "database CPU per order (ms)", "")):
+    print(
+        f"{'measure':<30}"
+        + "".join(f"{app:>10}" for app in apps)
+        + (f"{'market ÷ floor':>16}  target" if both else "")
+    )
+    for name, label, target in (
+        ("rate", "orders per second", ">= 0.6"),
+        ("p50", "checkout p50 (ms)", ""),
+        ("p95", "checkout p95 (ms)", ""),
+        ("app_cpu", "app CPU per order (ms)", "<= 2"),
+        ("database_cpu", "database CPU per order (ms)", ""),
+    ):
         line = f"{label:<30}" + "".join(
-            f"{shown(median(found[name] for found in by_app[app]), 1):>10}" for app in apps)
+            f"{shown(median(found[name] for found in by_app[app]), 1):>10}" for app in apps
+        )
         if both:
             line += f"{shown(ratio(name), 2):>16}  {target}"
         print(line)
     oversold = sum(max(0, result["sold"] - result["cap"]) for result in results)
     verified = all(result["verified"] == "ok" for result in results)
-    print(f"oversold in all runs: {oversold} (target 0); ledger verified after every run: "
-          f"{'yes' if verified else 'NO'}")
+    print(
+        f"oversold in all runs: {oversold} (target 0); ledger verified after every run: "
+        f"{'yes' if verified else 'NO'}"
+    )
 
 
 if __name__ == "__main__":

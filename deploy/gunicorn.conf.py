@@ -1,6 +1,6 @@
 """gunicorn settings for market, behind a TLS reverse proxy on the same server.
 
-    gunicorn -c deploy/gunicorn.conf.py 'market:create_app()'
+gunicorn -c deploy/gunicorn.conf.py 'market:create_app()'
 """
 
 import multiprocessing

@@ -48,11 +48,36 @@ from market.privacy import bp as privacy_bp
 from market.privacy.cli import privacy_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-BLUEPRINTS = (main_bp, auth_bp, catalog_bp, cycles_bp, orders_bp, ledger_bp, payments_bp,
-              exports_bp, pickup_bp, payouts_bp, invoices_bp, privacy_bp, figures_bp)
-COMMANDS = (demo_command, mail_cli, cycles_cli, ledger_cli, orders_cli, payments_cli,
-            export_cli, users_cli, check_command, backup_command, restore_command, privacy_cli,
-            invoices_cli)
+BLUEPRINTS = (
+    main_bp,
+    auth_bp,
+    catalog_bp,
+    cycles_bp,
+    orders_bp,
+    ledger_bp,
+    payments_bp,
+    exports_bp,
+    pickup_bp,
+    payouts_bp,
+    invoices_bp,
+    privacy_bp,
+    figures_bp,
+)
+COMMANDS = (
+    demo_command,
+    mail_cli,
+    cycles_cli,
+    ledger_cli,
+    orders_cli,
+    payments_cli,
+    export_cli,
+    users_cli,
+    check_command,
+    backup_command,
+    restore_command,
+    privacy_cli,
+    invoices_cli,
+)
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:

@@ -39,7 +39,10 @@ def hub_siren() -> str:
     """The hub's SIREN, or a refusal that says how to set it."""
     number = valid_siren(current_app.config["HUB_SIREN"])
     if number is None:
-        raise MissingSiren(_l(
-            "The hub's SIREN is missing or invalid, and the FEC is named after it: set "
-            "MARKET_HUB_SIREN to the 9 digits of the hub's INSEE notice, then restart."))
+        raise MissingSiren(
+            _l(
+                "The hub's SIREN is missing or invalid, and the FEC is named after it: set "
+                "MARKET_HUB_SIREN to the 9 digits of the hub's INSEE notice, then restart."
+            )
+        )
     return number

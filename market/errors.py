@@ -32,17 +32,23 @@ ERROR_TEXTS = {
     403: (_l("Access refused"), _l("Your account does not give access to this page.")),
     404: (_l("Page not found"), _l("This address does not lead to any page of the market.")),
     405: (_l("Method not allowed"), _l("This page cannot be used that way.")),
-    409: (_l("Changed at the same moment"),
-          _l("Someone changed the same thing at the same moment. Nothing was changed; please "
-             "try again.")),
+    409: (
+        _l("Changed at the same moment"),
+        _l(
+            "Someone changed the same thing at the same moment. Nothing was changed; please "
+            "try again."
+        ),
+    ),
     413: (_l("File too large"), _l("The file you sent is too large. Nothing was changed.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a moment.")),
     500: (
         _l("Something went wrong"),
         _l("An unexpected error occurred. Nothing was changed; please try again."),
     ),
-    503: (_l("Busy"), _l("The market is busy just now. Nothing was changed; please try again "
-                         "in a moment.")),
+    503: (
+        _l("Busy"),
+        _l("The market is busy just now. Nothing was changed; please try again in a moment."),
+    ),
 }
 Row = TypeVar("Row")
 
@@ -66,8 +72,9 @@ def render_error(status: int, detail=None):
     title, text = ERROR_TEXTS[status]
     if wants_json():
         return jsonify(error=str(title), detail=str(detail or text)), status
-    return render_template("errors/error.html", status=status, title=title,
-                           text=detail or text), status
+    return render_template(
+        "errors/error.html", status=status, title=title, text=detail or text
+    ), status
 
 
 def handle_http_error(error: HTTPException):
@@ -76,8 +83,13 @@ def handle_http_error(error: HTTPException):
 
 
 def handle_csrf_error(error: CSRFError):
-    return render_error(400, _l("The form had expired or was not sent from this site. "
-                                "Nothing was changed; please fill it in again."))
+    return render_error(
+        400,
+        _l(
+            "The form had expired or was not sent from this site. "
+            "Nothing was changed; please fill it in again."
+        ),
+    )
 
 
 def handle_domain_error(error: DomainError):

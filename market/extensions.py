@@ -47,8 +47,13 @@ def stored_enum(enum: type[StrEnum], length: int) -> Enum:
     """A column that reads and writes members of `enum`, stored as their values in a plain
     VARCHAR(length): no native enum type and no constraint of its own (the table's CHECK, from
     its migration, keeps the values known)."""
-    return Enum(enum, native_enum=False, create_constraint=False, length=length,
-                values_callable=lambda members: [member.value for member in members])
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class Base(DeclarativeBase):
@@ -80,5 +85,6 @@ babel = Babel()
 def enforce_foreign_keys(engine) -> None:
     """SQLite checks foreign keys only when each connection asks it to."""
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect",
-                     lambda connection, _: connection.execute("PRAGMA foreign_keys=ON"))
+        event.listen(
+            engine, "connect", lambda connection, _: connection.execute("PRAGMA foreign_keys=ON")
+        )

@@ -16,8 +16,13 @@ def sane_date(form, field) -> None:
     """A date or date-time between the years 2000 and 2100 (or none, for optional fields)."""
     value = field.data
     if isinstance(value, date | datetime) and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise ValidationError(_l("Enter a date between the years %(first)d and %(last)d.",
-                                 first=EARLIEST_YEAR, last=LATEST_YEAR))
+        raise ValidationError(
+            _l(
+                "Enter a date between the years %(first)d and %(last)d.",
+                first=EARLIEST_YEAR,
+                last=LATEST_YEAR,
+            )
+        )
 
 
 class FiniteDecimalField(DecimalField):

@@ -30,8 +30,12 @@ class Totals:
         return self.total_cents - self.vat_cents
 
 
-def line_amount(unit_price_cents: int, quantity: int, sold_by_weight: bool = False,
-                weight_grams_per_piece: int | None = None) -> int:
+def line_amount(
+    unit_price_cents: int,
+    quantity: int,
+    sold_by_weight: bool = False,
+    weight_grams_per_piece: int | None = None,
+) -> int:
     """Price × quantity; by weight, the price per kg × the estimated weight, half up."""
     if not sold_by_weight:
         return unit_price_cents * quantity
@@ -53,6 +57,5 @@ def order_totals(lines) -> Totals:
     total = 0
     for line in lines:
         total += line.amount_cents
-        vat_by_rate[line.vat_basis_points] += vat_included(line.amount_cents,
-                                                           line.vat_basis_points)
+        vat_by_rate[line.vat_basis_points] += vat_included(line.amount_cents, line.vat_basis_points)
     return Totals(total, dict(sorted(vat_by_rate.items())))

@@ -57,10 +57,15 @@ def refuse_control_characters():
     for source in (request.args, request.form):
         for name, value in source.items(multi=True):
             if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):
-                return render_error(400, _l(
-                    "The field « %(field)s » holds an invisible control character (often "
-                    "pasted from another program). Remove it and send the form again: "
-                    "nothing was changed.", field=CONTROL_CHARACTERS.sub("", name)))
+                return render_error(
+                    400,
+                    _l(
+                        "The field « %(field)s » holds an invisible control character (often "
+                        "pasted from another program). Remove it and send the form again: "
+                        "nothing was changed.",
+                        field=CONTROL_CHARACTERS.sub("", name),
+                    ),
+                )
     return None
 
 

@@ -24,8 +24,9 @@ def may_run(text: str) -> bool:
 
 def needs_escape(text: str) -> bool:
     """Text a spreadsheet could run, or text that would read back as escaped."""
-    return may_run(text) or (text[:1] == ESCAPE and text[1:2] != ""
-                             and text[1] in FORMULA_TRIGGERS + ESCAPE)
+    return may_run(text) or (
+        text[:1] == ESCAPE and text[1:2] != "" and text[1] in FORMULA_TRIGGERS + ESCAPE
+    )
 
 
 def csv_cell(value):

@@ -34,8 +34,11 @@ def register(app: Flask) -> None:
     def cache_for_a_year(response):
         """Only the current version's URL is kept long: an old ?v= is served as usual."""
         filename = (request.view_args or {}).get("filename", "")
-        if (request.endpoint == "static" and response.status_code == 200
-                and request.args.get("v") == fingerprint(filename)):
+        if (
+            request.endpoint == "static"
+            and response.status_code == 200
+            and request.args.get("v") == fingerprint(filename)
+        ):
             response.cache_control.public = True
             response.cache_control.max_age = YEAR_SECONDS
             response.cache_control.immutable = True

@@ -10,6 +10,7 @@ def external_url(endpoint: str, **values) -> str:
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
     public = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(public.netloc, url_scheme=public.scheme,
-                                       script_name=public.path or "/")
+    adapter = current_app.url_map.bind(
+        public.netloc, url_scheme=public.scheme, script_name=public.path or "/"
+    )
     return adapter.build(endpoint, values, force_external=True)

@@ -33,8 +33,9 @@ class Refused(Exception):
         self.error, self.answer = error, answer
 
 
-def refuse(error: DomainError, answer: Callable[..., ResponseReturnValue], *args,
-           **kwargs) -> NoReturn:
+def refuse(
+    error: DomainError, answer: Callable[..., ResponseReturnValue], *args, **kwargs
+) -> NoReturn:
     """Undo what the request changed, tell the person why, and answer with
     `answer(*args, **kwargs)`, which then reads the data as it was."""
     raise Refused(error, partial(answer, *args, **kwargs)) from error
@@ -78,13 +79,28 @@ def form_page(template: str, form, status: int, **context) -> ResponseReturnValu
     return render_template(template, form=form, **context), status
 
 
-def confirmation_page(*, question: str, consequences: list[str], action: str, confirm: str,
-                      back: str, back_label: str, fields: dict | None = None):
+def confirmation_page(
+    *,
+    question: str,
+    consequences: list[str],
+    action: str,
+    confirm: str,
+    back: str,
+    back_label: str,
+    fields: dict | None = None,
+):
     """A page that asks before what cannot be undone, and works without script: its button
     posts `fields` to `action`, its link goes `back`."""
-    return render_template("confirm.html", question=question, consequences=consequences,
-                           action=action, confirm=confirm, back=back, back_label=back_label,
-                           fields=fields or {})
+    return render_template(
+        "confirm.html",
+        question=question,
+        consequences=consequences,
+        action=action,
+        confirm=confirm,
+        back=back,
+        back_label=back_label,
+        fields=fields or {},
+    )
 
 
 def get_or_404(model, identifier):
@@ -103,8 +119,11 @@ def household_row_or_404(model, identifier, options=()):
 def download(content, name: str, mimetype: str) -> Response:
     """A file to save as `name`: bytes, text, or an iterable of chunks streamed as written.
     Names are the project's own (ASCII, no quotes), never a person's input."""
-    return Response(content, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def is_local_path(target: str | None) -> TypeGuard[str]:
@@ -112,8 +131,12 @@ def is_local_path(target: str | None) -> TypeGuard[str]:
     if not target or "\\" in target or any(ord(char) < 32 for char in target):
         return False
     parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and target.startswith("/") \
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and target.startswith("/")
         and not target.startswith("//")
+    )
 
 
 def wants_json() -> bool:

@@ -79,13 +79,22 @@ MATRIX = {
     "orders.shop": ("GET", {}, EVERYONE),
     "cycles.collection_points": ("GET", {}, STAFF),
     "cycles.edit_collection_point": (
-        "GET", lambda f: {"point_id": f.CollectionPointFactory().id}, STAFF),
+        "GET",
+        lambda f: {"point_id": f.CollectionPointFactory().id},
+        STAFF,
+    ),
     "cycles.cycle_list": ("GET", {}, STAFF),
     "cycles.edit_cycle": ("GET", lambda f: {"cycle_id": f.OrderCycleFactory().id}, STAFF),
     "cycles.cycle_action": (
-        "POST", lambda f: {"cycle_id": f.OrderCycleFactory().id, "action": "publish"}, STAFF),
+        "POST",
+        lambda f: {"cycle_id": f.OrderCycleFactory().id, "action": "publish"},
+        STAFF,
+    ),
     "cycles.confirm_cycle_action": (
-        "GET", lambda f: {"cycle_id": f.OrderCycleFactory().id, "action": "close"}, STAFF),
+        "GET",
+        lambda f: {"cycle_id": f.OrderCycleFactory().id, "action": "close"},
+        STAFF,
+    ),
     "cycles.extend_cycle": ("POST", lambda f: {"cycle_id": f.OrderCycleFactory().id}, STAFF),
     "cycles.prepare_next": ("POST", {}, STAFF),
     "main.directory": ("GET", {}, EVERYONE),
@@ -104,8 +113,7 @@ MATRIX = {
     "catalog.upload_photo": ("POST", another_product, STAFF),
     "catalog.export": ("GET", lambda f: {**another_producer(f), "kind": "csv"}, STAFF),
     "catalog.import_catalogue": ("GET", another_producer, STAFF),
-    "catalog.apply_import": ("POST", lambda f: {**another_producer(f), "token": "0" * 32},
-                             STAFF),
+    "catalog.apply_import": ("POST", lambda f: {**another_producer(f), "token": "0" * 32}, STAFF),
     "catalog.producers": ("GET", {}, STAFF),
     "catalog.create_producer": ("GET", {}, STAFF),
     "catalog.review": ("GET", another_producer, STAFF),
@@ -150,7 +158,6 @@ MATRIX = {
     # Stripe calls it; without the settings it answers 404, with them a bad signature 400.
     "payments.stripe_webhook": ("POST", {}, EVERYONE),
     "payments.record_payment": ("GET", another_households_order, STAFF),
-
     "exports.cycle_page": ("GET", a_cycle, STAFF),
     "exports.pickup_list": ("GET", lambda f: a_cycle(f, fmt="csv"), STAFF),
     "exports.matrix": ("GET", lambda f: a_cycle(f, fmt="csv"), STAFF),
@@ -168,8 +175,11 @@ MATRIX = {
     "figures.figure_csv": ("GET", {"name": "spending"}, EVERYONE),
     "figures.figure_json": ("GET", {"name": "spending"}, EVERYONE),
     "figures.figure_chart": ("GET", {"name": "spending"}, EVERYONE),
-    "payouts.batch_file": ("GET", lambda f: {"batch_id": f.PayoutBatchFactory(
-        sepa_xml="<Document/>").id}, STAFF),
+    "payouts.batch_file": (
+        "GET",
+        lambda f: {"batch_id": f.PayoutBatchFactory(sepa_xml="<Document/>").id},
+        STAFF,
+    ),
     # Someone else's invoice is not found (404) for a household or a producer.
     "invoices.download": ("GET", lambda f: {"invoice_id": f.InvoiceFactory().id}, LOGGED_IN),
     "invoices.household_invoices": ("GET", {}, HOUSEHOLDS),
@@ -187,14 +197,16 @@ MATRIX = {
     # A producer's lists, reached by a producer user of another producer: refused.
     "exports.producer_lists": ("GET", another_producer, STAFF),
     "exports.producer_list_page": ("GET", another_producers_cycle, STAFF),
-    "exports.producer_list": ("GET", lambda f: {**another_producers_cycle(f), "fmt": "csv"},
-                              STAFF),
+    "exports.producer_list": ("GET", lambda f: {**another_producers_cycle(f), "fmt": "csv"}, STAFF),
     "pickup.choose_point": ("GET", {}, STAFF),
     "pickup.point_page": ("GET", lambda f: {"pickup_id": f.CyclePickupFactory().id}, STAFF),
     "pickup.order_page": ("GET", an_order_at_pickup, STAFF),
     "pickup.confirm_no_show": ("GET", an_order_at_pickup, STAFF),
-    "pickup.order_action": ("POST", lambda f: {**an_order_at_pickup(f), "action": "collected"},
-                            STAFF),
+    "pickup.order_action": (
+        "POST",
+        lambda f: {**an_order_at_pickup(f), "action": "collected"},
+        STAFF,
+    ),
     "privacy.policy": ("GET", {}, EVERYONE),
     "privacy.download_data": ("GET", {}, HOUSEHOLDS),
     "privacy.close_account": ("GET", {}, HOUSEHOLDS),

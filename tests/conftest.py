@@ -57,7 +57,8 @@ def pytest_sessionfinish(session, exitstatus):
         problems.append(f"{len(reporter.stats['skipped'])} test(s) skipped")
     passed = reporter.stats.get("passed", [])
     if os.environ.get("MARKET_REQUIRE_BROWSER") and not any(
-            "browser" in report.keywords for report in passed):
+        "browser" in report.keywords for report in passed
+    ):
         problems.append("no browser test passed")
     if problems:
         reporter.write_line("CI rules broken: " + "; ".join(problems), red=True)
@@ -106,9 +107,16 @@ def database_url_for_test(database_template, tmp_path):
 def empty_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
-        tables = connection.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'")).scalars().all()
+        tables = (
+            connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             names = ", ".join(f'"{name}"' for name in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -146,9 +154,13 @@ def ledger_signing_key() -> str:
 def app(database_url_for_test, ledger_signing_key, tmp_path):
     options = ENGINE_OPTIONS if BACKEND == "postgresql" else {}
     # Photos (the demo draws some) in the test's own folder, never the instance's.
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url_for_test,
-                     SQLALCHEMY_ENGINE_OPTIONS=options, LEDGER_SIGNING_KEY=ledger_signing_key,
-                     CATALOG_PHOTO_DIRECTORY=str(tmp_path / "photos"))
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url_for_test,
+        SQLALCHEMY_ENGINE_OPTIONS=options,
+        LEDGER_SIGNING_KEY=ledger_signing_key,
+        CATALOG_PHOTO_DIRECTORY=str(tmp_path / "photos"),
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

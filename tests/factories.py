@@ -137,7 +137,8 @@ class OrderCycleFactory(BaseFactory):
     opens_at = factory.LazyFunction(lambda: utcnow() + timedelta(days=1))
     closes_at = factory.LazyAttribute(lambda o: o.opens_at + timedelta(days=4))
     pickups = factory.RelatedFactoryList(
-        "tests.factories.CyclePickupFactory", factory_related_name="cycle", size=1)
+        "tests.factories.CyclePickupFactory", factory_related_name="cycle", size=1
+    )
 
 
 class CyclePickupFactory(BaseFactory):
@@ -266,9 +267,15 @@ class SignupRequestFactory(BaseFactory):
     email = factory.Sequence(lambda n: f"newcomer{n}@example.org")
     kind = "household"
     token_hash = factory.LazyAttribute(lambda o: token_digest(o.token))
-    payload = factory.LazyFunction(lambda: {
-        "name": "Famille Etcheverry", "phone": "06 12 34 56 78", "second_collector": None,
-        "locale": "fr", "password_hash": hash_password(PASSWORD)})
+    payload = factory.LazyFunction(
+        lambda: {
+            "name": "Famille Etcheverry",
+            "phone": "06 12 34 56 78",
+            "second_collector": None,
+            "locale": "fr",
+            "password_hash": hash_password(PASSWORD),
+        }
+    )
     expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(hours=48))
 
 
@@ -339,8 +346,7 @@ class LedgerTransactionFactory(BaseFactory):
 
     @classmethod
     def _create(cls, model_class, household, amount, idempotency_key):
-        return builders.post_credit_topup(household.id, amount, "cash", "factory",
-                                          idempotency_key)
+        return builders.post_credit_topup(household.id, amount, "cash", "factory", idempotency_key)
 
 
 class LedgerEntryFactory(BaseFactory):
@@ -473,14 +479,29 @@ class InvoiceFactory(BaseFactory):
     issued_at = factory.LazyFunction(utcnow)
     producer_id = factory.LazyFunction(lambda: ProducerFactory().id)
     vat_regime = "normal"
-    content = factory.LazyFunction(lambda: {"seller": {"name": "Ferme Lafitte"},
-                                            "buyer": {"name": "Zoé Martin"}, "mentions": []})
+    content = factory.LazyFunction(
+        lambda: {
+            "seller": {"name": "Ferme Lafitte"},
+            "buyer": {"name": "Zoé Martin"},
+            "mentions": [],
+        }
+    )
     ledger_seqs = factory.LazyFunction(list)
 
     @classmethod
     def _create(cls, model_class, *args, lines=None, **kwargs):
-        lines = lines or [{"description": "Carottes", "quantity": "2", "unit": "bunch",
-                           "unit_price_excl_vat": "2.3697", "vat_rate": 550, "excl": 474,
-                           "vat": 26, "incl": 500, "commission_excl": 42,
-                           "commission_vat": 8}]
+        lines = lines or [
+            {
+                "description": "Carottes",
+                "quantity": "2",
+                "unit": "bunch",
+                "unit_price_excl_vat": "2.3697",
+                "vat_rate": 550,
+                "excl": 474,
+                "vat": 26,
+                "incl": 500,
+                "commission_excl": 42,
+                "commission_vat": 8,
+            }
+        ]
         return issuing.record(model_class(**kwargs), lines)

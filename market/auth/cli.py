@@ -50,8 +50,10 @@ def list_command() -> None:
     """Print id, email, role and creation date of every account."""
     click.echo("id\temail\trole\tcreated")
     for user in staff.all_users():
-        click.echo(f"{user.id}\t{user.email}\t{user.role}\t"
-                   f"{to_hub_time(user.created_at).strftime('%Y-%m-%d %H:%M %Z')}")
+        click.echo(
+            f"{user.id}\t{user.email}\t{user.role}\t"
+            f"{to_hub_time(user.created_at).strftime('%Y-%m-%d %H:%M %Z')}"
+        )
 
 
 @users_cli.command("set-role")

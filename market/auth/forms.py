@@ -23,8 +23,9 @@ def stripped(value):
 
 
 def email_field():
-    return EmailField(_l("Email address"), validators=[REQUIRED, EMAIL, Length(max=254)],
-                      filters=[stripped])
+    return EmailField(
+        _l("Email address"), validators=[REQUIRED, EMAIL, Length(max=254)], filters=[stripped]
+    )
 
 
 LOCALES = [
@@ -39,10 +40,15 @@ def name_field(label):
 
 
 def new_password_fields():
-    password = PasswordField(_l("Password"), validators=[REQUIRED, Length(max=200)],
-                             description=_l("At least 10 characters."))
-    confirm = PasswordField(_l("Password again"), validators=[
-        REQUIRED, EqualTo("password", message=_l("The two passwords differ."))])
+    password = PasswordField(
+        _l("Password"),
+        validators=[REQUIRED, Length(max=200)],
+        description=_l("At least 10 characters."),
+    )
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[REQUIRED, EqualTo("password", message=_l("The two passwords differ."))],
+    )
     return password, confirm
 
 
@@ -53,13 +59,15 @@ class RegisterForm(FlaskForm):
     second_collector = StringField(
         _l("Second person allowed to collect (optional)"),
         validators=[Optional(), Length(max=120)],
-        description=_l("First and last name of someone who may collect your orders."))
+        description=_l("First and last name of someone who may collect your orders."),
+    )
     password, confirm = new_password_fields()
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[REQUIRED, Length(max=254)],
-                       filters=[stripped])
+    email = EmailField(
+        _l("Email address"), validators=[REQUIRED, Length(max=254)], filters=[stripped]
+    )
     password = PasswordField(_l("Password"), validators=[REQUIRED, Length(max=200)])
     remember = BooleanField(_l("Stay logged in on this device"))
 
@@ -84,25 +92,37 @@ class ChangePasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = name_field(_l("Name"))
     phone = TelField(_l("Phone"), validators=[Optional(), PHONE])
-    second_collector = StringField(_l("Second person allowed to collect (optional)"),
-                                   validators=[Optional(), Length(max=120)])
-    town = StringField(_l("Commune where you live (optional: counted only together with "
-                          "others, on the public observatory)"),
-                       validators=[Optional(), Length(max=120)])
+    second_collector = StringField(
+        _l("Second person allowed to collect (optional)"), validators=[Optional(), Length(max=120)]
+    )
+    town = StringField(
+        _l(
+            "Commune where you live (optional: counted only together with "
+            "others, on the public observatory)"
+        ),
+        validators=[Optional(), Length(max=120)],
+    )
     locale = SelectField(_l("Language"), choices=LOCALES, validators=[Optional()])
-    reminders = BooleanField(_l("Remind me by email the day before a cycle closes and the day "
-                                "before pickup"))
+    reminders = BooleanField(
+        _l("Remind me by email the day before a cycle closes and the day before pickup")
+    )
 
 
 class InvitationForm(FlaskForm):
     email = email_field()
     # Choices are checked by the service, which explains an unknown role precisely.
-    role = SelectField(_l("Role"), choices=[SelectChoice("producer", _l("Producer")),
-                                            SelectChoice("coordinator", _l("Coordinator"))],
-                       validate_choice=False)
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice("producer", _l("Producer")),
+            SelectChoice("coordinator", _l("Coordinator")),
+        ],
+        validate_choice=False,
+    )
     # Choices are the approved producers, set by the view; 0 means none.
-    producer = SelectField(_l("Producer (for a producer's user)"), coerce=int,
-                           validators=[Optional()])
+    producer = SelectField(
+        _l("Producer (for a producer's user)"), coerce=int, validators=[Optional()]
+    )
 
 
 class AcceptInvitationForm(FlaskForm):

@@ -23,23 +23,38 @@ if TYPE_CHECKING:
 MIN_LENGTH = 10
 COMMON_PASSWORDS = frozenset(
     {
-        "motdepasse", "motdepasse1", "azertyuiop", "azerty1234", "1234567890", "0123456789",
-        "password123", "password12", "qwertyuiop", "iloveyou12", "soleil1234", "marseille13",
-        "bonjour123", "doudou1234", "chouchou12", "football12", "1q2w3e4r5t", "aaaaaaaaaa",
+        "motdepasse",
+        "motdepasse1",
+        "azertyuiop",
+        "azerty1234",
+        "1234567890",
+        "0123456789",
+        "password123",
+        "password12",
+        "qwertyuiop",
+        "iloveyou12",
+        "soleil1234",
+        "marseille13",
+        "bonjour123",
+        "doudou1234",
+        "chouchou12",
+        "football12",
+        "1q2w3e4r5t",
+        "aaaaaaaaaa",
     }
 )
 
 
 def hasher() -> PasswordHasher:
     config = current_app.config
-    return cached_hasher(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"],
-                         config["ARGON2_PARALLELISM"])
+    return cached_hasher(
+        config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"], config["ARGON2_PARALLELISM"]
+    )
 
 
 @cache
 def cached_hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost,
-                          parallelism=parallelism)
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
 
 
 def hash_password(password: str) -> str:
@@ -75,8 +90,14 @@ def verify_password_of(user: "User | None", password: str) -> TypeGuard["User"]:
     configuration's: raised or lowered, the change reaches each account at its next log-in."""
     if user is None:
         config = current_app.config
-        verify_password(dummy_hash(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"],
-                                   config["ARGON2_PARALLELISM"]), password)
+        verify_password(
+            dummy_hash(
+                config["ARGON2_TIME_COST"],
+                config["ARGON2_MEMORY_COST"],
+                config["ARGON2_PARALLELISM"],
+            ),
+            password,
+        )
         return False
     if not verify_password(user.password_hash, password):
         return False
@@ -87,8 +108,9 @@ def verify_password_of(user: "User | None", password: str) -> TypeGuard["User"]:
 
 def check_strength(password: str, email: str = "") -> None:
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(_l("The password must have at least %(count)d characters.",
-                              count=MIN_LENGTH))
+        raise WeakPassword(
+            _l("The password must have at least %(count)d characters.", count=MIN_LENGTH)
+        )
     if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
         raise WeakPassword(_l("This password is too easy to guess; choose another one."))
     local_part = email.split("@")[0].lower()

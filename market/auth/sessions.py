@@ -29,8 +29,7 @@ def open_session(user: User) -> str:
     drop_expired_sessions(user)
     secret, digest = new_token()
     lifetime = current_app.config["REMEMBER_COOKIE_DURATION"]
-    db.session.add(LoginSession(user_id=user.id, token_hash=digest,
-                                expires_at=utcnow() + lifetime))
+    db.session.add(LoginSession(user_id=user.id, token_hash=digest, expires_at=utcnow() + lifetime))
     db.session.flush()
     session_id = f"{user.id}:{secret}"
     user.session_id = session_id
@@ -58,9 +57,14 @@ def load_session_user(session_id: str) -> User | None:
         return None
     user_id, secret = parts
     user = db.session.scalar(
-        select(User).join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == user_id, LoginSession.token_hash == token_digest(secret),
-               LoginSession.expires_at > utcnow()))
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            LoginSession.token_hash == token_digest(secret),
+            LoginSession.expires_at > utcnow(),
+        )
+    )
     if user is not None:
         user.session_id = session_id
     return user
@@ -70,8 +74,11 @@ def close_session(user: User) -> None:
     """Log out this device: its session id stops working, even in a copied cookie."""
     parts = split_session_id(getattr(user, "session_id", ""))
     if parts is not None:
-        db.session.execute(delete(LoginSession).where(
-            LoginSession.user_id == user.id, LoginSession.token_hash == token_digest(parts[1])))
+        db.session.execute(
+            delete(LoginSession).where(
+                LoginSession.user_id == user.id, LoginSession.token_hash == token_digest(parts[1])
+            )
+        )
     logout_user()
 
 
@@ -80,19 +87,26 @@ def revoke_everything(user: User) -> None:
     everywhere, password change, password reset). The caller opens a new session if the
     person stays logged in here."""
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
-    db.session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id,
-                                                   PasswordReset.used_at.is_(None)))
+    db.session.execute(
+        delete(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
+        )
+    )
     db.session.flush()
 
 
 def drop_expired_sessions(user: User) -> None:
-    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id,
-                                                  LoginSession.expires_at <= utcnow()))
+    db.session.execute(
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.expires_at <= utcnow()
+        )
+    )
 
 
 # ---- trusted devices ----
 # A browser that has logged in to an account carries a signed cookie naming it; attempts from
 # it are counted apart, so a stranger's wrong guesses cannot lock the owner out.
+
 
 def device_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="trusted-device")
@@ -112,7 +126,11 @@ def trusted_device(user: User | None, cookie: str | None) -> str | None:
 def remember_device(response, user: User) -> None:
     """Mark this browser as one `user` logs in from (keeping its id if it already was)."""
     device = trusted_device(user, request.cookies.get(DEVICE_COOKIE)) or new_token()[0]
-    response.set_cookie(DEVICE_COOKIE, device_serializer().dumps([user.id, device]),
-                        max_age=int(timedelta(days=365).total_seconds()),
-                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-                        httponly=True, samesite="Lax")
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_serializer().dumps([user.id, device]),
+        max_age=int(timedelta(days=365).total_seconds()),
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=True,
+        samesite="Lax",
+    )

@@ -34,8 +34,10 @@ def count_attempt(key: str) -> int:
     expired = table.c.window_started_at <= utcnow() - window()
     statement = first.on_conflict_do_update(
         index_elements=[table.c.key],
-        set_={"attempts": case((expired, 1), else_=table.c.attempts + 1),
-              "window_started_at": case((expired, now), else_=table.c.window_started_at)},
+        set_={
+            "attempts": case((expired, 1), else_=table.c.attempts + 1),
+            "window_started_at": case((expired, now), else_=table.c.window_started_at),
+        },
     ).returning(table.c.attempts)
     # Its own transaction, committed at once: the count holds whatever the request does next.
     with db.engine.begin() as connection:
@@ -45,12 +47,13 @@ def count_attempt(key: str) -> int:
 def give_back(key: str) -> None:
     """An attempt that succeeded does not count against an address (with the request's
     transaction, like the log-in it belongs to)."""
-    db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key,
-                                                   LoginThrottle.attempts > 0)
-                       .values(attempts=LoginThrottle.attempts - 1))
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.attempts > 0)
+        .values(attempts=LoginThrottle.attempts - 1)
+    )
 
 
 def clear(key: str) -> None:
     """The owner got in (or reset the password): the account's failures are forgiven."""
-    db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key)
-                       .values(attempts=0))
+    db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(attempts=0))

@@ -1,6 +1,5 @@
 """Account pages: thin views around the services."""
 
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -55,9 +54,14 @@ def register():
     if form.validate_on_submit():
         try:
             accounts.request_signup(
-                SignupKind.HOUSEHOLD, email=form.email.data, password=form.password.data,
-                locale=select_locale(), name=form.name.data, phone=form.phone.data,
-                second_collector=form.second_collector.data)
+                SignupKind.HOUSEHOLD,
+                email=form.email.data,
+                password=form.password.data,
+                locale=select_locale(),
+                name=form.name.data,
+                phone=form.phone.data,
+                second_collector=form.second_collector.data,
+            )
         except DomainError as error:
             refuse(error, form_page, "auth/register.html", form, error.status)
         return check_your_inbox(form.email.data)
@@ -79,15 +83,12 @@ def confirm_signup(token: str):
         try:
             user = accounts.complete_signup(token)
         except DomainError as error:
-            refuse(error, form_page, "auth/confirm_signup.html", form, error.status,
-                   signup=signup)
+            refuse(error, form_page, "auth/confirm_signup.html", form, error.status, signup=signup)
         log_in(user)
         if user.producer_id:
-            flash(_("Thank you! Your application has been sent to the coordinator."),
-                  "success")
+            flash(_("Thank you! Your application has been sent to the coordinator."), "success")
             return redirect(url_for("catalog.dashboard"))
-        flash(_("Welcome, %(name)s! Your household account is ready.", name=user.name),
-              "success")
+        flash(_("Welcome, %(name)s! Your household account is ready.", name=user.name), "success")
         return redirect(url_for("main.home"))
     return form_page("auth/confirm_signup.html", form, 200, signup=signup)
 
@@ -100,9 +101,12 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data or "", form.password.data or "",
-                                         client_address(),
-                                         request.cookies.get(DEVICE_COOKIE))
+            user = accounts.authenticate(
+                form.email.data or "",
+                form.password.data or "",
+                client_address(),
+                request.cookies.get(DEVICE_COOKIE),
+            )
         except accounts.InvalidCredentials as error:
             # Commits before the request ends: a refused log-in answers 401, whose changes
             # the request would undo, and the record of the failed attempt must stay.
@@ -114,8 +118,9 @@ def login():
         else:
             log_in(user, remember=form.remember.data)
             # The coordinator's home is the dashboard.
-            response = redirect(next_page("figures.coordinator_dashboard" if user.is_staff
-                                          else "main.home"))
+            response = redirect(
+                next_page("figures.coordinator_dashboard" if user.is_staff else "main.home")
+            )
             remember_device(response, user)
             return response
     elif form.errors:
@@ -146,8 +151,13 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        flash(_("If an account uses this address, we have sent it a link to choose a new "
-                "password. Check your inbox."), "info")
+        flash(
+            _(
+                "If an account uses this address, we have sent it a link to choose a new "
+                "password. Check your inbox."
+            ),
+            "info",
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form), form_status(form)
 
@@ -177,10 +187,15 @@ def profile():
         form.second_collector.data = current_user.household.second_collector
         form.town.data = current_user.household.town
     if form.validate_on_submit():
-        accounts.update_profile(current_user, name=form.name.data, phone=form.phone.data,
-                                locale=form.locale.data,
-                                second_collector=form.second_collector.data,
-                                reminders=form.reminders.data, town=form.town.data)
+        accounts.update_profile(
+            current_user,
+            name=form.name.data,
+            phone=form.phone.data,
+            locale=form.locale.data,
+            second_collector=form.second_collector.data,
+            reminders=form.reminders.data,
+            town=form.town.data,
+        )
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form), form_status(form)
@@ -192,16 +207,17 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data or "",
-                                    form.password.data or "")
+            accounts.change_password(
+                current_user, form.current.data or "", form.password.data or ""
+            )
         except DomainError as error:
             refuse(error, form_page, "auth/change_password.html", form, error.status)
         # Every other device is logged out; this one goes on in a new session.
-        log_in(current_user._get_current_object(),
-               remember=request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"])
-               is not None)
-        flash(_("Your password has been changed. Every other device is logged out."),
-              "success")
+        log_in(
+            current_user._get_current_object(),
+            remember=request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"]) is not None,
+        )
+        flash(_("Your password has been changed. Every other device is logged out."), "success")
         return redirect(url_for("auth.profile"))
     return form_page("auth/change_password.html", form, form_status(form))
 
@@ -217,14 +233,23 @@ def accept_invitation(token: str):
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:
-            user = accounts.accept_invitation(token, name=form.name.data, phone=form.phone.data,
-                                              password=form.password.data,
-                                              locale=select_locale())
+            user = accounts.accept_invitation(
+                token,
+                name=form.name.data,
+                phone=form.phone.data,
+                password=form.password.data,
+                locale=select_locale(),
+            )
         except DomainError as error:
-            refuse(error, form_page, "auth/accept_invitation.html", form, error.status,
-                   invitation=invitation)
+            refuse(
+                error,
+                form_page,
+                "auth/accept_invitation.html",
+                form,
+                error.status,
+                invitation=invitation,
+            )
         log_in(user)
         flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
         return redirect(url_for("main.home"))
-    return form_page("auth/accept_invitation.html", form, form_status(form),
-                     invitation=invitation)
+    return form_page("auth/accept_invitation.html", form, form_status(form), invitation=invitation)

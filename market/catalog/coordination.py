@@ -21,9 +21,11 @@ from market.web import form_page, form_status, refuse
 @bp.route("/coordination/producers")
 @role_required(Role.COORDINATOR)
 def producers():
-    return render_template("catalog/producers.html",
-                           producers=services.list_producers_for_review(),
-                           status_labels=PRODUCER_STATUS_LABELS)
+    return render_template(
+        "catalog/producers.html",
+        producers=services.list_producers_for_review(),
+        status_labels=PRODUCER_STATUS_LABELS,
+    )
 
 
 @bp.route("/coordination/producers/new", methods=["GET", "POST"])
@@ -35,8 +37,13 @@ def create_producer():
             producer = services.create_producer(**form.producer_data())
         except DomainError as error:
             refuse(error, form_page, "catalog/profile.html", form, error.status, producer=None)
-        flash(_("%(name)s has been created. Invite its users from the invitations page.",
-                name=producer.name), "success")
+        flash(
+            _(
+                "%(name)s has been created. Invite its users from the invitations page.",
+                name=producer.name,
+            ),
+            "success",
+        )
         return redirect(url_for("catalog.manage", producer_id=producer.id))
     return form_page("catalog/profile.html", form, form_status(form), producer=None)
 
@@ -55,15 +62,13 @@ def review(producer_id: int):
             services.review(producer, approve=decision == "approve", message=form.message.data)
         except DomainError as error:
             refuse(error, form_page, "catalog/review.html", form, error.status, **page)
-        flash(_("%(name)s: decision recorded and sent by email.", name=producer.name),
-              "success")
+        flash(_("%(name)s: decision recorded and sent by email.", name=producer.name), "success")
         return redirect(url_for("catalog.producers"))
     return form_page("catalog/review.html", form, form_status(form), **page)
 
 
 def categories_page(form, status: int):
-    return form_page("catalog/categories.html", form, status,
-                     categories=services.categories())
+    return form_page("catalog/categories.html", form, status, categories=services.categories())
 
 
 @bp.route("/coordination/categories", methods=["GET", "POST"])
@@ -103,12 +108,14 @@ def save_category(category, form, page_form) -> None:
 def invitations():
     form = InvitationForm()
     producers = {producer.id: producer for producer in services.approved_producers()}
-    form.producer.choices = [SelectChoice(0, "—")] + [SelectChoice(p.id, p.name)
-                                                      for p in producers.values()]
+    form.producer.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(p.id, p.name) for p in producers.values()
+    ]
     if form.validate_on_submit():
         try:
-            invitation = accounts.invite(current_user, form.email.data, form.role.data,
-                                         producers.get(form.producer.data))
+            invitation = accounts.invite(
+                current_user, form.email.data, form.role.data, producers.get(form.producer.data)
+            )
         except DomainError as error:
             refuse(error, invitations_page, form, error.status)
         flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
@@ -117,5 +124,6 @@ def invitations():
 
 
 def invitations_page(form, status: int):
-    return form_page("catalog/invitations.html", form, status,
-                     invitations=accounts.list_invitations())
+    return form_page(
+        "catalog/invitations.html", form, status, invitations=accounts.list_invitations()
+    )

@@ -29,8 +29,12 @@ EXPORT_TYPES = {
 @bp.route("/producers/<int:producer_id>/manage")
 @manages_producer
 def manage(producer):
-    return render_template("catalog/manage.html", producer=producer,
-                           products=services.producer_products(producer), form=ActiveForm())
+    return render_template(
+        "catalog/manage.html",
+        producer=producer,
+        products=services.producer_products(producer),
+        form=ActiveForm(),
+    )
 
 
 @bp.route("/producers/<int:producer_id>/manage/profile", methods=["GET", "POST"])
@@ -43,8 +47,7 @@ def edit_profile(producer):
             services.set_bank_account(producer, form.iban.data, form.bic.data)
             services.set_location(producer, form.latitude.data, form.longitude.data)
         except DomainError as error:
-            refuse(error, form_page, "catalog/profile.html", form, error.status,
-                   producer=producer)
+            refuse(error, form_page, "catalog/profile.html", form, error.status, producer=producer)
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("catalog.manage", producer_id=producer.id))
     return form_page("catalog/profile.html", form, form_status(form), producer=producer)
@@ -53,8 +56,9 @@ def edit_profile(producer):
 def product_form(product=None) -> tuple[ProductForm, dict]:
     form = ProductForm(obj=product)
     categories = {category.id: category for category in services.categories()}
-    form.category.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name)
-                                                      for c in categories.values()]
+    form.category.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(c.id, c.name) for c in categories.values()
+    ]
     if product is not None and request.method == "GET":
         form.category.data = product.category_id or 0
         form.price.data = decimal_text(product.price_cents)
@@ -62,22 +66,31 @@ def product_form(product=None) -> tuple[ProductForm, dict]:
 
 
 def product_page(producer, product, form, status: int):
-    return form_page("catalog/product_form.html", form, status, producer=producer,
-                     product=product, photo_form=PhotoForm())
+    return form_page(
+        "catalog/product_form.html",
+        form,
+        status,
+        producer=producer,
+        product=product,
+        photo_form=PhotoForm(),
+    )
 
 
 def save_product(producer, product=None):
     form, categories = product_form(product)
     if form.validate_on_submit():
         try:
-            saved = (services.create_product(producer, **form.product_data(categories))
-                     if product is None else
-                     services.update_product(product, **form.product_data(categories)))
+            saved = (
+                services.create_product(producer, **form.product_data(categories))
+                if product is None
+                else services.update_product(product, **form.product_data(categories))
+            )
         except DomainError as error:
             refuse(error, product_page, producer, product, form, error.status)
         flash(_("« %(name)s » has been saved.", name=saved.name), "success")
-        return redirect(url_for("catalog.edit_product", producer_id=producer.id,
-                                product_id=saved.id))
+        return redirect(
+            url_for("catalog.edit_product", producer_id=producer.id, product_id=saved.id)
+        )
     return product_page(producer, product, form, form_status(form))
 
 
@@ -87,8 +100,7 @@ def new_product(producer):
     return save_product(producer)
 
 
-@bp.route("/producers/<int:producer_id>/manage/products/<int:product_id>",
-          methods=["GET", "POST"])
+@bp.route("/producers/<int:producer_id>/manage/products/<int:product_id>", methods=["GET", "POST"])
 @manages_producer
 def edit_product(producer, product_id: int):
     return save_product(producer, services.product_of(producer, product_id))
@@ -101,29 +113,35 @@ def confirm_archive(producer, product_id: int):
     product = services.product_of(producer, product_id)
     return confirmation_page(
         question=_("Archive « %(name)s »?", name=product.name),
-        consequences=[_("It leaves the shop at once; the orders already placed keep it."),
-                      _("You can put it back on sale at any time.")],
+        consequences=[
+            _("It leaves the shop at once; the orders already placed keep it."),
+            _("You can put it back on sale at any time."),
+        ],
         action=url_for("catalog.set_active", producer_id=producer.id, product_id=product.id),
-        fields={"active": "0"}, confirm=_("Yes, archive it"),
-        back=url_for("catalog.manage", producer_id=producer.id), back_label=_("No, go back"))
+        fields={"active": "0"},
+        confirm=_("Yes, archive it"),
+        back=url_for("catalog.manage", producer_id=producer.id),
+        back_label=_("No, go back"),
+    )
 
 
-@bp.route("/producers/<int:producer_id>/manage/products/<int:product_id>/active",
-          methods=["POST"])
+@bp.route("/producers/<int:producer_id>/manage/products/<int:product_id>/active", methods=["POST"])
 @manages_producer
 def set_active(producer, product_id: int):
     product = services.product_of(producer, product_id)
     if not ActiveForm().validate_on_submit():
         abort(400)
     services.set_active(product, request.form.get("active") == "1")
-    message = (_("« %(name)s » is on sale again.", name=product.name) if product.active
-               else _("« %(name)s » is archived.", name=product.name))
+    message = (
+        _("« %(name)s » is on sale again.", name=product.name)
+        if product.active
+        else _("« %(name)s » is archived.", name=product.name)
+    )
     flash(message, "success")
     return redirect(url_for("catalog.manage", producer_id=producer.id))
 
 
-@bp.route("/producers/<int:producer_id>/manage/products/<int:product_id>/photo",
-          methods=["POST"])
+@bp.route("/producers/<int:producer_id>/manage/products/<int:product_id>/photo", methods=["POST"])
 @manages_producer
 def upload_photo(producer, product_id: int):
     product = services.product_of(producer, product_id)
@@ -172,8 +190,15 @@ def import_catalogue(producer):
 
 
 def import_page(producer, form, status: int, *, result=None, token=None):
-    return form_page("catalog/import.html", form, status, producer=producer, result=result,
-                     token=token, apply_form=ActiveForm())
+    return form_page(
+        "catalog/import.html",
+        form,
+        status,
+        producer=producer,
+        result=result,
+        token=token,
+        apply_form=ActiveForm(),
+    )
 
 
 @bp.route("/producers/<int:producer_id>/manage/import/<token>", methods=["POST"])
@@ -186,6 +211,13 @@ def apply_import(producer, token: str):
     except DomainError as error:
         refuse(error, import_page, producer, ImportForm(), error.status)
     after_commit(lambda: spreadsheet.forget_upload(producer, token))
-    flash(_("Import done: %(new)d new products, %(changed)d changed, %(unchanged)d unchanged.",
-            new=result.new, changed=result.changed, unchanged=result.unchanged), "success")
+    flash(
+        _(
+            "Import done: %(new)d new products, %(changed)d changed, %(unchanged)d unchanged.",
+            new=result.new,
+            changed=result.changed,
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
     return redirect(url_for("catalog.manage", producer_id=producer.id))

@@ -98,8 +98,10 @@ VAT_LABELS = {550: "5,5 %", 1000: "10 %", 2000: "20 %"}
 def vat_rate_text(basis_points: int) -> str:
     """A VAT rate as the reader's language writes it: "5,5 %" in French, "5.5%" in
     English. (VAT_LABELS stays French: the spreadsheets and exports are.)"""
-    return format_percent(Decimal(basis_points) / 10_000, locale=get_locale(),
-                          decimal_quantization=False)
+    return format_percent(
+        Decimal(basis_points) / 10_000, locale=get_locale(), decimal_quantization=False
+    )
+
 
 UNIT_VALUES = ", ".join(f"'{unit.value}'" for unit in Unit)
 STATUS_VALUES = ", ".join(f"'{status.value}'" for status in ProducerStatus)
@@ -112,8 +114,9 @@ class Producer(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
-    status: Mapped[ProducerStatus] = mapped_column(stored_enum(ProducerStatus, 20),
-                                                   default=ProducerStatus.PENDING, index=True)
+    status: Mapped[ProducerStatus] = mapped_column(
+        stored_enum(ProducerStatus, 20), default=ProducerStatus.PENDING, index=True
+    )
     siret: Mapped[str | None] = mapped_column(String(14))
     address: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(10))
@@ -132,8 +135,9 @@ class Producer(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list["User"]] = relationship(back_populates="producer")
-    products: Mapped[list["Product"]] = relationship(back_populates="producer",
-                                                     order_by="Product.name")
+    products: Mapped[list["Product"]] = relationship(
+        back_populates="producer", order_by="Product.name"
+    )
 
     @property
     def is_approved(self) -> bool:
@@ -159,8 +163,11 @@ class Product(Model):
         CheckConstraint(f"vat_basis_points IN ({VAT_VALUES})", name="vat_known"),
         CheckConstraint("price_cents >= 0", name="price_not_negative"),
         # Sold by weight: the price is per kg and the pieces' weight must be estimated.
-        CheckConstraint("NOT sold_by_weight OR (estimated_weight_grams IS NOT NULL "
-                        "AND estimated_weight_grams > 0)", name="weight_estimated"),
+        CheckConstraint(
+            "NOT sold_by_weight OR (estimated_weight_grams IS NOT NULL "
+            "AND estimated_weight_grams > 0)",
+            name="weight_estimated",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -187,5 +194,4 @@ class Product(Model):
     @property
     def estimated_price_cents(self) -> int:
         """What one piece sold by weight costs, estimated; rounded half up to the cent."""
-        return line_amount(self.price_cents, 1, self.sold_by_weight,
-                           self.estimated_weight_grams)
+        return line_amount(self.price_cents, 1, self.sold_by_weight, self.estimated_weight_grams)

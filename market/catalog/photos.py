@@ -44,8 +44,12 @@ def decode(data: bytes) -> Image.Image:
     """The fully decoded image, or a clear refusal: not an image, truncated, unsupported."""
     limit = current_app.config["CATALOG_PHOTO_MAX_BYTES"]
     if len(data) > limit:
-        raise PhotoTooLarge(_l("This photo is larger than %(size)d MB. Please send a smaller "
-                               "one.", size=limit // (1024 * 1024)))
+        raise PhotoTooLarge(
+            _l(
+                "This photo is larger than %(size)d MB. Please send a smaller one.",
+                size=limit // (1024 * 1024),
+            )
+        )
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice it: beyond ours is refused.
@@ -62,14 +66,20 @@ def decode(data: bytes) -> Image.Image:
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise too_many_pixels() from None
     except UnidentifiedImageError:
-        raise InvalidPhoto(_l("This file is not a photo we can read. Send a JPEG, PNG or "
-                              "WebP image.")) from None
+        raise InvalidPhoto(
+            _l("This file is not a photo we can read. Send a JPEG, PNG or WebP image.")
+        ) from None
     except (OSError, SyntaxError, ValueError):
-        raise InvalidPhoto(_l("This photo is damaged or incomplete (the file may have been cut "
-                              "off). Please send it again.")) from None
+        raise InvalidPhoto(
+            _l(
+                "This photo is damaged or incomplete (the file may have been cut "
+                "off). Please send it again."
+            )
+        ) from None
     if image_format not in ACCEPTED_FORMATS:
-        raise InvalidPhoto(_l("This file is not a photo we can read. Send a JPEG, PNG or "
-                              "WebP image."))
+        raise InvalidPhoto(
+            _l("This file is not a photo we can read. Send a JPEG, PNG or WebP image.")
+        )
     return image
 
 

@@ -32,11 +32,20 @@ from market.mail.services import queue_mail
 from market.timeutil import utcnow
 from market.urls import external_url
 
-PRODUCER_FIELDS = ("name", "siret", "address", "postcode", "town", "description", "phone",
-                   "labels")
-PRODUCT_FIELDS = ("name", "description", "category", "unit", "size", "price_cents",
-                  "vat_basis_points", "labels", "active", "sold_by_weight",
-                  "estimated_weight_grams")
+PRODUCER_FIELDS = ("name", "siret", "address", "postcode", "town", "description", "phone", "labels")
+PRODUCT_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "unit",
+    "size",
+    "price_cents",
+    "vat_basis_points",
+    "labels",
+    "active",
+    "sold_by_weight",
+    "estimated_weight_grams",
+)
 
 
 def normalise_siret(text: str) -> str:
@@ -45,9 +54,13 @@ def normalise_siret(text: str) -> str:
     if not (len(siret) == 14 and siret.isascii() and siret.isdigit()):
         raise InvalidSiret(_l("A SIRET number has 14 digits, e.g. 732 829 320 00074."))
     if valid_siret(siret) is None:
-        raise InvalidSiret(_l("« %(siret)s » is not a valid SIRET number: its check digit "
-                              "is wrong. Please check it on your Kbis or INSEE notice.",
-                              siret=text.strip()))
+        raise InvalidSiret(
+            _l(
+                "« %(siret)s » is not a valid SIRET number: its check digit "
+                "is wrong. Please check it on your Kbis or INSEE notice.",
+                siret=text.strip(),
+            )
+        )
     return siret
 
 
@@ -77,19 +90,31 @@ def application(**fields) -> Producer:
 
 
 @makes_accounts(SignupKind.PRODUCER)
-def apply_as_producer(*, user_name: str, email: str, password_hash: str, locale: str | None,
-                      **fields) -> User:
+def apply_as_producer(
+    *, user_name: str, email: str, password_hash: str, locale: str | None, **fields
+) -> User:
     """An applicant's user account (its address confirmed) and their producer, waiting for
     the coordinator."""
     producer = application(**fields)
     db.session.add(producer)
-    user = create_user(name=user_name, email=email, phone=fields.get("phone"),
-                       password_hash=password_hash, role=Role.PRODUCER, locale=locale)
+    user = create_user(
+        name=user_name,
+        email=email,
+        phone=fields.get("phone"),
+        password_hash=password_hash,
+        role=Role.PRODUCER,
+        locale=locale,
+    )
     user.producer = producer
     db.session.flush()
-    queue_mail(current_app.config["HUB_EMAIL"], "producer_application", None, user=user,
-               producer=producer,
-               link=external_url("catalog.review", producer_id=producer.id))
+    queue_mail(
+        current_app.config["HUB_EMAIL"],
+        "producer_application",
+        None,
+        user=user,
+        producer=producer,
+        link=external_url("catalog.review", producer_id=producer.id),
+    )
     return user
 
 
@@ -125,8 +150,12 @@ def set_bank_account(producer: Producer, iban_text: str | None, bic_text: str | 
     try:
         iban = IBAN(iban_text)
     except SchwiftyException:
-        raise BankAccountInvalid(_l("« %(iban)s » is not a valid IBAN: check it against your "
-                                    "bank details.", iban=iban_text)) from None
+        raise BankAccountInvalid(
+            _l(
+                "« %(iban)s » is not a valid IBAN: check it against your bank details.",
+                iban=iban_text,
+            )
+        ) from None
     try:
         bic = BIC(bic_text) if bic_text else iban.bic
     except SchwiftyException:
@@ -152,44 +181,62 @@ def review(producer: Producer, *, approve: bool, message: str | None) -> Produce
 
 
 def list_producers_for_review() -> list[Producer]:
-    query = select(Producer).options(selectinload(Producer.users)).order_by(
-        (Producer.status == ProducerStatus.PENDING.value).desc(), Producer.name)
+    query = (
+        select(Producer)
+        .options(selectinload(Producer.users))
+        .order_by((Producer.status == ProducerStatus.PENDING.value).desc(), Producer.name)
+    )
     return list(db.session.scalars(query))
 
 
 def approved_producers() -> list[Producer]:
-    query = (select(Producer).where(Producer.status == ProducerStatus.APPROVED.value)
-             .order_by(Producer.name))
+    query = (
+        select(Producer)
+        .where(Producer.status == ProducerStatus.APPROVED.value)
+        .order_by(Producer.name)
+    )
     return list(db.session.scalars(query))
 
 
 def public_producer(producer_id: int) -> Producer:
     """An approved producer with its active products, loaded in a fixed number of queries."""
-    query = (select(Producer)
-             .where(Producer.id == producer_id, Producer.status == ProducerStatus.APPROVED.value)
-             .options(selectinload(Producer.products).joinedload(Product.category)))
+    query = (
+        select(Producer)
+        .where(Producer.id == producer_id, Producer.status == ProducerStatus.APPROVED.value)
+        .options(selectinload(Producer.products).joinedload(Product.category))
+    )
     return found(db.session.scalar(query))
 
 
 def public_product(product_id: int) -> Product:
-    query = (select(Product).join(Product.producer)
-             .where(Product.id == product_id, Product.active.is_(True),
-                    Producer.status == ProducerStatus.APPROVED.value)
-             .options(selectinload(Product.producer), selectinload(Product.category)))
+    query = (
+        select(Product)
+        .join(Product.producer)
+        .where(
+            Product.id == product_id,
+            Product.active.is_(True),
+            Producer.status == ProducerStatus.APPROVED.value,
+        )
+        .options(selectinload(Product.producer), selectinload(Product.category))
+    )
     return found(db.session.scalar(query))
 
 
 def producer_products(producer: Producer) -> list[Product]:
-    query = (select(Product).where(Product.producer_id == producer.id)
-             .options(selectinload(Product.category))
-             .order_by(Product.active.desc(), Product.name))
+    query = (
+        select(Product)
+        .where(Product.producer_id == producer.id)
+        .options(selectinload(Product.category))
+        .order_by(Product.active.desc(), Product.name)
+    )
     return list(db.session.scalars(query))
 
 
 def product_of(producer: Producer, product_id: int) -> Product:
     """A product of this producer; another producer's product is simply not found."""
-    product = db.session.scalar(select(Product).where(
-        Product.id == product_id, Product.producer_id == producer.id))
+    product = db.session.scalar(
+        select(Product).where(Product.id == product_id, Product.producer_id == producer.id)
+    )
     return found(product)
 
 
@@ -202,8 +249,9 @@ def check_product(fields: dict) -> None:
         raise InvalidProduct(_l("A price cannot be negative."))
     weight = fields.get("estimated_weight_grams")
     if fields["sold_by_weight"] and not (weight and weight > 0):
-        raise InvalidProduct(_l("A product sold by weight needs the estimated weight of a "
-                                "piece, in grams."))
+        raise InvalidProduct(
+            _l("A product sold by weight needs the estimated weight of a piece, in grams.")
+        )
 
 
 def fill_product(product: Product, fields: dict) -> None:
@@ -246,15 +294,15 @@ def categories() -> list[Category]:
 
 
 def category_by_name(name: str) -> Category | None:
-    return db.session.scalar(select(Category).where(
-        func.lower(Category.name) == name.strip().lower()))
+    return db.session.scalar(
+        select(Category).where(func.lower(Category.name) == name.strip().lower())
+    )
 
 
 def save_category(category: Category | None, name: str, position: int) -> Category:
     existing = category_by_name(name)
     if existing is not None and existing is not category:
-        raise CategoryTaken(_l("A category named « %(name)s » already exists.",
-                               name=name.strip()))
+        raise CategoryTaken(_l("A category named « %(name)s » already exists.", name=name.strip()))
     if category is None:
         category = Category()
         db.session.add(category)

@@ -47,8 +47,15 @@ COLUMNS = {
 }
 REQUIRED_COLUMNS = ("name", "unit", "price")
 UNIT_WORDS = {
-    "piece": "pièce", "kg": "kg", "g": "g", "litre": "litre", "bunch": "botte",
-    "box": "boîte", "dozen": "douzaine", "jar": "bocal", "bottle": "bouteille",
+    "piece": "pièce",
+    "kg": "kg",
+    "g": "g",
+    "litre": "litre",
+    "bunch": "botte",
+    "box": "boîte",
+    "dozen": "douzaine",
+    "jar": "bocal",
+    "bottle": "bouteille",
     "tray": "barquette",
 }
 YES = {"oui", "o", "yes", "y", "1", "x", "vrai", "true"}
@@ -73,18 +80,25 @@ class Preview:
 # ---- export ----
 
 
-
 def export_rows(producer: Producer) -> list[list]:
     rows: list[list] = [list(COLUMNS.values())]
     for product in services.producer_products(producer):
-        rows.append([
-            product.id, product.name, product.category.name if product.category else "",
-            product.description or "", UNIT_WORDS[product.unit], product.size or "",
-            decimal_text(product.price_cents),
-            VAT_LABELS[product.vat_basis_points].replace(" %", ""),
-            "oui" if product.sold_by_weight else "non", product.estimated_weight_grams or "",
-            ", ".join(product.labels), "oui" if product.active else "non",
-        ])
+        rows.append(
+            [
+                product.id,
+                product.name,
+                product.category.name if product.category else "",
+                product.description or "",
+                UNIT_WORDS[product.unit],
+                product.size or "",
+                decimal_text(product.price_cents),
+                VAT_LABELS[product.vat_basis_points].replace(" %", ""),
+                "oui" if product.sold_by_weight else "non",
+                product.estimated_weight_grams or "",
+                ", ".join(product.labels),
+                "oui" if product.active else "non",
+            ]
+        )
     return rows
 
 
@@ -106,6 +120,7 @@ def export_xlsx(producer: Producer) -> bytes:
 
 
 # ---- reading ----
+
 
 def decode_text(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
@@ -134,8 +149,12 @@ def read_csv(data: bytes) -> list[list[str]]:
         # The export's apostrophes (text a spreadsheet could run) come off again.
         return first_lines([restored(cell) for cell in row[:MAX_COLUMNS]] for row in reader)
     except csv.Error:
-        raise InvalidSpreadsheet(_l("This CSV file cannot be read: a cell is too long or a "
-                                    "quotation mark is not closed.")) from None
+        raise InvalidSpreadsheet(
+            _l(
+                "This CSV file cannot be read: a cell is too long or a "
+                "quotation mark is not closed."
+            )
+        ) from None
 
 
 def cell_text(value) -> str:
@@ -148,8 +167,9 @@ def cell_text(value) -> str:
 
 
 def unreadable() -> InvalidSpreadsheet:
-    return InvalidSpreadsheet(_l("This file is not a spreadsheet we can read. Send a CSV or "
-                                 "XLSX file."))
+    return InvalidSpreadsheet(
+        _l("This file is not a spreadsheet we can read. Send a CSV or XLSX file.")
+    )
 
 
 def check_parts(data: bytes) -> None:
@@ -161,8 +181,9 @@ def check_parts(data: bytes) -> None:
     except zipfile.BadZipFile:
         raise unreadable() from None
     if any(part.file_size > MAX_PART_BYTES for part in parts):
-        raise InvalidSpreadsheet(_l("This file is too large for a catalogue of at most "
-                                    "%(count)d lines.", count=MAX_ROWS))
+        raise InvalidSpreadsheet(
+            _l("This file is too large for a catalogue of at most %(count)d lines.", count=MAX_ROWS)
+        )
 
 
 def read_xlsx(data: bytes) -> list[list[str]]:
@@ -181,8 +202,11 @@ def read_xlsx(data: bytes) -> list[list[str]]:
 
 
 def read_table(data: bytes) -> list[list[str]]:
-    table = (read_xlsx(data) if data.startswith(b"PK\x03\x04") else read_csv(data)) \
-        if data.strip() else []
+    table = (
+        (read_xlsx(data) if data.startswith(b"PK\x03\x04") else read_csv(data))
+        if data.strip()
+        else []
+    )
     if not table:  # nothing at all, or nothing but a byte-order mark
         raise InvalidSpreadsheet(_l("The file is empty."))
     return table
@@ -198,12 +222,14 @@ def header_map(header: list[str]) -> dict[str, int]:
             positions[key] = index
     missing = [COLUMNS[key] for key in REQUIRED_COLUMNS if key not in positions]
     if missing:
-        raise InvalidSpreadsheet(_l("Line 1 must name the columns; missing: %(columns)s.",
-                                    columns=", ".join(missing)))
+        raise InvalidSpreadsheet(
+            _l("Line 1 must name the columns; missing: %(columns)s.", columns=", ".join(missing))
+        )
     return positions
 
 
 # ---- checking each cell ----
+
 
 class CellError(ValueError):
     """A cell's message; the line and column are added by the caller."""
@@ -235,8 +261,13 @@ def parse_unit(text: str) -> str:
     for key, word in UNIT_WORDS.items():
         if lowered in (key, word):
             return key
-    raise CellError(_l("« %(value)s » is not a unit (%(units)s)", value=text,
-                       units=", ".join(UNIT_WORDS.values())))
+    raise CellError(
+        _l(
+            "« %(value)s » is not a unit (%(units)s)",
+            value=text,
+            units=", ".join(UNIT_WORDS.values()),
+        )
+    )
 
 
 def parse_yes_no(text: str) -> bool:
@@ -262,8 +293,13 @@ def parse_labels(text: str) -> list[str]:
     for part in filter(None, (piece.strip() for piece in text.split(","))):
         key = part if part in LABELS else names.get(part.lower())
         if key is None:
-            raise CellError(_l("« %(value)s » is not a known label (%(labels)s)", value=part,
-                               labels=", ".join(LABELS)))
+            raise CellError(
+                _l(
+                    "« %(value)s » is not a known label (%(labels)s)",
+                    value=part,
+                    labels=", ".join(LABELS),
+                )
+            )
         labels.append(key)
     return services.known_labels(labels)
 
@@ -273,8 +309,13 @@ def parse_category(text: str, by_name: dict[str, Category]) -> Category | None:
         return None
     category = by_name.get(text.lower())
     if category is None:
-        raise CellError(_l("« %(value)s » is not a category (%(categories)s)", value=text,
-                           categories=", ".join(c.name for c in by_name.values())))
+        raise CellError(
+            _l(
+                "« %(value)s » is not a category (%(categories)s)",
+                value=text,
+                categories=", ".join(c.name for c in by_name.values()),
+            )
+        )
     return category
 
 
@@ -299,23 +340,35 @@ def parse_id(text: str, products: dict[int, Product]) -> Product | None:
     product_id = identifier(text)
     product = products.get(product_id) if product_id is not None else None
     if product is None:
-        raise CellError(_l("« %(value)s » is not one of your products; leave it empty for a "
-                           "new product", value=text))
+        raise CellError(
+            _l(
+                "« %(value)s » is not one of your products; leave it empty for a new product",
+                value=text,
+            )
+        )
     return product
 
 
 # ---- preview and apply ----
 
-def parse_row(cells: dict[str, str], products, by_name
-              ) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+
+def parse_row(
+    cells: dict[str, str], products, by_name
+) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
     """Every field of one line; CellError names the first bad cell through `column`."""
     parsers = [
-        ("id", lambda v: parse_id(v, products)), ("name", parse_name),
-        ("category", lambda v: parse_category(v, by_name)), ("unit", parse_unit),
-        ("price", parse_price), ("vat", lambda v: parse_vat(v) if v else 550),
-        ("sold_by_weight", parse_yes_no), ("weight", parse_weight),
-        ("labels", parse_labels), ("active", lambda v: parse_yes_no(v) if v else True),
-        ("description", lambda v: parse_text(v, 4000)), ("size", lambda v: parse_text(v, 40)),
+        ("id", lambda v: parse_id(v, products)),
+        ("name", parse_name),
+        ("category", lambda v: parse_category(v, by_name)),
+        ("unit", parse_unit),
+        ("price", parse_price),
+        ("vat", lambda v: parse_vat(v) if v else 550),
+        ("sold_by_weight", parse_yes_no),
+        ("weight", parse_weight),
+        ("labels", parse_labels),
+        ("active", lambda v: parse_yes_no(v) if v else True),
+        ("description", lambda v: parse_text(v, 4000)),
+        ("size", lambda v: parse_text(v, 40)),
     ]
     values: dict[str, Any] = {}
     errors: list[tuple[str, Any]] = []
@@ -329,20 +382,31 @@ def parse_row(cells: dict[str, str], products, by_name
 
 def as_fields(values: dict) -> dict:
     return {
-        "name": values["name"], "description": values["description"],
-        "category": values["category"], "unit": values["unit"], "size": values["size"],
-        "price_cents": values["price"], "vat_basis_points": values["vat"],
-        "labels": values["labels"], "active": values["active"],
-        "sold_by_weight": values["sold_by_weight"], "estimated_weight_grams": values["weight"],
+        "name": values["name"],
+        "description": values["description"],
+        "category": values["category"],
+        "unit": values["unit"],
+        "size": values["size"],
+        "price_cents": values["price"],
+        "vat_basis_points": values["vat"],
+        "labels": values["labels"],
+        "active": values["active"],
+        "sold_by_weight": values["sold_by_weight"],
+        "estimated_weight_grams": values["weight"],
     }
 
 
 def differs(product: Product, fields: dict) -> bool:
     current = {
-        "name": product.name, "description": product.description or "",
-        "category": product.category, "unit": product.unit, "size": product.size or "",
-        "price_cents": product.price_cents, "vat_basis_points": product.vat_basis_points,
-        "labels": list(product.labels), "active": product.active,
+        "name": product.name,
+        "description": product.description or "",
+        "category": product.category,
+        "unit": product.unit,
+        "size": product.size or "",
+        "price_cents": product.price_cents,
+        "vat_basis_points": product.vat_basis_points,
+        "labels": list(product.labels),
+        "active": product.active,
         "sold_by_weight": product.sold_by_weight,
         "estimated_weight_grams": product.estimated_weight_grams,
     }
@@ -350,8 +414,14 @@ def differs(product: Product, fields: dict) -> bool:
 
 
 def line_error(line: int, key: str, message) -> str:
-    return str(_l("line %(line)d, %(column)s: %(message)s", line=line, column=COLUMNS[key],
-                  message=message))
+    return str(
+        _l(
+            "line %(line)d, %(column)s: %(message)s",
+            line=line,
+            column=COLUMNS[key],
+            message=message,
+        )
+    )
 
 
 def preview(producer: Producer, data: bytes) -> Preview:
@@ -363,31 +433,46 @@ def preview(producer: Producer, data: bytes) -> Preview:
     result = Preview()
     seen: dict[int, int] = {}  # product id → the line it is on
     for line, row in enumerate(table[1:], start=2):
-        cells = {key: (row[index].strip() if index < len(row) else "")
-                 for key, index in positions.items()}
+        cells = {
+            key: (row[index].strip() if index < len(row) else "")
+            for key, index in positions.items()
+        }
         if not any(cells.values()):
             continue
         values, errors = parse_row(cells, products, by_name)
         result.errors.extend(line_error(line, key, message) for key, message in errors)
         product = values.get("id")
         if product is not None and product.id in seen:
-            result.errors.append(line_error(line, "id", _l(
-                "product « %(value)s » already appears on line %(other)d",
-                value=product.id, other=seen[product.id])))
+            result.errors.append(
+                line_error(
+                    line,
+                    "id",
+                    _l(
+                        "product « %(value)s » already appears on line %(other)d",
+                        value=product.id,
+                        other=seen[product.id],
+                    ),
+                )
+            )
         if product is not None:
             seen[product.id] = line
         if errors:
             continue
         fields = as_fields(values)
         if fields["sold_by_weight"] and not fields["estimated_weight_grams"]:
-            result.errors.append(line_error(line, "weight", _l(
-                "a product sold by weight needs the estimated weight of a piece")))
+            result.errors.append(
+                line_error(
+                    line,
+                    "weight",
+                    _l("a product sold by weight needs the estimated weight of a piece"),
+                )
+            )
             continue
-        status = "new" if product is None else ("changed" if differs(product, fields)
-                                                else "unchanged")
+        status = (
+            "new" if product is None else ("changed" if differs(product, fields) else "unchanged")
+        )
         setattr(result, status, getattr(result, status) + 1)
-        result.rows.append({"line": line, "product": product, "fields": fields,
-                            "status": status})
+        result.rows.append({"line": line, "product": product, "fields": fields, "status": status})
     if not result.rows and not result.errors:
         raise InvalidSpreadsheet(_l("The file has no product line."))
     return result
@@ -397,8 +482,9 @@ def apply(producer: Producer, data: bytes) -> Preview:
     """All or nothing: with any error, nothing is written."""
     result = preview(producer, data)
     if result.errors:
-        raise InvalidSpreadsheet(_l("The file still has %(count)d errors; nothing was saved.",
-                                    count=len(result.errors)))
+        raise InvalidSpreadsheet(
+            _l("The file still has %(count)d errors; nothing was saved.", count=len(result.errors))
+        )
     for row in result.rows:
         if row["status"] == "new":
             services.create_product(producer, **row["fields"])
@@ -408,6 +494,7 @@ def apply(producer: Producer, data: bytes) -> Preview:
 
 
 # ---- the upload waiting between preview and apply ----
+
 
 def import_directory() -> Path:
     directory = Path(current_app.config["CATALOG_IMPORT_DIRECTORY"])

@@ -23,8 +23,12 @@ VAT_NAMES = {rate: LazyString(vat_rate_text, rate) for rate in VAT_RATES}
 @bp.record_once
 def add_template_globals(state):
     # Globals, not a context processor: imported macros see globals only.
-    state.app.jinja_env.globals.update(label_names=LABELS, unit_names=UNIT_LABELS,
-                                       vat_names=VAT_NAMES, quantity_in_unit=quantity_in_unit)
+    state.app.jinja_env.globals.update(
+        label_names=LABELS,
+        unit_names=UNIT_LABELS,
+        vat_names=VAT_NAMES,
+        quantity_in_unit=quantity_in_unit,
+    )
 
 
 @bp.route("/photos/<key>-<size>.jpg")
@@ -35,8 +39,7 @@ def photo(key: str, size: str):
     path = photos.photo_path(key, size)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=PHOTO_CACHE_SECONDS,
-                         conditional=True)
+    response = send_file(path, mimetype="image/jpeg", max_age=PHOTO_CACHE_SECONDS, conditional=True)
     response.cache_control.public = True
     response.cache_control.immutable = True
     return response
@@ -50,9 +53,14 @@ def apply():
     if form.validate_on_submit():
         try:
             services.application(**form.producer_data())
-            request_signup(SignupKind.PRODUCER, email=form.email.data or "",
-                           password=form.password.data, locale=select_locale(),
-                           user_name=form.user_name.data, **form.producer_data())
+            request_signup(
+                SignupKind.PRODUCER,
+                email=form.email.data or "",
+                password=form.password.data,
+                locale=select_locale(),
+                user_name=form.user_name.data,
+                **form.producer_data(),
+            )
         except DomainError as error:
             refuse(error, form_page, "catalog/apply.html", form, error.status)
         return check_your_inbox(form.email.data or "")

@@ -22,8 +22,10 @@ def list_command() -> None:
     now = utcnow()
     click.echo("id\tname\tstate\topens\tcloses")
     for cycle in reversed(cycles.cycles_newest_first(limit=10_000)):
-        click.echo(f"{cycle.id}\t{cycle.name}\t{cycle.state(now).value}\t"
-                   f"{local_text(cycle.opens_at)}\t{local_text(cycle.closes_at)}")
+        click.echo(
+            f"{cycle.id}\t{cycle.name}\t{cycle.state(now).value}\t"
+            f"{local_text(cycle.opens_at)}\t{local_text(cycle.closes_at)}"
+        )
 
 
 @cycles_cli.command("next")
@@ -34,5 +36,6 @@ def next_command() -> None:
     except DomainError as error:
         raise refuse(error) from None
     db.session.commit()
-    click.echo(f"{cycle.id}\t{cycle.name}\t{local_text(cycle.opens_at)}\t"
-               f"{local_text(cycle.closes_at)}")
+    click.echo(
+        f"{cycle.id}\t{cycle.name}\t{local_text(cycle.opens_at)}\t{local_text(cycle.closes_at)}"
+    )

@@ -30,27 +30,38 @@ DATE_MESSAGE = _l("Enter a date and time, e.g. 2026-12-03 18:00.")
 
 
 def moment_field(label):
-    return DateTimeLocalField(label, format=DATETIME_FORMAT,
-                              validators=[InputRequired(message=DATE_MESSAGE), sane_date])
+    return DateTimeLocalField(
+        label, format=DATETIME_FORMAT, validators=[InputRequired(message=DATE_MESSAGE), sane_date]
+    )
 
 
 class CollectionPointForm(FlaskForm):
     name = StringField(_l("Name"), validators=[REQUIRED, Length(max=120)], filters=[stripped])
-    address = StringField(_l("Address"), validators=[REQUIRED, Length(max=200)],
-                          filters=[stripped])
-    postcode = StringField(_l("Postcode"), validators=[
-        REQUIRED, Regexp(r"^\d{5}$", message=_l("A French postcode has five digits."))],
-        filters=[stripped])
+    address = StringField(_l("Address"), validators=[REQUIRED, Length(max=200)], filters=[stripped])
+    postcode = StringField(
+        _l("Postcode"),
+        validators=[REQUIRED, Regexp(r"^\d{5}$", message=_l("A French postcode has five digits."))],
+        filters=[stripped],
+    )
     town = StringField(_l("Town"), validators=[REQUIRED, Length(max=100)], filters=[stripped])
-    latitude = FiniteDecimalField(_l("Latitude (optional)"), places=6, validators=[
-        Optional(), NumberRange(-90, 90, message=_l("Between -90 and 90."))])
-    longitude = FiniteDecimalField(_l("Longitude (optional)"), places=6, validators=[
-        Optional(), NumberRange(-180, 180, message=_l("Between -180 and 180."))])
-    access_notes = TextAreaField(_l("Access notes (optional)"),
-                                 validators=[Optional(), Length(max=2000)])
+    latitude = FiniteDecimalField(
+        _l("Latitude (optional)"),
+        places=6,
+        validators=[Optional(), NumberRange(-90, 90, message=_l("Between -90 and 90."))],
+    )
+    longitude = FiniteDecimalField(
+        _l("Longitude (optional)"),
+        places=6,
+        validators=[Optional(), NumberRange(-180, 180, message=_l("Between -180 and 180."))],
+    )
+    access_notes = TextAreaField(
+        _l("Access notes (optional)"), validators=[Optional(), Length(max=2000)]
+    )
     contact = StringField(_l("Contact (optional)"), validators=[Optional(), Length(max=200)])
-    capacity = IntegerField(_l("Capacity: most orders per cycle (optional)"), validators=[
-        Optional(), NumberRange(min=1, max=100000, message=_l("At least 1."))])
+    capacity = IntegerField(
+        _l("Capacity: most orders per cycle (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=100000, message=_l("At least 1."))],
+    )
     active = BooleanField(_l("Active"), default=True)
 
 
@@ -63,12 +74,17 @@ class PickupForm(Form):
 
 
 class CycleForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[REQUIRED, Length(max=80)], filters=[stripped],
-                       description=_l("For example: Week 48"))
+    name = StringField(
+        _l("Name"),
+        validators=[REQUIRED, Length(max=80)],
+        filters=[stripped],
+        description=_l("For example: Week 48"),
+    )
     opens_at = moment_field(_l("Opens"))
     closes_at = moment_field(_l("Closes"))
-    note = TextAreaField(_l("Note to households (optional)"),
-                         validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(
+        _l("Note to households (optional)"), validators=[Optional(), Length(max=2000)]
+    )
     pickups = FieldList(FormField(PickupForm))
 
 
@@ -77,8 +93,11 @@ class ExtendForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField(_l("Reason, told to the households who ordered it"),
-                           validators=[REQUIRED, Length(max=500)], filters=[stripped])
+    reason = TextAreaField(
+        _l("Reason, told to the households who ordered it"),
+        validators=[REQUIRED, Length(max=500)],
+        filters=[stripped],
+    )
 
 
 @dataclass
@@ -100,26 +119,34 @@ def read_offer_rows(data, products) -> list[OfferRow]:
     rows = []
     for product in products:
         prefix = f"offer-{product.id}-"
-        row = OfferRow(product, bool(data.get(prefix + "include")),
-                       (data.get(prefix + "price") or "").strip(),
-                       (data.get(prefix + "cap") or "").strip())
+        row = OfferRow(
+            product,
+            bool(data.get(prefix + "include")),
+            (data.get(prefix + "price") or "").strip(),
+            (data.get(prefix + "cap") or "").strip(),
+        )
         if row.price_text:
             try:
                 row.price_cents = parse_amount(row.price_text, MAX_PRICE_CENTS)
             except InvalidAmount:
-                row.errors["price"] = _l("« %(text)s » is not a price: enter an amount such "
-                                         "as 3,50, or leave it empty for the catalogue price.",
-                                         text=row.price_text)
+                row.errors["price"] = _l(
+                    "« %(text)s » is not a price: enter an amount such "
+                    "as 3,50, or leave it empty for the catalogue price.",
+                    text=row.price_text,
+                )
             else:
                 if row.price_cents < 0:
-                    row.errors["price"] = _l("A price cannot be negative: enter an amount "
-                                             "such as 3,50.")
+                    row.errors["price"] = _l(
+                        "A price cannot be negative: enter an amount such as 3,50."
+                    )
         if row.cap_text:
             try:
                 row.cap = parse_whole_number(row.cap_text, highest=MAX_CAP)
             except InvalidNumber:
-                row.errors["cap"] = _l("« %(text)s » is not a cap: enter a whole number of "
-                                       "units such as 40, or leave it empty for no cap.",
-                                       text=row.cap_text)
+                row.errors["cap"] = _l(
+                    "« %(text)s » is not a cap: enter a whole number of "
+                    "units such as 40, or leave it empty for no cap.",
+                    text=row.cap_text,
+                )
         rows.append(row)
     return rows

@@ -67,7 +67,8 @@ class OrderCycle(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pickups: Mapped[list["CyclePickup"]] = relationship(
-        back_populates="cycle", cascade="all, delete-orphan", order_by="CyclePickup.starts_at")
+        back_populates="cycle", cascade="all, delete-orphan", order_by="CyclePickup.starts_at"
+    )
 
     @property
     def scheduled_closes_at(self) -> datetime:
@@ -97,8 +98,7 @@ class CyclePickup(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("order_cycles.id"), index=True)
-    collection_point_id: Mapped[int] = mapped_column(ForeignKey("collection_points.id"),
-                                                     index=True)
+    collection_point_id: Mapped[int] = mapped_column(ForeignKey("collection_points.id"), index=True)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     # Orders placed for this point in this cycle, moved by atomic conditional updates.
@@ -160,5 +160,6 @@ class Offer(Model):
     def estimated_piece_price_cents(self) -> int:
         """What one piece of a product sold by weight comes to, at its estimated weight."""
         product = self.product
-        return line_amount(self.price_cents, 1, product.sold_by_weight,
-                           product.estimated_weight_grams)
+        return line_amount(
+            self.price_cents, 1, product.sold_by_weight, product.estimated_weight_grams
+        )

@@ -20,8 +20,9 @@ from market.web import get_or_404, refuse
 @bp.route("/producers/<int:producer_id>/manage/cycles")
 @manages_producer
 def producer_cycles(producer):
-    return render_template("cycles/producer_cycles.html", producer=producer,
-                           cycles=offering.offerable_cycles(utcnow()))
+    return render_template(
+        "cycles/producer_cycles.html", producer=producer, cycles=offering.offerable_cycles(utcnow())
+    )
 
 
 def page_rows(products, existing, submitted) -> list[dict]:
@@ -35,21 +36,22 @@ def page_rows(products, existing, submitted) -> list[dict]:
             card.update(include=row.include, price=row.price_text, cap=row.cap_text)
         else:
             # Carried-over offers come ticked: saving the page confirms them.
-            card.update(include=bool(offer and offer.withdrawn_at is None),
-                        price=decimal_text(offer.price_cents) if offer else "",
-                        cap="" if offer is None or offer.cap is None else str(offer.cap))
+            card.update(
+                include=bool(offer and offer.withdrawn_at is None),
+                price=decimal_text(offer.price_cents) if offer else "",
+                cap="" if offer is None or offer.cap is None else str(offer.cap),
+            )
         cards.append(card)
     return cards
-
-
 
 
 def apply_rows(producer, cycle, rows, existing) -> None:
     now = utcnow()
     for row in rows:
         if row.include:
-            offering.offer_product(producer, cycle, row.product, now,
-                                   price_cents=row.price_cents, cap=row.cap)
+            offering.offer_product(
+                producer, cycle, row.product, now, price_cents=row.price_cents, cap=row.cap
+            )
         elif row.product.id in existing:
             offering.remove_offer(existing[row.product.id], now)
 
@@ -69,22 +71,28 @@ def producer_offers(producer, cycle_id: int):
     except DomainError as error:
         refuse(error, offers_page, producer, cycle, rows, error.status)
     flash(_("Your offers for « %(name)s » are saved.", name=cycle.name), "success")
-    return redirect(url_for("cycles.producer_offers", producer_id=producer.id,
-                            cycle_id=cycle.id))
+    return redirect(url_for("cycles.producer_offers", producer_id=producer.id, cycle_id=cycle.id))
 
 
 def offers_page(producer, cycle: OrderCycle, rows, status: int):
     """The producer's offers in the cycle, with what was typed (`rows`) over them."""
     products = [p for p in catalog.producer_products(producer) if p.active]
-    return render_template("cycles/producer_offers.html", producer=producer, cycle=cycle,
-                           cards=page_rows(products, offering.producer_offers(producer, cycle),
-                                           rows),
-                           state=cycle.state(utcnow())), status
+    return render_template(
+        "cycles/producer_offers.html",
+        producer=producer,
+        cycle=cycle,
+        cards=page_rows(products, offering.producer_offers(producer, cycle), rows),
+        state=cycle.state(utcnow()),
+    ), status
 
 
 @bp.route("/coordination/cycles/<int:cycle_id>/offers")
 @role_required(Role.COORDINATOR)
 def cycle_offers(cycle_id: int):
     cycle = get_or_404(OrderCycle, cycle_id)
-    return render_template("cycles/cycle_offers.html", cycle=cycle,
-                           groups=offering.offers_by_producer(cycle), form=WithdrawForm())
+    return render_template(
+        "cycles/cycle_offers.html",
+        cycle=cycle,
+        groups=offering.offers_by_producer(cycle),
+        form=WithdrawForm(),
+    )

@@ -21,21 +21,30 @@ MAX_CAP = 100_000
 
 def offerable_cycles(now: datetime) -> list[OrderCycle]:
     """Cycles a producer can still put products into, soonest first."""
-    query = (select(OrderCycle).where(OrderCycle.settled_at.is_(None),
-                                      OrderCycle.closes_at > now)
-             .order_by(OrderCycle.opens_at))
+    query = (
+        select(OrderCycle)
+        .where(OrderCycle.settled_at.is_(None), OrderCycle.closes_at > now)
+        .order_by(OrderCycle.opens_at)
+    )
     return [cycle for cycle in db.session.scalars(query) if cycle.state(now) in OFFERABLE_STATES]
 
 
 def check_offerable(cycle: OrderCycle, now: datetime) -> None:
     if cycle.state(now) not in OFFERABLE_STATES:
-        raise OfferRefused(_l("The cycle « %(name)s » is closed: its offers can no longer "
-                              "change.", name=cycle.name))
+        raise OfferRefused(
+            _l(
+                "The cycle « %(name)s » is closed: its offers can no longer change.",
+                name=cycle.name,
+            )
+        )
 
 
 def producer_offers(producer: Producer, cycle: OrderCycle) -> dict[int, Offer]:
-    query = (select(Offer).join(Offer.product)
-             .where(Offer.cycle_id == cycle.id, Product.producer_id == producer.id))
+    query = (
+        select(Offer)
+        .join(Offer.product)
+        .where(Offer.cycle_id == cycle.id, Product.producer_id == producer.id)
+    )
     return {offer.product_id: offer for offer in db.session.scalars(query)}
 
 
@@ -43,21 +52,31 @@ def check_cap(cap: int | None, ordered: int) -> None:
     if cap is None:
         return
     if cap < 0 or cap > MAX_CAP:
-        raise OfferRefused(_l("The cap must be a whole number between 0 and %(most)d.",
-                              most=MAX_CAP))
+        raise OfferRefused(
+            _l("The cap must be a whole number between 0 and %(most)d.", most=MAX_CAP)
+        )
     if cap < ordered:
-        raise OfferRefused(_l("The cap cannot go below the %(ordered)d already ordered.",
-                              ordered=ordered))
+        raise OfferRefused(
+            _l("The cap cannot go below the %(ordered)d already ordered.", ordered=ordered)
+        )
 
 
-def offer_product(producer: Producer, cycle: OrderCycle, product: Product, now: datetime, *,
-                  price_cents: int | None = None, cap: int | None = None) -> Offer:
+def offer_product(
+    producer: Producer,
+    cycle: OrderCycle,
+    product: Product,
+    now: datetime,
+    *,
+    price_cents: int | None = None,
+    cap: int | None = None,
+) -> Offer:
     """Put a product into a cycle, or change its offer there; this confirms it."""
     if product.producer_id != producer.id:
         raise NotYourProduct(_l("This product belongs to another producer."))
     if not product.active:
-        raise OfferRefused(_l("« %(name)s » is archived: put it back on sale first.",
-                              name=product.name))
+        raise OfferRefused(
+            _l("« %(name)s » is archived: put it back on sale first.", name=product.name)
+        )
     check_offerable(cycle, now)
     offer = producer_offers(producer, cycle).get(product.id)
     if offer is None:
@@ -79,8 +98,13 @@ def remove_offer(offer: Offer, now: datetime) -> None:
     """A producer takes back an offer nobody has ordered yet."""
     check_offerable(offer.cycle, now)
     if offer.ordered_quantity:
-        raise OfferRefused(_l("« %(name)s » has already been ordered: lower its cap instead, or "
-                              "ask the coordinator to withdraw it.", name=offer.product.name))
+        raise OfferRefused(
+            _l(
+                "« %(name)s » has already been ordered: lower its cap instead, or "
+                "ask the coordinator to withdraw it.",
+                name=offer.product.name,
+            )
+        )
     db.session.delete(offer)
     db.session.flush()
 
@@ -100,23 +124,37 @@ def withdraw(offer: Offer, reason: str, now: datetime) -> Offer:
 
 def carry_over(previous: OrderCycle, cycle: OrderCycle) -> int:
     """Copy last cycle's offers, unconfirmed, for their producers to confirm."""
-    query = (select(Offer).join(Offer.product)
-             .where(Offer.cycle_id == previous.id, Offer.withdrawn_at.is_(None),
-                    Product.active))
+    query = (
+        select(Offer)
+        .join(Offer.product)
+        .where(Offer.cycle_id == previous.id, Offer.withdrawn_at.is_(None), Product.active)
+    )
     count = 0
     for old in db.session.scalars(query):
-        db.session.add(Offer(cycle=cycle, product_id=old.product_id, price_cents=old.price_cents,
-                             cap=old.cap, ordered_quantity=0, confirmed=False))
+        db.session.add(
+            Offer(
+                cycle=cycle,
+                product_id=old.product_id,
+                price_cents=old.price_cents,
+                cap=old.cap,
+                ordered_quantity=0,
+                confirmed=False,
+            )
+        )
         count += 1
     db.session.flush()
     return count
 
 
 def offers_by_producer(cycle: OrderCycle) -> list[tuple[Producer, list[Offer]]]:
-    query = (select(Offer).join(Offer.product).join(Product.producer)
-             .options(joinedload(Offer.product).joinedload(Product.producer))
-             .where(Offer.cycle_id == cycle.id)
-             .order_by(Producer.name, Product.name))
+    query = (
+        select(Offer)
+        .join(Offer.product)
+        .join(Product.producer)
+        .options(joinedload(Offer.product).joinedload(Product.producer))
+        .where(Offer.cycle_id == cycle.id)
+        .order_by(Producer.name, Product.name)
+    )
     grouped: dict[int, tuple[Producer, list[Offer]]] = {}
     for offer in db.session.scalars(query):
         producer = offer.product.producer
@@ -124,17 +162,24 @@ def offers_by_producer(cycle: OrderCycle) -> list[tuple[Producer, list[Offer]]]:
     return list(grouped.values())
 
 
-
 def collection_points_of(producer_id: int, now: datetime) -> list:
     """Where a producer's products can be collected: points of published cycles still to come
     or open, in which the producer has something on sale."""
-    query = (select(CollectionPoint).distinct()
-             .join(CyclePickup, CyclePickup.collection_point_id == CollectionPoint.id)
-             .join(OrderCycle, OrderCycle.id == CyclePickup.cycle_id)
-             .join(Offer, Offer.cycle_id == OrderCycle.id)
-             .join(Product, Product.id == Offer.product_id)
-             .where(Product.producer_id == producer_id, Offer.confirmed,
-                    Offer.withdrawn_at.is_(None), OrderCycle.published_at.is_not(None),
-                    OrderCycle.settled_at.is_(None), OrderCycle.closes_at > now)
-             .order_by(CollectionPoint.name))
+    query = (
+        select(CollectionPoint)
+        .distinct()
+        .join(CyclePickup, CyclePickup.collection_point_id == CollectionPoint.id)
+        .join(OrderCycle, OrderCycle.id == CyclePickup.cycle_id)
+        .join(Offer, Offer.cycle_id == OrderCycle.id)
+        .join(Product, Product.id == Offer.product_id)
+        .where(
+            Product.producer_id == producer_id,
+            Offer.confirmed,
+            Offer.withdrawn_at.is_(None),
+            OrderCycle.published_at.is_not(None),
+            OrderCycle.settled_at.is_(None),
+            OrderCycle.closes_at > now,
+        )
+        .order_by(CollectionPoint.name)
+    )
     return list(db.session.scalars(query))

@@ -51,15 +51,16 @@ def check_schedule(opens_at: datetime, closes_at: datetime, pickups: list[Pickup
     for window in pickups:
         name = window.collection_point.name
         if window.ends_at <= window.starts_at:
-            raise CycleInvalid(_l("At %(point)s, the pickup must end after it starts.",
-                                  point=name))
+            raise CycleInvalid(_l("At %(point)s, the pickup must end after it starts.", point=name))
         if window.starts_at < closes_at:
-            raise CycleInvalid(_l("At %(point)s, the pickup must come after the cycle closes.",
-                                  point=name))
+            raise CycleInvalid(
+                _l("At %(point)s, the pickup must come after the cycle closes.", point=name)
+            )
 
 
-def set_schedule(cycle: OrderCycle, opens_at: datetime, closes_at: datetime,
-                 pickups: list[PickupWindow]) -> None:
+def set_schedule(
+    cycle: OrderCycle, opens_at: datetime, closes_at: datetime, pickups: list[PickupWindow]
+) -> None:
     check_schedule(opens_at, closes_at, pickups)
     cycle.opens_at, cycle.closes_at = opens_at, closes_at
     cycle.planned_closes_at = None
@@ -67,7 +68,8 @@ def set_schedule(cycle: OrderCycle, opens_at: datetime, closes_at: datetime,
     kept = []
     for window in pickups:
         pickup = by_point.get(window.collection_point.id) or CyclePickup(
-            collection_point=window.collection_point)
+            collection_point=window.collection_point
+        )
         pickup.starts_at, pickup.ends_at = window.starts_at, window.ends_at
         kept.append(pickup)
     cycle.pickups = kept
@@ -80,13 +82,20 @@ def require_unique_name(name: str, cycle: OrderCycle | None = None) -> str:
     if cycle is not None and cycle.id is not None:
         query = query.where(OrderCycle.id != cycle.id)
     if db.session.scalar(query.limit(1)) is not None:
-        raise CycleInvalid(_l("Another cycle is already called « %(name)s »: choose another "
-                              "name.", name=name))
+        raise CycleInvalid(
+            _l("Another cycle is already called « %(name)s »: choose another name.", name=name)
+        )
     return name
 
 
-def create_cycle(*, name: str, opens_at: datetime, closes_at: datetime, note: str | None,
-                 pickups: list[PickupWindow]) -> OrderCycle:
+def create_cycle(
+    *,
+    name: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    note: str | None,
+    pickups: list[PickupWindow],
+) -> OrderCycle:
     cycle = OrderCycle(name=require_unique_name(name), note=note or None)
     set_schedule(cycle, opens_at, closes_at, pickups)
     db.session.add(cycle)
@@ -97,13 +106,22 @@ def create_cycle(*, name: str, opens_at: datetime, closes_at: datetime, note: st
 def require_state(cycle: OrderCycle, now: datetime, *allowed: CycleState) -> CycleState:
     state = cycle.state(now)
     if state not in allowed:
-        raise CycleStateError(_l("This is not possible while the cycle is %(state)s.",
-                                 state=STATE_LABELS[state]))
+        raise CycleStateError(
+            _l("This is not possible while the cycle is %(state)s.", state=STATE_LABELS[state])
+        )
     return state
 
 
-def update_cycle(cycle: OrderCycle, now: datetime, *, name: str, opens_at: datetime,
-                 closes_at: datetime, note: str | None, pickups: list[PickupWindow]) -> None:
+def update_cycle(
+    cycle: OrderCycle,
+    now: datetime,
+    *,
+    name: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    note: str | None,
+    pickups: list[PickupWindow],
+) -> None:
     require_state(cycle, now, CycleState.DRAFT, CycleState.SCHEDULED)
     cycle.name, cycle.note = require_unique_name(name, cycle), note or None
     set_schedule(cycle, opens_at, closes_at, pickups)
@@ -118,8 +136,13 @@ def publish(cycle: OrderCycle, now: datetime, *, confirmed: bool = False) -> Non
         raise CycleInvalid(_l("This cycle's closing time has passed: change its dates first."))
     warnings = schedule_warnings(cycle)
     if warnings and not confirmed:
-        raise CycleStateError(_l("Check « %(name)s » before publishing it: %(warnings)s",
-                                 name=cycle.name, warnings=" ".join(warnings)))
+        raise CycleStateError(
+            _l(
+                "Check « %(name)s » before publishing it: %(warnings)s",
+                name=cycle.name,
+                warnings=" ".join(warnings),
+            )
+        )
     cycle.published_at = now
     db.session.flush()
 
@@ -164,15 +187,24 @@ def unused_name(pickup_at: datetime) -> str:
     """'Week 49' from the week of the pickup; with its year, then a number, when taken."""
     local = to_hub_time(pickup_at)
     year, week, _day = local.isocalendar()
-    candidates = [str(_l("Week %(number)d", number=week)),
-                  str(_l("Week %(number)d, %(year)d", number=week, year=year))]
-    taken = {name.lower() for name in db.session.scalars(
-        select(OrderCycle.name).where(OrderCycle.name.like(f"%{week}%")))}
+    candidates = [
+        str(_l("Week %(number)d", number=week)),
+        str(_l("Week %(number)d, %(year)d", number=week, year=year)),
+    ]
+    taken = {
+        name.lower()
+        for name in db.session.scalars(
+            select(OrderCycle.name).where(OrderCycle.name.like(f"%{week}%"))
+        )
+    }
     for candidate in candidates:
         if candidate.lower() not in taken:
             return candidate
-    return next(f"{candidates[1]} ({n})" for n in range(2, len(taken) + 3)
-                if f"{candidates[1]} ({n})".lower() not in taken)
+    return next(
+        f"{candidates[1]} ({n})"
+        for n in range(2, len(taken) + 3)
+        if f"{candidates[1]} ({n})".lower() not in taken
+    )
 
 
 def prepare_next_week() -> OrderCycle:
@@ -181,16 +213,24 @@ def prepare_next_week() -> OrderCycle:
     previous = latest_cycle()
     if previous is None:
         raise CycleInvalid(_l("There is no cycle to copy yet: create the first one."))
-    pickups = [PickupWindow(pickup.collection_point,
-                            same_wall_clock_later(pickup.starts_at, WEEK),
-                            same_wall_clock_later(pickup.ends_at, WEEK))
-               for pickup in previous.pickups if pickup.collection_point.active]
+    pickups = [
+        PickupWindow(
+            pickup.collection_point,
+            same_wall_clock_later(pickup.starts_at, WEEK),
+            same_wall_clock_later(pickup.ends_at, WEEK),
+        )
+        for pickup in previous.pickups
+        if pickup.collection_point.active
+    ]
     opens_at = same_wall_clock_later(previous.opens_at, WEEK)
     first_pickup = min((window.starts_at for window in pickups), default=opens_at)
     cycle = create_cycle(
-        name=unused_name(first_pickup), opens_at=opens_at,
-        closes_at=same_wall_clock_later(previous.scheduled_closes_at, WEEK), note=previous.note,
-        pickups=pickups)
+        name=unused_name(first_pickup),
+        opens_at=opens_at,
+        closes_at=same_wall_clock_later(previous.scheduled_closes_at, WEEK),
+        note=previous.note,
+        pickups=pickups,
+    )
     carry_over(previous, cycle)
     return cycle
 
@@ -203,17 +243,41 @@ def schedule_warnings(cycle: OrderCycle, others: list[OrderCycle] | None = None)
     day, or one that overlaps another cycle's (among `others`, else all cycles)."""
     warnings = []
     if cycle.closes_at - cycle.opens_at < MINIMUM_WINDOW:
-        warnings.append(str(_l("Orders would be open for less than a day (%(hours)s).",
-                               hours=format_duration(cycle.closes_at - cycle.opens_at))))
+        warnings.append(
+            str(
+                _l(
+                    "Orders would be open for less than a day (%(hours)s).",
+                    hours=format_duration(cycle.closes_at - cycle.opens_at),
+                )
+            )
+        )
     if others is None:
-        others = list(db.session.scalars(select(OrderCycle).where(
-            OrderCycle.opens_at < cycle.closes_at, OrderCycle.closes_at > cycle.opens_at)))
-    overlapping = sorted((other for other in others if other.id != cycle.id
-                          and other.opens_at < cycle.closes_at
-                          and other.closes_at > cycle.opens_at), key=lambda c: c.opens_at)
+        others = list(
+            db.session.scalars(
+                select(OrderCycle).where(
+                    OrderCycle.opens_at < cycle.closes_at, OrderCycle.closes_at > cycle.opens_at
+                )
+            )
+        )
+    overlapping = sorted(
+        (
+            other
+            for other in others
+            if other.id != cycle.id
+            and other.opens_at < cycle.closes_at
+            and other.closes_at > cycle.opens_at
+        ),
+        key=lambda c: c.opens_at,
+    )
     if overlapping:
-        warnings.append(str(_l("Its ordering window overlaps that of %(names)s.",
-                               names=", ".join(f"« {other.name} »" for other in overlapping))))
+        warnings.append(
+            str(
+                _l(
+                    "Its ordering window overlaps that of %(names)s.",
+                    names=", ".join(f"« {other.name} »" for other in overlapping),
+                )
+            )
+        )
     return warnings
 
 
@@ -223,20 +287,28 @@ def format_duration(duration: timedelta) -> str:
 
 
 def cycles_newest_first(limit: int = 100) -> list[OrderCycle]:
-    query = (select(OrderCycle).options(selectinload(OrderCycle.pickups)
-                                        .joinedload(CyclePickup.collection_point))
-             .order_by(OrderCycle.opens_at.desc()).limit(limit))
+    query = (
+        select(OrderCycle)
+        .options(selectinload(OrderCycle.pickups).joinedload(CyclePickup.collection_point))
+        .order_by(OrderCycle.opens_at.desc())
+        .limit(limit)
+    )
     return list(db.session.scalars(query))
 
 
 def published_cycles_around(now: datetime) -> list[OrderCycle]:
     """Published cycles not yet closed, with their pickups and points, in one query (the
     rows are few: a cycle or two, times a handful of collection points)."""
-    query = (select(OrderCycle)
-             .options(joinedload(OrderCycle.pickups).joinedload(CyclePickup.collection_point))
-             .where(OrderCycle.published_at.is_not(None), OrderCycle.settled_at.is_(None),
-                    OrderCycle.closes_at > now)
-             .order_by(OrderCycle.opens_at))
+    query = (
+        select(OrderCycle)
+        .options(joinedload(OrderCycle.pickups).joinedload(CyclePickup.collection_point))
+        .where(
+            OrderCycle.published_at.is_not(None),
+            OrderCycle.settled_at.is_(None),
+            OrderCycle.closes_at > now,
+        )
+        .order_by(OrderCycle.opens_at)
+    )
     return list(db.session.scalars(query).unique())
 
 
@@ -261,8 +333,13 @@ def next_cycle(now: datetime) -> OrderCycle | None:
 
 def format_moment(moment: datetime) -> str:
     """'lundi 30 novembre à 23 h 59' in French; the hub's zone."""
-    return str(_l("%(day)s at %(time)s", day=format_date(to_hub_time(moment), "EEEE d MMMM"),
-                  time=format_clock(moment)))
+    return str(
+        _l(
+            "%(day)s at %(time)s",
+            day=format_date(to_hub_time(moment), "EEEE d MMMM"),
+            time=format_clock(moment),
+        )
+    )
 
 
 def format_clock(moment: datetime) -> str:
@@ -293,12 +370,16 @@ def cycle_rows(now: datetime) -> list[dict]:
     listed = cycles_newest_first()
     for cycle in listed:
         state = cycle.state(now)
-        rows.append({"cycle": cycle, "state": state,
-                     "actions": ACTIONS_BY_STATE.get(state, ()),
-                     "warnings": (schedule_warnings(cycle, listed) if state == CycleState.DRAFT
-                                  else []),
-                     "editable": state in EDITABLE_STATES,
-                     "extendable": state in EXTENDABLE_STATES})
+        rows.append(
+            {
+                "cycle": cycle,
+                "state": state,
+                "actions": ACTIONS_BY_STATE.get(state, ()),
+                "warnings": (schedule_warnings(cycle, listed) if state == CycleState.DRAFT else []),
+                "editable": state in EDITABLE_STATES,
+                "extendable": state in EXTENDABLE_STATES,
+            }
+        )
     return rows
 
 

@@ -20,19 +20,24 @@ bp.add_app_template_global(cycles.format_moment, "format_moment")
 bp.add_app_template_global(cycles.format_window, "format_window")
 bp.record_once(lambda state: state.app.jinja_env.globals.update(state_labels=cycles.STATE_LABELS))
 
-POINT_FIELDS = ("name", "address", "postcode", "town", "latitude", "longitude", "access_notes",
-                "contact", "capacity", "active")
-
-
-
-
+POINT_FIELDS = (
+    "name",
+    "address",
+    "postcode",
+    "town",
+    "latitude",
+    "longitude",
+    "access_notes",
+    "contact",
+    "capacity",
+    "active",
+)
 
 
 @bp.route("/coordination/collection-points")
 @role_required(Role.COORDINATOR)
 def collection_points():
-    return render_template("cycles/collection_points.html",
-                           points=cycles.all_collection_points())
+    return render_template("cycles/collection_points.html", points=cycles.all_collection_points())
 
 
 @bp.route("/coordination/collection-points/new", methods=["GET", "POST"])
@@ -45,15 +50,17 @@ def edit_collection_point(point_id: int | None = None):
         cycles.save_collection_point(point, **{name: form[name].data for name in POINT_FIELDS})
         flash(_("The collection point has been saved."), "success")
         return redirect(url_for("cycles.collection_points"))
-    return render_template("cycles/collection_point_form.html", form=form, point=point), \
-        400 if form.errors else 200
+    return render_template(
+        "cycles/collection_point_form.html", form=form, point=point
+    ), 400 if form.errors else 200
 
 
 @bp.route("/coordination/cycles")
 @role_required(Role.COORDINATOR)
 def cycle_list():
-    return render_template("cycles/cycles.html", rows=cycles.cycle_rows(utcnow()),
-                           action_labels=ACTION_LABELS)
+    return render_template(
+        "cycles/cycles.html", rows=cycles.cycle_rows(utcnow()), action_labels=ACTION_LABELS
+    )
 
 
 def pickup_entries(cycle: OrderCycle | None) -> list[dict]:
@@ -66,9 +73,11 @@ def pickup_entries(cycle: OrderCycle | None) -> list[dict]:
         pickup = chosen.get(point.id)
         entry = {"point_id": str(point.id), "include": pickup is not None}
         if pickup:
-            entry.update(day=to_hub_time(pickup.starts_at).date(),
-                         starts=to_hub_time(pickup.starts_at).time(),
-                         ends=to_hub_time(pickup.ends_at).time())
+            entry.update(
+                day=to_hub_time(pickup.starts_at).date(),
+                starts=to_hub_time(pickup.starts_at).time(),
+                ends=to_hub_time(pickup.ends_at).time(),
+            )
         entries.append(entry)
     return entries
 
@@ -83,11 +92,16 @@ def windows_from(form: CycleForm) -> list[cycles.PickupWindow]:
         if point is None:
             raise cycles.CycleInvalid(_l("Unknown collection point."))
         if not (entry.day.data and entry.starts.data and entry.ends.data):
-            raise cycles.CycleInvalid(_l("At %(point)s, give the pickup day and hours.",
-                                         point=point.name))
-        windows.append(cycles.PickupWindow(
-            point, from_hub_wall_clock(entry.day.data, entry.starts.data),
-            from_hub_wall_clock(entry.day.data, entry.ends.data)))
+            raise cycles.CycleInvalid(
+                _l("At %(point)s, give the pickup day and hours.", point=point.name)
+            )
+        windows.append(
+            cycles.PickupWindow(
+                point,
+                from_hub_wall_clock(entry.day.data, entry.starts.data),
+                from_hub_wall_clock(entry.day.data, entry.ends.data),
+            )
+        )
     return windows
 
 
@@ -103,17 +117,24 @@ def edit_cycle(cycle_id: int | None = None):
     if request.method == "GET":
         data: dict[str, object] = {"pickups": pickup_entries(cycle)}
         if cycle:
-            data.update(name=cycle.name, note=cycle.note,
-                        opens_at=to_hub_time(cycle.opens_at).replace(tzinfo=None),
-                        closes_at=to_hub_time(cycle.closes_at).replace(tzinfo=None))
+            data.update(
+                name=cycle.name,
+                note=cycle.note,
+                opens_at=to_hub_time(cycle.opens_at).replace(tzinfo=None),
+                closes_at=to_hub_time(cycle.closes_at).replace(tzinfo=None),
+            )
         form = CycleForm(data=data)
     else:
         form = CycleForm()
     if form.validate_on_submit():
         try:
-            fields = {"name": form.name.data, "note": form.note.data,
-                      "opens_at": local(form.opens_at.data),
-                      "closes_at": local(form.closes_at.data), "pickups": windows_from(form)}
+            fields = {
+                "name": form.name.data,
+                "note": form.note.data,
+                "opens_at": local(form.opens_at.data),
+                "closes_at": local(form.closes_at.data),
+                "pickups": windows_from(form),
+            }
             if cycle:
                 cycles.update_cycle(cycle, utcnow(), **fields)
             saved = cycle or cycles.create_cycle(**fields)
@@ -125,9 +146,13 @@ def edit_cycle(cycle_id: int | None = None):
 
 
 def cycle_form_page(form, cycle_id: int | None, status: int):
-    return form_page("cycles/cycle_form.html", form, status,
-                     cycle=get_or_404(OrderCycle, cycle_id) if cycle_id else None,
-                     points={p.id: p for p in cycles.all_collection_points()})
+    return form_page(
+        "cycles/cycle_form.html",
+        form,
+        status,
+        cycle=get_or_404(OrderCycle, cycle_id) if cycle_id else None,
+        points={p.id: p for p in cycles.all_collection_points()},
+    )
 
 
 ACTIONS = {
@@ -140,14 +165,19 @@ ACTION_LABELS = {"publish": _l("Publish"), "close": _l("Close now"), "settle": _
 
 def confirmation(cycle: OrderCycle, action: str) -> dict:
     if action == "close":
-        return {"question": _("Close « %(name)s » now?", name=cycle.name),
-                "consequences": [_("Households can no longer order nor change their orders."),
-                                 _("Every producer is emailed the list of what to bring, at "
-                                   "once.")],
-                "confirm": _("Yes, close now")}
-    return {"question": _("Settle « %(name)s »?", name=cycle.name),
-            "consequences": [_("Settling marks the end of the cycle: it cannot be undone.")],
-            "confirm": _("Yes, settle it")}
+        return {
+            "question": _("Close « %(name)s » now?", name=cycle.name),
+            "consequences": [
+                _("Households can no longer order nor change their orders."),
+                _("Every producer is emailed the list of what to bring, at once."),
+            ],
+            "confirm": _("Yes, close now"),
+        }
+    return {
+        "question": _("Settle « %(name)s »?", name=cycle.name),
+        "consequences": [_("Settling marks the end of the cycle: it cannot be undone.")],
+        "confirm": _("Yes, settle it"),
+    }
 
 
 @bp.route("/coordination/cycles/<int:cycle_id>/<any(close, settle):action>")
@@ -157,12 +187,15 @@ def confirm_cycle_action(cycle_id: int, action: str):
     cycle = get_or_404(OrderCycle, cycle_id)
     return confirmation_page(
         action=url_for("cycles.cycle_action", cycle_id=cycle.id, action=action),
-        back=url_for("cycles.cycle_list"), back_label=_("No, go back"),
-        **confirmation(cycle, action))
+        back=url_for("cycles.cycle_list"),
+        back_label=_("No, go back"),
+        **confirmation(cycle, action),
+    )
 
 
-@bp.route("/coordination/cycles/<int:cycle_id>/<any(publish, close, settle):action>",
-          methods=["POST"])
+@bp.route(
+    "/coordination/cycles/<int:cycle_id>/<any(publish, close, settle):action>", methods=["POST"]
+)
 @role_required(Role.COORDINATOR)
 def cycle_action(cycle_id: int, action: str):
     cycle = get_or_404(OrderCycle, cycle_id)
@@ -191,8 +224,10 @@ def extend_cycle(cycle_id: int):
         cycles.extend(cycle, utcnow(), local(form.closes_at.data))
     except DomainError as error:
         refuse(error, redirect, url_for("cycles.cycle_list"))
-    flash(_("The cycle now closes %(moment)s.", moment=cycles.format_moment(cycle.closes_at)),
-          "success")
+    flash(
+        _("The cycle now closes %(moment)s.", moment=cycles.format_moment(cycle.closes_at)),
+        "success",
+    )
     return redirect(url_for("cycles.cycle_list"))
 
 
@@ -203,6 +238,8 @@ def prepare_next():
         cycle = cycles.prepare_next_week()
     except DomainError as error:
         refuse(error, redirect, url_for("cycles.cycle_list"))
-    flash(_("« %(name)s » is prepared as a draft: check it, then publish it.", name=cycle.name),
-          "success")
+    flash(
+        _("« %(name)s » is prepared as a draft: check it, then publish it.", name=cycle.name),
+        "success",
+    )
     return redirect(url_for("cycles.edit_cycle", cycle_id=cycle.id))

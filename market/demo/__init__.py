@@ -29,11 +29,17 @@ def seed_accounts() -> int:
         if user_by_email(email) is not None:
             continue
         if role == Role.HOUSEHOLD:
-            register_household(name=name, email=email, phone="06 12 34 56 78",
-                               password=DEMO_PASSWORD, second_collector="Maite Etcheverry")
+            register_household(
+                name=name,
+                email=email,
+                phone="06 12 34 56 78",
+                password=DEMO_PASSWORD,
+                second_collector="Maite Etcheverry",
+            )
         else:
-            create_user(name=name, email=email, phone="05 59 00 00 00", password=DEMO_PASSWORD,
-                        role=role)
+            create_user(
+                name=name, email=email, phone="05 59 00 00 00", password=DEMO_PASSWORD, role=role
+            )
         created += 1
     return created
 
@@ -43,19 +49,40 @@ def demo_logins() -> list[str]:
 
 
 @click.command("demo")
-@click.option("--producers", "extra_producers", default=0, show_default=True,
-              type=click.IntRange(min=0),
-              help="Generated producers to add for benchmarks.")
-@click.option("--products", default=20, show_default=True, type=click.IntRange(min=0),
-              help="Products of each generated producer.")
-@click.option("--households", "extra_households", default=0, show_default=True,
-              type=click.IntRange(min=0),
-              help="Generated households to add for benchmarks.")
-@click.option("--orders", "extra_orders", default=None, type=click.IntRange(min=0),
-              help="How many generated households order in the latest cycle (default: all).")
+@click.option(
+    "--producers",
+    "extra_producers",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Generated producers to add for benchmarks.",
+)
+@click.option(
+    "--products",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Products of each generated producer.",
+)
+@click.option(
+    "--households",
+    "extra_households",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Generated households to add for benchmarks.",
+)
+@click.option(
+    "--orders",
+    "extra_orders",
+    default=None,
+    type=click.IntRange(min=0),
+    help="How many generated households order in the latest cycle (default: all).",
+)
 @with_appcontext
-def demo_command(extra_producers: int, products: int, extra_households: int,
-                 extra_orders: int | None) -> None:
+def demo_command(
+    extra_producers: int, products: int, extra_households: int, extra_orders: int | None
+) -> None:
     """Create the demo data (safe to run again: existing records are kept)."""
     created = seed_accounts()
     producers = seed_catalogue(user_by_email("producteur@marche-seignanx.example"))
@@ -64,9 +91,9 @@ def demo_command(extra_producers: int, products: int, extra_households: int,
     seed_cycles()
     orders = seed_demo_orders(DEMO_PASSWORD)
     orders += seed_history(DEMO_PASSWORD)
-    orders += seed_households_scale(extra_households,
-                         extra_households if extra_orders is None else extra_orders,
-                         DEMO_PASSWORD)
+    orders += seed_households_scale(
+        extra_households, extra_households if extra_orders is None else extra_orders, DEMO_PASSWORD
+    )
     transactions = seed_ledger()
     db.session.commit()
     click.echo(f"demo accounts created: {created}")

@@ -14,20 +14,33 @@ from market.catalog.models import Category, Producer, ProducerStatus, Product
 from market.extensions import db
 from market.timeutil import utcnow
 
-CATEGORIES = ["légumes", "fruits", "produits laitiers", "œufs", "viande", "pain et pâtisserie",
-              "épicerie", "boissons"]
+CATEGORIES = [
+    "légumes",
+    "fruits",
+    "produits laitiers",
+    "œufs",
+    "viande",
+    "pain et pâtisserie",
+    "épicerie",
+    "boissons",
+]
 
 # Product rows: name, category, unit, size, price in cents, VAT, labels, weight in grams
 # (a weight means sold by weight: the price is per kg and the weight is the estimated piece).
 PRODUCERS: list[dict[str, Any]] = [
     {
-        "name": "Ferme Lafitte", "siret": "80123456800013", "town": "Saint-Martin-de-Seignanx",
-        "latitude": Decimal("43.5433"), "longitude": Decimal("-1.3869"),
-        "postcode": "40390", "address": "Quartier Bourg, 450 chemin de Lasalle",
-        "phone": "05 59 56 00 01", "labels": ["ab"],
+        "name": "Ferme Lafitte",
+        "siret": "80123456800013",
+        "town": "Saint-Martin-de-Seignanx",
+        "latitude": Decimal("43.5433"),
+        "longitude": Decimal("-1.3869"),
+        "postcode": "40390",
+        "address": "Quartier Bourg, 450 chemin de Lasalle",
+        "phone": "05 59 56 00 01",
+        "labels": ["ab"],
         "description": "Maraîchage biologique sur deux hectares au pied du bourg.\n"
-                       "Jean-Marc et Sophie cultivent plus de quarante légumes de saison, "
-                       "récoltés la veille de la distribution.",
+        "Jean-Marc et Sophie cultivent plus de quarante légumes de saison, "
+        "récoltés la veille de la distribution.",
         "products": [
             ("Carottes des sables", "légumes", "bunch", None, 280, 550, ["ab"], None),
             ("Poireaux", "légumes", "kg", None, 380, 550, ["ab"], None),
@@ -39,25 +52,43 @@ PRODUCERS: list[dict[str, Any]] = [
         ],
     },
     {
-        "name": "Bergerie de Lartigue", "siret": "81234567600017", "town": "Ondres",
-        "latitude": Decimal("43.5647"), "longitude": Decimal("-1.4450"),
-        "postcode": "40440", "address": "1200 route de Lartigue", "phone": "05 59 45 00 02",
+        "name": "Bergerie de Lartigue",
+        "siret": "81234567600017",
+        "town": "Ondres",
+        "latitude": Decimal("43.5647"),
+        "longitude": Decimal("-1.4450"),
+        "postcode": "40440",
+        "address": "1200 route de Lartigue",
+        "phone": "05 59 45 00 02",
         "labels": ["bienvenue_ferme"],
         "description": "Un troupeau de brebis manech qui pâture entre les barthes de l'Adour "
-                       "et la forêt. Fromages et yaourts au lait cru, affinés à la ferme.",
+        "et la forêt. Fromages et yaourts au lait cru, affinés à la ferme.",
         "products": [
             ("Tomme de brebis", "produits laitiers", "piece", "env. 500 g", 2690, 550, [], 500),
-            ("Yaourts au lait de brebis", "produits laitiers", "box", "4 × 125 g", 380, 550, [],
-             None),
+            (
+                "Yaourts au lait de brebis",
+                "produits laitiers",
+                "box",
+                "4 × 125 g",
+                380,
+                550,
+                [],
+                None,
+            ),
             ("Fromage frais de brebis", "produits laitiers", "jar", "200 g", 320, 550, [], None),
             ("Caillé de brebis", "produits laitiers", "jar", "2 × 150 g", 350, 550, [], None),
         ],
     },
     {
-        "name": "Les Poules du Seignanx", "siret": "82345678500018",
+        "name": "Les Poules du Seignanx",
+        "siret": "82345678500018",
         "town": "Saint-André-de-Seignanx",
-        "latitude": Decimal("43.5586"), "longitude": Decimal("-1.3500"), "postcode": "40390",
-        "address": "Chemin de Hiribarren", "phone": "05 59 56 00 03", "labels": ["ab"],
+        "latitude": Decimal("43.5586"),
+        "longitude": Decimal("-1.3500"),
+        "postcode": "40390",
+        "address": "Chemin de Hiribarren",
+        "phone": "05 59 56 00 03",
+        "labels": ["ab"],
         "description": "Huit cents poules pondeuses en plein air, sous les chênes.",
         "products": [
             ("Œufs plein air", "œufs", "dozen", None, 420, 550, ["ab"], None),
@@ -65,43 +96,98 @@ PRODUCERS: list[dict[str, Any]] = [
         ],
     },
     {
-        "name": "Volailles des Barthes", "siret": "83456789300013", "town": "Saint-Barthélemy",
-        "latitude": Decimal("43.5097"), "longitude": Decimal("-1.3394"),
-        "postcode": "40390", "address": "Route des Barthes", "phone": "05 59 56 00 04",
+        "name": "Volailles des Barthes",
+        "siret": "83456789300013",
+        "town": "Saint-Barthélemy",
+        "latitude": Decimal("43.5097"),
+        "longitude": Decimal("-1.3394"),
+        "postcode": "40390",
+        "address": "Route des Barthes",
+        "phone": "05 59 56 00 04",
         "labels": ["label_rouge", "igp"],
         "description": "Poulets jaunes des Landes élevés en liberté, au maïs de la ferme, "
-                       "au moins 81 jours.",
+        "au moins 81 jours.",
         "products": [
-            ("Poulet fermier des Landes", "viande", "piece", None, 1390, 550,
-             ["label_rouge", "igp"], 1800),
-            ("Cuisses de poulet", "viande", "tray", "barquette de 2", 1490, 550, ["label_rouge"],
-             600),
+            (
+                "Poulet fermier des Landes",
+                "viande",
+                "piece",
+                None,
+                1390,
+                550,
+                ["label_rouge", "igp"],
+                1800,
+            ),
+            (
+                "Cuisses de poulet",
+                "viande",
+                "tray",
+                "barquette de 2",
+                1490,
+                550,
+                ["label_rouge"],
+                600,
+            ),
             ("Pintade fermière", "viande", "piece", None, 1650, 550, ["label_rouge"], 1400),
         ],
     },
     {
-        "name": "Fournil de Labenne", "siret": "84567890300012", "town": "Labenne",
-        "latitude": Decimal("43.5947"), "longitude": Decimal("-1.4256"),
-        "postcode": "40530", "address": "8 avenue de l'Océan", "phone": "05 59 45 00 05",
+        "name": "Fournil de Labenne",
+        "siret": "84567890300012",
+        "town": "Labenne",
+        "latitude": Decimal("43.5947"),
+        "longitude": Decimal("-1.4256"),
+        "postcode": "40530",
+        "address": "8 avenue de l'Océan",
+        "phone": "05 59 45 00 05",
         "labels": ["nature_progres"],
         "description": "Pains au levain naturel, farines de blés anciens moulues sur meule, "
-                       "cuits au feu de bois.",
+        "cuits au feu de bois.",
         "products": [
-            ("Pain de campagne au levain", "pain et pâtisserie", "piece", "1 kg", 650, 550,
-             ["nature_progres"], None),
-            ("Pain aux graines", "pain et pâtisserie", "piece", "500 g", 420, 550,
-             ["nature_progres"], None),
-            ("Gâteau basque à la cerise", "pain et pâtisserie", "piece", "6 parts", 1600, 550,
-             [], None),
+            (
+                "Pain de campagne au levain",
+                "pain et pâtisserie",
+                "piece",
+                "1 kg",
+                650,
+                550,
+                ["nature_progres"],
+                None,
+            ),
+            (
+                "Pain aux graines",
+                "pain et pâtisserie",
+                "piece",
+                "500 g",
+                420,
+                550,
+                ["nature_progres"],
+                None,
+            ),
+            (
+                "Gâteau basque à la cerise",
+                "pain et pâtisserie",
+                "piece",
+                "6 parts",
+                1600,
+                550,
+                [],
+                None,
+            ),
         ],
     },
     {
-        "name": "Vergers de l'Adour", "siret": "85678901100017", "town": "Tarnos",
-        "latitude": Decimal("43.5386"), "longitude": Decimal("-1.4617"),
-        "postcode": "40220", "address": "Quartier Garros", "phone": "05 59 64 00 06",
+        "name": "Vergers de l'Adour",
+        "siret": "85678901100017",
+        "town": "Tarnos",
+        "latitude": Decimal("43.5386"),
+        "longitude": Decimal("-1.4617"),
+        "postcode": "40220",
+        "address": "Quartier Garros",
+        "phone": "05 59 64 00 06",
         "labels": ["hve"],
         "description": "Kiwis de l'Adour, pommes et poires sur les terres alluviales du "
-                       "fleuve. Jus pressés à la ferme.",
+        "fleuve. Jus pressés à la ferme.",
         "products": [
             ("Kiwis de l'Adour", "fruits", "kg", None, 450, 550, ["label_rouge", "igp"], None),
             ("Pommes Reinette", "fruits", "kg", None, 320, 550, ["hve"], None),
@@ -109,24 +195,33 @@ PRODUCERS: list[dict[str, Any]] = [
         ],
     },
     {
-        "name": "Miellerie de la Pointe", "siret": "86789012100017", "town": "Capbreton",
-        "latitude": Decimal("43.6425"), "longitude": Decimal("-1.4283"),
-        "postcode": "40130", "address": "Allée des Pins", "phone": "05 58 72 00 07",
+        "name": "Miellerie de la Pointe",
+        "siret": "86789012100017",
+        "town": "Capbreton",
+        "latitude": Decimal("43.6425"),
+        "longitude": Decimal("-1.4283"),
+        "postcode": "40130",
+        "address": "Allée des Pins",
+        "phone": "05 58 72 00 07",
         "labels": ["ab"],
         "description": "Des ruches entre dune et forêt landaise : miels de bruyère, d'acacia "
-                       "et toutes fleurs.",
+        "et toutes fleurs.",
         "products": [
             ("Miel de bruyère", "épicerie", "jar", "500 g", 1100, 550, ["ab"], None),
             ("Miel d'acacia", "épicerie", "jar", "250 g", 650, 550, ["ab"], None),
-            ("Pain d'épices au miel", "pain et pâtisserie", "piece", "400 g", 750, 550, [],
-             None),
+            ("Pain d'épices au miel", "pain et pâtisserie", "piece", "400 g", 750, 550, [], None),
         ],
     },
     {
-        "name": "Brasserie de Biaudos", "siret": "87890123000010", "town": "Biaudos",
-        "latitude": Decimal("43.5483"), "longitude": Decimal("-1.3000"),
-        "postcode": "40390", "address": "Zone artisanale de Larrendart",
-        "phone": "05 59 56 00 08", "labels": [],
+        "name": "Brasserie de Biaudos",
+        "siret": "87890123000010",
+        "town": "Biaudos",
+        "latitude": Decimal("43.5483"),
+        "longitude": Decimal("-1.3000"),
+        "postcode": "40390",
+        "address": "Zone artisanale de Larrendart",
+        "phone": "05 59 56 00 08",
+        "labels": [],
         "description": "Bières artisanales non filtrées, brassées avec de l'orge du Sud-Ouest.",
         "products": [
             ("Bière blonde", "boissons", "bottle", "33 cl", 290, 2000, [], None),
@@ -153,10 +248,20 @@ def seed_producer(spec: dict, categories: dict[str, Category]) -> Producer:
     producer = Producer(status=ProducerStatus.APPROVED, reviewed_at=utcnow(), **fields)
     db.session.add(producer)
     for name, category, unit, size, price, vat, labels, weight in spec["products"]:
-        db.session.add(Product(
-            producer=producer, name=name, category=categories[category], unit=unit, size=size,
-            price_cents=price, vat_basis_points=vat, labels=labels,
-            sold_by_weight=weight is not None, estimated_weight_grams=weight))
+        db.session.add(
+            Product(
+                producer=producer,
+                name=name,
+                category=categories[category],
+                unit=unit,
+                size=size,
+                price_cents=price,
+                vat_basis_points=vat,
+                labels=labels,
+                sold_by_weight=weight is not None,
+                estimated_weight_grams=weight,
+            )
+        )
     return producer
 
 
@@ -184,14 +289,27 @@ def seed_scale(producers: int, products: int) -> int:
         name = f"Producteur de démonstration n°{number}"
         if name in existing:
             continue
-        producer = Producer(name=name, status=ProducerStatus.APPROVED, town="Tarnos",
-                            postcode="40220", labels=[], reviewed_at=utcnow())
+        producer = Producer(
+            name=name,
+            status=ProducerStatus.APPROVED,
+            town="Tarnos",
+            postcode="40220",
+            labels=[],
+            reviewed_at=utcnow(),
+        )
         db.session.add(producer)
         db.session.add_all(
-            Product(producer=producer, name=f"Produit {index}", unit="piece",
-                    category=categories[index % len(categories)], labels=[],
-                    price_cents=100 + index * 5, vat_basis_points=550)
-            for index in range(1, products + 1))
+            Product(
+                producer=producer,
+                name=f"Produit {index}",
+                unit="piece",
+                category=categories[index % len(categories)],
+                labels=[],
+                price_cents=100 + index * 5,
+                vat_basis_points=550,
+            )
+            for index in range(1, products + 1)
+        )
         created += 1
     db.session.flush()
     return created

@@ -12,21 +12,39 @@ from market.extensions import db
 from market.timeutil import from_hub_wall_clock, to_hub_time, utcnow
 
 COLLECTION_POINTS: list[dict[str, Any]] = [
-    {"name": "Espace technologique Jean Bertin", "address": "Avenue du 1er Mai",
-     "postcode": "40220", "town": "Tarnos", "capacity": None,
-     "latitude": Decimal("43.5386"), "longitude": Decimal("-1.4617"),
-     "access_notes": "Entrée principale, salle du rez-de-chaussée. Parking devant le bâtiment.",
-     "contact": "Pôle territorial — 05 59 00 00 00"},
-    {"name": "Salle des fêtes d'Ondres", "address": "Place de la Mairie", "postcode": "40440",
-     "town": "Ondres", "capacity": 60,
-     "latitude": Decimal("43.5647"), "longitude": Decimal("-1.4450"),
-     "access_notes": "Porte latérale, côté parking.",
-     "contact": "Mairie d'Ondres"},
-    {"name": "École de Saint-Martin-de-Seignanx", "address": "Rue de l'École",
-     "postcode": "40390", "town": "Saint-Martin-de-Seignanx", "capacity": 40,
-     "latitude": Decimal("43.5433"), "longitude": Decimal("-1.3869"),
-     "access_notes": "Préau de l'école, entrée par le portail vert.",
-     "contact": "Association des parents d'élèves"},
+    {
+        "name": "Espace technologique Jean Bertin",
+        "address": "Avenue du 1er Mai",
+        "postcode": "40220",
+        "town": "Tarnos",
+        "capacity": None,
+        "latitude": Decimal("43.5386"),
+        "longitude": Decimal("-1.4617"),
+        "access_notes": "Entrée principale, salle du rez-de-chaussée. Parking devant le bâtiment.",
+        "contact": "Pôle territorial — 05 59 00 00 00",
+    },
+    {
+        "name": "Salle des fêtes d'Ondres",
+        "address": "Place de la Mairie",
+        "postcode": "40440",
+        "town": "Ondres",
+        "capacity": 60,
+        "latitude": Decimal("43.5647"),
+        "longitude": Decimal("-1.4450"),
+        "access_notes": "Porte latérale, côté parking.",
+        "contact": "Mairie d'Ondres",
+    },
+    {
+        "name": "École de Saint-Martin-de-Seignanx",
+        "address": "Rue de l'École",
+        "postcode": "40390",
+        "town": "Saint-Martin-de-Seignanx",
+        "capacity": 40,
+        "latitude": Decimal("43.5433"),
+        "longitude": Decimal("-1.3869"),
+        "access_notes": "Préau de l'école, entrée par le portail vert.",
+        "contact": "Association des parents d'élèves",
+    },
 ]
 PICKUP_HOURS = (time(16, 30), time(19, 0))
 
@@ -45,11 +63,18 @@ def demo_week(points, opening_day, *, publish: bool) -> OrderCycle:
     pickup_day = opening_day + timedelta(days=8)
     cycle = cycles.create_cycle(
         name=cycles.unused_name(from_hub_wall_clock(pickup_day, PICKUP_HOURS[0])),
-        opens_at=opens_at, closes_at=closes_at,
+        opens_at=opens_at,
+        closes_at=closes_at,
         note="Pensez à rapporter vos boîtes à œufs et vos bocaux consignés.",
-        pickups=[cycles.PickupWindow(point, from_hub_wall_clock(pickup_day, PICKUP_HOURS[0]),
-                                     from_hub_wall_clock(pickup_day, PICKUP_HOURS[1]))
-                 for point in points])
+        pickups=[
+            cycles.PickupWindow(
+                point,
+                from_hub_wall_clock(pickup_day, PICKUP_HOURS[0]),
+                from_hub_wall_clock(pickup_day, PICKUP_HOURS[1]),
+            )
+            for point in points
+        ],
+    )
     if publish:
         cycle.published_at = opens_at - timedelta(days=1)
     return cycle

@@ -53,11 +53,17 @@ def seed_history(password: str, weeks: int = HISTORY_WEEKS) -> int:
 def pay_history(before: OrderCycle) -> None:
     """Every order of the history paid at pickup (in one query for the orders)."""
     rows = db.session.execute(
-        select(Order).join(OrderCycle, OrderCycle.id == Order.cycle_id)
-        .where(OrderCycle.opens_at < before.opens_at,
-               Order.status == OrderStatus.PLACED.value)
-        .order_by(Order.id)).scalars()
+        select(Order)
+        .join(OrderCycle, OrderCycle.id == Order.cycle_id)
+        .where(OrderCycle.opens_at < before.opens_at, Order.status == OrderStatus.PLACED.value)
+        .order_by(Order.id)
+    ).scalars()
     for index, order in enumerate(rows):
-        builders.post_payment_received(order.household_id, order.totals.total_cents,
-                                       METHODS[index % len(METHODS)], order.reference,
-                                       f"demo:payment:{order.reference}", order_id=order.id)
+        builders.post_payment_received(
+            order.household_id,
+            order.totals.total_cents,
+            METHODS[index % len(METHODS)],
+            order.reference,
+            f"demo:payment:{order.reference}",
+            order_id=order.id,
+        )

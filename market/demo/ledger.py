@@ -22,13 +22,18 @@ PAYOUT_KEY = "demo:payout-1"
 
 
 def last_week_orders() -> list[Order]:
-    closed = db.session.scalar(select(OrderCycle).order_by(OrderCycle.opens_at.desc())
-                               .offset(1).limit(1))
+    closed = db.session.scalar(
+        select(OrderCycle).order_by(OrderCycle.opens_at.desc()).offset(1).limit(1)
+    )
     if closed is None:
         return []
-    return list(db.session.scalars(select(Order).where(
-        Order.cycle_id == closed.id, Order.status == OrderStatus.PLACED.value)
-        .order_by(Order.number)))
+    return list(
+        db.session.scalars(
+            select(Order)
+            .where(Order.cycle_id == closed.id, Order.status == OrderStatus.PLACED.value)
+            .order_by(Order.number)
+        )
+    )
 
 
 def seed_ledger() -> int:
@@ -37,14 +42,20 @@ def seed_ledger() -> int:
     for index, order in enumerate(last_week_orders()):
         if transaction_by_key(f"demo:payment:{order.reference}"):
             continue  # seeded already, perhaps by an earlier version of the demo
-        builders.post_payment_received(order.household_id, order.totals.total_cents,
-                                       METHODS[index % len(METHODS)], order.reference,
-                                       f"demo:payment:{order.reference}", order_id=order.id)
+        builders.post_payment_received(
+            order.household_id,
+            order.totals.total_cents,
+            METHODS[index % len(METHODS)],
+            order.reference,
+            f"demo:payment:{order.reference}",
+            order_id=order.id,
+        )
         postings += 1
     household = db.session.scalar(select(User).where(User.email == DEMO_HOUSEHOLD_EMAIL))
     if household is not None and household.household_id:
-        builders.post_credit_topup(household.household_id, 5000, "cheque", "Chèque n°0012345",
-                                   "demo:topup-1")
+        builders.post_credit_topup(
+            household.household_id, 5000, "cheque", "Chèque n°0012345", "demo:topup-1"
+        )
         postings += 1
     farmer = db.session.scalar(select(User).where(User.email == DEMO_PRODUCER_EMAIL))
     # Paid once, what the farm was owed then; later demo orders do not change that payout.

@@ -24,8 +24,11 @@ def table(rng: random.Random) -> Image.Image:
         draw.line((0, top + 147, SIZE[0], top + 147), fill=(120, 86, 58), width=4)
         for _grain in range(25):
             y = top + rng.randint(5, 140)
-            draw.line((0, y, SIZE[0], y + rng.randint(-6, 6)), fill=(160 + shade, 118 + shade,
-                                                                   80 + shade), width=2)
+            draw.line(
+                (0, y, SIZE[0], y + rng.randint(-6, 6)),
+                fill=(160 + shade, 118 + shade, 80 + shade),
+                width=2,
+            )
     return image.filter(ImageFilter.GaussianBlur(1.5))
 
 
@@ -40,8 +43,9 @@ def shaded(image: Image.Image, box, colour, shape="ellipse") -> None:
     image.paste(colour, mask=body.filter(ImageFilter.GaussianBlur(2)))
     light = Image.new("L", SIZE, 0)
     width, height = right - left, bottom - top
-    ImageDraw.Draw(light).ellipse((left + width * .18, top + height * .12, left + width * .5,
-                                   top + height * .4), fill=110)
+    ImageDraw.Draw(light).ellipse(
+        (left + width * 0.18, top + height * 0.12, left + width * 0.5, top + height * 0.4), fill=110
+    )
     image.paste((255, 255, 240), mask=light.filter(ImageFilter.GaussianBlur(width / 9)))
 
 
@@ -49,17 +53,30 @@ def tomatoes(rng: random.Random) -> Image.Image:
     image = table(rng)
     for x, y, size in [(180, 300, 330), (520, 220, 300), (780, 380, 340), (380, 520, 300)]:
         red = (rng.randint(170, 205), rng.randint(30, 55), 30)
-        shaded(image, (x, y, x + size, y + size * .85), red)
-        ImageDraw.Draw(image).polygon([(x + size * .42, y + 8), (x + size * .5, y + 40),
-                                       (x + size * .58, y + 8), (x + size * .5, y - 10)],
-                                      fill=(60, 110, 40))
+        shaded(image, (x, y, x + size, y + size * 0.85), red)
+        ImageDraw.Draw(image).polygon(
+            [
+                (x + size * 0.42, y + 8),
+                (x + size * 0.5, y + 40),
+                (x + size * 0.58, y + 8),
+                (x + size * 0.5, y - 10),
+            ],
+            fill=(60, 110, 40),
+        )
     return image
 
 
 def eggs(rng: random.Random) -> Image.Image:
     image = table(rng)
-    for x, y in [(160, 330), (400, 250), (640, 330), (880, 260), (300, 560), (560, 580),
-                 (800, 540)]:
+    for x, y in [
+        (160, 330),
+        (400, 250),
+        (640, 330),
+        (880, 260),
+        (300, 560),
+        (560, 580),
+        (800, 540),
+    ]:
         tint = rng.randint(-10, 10)
         shaded(image, (x, y, x + 190, y + 250), (222 + tint, 178 + tint, 130 + tint))
     return image
@@ -90,14 +107,20 @@ def carrots(rng: random.Random) -> Image.Image:
         draw.polygon([(300, y), (300, y + 70), (tip, y + 40)], fill=(226, 112, 30))
         draw.line((300, y + 20, tip - 80, y + 38), fill=(246, 150, 70), width=6)
         for leaf in range(4):
-            draw.line((300, y + 35, 140 - leaf * 20, y - 40 + leaf * 40), fill=(60, 120, 45),
-                      width=9)
+            draw.line(
+                (300, y + 35, 140 - leaf * 20, y - 40 + leaf * 40), fill=(60, 120, 45), width=9
+            )
     return image.filter(ImageFilter.GaussianBlur(1))
 
 
 # Demo product names and their drawing.
-DRAWINGS = {"Tomates anciennes": tomatoes, "Œufs plein air": eggs, "Courge butternut": squash,
-            "Tomme de brebis": cheese, "Carottes des sables": carrots}
+DRAWINGS = {
+    "Tomates anciennes": tomatoes,
+    "Œufs plein air": eggs,
+    "Courge butternut": squash,
+    "Tomme de brebis": cheese,
+    "Carottes des sables": carrots,
+}
 
 
 def jpeg(image: Image.Image) -> bytes:
@@ -110,8 +133,9 @@ def seed_photos() -> int:
     """A photo for each drawn demo product that has none yet; returns how many."""
     rng = random.Random(48)
     added = 0
-    for product in db.session.scalars(select(Product).where(Product.name.in_(DRAWINGS),
-                                                            Product.photo.is_(None))):
+    for product in db.session.scalars(
+        select(Product).where(Product.name.in_(DRAWINGS), Product.photo.is_(None))
+    ):
         photos.set_photo(product, jpeg(DRAWINGS[product.name](rng)))
         added += 1
     return added

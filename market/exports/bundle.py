@@ -22,31 +22,38 @@ def slug(text: str) -> str:
 
 
 def pickup_pdf(data: CycleData, pickup_id: int | None = None) -> bytes:
-    return writers.pdf_bytes(lists.pickup_tables(data, pickup_id),
-                             ink_labels=(_("Collected"), _("Signature")),
-                             title=_("Pickup list"))
+    return writers.pdf_bytes(
+        lists.pickup_tables(data, pickup_id),
+        ink_labels=(_("Collected"), _("Signature")),
+        title=_("Pickup list"),
+    )
 
 
 def producer_pdf(data: CycleData, producer_id: int) -> bytes:
-    return writers.pdf_bytes(lists.producer_tables(data, producer_id),
-                             title=_("Producer list"), break_between=False)
+    return writers.pdf_bytes(
+        lists.producer_tables(data, producer_id), title=_("Producer list"), break_between=False
+    )
 
 
 def summary_pdf(data: CycleData) -> bytes:
-    return writers.pdf_bytes(summary.summary_tables(data), title=_("Cycle summary"),
-                             break_between=False)
+    return writers.pdf_bytes(
+        summary.summary_tables(data), title=_("Cycle summary"), break_between=False
+    )
 
 
 PRINT_STYLESHEET = "pickup-print.css"
 
 
-def print_view(data: CycleData, pickup_id: int | None = None,
-               stylesheet: str | None = None) -> str:
+def print_view(data: CycleData, pickup_id: int | None = None, stylesheet: str | None = None) -> str:
     """The printable pickup lists; as a file, beside its stylesheet (no inline style: the
     served page's Content-Security-Policy allows none)."""
     stylesheet = stylesheet or url_for("static", filename=f"css/{PRINT_STYLESHEET}")
-    return render_template("exports/pickup_print.html", data=data, stylesheet=stylesheet,
-                           tables=lists.pickup_tables(data, pickup_id))
+    return render_template(
+        "exports/pickup_print.html",
+        data=data,
+        stylesheet=stylesheet,
+        tables=lists.pickup_tables(data, pickup_id),
+    )
 
 
 def print_stylesheet() -> bytes:
@@ -69,8 +76,9 @@ def pickup_documents(data: CycleData) -> Iterator[Document]:
     # The pickup lists hold every point, one per page group (PDF) or sheet (XLSX); a single
     # point's list is a download away on the cycle's page.
     for point in data.points:
-        yield from tabular(f"matrix-{slug(point.name)}",
-                           partial(lists.matrix_tables, data, point.pickup_id))
+        yield from tabular(
+            f"matrix-{slug(point.name)}", partial(lists.matrix_tables, data, point.pickup_id)
+        )
 
 
 def producer_documents(data: CycleData) -> Iterator[Document]:

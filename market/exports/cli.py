@@ -18,8 +18,13 @@ export_cli = AppGroup("export", help="Lists of a cycle: pickup, producers, matri
 
 @export_cli.command("cycle")
 @click.argument("cycle_id", type=int)
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the files and the ZIP into.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the files and the ZIP into.",
+)
 def cycle_command(cycle_id: int, out: Path) -> None:
     """Write every list of a cycle in every format, plus a ZIP of them all."""
     if db.session.get(OrderCycle, cycle_id) is None:

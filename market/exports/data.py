@@ -128,59 +128,126 @@ class CycleData:
 
 def load_points(cycle_id: int) -> tuple[str, list[Point]]:
     rows = db.session.execute(
-        select(OrderCycle.name, CyclePickup.id, CollectionPoint.id, CollectionPoint.name,
-               CollectionPoint.address, CollectionPoint.town, CyclePickup.starts_at,
-               CyclePickup.ends_at)
+        select(
+            OrderCycle.name,
+            CyclePickup.id,
+            CollectionPoint.id,
+            CollectionPoint.name,
+            CollectionPoint.address,
+            CollectionPoint.town,
+            CyclePickup.starts_at,
+            CyclePickup.ends_at,
+        )
         .join(CyclePickup, CyclePickup.cycle_id == OrderCycle.id)
         .join(CollectionPoint, CollectionPoint.id == CyclePickup.collection_point_id)
         .where(OrderCycle.id == cycle_id)
-        .order_by(CollectionPoint.name, CyclePickup.id)).all()
+        .order_by(CollectionPoint.name, CyclePickup.id)
+    ).all()
     name = rows[0][0] if rows else ""
     return name, [Point(*row[1:]) for row in rows]
 
 
 def load_orders(cycle_id: int) -> list[OrderRow]:
     # The household's phone: its first user's that has one.
-    phone = (select(User.phone).where(User.household_id == Household.id, User.phone.is_not(None),
-                                      User.phone != "")
-             .order_by(User.id).limit(1).correlate(Household).scalar_subquery())
+    phone = (
+        select(User.phone)
+        .where(User.household_id == Household.id, User.phone.is_not(None), User.phone != "")
+        .order_by(User.id)
+        .limit(1)
+        .correlate(Household)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        select(Order.id, Order.number, Order.reference, Order.household_id, Household.name,
-               Household.second_collector, phone, Order.payment_choice, Order.pickup_id,
-               Order.collected_at, Order.no_show_at)
+        select(
+            Order.id,
+            Order.number,
+            Order.reference,
+            Order.household_id,
+            Household.name,
+            Household.second_collector,
+            phone,
+            Order.payment_choice,
+            Order.pickup_id,
+            Order.collected_at,
+            Order.no_show_at,
+        )
         .join(Household, Household.id == Order.household_id)
-        .where(Order.cycle_id == cycle_id, Order.status == OrderStatus.PLACED.value)).all()
+        .where(Order.cycle_id == cycle_id, Order.status == OrderStatus.PLACED.value)
+    ).all()
     orders = [OrderRow(*row) for row in rows]
     orders.sort(key=lambda o: (o.name.casefold(), o.number))
     return orders
 
 
 def load_lines(cycle_id: int) -> list[Line]:
-    columns = (OrderLine.order_id, OrderLine.producer_id, OrderLine.product_id,
-               OrderLine.product_name, OrderLine.unit, OrderLine.size, OrderLine.quantity,
-               OrderLine.missing_quantity, OrderLine.sold_by_weight, OrderLine.real_weight_grams,
-               OrderLine.unit_price_cents, OrderLine.estimated_weight_grams,
-               OrderLine.vat_basis_points)
+    columns = (
+        OrderLine.order_id,
+        OrderLine.producer_id,
+        OrderLine.product_id,
+        OrderLine.product_name,
+        OrderLine.unit,
+        OrderLine.size,
+        OrderLine.quantity,
+        OrderLine.missing_quantity,
+        OrderLine.sold_by_weight,
+        OrderLine.real_weight_grams,
+        OrderLine.unit_price_cents,
+        OrderLine.estimated_weight_grams,
+        OrderLine.vat_basis_points,
+    )
     rows = db.session.execute(
-        select(*columns).join(Order, Order.id == OrderLine.order_id)
+        select(*columns)
+        .join(Order, Order.id == OrderLine.order_id)
         .where(Order.cycle_id == cycle_id, Order.status == OrderStatus.PLACED.value)
-        .order_by(OrderLine.order_id, OrderLine.id)).all()
+        .order_by(OrderLine.order_id, OrderLine.id)
+    ).all()
     lines = []
-    for (order_id, producer_id, product_id, name, unit, size, quantity, missing, by_weight,
-         real_weight, price, estimated, vat) in rows:
+    for (
+        order_id,
+        producer_id,
+        product_id,
+        name,
+        unit,
+        size,
+        quantity,
+        missing,
+        by_weight,
+        real_weight,
+        price,
+        estimated,
+        vat,
+    ) in rows:
         missing = missing or 0
         if by_weight and real_weight is not None:
             amount = line_amount(price, 1, True, real_weight)
         else:
             amount = line_amount(price, quantity - missing, by_weight, estimated)
-        lines.append(Line(order_id, producer_id, product_id, name, unit, size, quantity, missing,
-                          bool(by_weight), real_weight, amount, vat))
+        lines.append(
+            Line(
+                order_id,
+                producer_id,
+                product_id,
+                name,
+                unit,
+                size,
+                quantity,
+                missing,
+                bool(by_weight),
+                real_weight,
+                amount,
+                vat,
+            )
+        )
     return lines
 
 
 def load_producers(cycle_id: int) -> dict[int, str]:
-    ids = (select(OrderLine.producer_id).join(Order, Order.id == OrderLine.order_id)
-           .where(Order.cycle_id == cycle_id).distinct())
+    ids = (
+        select(OrderLine.producer_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.cycle_id == cycle_id)
+        .distinct()
+    )
     rows = db.session.execute(select(Producer.id, Producer.name).where(Producer.id.in_(ids)))
     return dict(rows.all())
 
@@ -237,7 +304,11 @@ def cancelled_no_shows(cycle_id: int) -> list[CancelledNoShow]:
     rows = db.session.execute(
         select(Order.reference, Household.name, Order.pickup_id)
         .join(Household, Household.id == Order.household_id)
-        .where(Order.cycle_id == cycle_id, Order.no_show_at.is_not(None),
-               Order.status == OrderStatus.CANCELLED.value)
-        .order_by(Household.name)).all()
+        .where(
+            Order.cycle_id == cycle_id,
+            Order.no_show_at.is_not(None),
+            Order.status == OrderStatus.CANCELLED.value,
+        )
+        .order_by(Household.name)
+    ).all()
     return [CancelledNoShow(*row) for row in rows]

@@ -23,8 +23,7 @@ class QuantityWords(dict):
 
     def __missing__(self, key: tuple[int, str]) -> str:
         quantity, unit = key
-        words = (quantity_in_unit(quantity, unit) if unit in UNIT_LABELS
-                 else f"{quantity} {unit}")
+        words = quantity_in_unit(quantity, unit) if unit in UNIT_LABELS else f"{quantity} {unit}"
         self[key] = words
         return words
 
@@ -33,11 +32,16 @@ def quantity_text(line: Line, words: QuantityWords | None = None) -> str:
     """'3 kg', or '2 bunches (1 missing)', or '1 kg · 1,250 kg weighed'."""
     text = (words if words is not None else QuantityWords())[line.delivered, line.unit]
     if line.missing:
-        text = ngettext("%(quantity)s (%(num)d missing)", "%(quantity)s (%(num)d missing)",
-                        line.missing, quantity=text)
+        text = ngettext(
+            "%(quantity)s (%(num)d missing)",
+            "%(quantity)s (%(num)d missing)",
+            line.missing,
+            quantity=text,
+        )
     if line.sold_by_weight and line.real_weight_grams is not None:
-        text += " · " + _("%(weight)s kg weighed",
-                          weight=f"{line.real_weight_grams / 1000:.3f}".replace(".", ","))
+        text += " · " + _(
+            "%(weight)s kg weighed", weight=f"{line.real_weight_grams / 1000:.3f}".replace(".", ",")
+        )
     return text
 
 
@@ -67,28 +71,62 @@ PICKUP_WIDTHS = [3.2, 1.2, 1.8, 7.0, 1.3, 1.3, 1.3, 1.5]
 
 
 def pickup_header() -> list[str]:
-    return [_("Household"), _("Order"), _("Phone"), _("Products"), _("Amount"),
-            _("Paid"), _("Due"), _("How")]
+    return [
+        _("Household"),
+        _("Order"),
+        _("Phone"),
+        _("Products"),
+        _("Amount"),
+        _("Paid"),
+        _("Due"),
+        _("How"),
+    ]
 
 
 def pickup_table(data: CycleData, point: Point) -> Table:
     words = QuantityWords()
-    rows = [[collector_text(order), order.reference, order.phone or "",
-             "\n".join(line_text(line, data.producers, words) for line in order.lines),
-             Money(order.amount_cents), Money(order.paid_cents), Money(order.due_cents),
-             due_text(order)]
-            for order in point.orders]
-    footer = [[ngettext("Total: %(num)d order", "Total: %(num)d orders", len(point.orders)),
-               "", "", "",
-               Money(point.amount_cents), Money(point.paid_cents), Money(point.due_cents), ""]]
-    return Table(title=_("Pickup list — %(cycle)s", cycle=data.cycle_name),
-                 subtitle=point_title(point), header=pickup_header(), rows=rows, footer=footer,
-                 widths=PICKUP_WIDTHS, ink_columns=2)
+    rows = [
+        [
+            collector_text(order),
+            order.reference,
+            order.phone or "",
+            "\n".join(line_text(line, data.producers, words) for line in order.lines),
+            Money(order.amount_cents),
+            Money(order.paid_cents),
+            Money(order.due_cents),
+            due_text(order),
+        ]
+        for order in point.orders
+    ]
+    footer = [
+        [
+            ngettext("Total: %(num)d order", "Total: %(num)d orders", len(point.orders)),
+            "",
+            "",
+            "",
+            Money(point.amount_cents),
+            Money(point.paid_cents),
+            Money(point.due_cents),
+            "",
+        ]
+    ]
+    return Table(
+        title=_("Pickup list — %(cycle)s", cycle=data.cycle_name),
+        subtitle=point_title(point),
+        header=pickup_header(),
+        rows=rows,
+        footer=footer,
+        widths=PICKUP_WIDTHS,
+        ink_columns=2,
+    )
 
 
 def pickup_tables(data: CycleData, pickup_id: int | None = None) -> list[Table]:
-    return [pickup_table(data, point) for point in data.points
-            if pickup_id is None or point.pickup_id == pickup_id]
+    return [
+        pickup_table(data, point)
+        for point in data.points
+        if pickup_id is None or point.pickup_id == pickup_id
+    ]
 
 
 def household_label(order: OrderRow, named: bool) -> str:
@@ -116,33 +154,62 @@ def producer_tables(data: CycleData, producer_id: int) -> list[Table]:
         totals[key][point.pickup_id] += line.delivered
         amounts[key] += line.amount_cents
         labels[key] = line.product_name + (f" ({line.size})" if line.size else "")
-    header = [_("Product"), _("Unit"), *[point.name for point in points], _("Total"),
-              _("Amount")]
+    header = [_("Product"), _("Unit"), *[point.name for point in points], _("Total"), _("Amount")]
     rows = []
     for key in sorted(totals):
         by_point = totals[key]
-        rows.append([labels[key], units.get(key[2], key[2]),
-                     *[by_point.get(p.pickup_id, 0) for p in points],
-                     sum(by_point.values()), Money(amounts[key])])
+        rows.append(
+            [
+                labels[key],
+                units.get(key[2], key[2]),
+                *[by_point.get(p.pickup_id, 0) for p in points],
+                sum(by_point.values()),
+                Money(amounts[key]),
+            ]
+        )
     # Bunches and kilograms do not add up: the quantities' total only for a single unit.
     quantities: list[int | str]
     if len({key[2] for key in totals}) <= 1:
-        quantities = [*[sum(totals[k].get(p.pickup_id, 0) for k in totals) for p in points],
-                      sum(sum(v.values()) for v in totals.values())]
+        quantities = [
+            *[sum(totals[k].get(p.pickup_id, 0) for k in totals) for p in points],
+            sum(sum(v.values()) for v in totals.values()),
+        ]
     else:
         quantities = ["" for _column in range(len(points) + 1)]
     footer = [[_("Total"), "", *quantities, Money(sum(amounts.values()))]]
-    summary = Table(title=_("Producer list — %(producer)s — %(cycle)s", producer=name,
-                            cycle=data.cycle_name),
-                    subtitle=_("What to bring, per collection point"), header=header,
-                    rows=rows, footer=footer)
+    summary = Table(
+        title=_("Producer list — %(producer)s — %(cycle)s", producer=name, cycle=data.cycle_name),
+        subtitle=_("What to bring, per collection point"),
+        header=header,
+        rows=rows,
+        footer=footer,
+    )
     named = current_app.config["HUB_PRODUCER_LIST_NAMES"]
-    detail_rows = [[point.name, household_label(order, named), line.product_name,
-                    line.delivered, units.get(line.unit, line.unit), Money(line.amount_cents)]
-                   for point, order, line in entries if line.delivered]
-    detail = Table(title=_("Per household"), header=[
-        _("Collection point"), _("Household"), _("Product"), _("Quantity"), _("Unit"),
-        _("Amount")], rows=detail_rows, widths=[2.5, 3, 4, 1.2, 1.2, 1.4])
+    detail_rows = [
+        [
+            point.name,
+            household_label(order, named),
+            line.product_name,
+            line.delivered,
+            units.get(line.unit, line.unit),
+            Money(line.amount_cents),
+        ]
+        for point, order, line in entries
+        if line.delivered
+    ]
+    detail = Table(
+        title=_("Per household"),
+        header=[
+            _("Collection point"),
+            _("Household"),
+            _("Product"),
+            _("Quantity"),
+            _("Unit"),
+            _("Amount"),
+        ],
+        rows=detail_rows,
+        widths=[2.5, 3, 4, 1.2, 1.2, 1.4],
+    )
     return [summary, detail]
 
 
@@ -155,35 +222,92 @@ def matrix_table(data: CycleData, point: Point) -> Table:
     for index, order in enumerate(columns):
         for line in order.lines:
             key = (data.producers.get(line.producer_id, "").casefold(), *product_key(line))
-            labels[key] = (f"{line.product_name} ({units.get(line.unit, line.unit)})",
-                           data.producers.get(line.producer_id, ""))
+            labels[key] = (
+                f"{line.product_name} ({units.get(line.unit, line.unit)})",
+                data.producers.get(line.producer_id, ""),
+            )
             products[key][index] = products[key].get(index, 0) + line.delivered
-    header = [_("Product"), _("Producer"), _("Total"),
-              *[f"{order.reference} {order.name}" for order in columns]]
+    header = [
+        _("Product"),
+        _("Producer"),
+        _("Total"),
+        *[f"{order.reference} {order.name}" for order in columns],
+    ]
     rows = []
     for key in sorted(products):
         quantities = products[key]
-        rows.append([*labels[key], sum(quantities.values()),
-                     *[quantities.get(i) for i in range(len(columns))]])
-    return Table(title=_("Distribution matrix — %(cycle)s", cycle=data.cycle_name),
-                 subtitle=point_title(point), header=header, rows=rows)
+        rows.append(
+            [
+                *labels[key],
+                sum(quantities.values()),
+                *[quantities.get(i) for i in range(len(columns))],
+            ]
+        )
+    return Table(
+        title=_("Distribution matrix — %(cycle)s", cycle=data.cycle_name),
+        subtitle=point_title(point),
+        header=header,
+        rows=rows,
+    )
 
 
 def matrix_tables(data: CycleData, pickup_id: int | None = None) -> list[Table]:
-    return [matrix_table(data, point) for point in data.points
-            if pickup_id is None or point.pickup_id == pickup_id]
+    return [
+        matrix_table(data, point)
+        for point in data.points
+        if pickup_id is None or point.pickup_id == pickup_id
+    ]
 
 
 def no_show_table(data: CycleData, cancelled: list[CancelledNoShow]) -> Table:
     """Who did not collect, and what each still owes (nothing once the policy cancelled it)."""
     points = {point.pickup_id: point.name for point in data.points}
-    rows = [[order.name, order.reference, points[order.pickup_id], order.phone or "",
-             Money(order.amount_cents), Money(order.due_cents), ""]
-            for order in data.orders() if order.no_show_at is not None]
-    rows += [[row.name, row.reference, points.get(row.pickup_id, ""), "", Money(0), Money(0),
-              _("cancelled")] for row in cancelled]
-    return Table(title=_("Not collected — %(cycle)s", cycle=data.cycle_name),
-                 header=[_("Household"), _("Order"), _("Collection point"), _("Phone"),
-                         _("Amount"), _("Owes"), _("Status")], rows=rows,
-                 footer=[[_("Total"), "", "", "", Money(sum(row[4] for row in rows)),
-                          Money(sum(row[5] for row in rows)), ""]])
+    rows = [
+        [
+            order.name,
+            order.reference,
+            points[order.pickup_id],
+            order.phone or "",
+            Money(order.amount_cents),
+            Money(order.due_cents),
+            "",
+        ]
+        for order in data.orders()
+        if order.no_show_at is not None
+    ]
+    rows += [
+        [
+            row.name,
+            row.reference,
+            points.get(row.pickup_id, ""),
+            "",
+            Money(0),
+            Money(0),
+            _("cancelled"),
+        ]
+        for row in cancelled
+    ]
+    return Table(
+        title=_("Not collected — %(cycle)s", cycle=data.cycle_name),
+        header=[
+            _("Household"),
+            _("Order"),
+            _("Collection point"),
+            _("Phone"),
+            _("Amount"),
+            _("Owes"),
+            _("Status"),
+        ],
+        rows=rows,
+        footer=[
+            [
+                _("Total"),
+                "",
+                "",
+                "",
+                Money(sum(row[4] for row in rows)),
+                Money(sum(row[5] for row in rows)),
+                "",
+            ]
+        ],
+    )

@@ -24,9 +24,12 @@ from market.urls import external_url
 
 def claim(cycle: OrderCycle, now: datetime) -> bool:
     """Mark the cycle's lists as sent; False when another run already did."""
-    statement = (update(OrderCycle)
-                 .where(OrderCycle.id == cycle.id, OrderCycle.lists_sent_at.is_(None))
-                 .values(lists_sent_at=now).execution_options(synchronize_session=False))
+    statement = (
+        update(OrderCycle)
+        .where(OrderCycle.id == cycle.id, OrderCycle.lists_sent_at.is_(None))
+        .values(lists_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
     return rows_changed(statement) == 1
 
 
@@ -36,12 +39,16 @@ def send_lists(cycle: OrderCycle, now: datetime) -> int:
         return 0
     data = cycle_data(cycle.id)
     ledger_head = head()
-    receipt_link = external_url("ledger.receipt", seq=ledger_head["seq"],
-                                hash=ledger_head["short"])
+    receipt_link = external_url("ledger.receipt", seq=ledger_head["seq"], hash=ledger_head["short"])
     users = db.session.scalars(
-        select(User).where(User.role == Role.PRODUCER.value, User.active,
-                           User.producer_id.in_(list(data.producers)))
-        .order_by(User.id)).all()
+        select(User)
+        .where(
+            User.role == Role.PRODUCER.value,
+            User.active,
+            User.producer_id.in_(list(data.producers)),
+        )
+        .order_by(User.id)
+    ).all()
     files = {}
     for user in users:
         producer_id = user.producer_id
@@ -49,22 +56,32 @@ def send_lists(cycle: OrderCycle, now: datetime) -> int:
             continue
         if producer_id not in files:
             files[producer_id] = list_files(data, producer_id)
-        link = external_url("exports.producer_list_page", producer_id=user.producer_id,
-                            cycle_id=cycle.id)
-        queue_mail(user.email, "producer_list", user.locale, user=user, cycle=cycle,
-                   producer_name=data.producers[producer_id], link=link,
-                   head=ledger_head, receipt_link=receipt_link,
-                   event_key=f"cycle:{cycle.id}:producer-list:{user.id}",
-                   attachments=files[producer_id])
+        link = external_url(
+            "exports.producer_list_page", producer_id=user.producer_id, cycle_id=cycle.id
+        )
+        queue_mail(
+            user.email,
+            "producer_list",
+            user.locale,
+            user=user,
+            cycle=cycle,
+            producer_name=data.producers[producer_id],
+            link=link,
+            head=ledger_head,
+            receipt_link=receipt_link,
+            event_key=f"cycle:{cycle.id}:producer-list:{user.id}",
+            attachments=files[producer_id],
+        )
     return len(users)
 
 
 def list_files(data, producer_id: int) -> list[tuple[str, str, bytes]]:
     """The producer's list as PDF and CSV, attached to its mail."""
     name = f"{bundle.slug(data.producers[producer_id])}-{bundle.slug(data.cycle_name)}"
-    return [(f"{name}.pdf", "application/pdf", bundle.producer_pdf(data, producer_id)),
-            (f"{name}.csv", "text/csv",
-             writers.csv_bytes(lists.producer_tables(data, producer_id)))]
+    return [
+        (f"{name}.pdf", "application/pdf", bundle.producer_pdf(data, producer_id)),
+        (f"{name}.csv", "text/csv", writers.csv_bytes(lists.producer_tables(data, producer_id))),
+    ]
 
 
 @cycle_closed.connect
@@ -73,10 +90,16 @@ def send_lists_at_once(cycle: OrderCycle, now: datetime) -> None:
 
 
 def closed_cycles_to_notify(now: datetime) -> list[OrderCycle]:
-    query = (select(OrderCycle)
-             .where(OrderCycle.published_at.is_not(None), OrderCycle.settled_at.is_(None),
-                    OrderCycle.closes_at <= now, OrderCycle.lists_sent_at.is_(None))
-             .order_by(OrderCycle.closes_at))
+    query = (
+        select(OrderCycle)
+        .where(
+            OrderCycle.published_at.is_not(None),
+            OrderCycle.settled_at.is_(None),
+            OrderCycle.closes_at <= now,
+            OrderCycle.lists_sent_at.is_(None),
+        )
+        .order_by(OrderCycle.closes_at)
+    )
     return list(db.session.scalars(query))
 
 

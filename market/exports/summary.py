@@ -64,8 +64,12 @@ class Summary:
     @property
     def reconciled_cents(self) -> int:
         """What the payment rows add up to: the sales, when the books agree."""
-        return (sum(self.payments.values()) + self.credit_used_cents + self.due_cents
-                - self.beyond_cents)
+        return (
+            sum(self.payments.values())
+            + self.credit_used_cents
+            + self.due_cents
+            - self.beyond_cents
+        )
 
 
 def producer_sales(data: CycleData) -> list[ProducerSales]:
@@ -76,7 +80,8 @@ def producer_sales(data: CycleData) -> list[ProducerSales]:
             entry = sales.get(line.producer_id)
             if entry is None:
                 entry = sales[line.producer_id] = ProducerSales(
-                    line.producer_id, data.producers.get(line.producer_id, ""))
+                    line.producer_id, data.producers.get(line.producer_id, "")
+                )
             producer, commission, vat = split_line(line.amount_cents, rate)
             entry.sales_cents += line.amount_cents
             entry.producer_cents += producer
@@ -88,8 +93,10 @@ def producer_sales(data: CycleData) -> list[ProducerSales]:
 def point_takings(data: CycleData) -> list[PointTakings]:
     points = []
     for point in data.points:
-        held = {method: sum(order.payments.get(method, 0) for order in point.orders)
-                for method in HELD_AT_POINT}
+        held = {
+            method: sum(order.payments.get(method, 0) for order in point.orders)
+            for method in HELD_AT_POINT
+        }
         points.append(PointTakings(point.name, held))
     return points
 
@@ -104,11 +111,14 @@ def cycle_summary(data: CycleData) -> Summary:
             payments[method] += amount
     vat = order_totals(line for order in orders for line in order.lines).vat_by_rate
     return Summary(
-        producer_sales(data), vat, dict(payments),
+        producer_sales(data),
+        vat,
+        dict(payments),
         credit_used_cents=sum(o.credit_used_cents for o in orders),
         due_cents=sum(o.due_cents for o in orders),
         beyond_cents=sum(o.credit_cents for o in orders) + sum(data.cancelled_payments.values()),
-        points=point_takings(data))
+        points=point_takings(data),
+    )
 
 
 def method_label(method: str) -> str:
@@ -121,28 +131,59 @@ def summary_tables(data: CycleData, summary: Summary | None = None) -> list[Tabl
     sales = Table(
         title=_("Cycle summary — %(cycle)s", cycle=data.cycle_name),
         subtitle=_("Sales per producer"),
-        header=[_("Producer"), _("Sales"), _("Due to the producer"),
-                _("Commission excluding VAT"), _("VAT on commission")],
-        rows=[[p.name, Money(p.sales_cents), Money(p.producer_cents),
-               Money(p.commission_cents), Money(p.vat_cents)] for p in summary.producers],
-        footer=[[_("Total"), Money(sales_total),
-                 Money(summary.total("producer_cents")),
-                 Money(summary.total("commission_cents")), Money(summary.total("vat_cents"))]])
+        header=[
+            _("Producer"),
+            _("Sales"),
+            _("Due to the producer"),
+            _("Commission excluding VAT"),
+            _("VAT on commission"),
+        ],
+        rows=[
+            [
+                p.name,
+                Money(p.sales_cents),
+                Money(p.producer_cents),
+                Money(p.commission_cents),
+                Money(p.vat_cents),
+            ]
+            for p in summary.producers
+        ],
+        footer=[
+            [
+                _("Total"),
+                Money(sales_total),
+                Money(summary.total("producer_cents")),
+                Money(summary.total("commission_cents")),
+                Money(summary.total("vat_cents")),
+            ]
+        ],
+    )
     vat = Table(
-        title=_("VAT included in the sales"), header=[_("VAT rate"), _("VAT")],
-        rows=[[VAT_LABELS[rate], Money(amount)]
-              for rate, amount in summary.sales_vat_by_rate.items()],
-        footer=[[_("Total"), Money(sum(summary.sales_vat_by_rate.values()))]])
+        title=_("VAT included in the sales"),
+        header=[_("VAT rate"), _("VAT")],
+        rows=[
+            [VAT_LABELS[rate], Money(amount)] for rate, amount in summary.sales_vat_by_rate.items()
+        ],
+        footer=[[_("Total"), Money(sum(summary.sales_vat_by_rate.values()))]],
+    )
     rows = [[method_label(method), Money(amount)] for method, amount in summary.payments.items()]
-    rows += [[_("From credit"), Money(summary.credit_used_cents)],
-             [_("Still due"), Money(summary.due_cents)],
-             [_("Less: paid beyond the orders, left as credit"), Money(-summary.beyond_cents)]]
+    rows += [
+        [_("From credit"), Money(summary.credit_used_cents)],
+        [_("Still due"), Money(summary.due_cents)],
+        [_("Less: paid beyond the orders, left as credit"), Money(-summary.beyond_cents)],
+    ]
     payments = Table(
-        title=_("How the sales were paid"), header=[_("Method"), _("Amount")], rows=rows,
-        footer=[[_("Total: the sales"), Money(summary.reconciled_cents)]])
+        title=_("How the sales were paid"),
+        header=[_("Method"), _("Amount")],
+        rows=rows,
+        footer=[[_("Total: the sales"), Money(summary.reconciled_cents)]],
+    )
     points = Table(
         title=_("Held at each collection point at the end of pickup"),
         header=[_("Collection point"), *[method_label(m) for m in HELD_AT_POINT]],
-        rows=[[point.name, *[Money(point.by_method[m]) for m in HELD_AT_POINT]]
-              for point in summary.points])
+        rows=[
+            [point.name, *[Money(point.by_method[m]) for m in HELD_AT_POINT]]
+            for point in summary.points
+        ],
+    )
     return [sales, vat, payments, points]

@@ -27,8 +27,6 @@ class Table:
     ink_columns: int = 0
 
 
-
-
 def cell_text(value) -> str:
     if value is None:
         return ""

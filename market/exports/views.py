@@ -63,8 +63,13 @@ def chosen_pickup(data, cycle_id) -> int | None:
 def cycle_page(cycle_id: int):
     cycle = cycle_or_404(cycle_id)
     data = cycle_data(cycle_id)
-    return render_template("exports/cycle.html", cycle=cycle, data=data,
-                           state=cycle.state(utcnow()), zip_name=bundle.zip_name(data))
+    return render_template(
+        "exports/cycle.html",
+        cycle=cycle,
+        data=data,
+        state=cycle.state(utcnow()),
+        zip_name=bundle.zip_name(data),
+    )
 
 
 @bp.route("/coordination/cycles/<int:cycle_id>/pickup-list.<any(html, pdf, csv, xlsx):fmt>")
@@ -77,8 +82,12 @@ def pickup_list(cycle_id: int, fmt: str):
         return bundle.print_view(data, pickup_id)
     point = data.point(pickup_id) if pickup_id is not None else None
     name = "pickup-lists" if point is None else f"pickup-list-{bundle.slug(point.name)}"
-    return tables_response(lists.pickup_tables(data, pickup_id), name, fmt,
-                           pdf=lambda: bundle.pickup_pdf(data, pickup_id))
+    return tables_response(
+        lists.pickup_tables(data, pickup_id),
+        name,
+        fmt,
+        pdf=lambda: bundle.pickup_pdf(data, pickup_id),
+    )
 
 
 @bp.route("/coordination/cycles/<int:cycle_id>/matrix.<any(csv, xlsx):fmt>")
@@ -96,9 +105,12 @@ def summary_page(cycle_id: int):
     cycle = cycle_or_404(cycle_id)
     data = cycle_data(cycle_id)
     summary = cycle_summary(data)
-    return render_template("exports/summary.html", cycle=cycle,
-                           tables=summary_tables(data, summary),
-                           reconciled=summary.reconciled_cents == summary.total("sales_cents"))
+    return render_template(
+        "exports/summary.html",
+        cycle=cycle,
+        tables=summary_tables(data, summary),
+        reconciled=summary.reconciled_cents == summary.total("sales_cents"),
+    )
 
 
 @bp.route("/coordination/cycles/<int:cycle_id>/summary.<any(pdf, csv, xlsx):fmt>")
@@ -106,8 +118,9 @@ def summary_page(cycle_id: int):
 def summary_download(cycle_id: int, fmt: str):
     cycle_or_404(cycle_id)
     data = cycle_data(cycle_id)
-    return tables_response(summary_tables(data), "summary", fmt,
-                           pdf=lambda: bundle.summary_pdf(data))
+    return tables_response(
+        summary_tables(data), "summary", fmt, pdf=lambda: bundle.summary_pdf(data)
+    )
 
 
 @bp.route("/coordination/cycles/<int:cycle_id>/no-shows")
@@ -138,8 +151,12 @@ def cycle_zip(cycle_id: int):
 
 def producer_cycles(producer_id: int) -> list[OrderCycle]:
     """Cycles in which the producer has something to bring, newest first."""
-    ids = (select(Order.cycle_id).join(OrderLine, OrderLine.order_id == Order.id)
-           .where(OrderLine.producer_id == producer_id).distinct())
+    ids = (
+        select(Order.cycle_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.producer_id == producer_id)
+        .distinct()
+    )
     query = select(OrderCycle).where(OrderCycle.id.in_(ids)).order_by(OrderCycle.opens_at.desc())
     return list(db.session.scalars(query.limit(52)))
 
@@ -147,8 +164,12 @@ def producer_cycles(producer_id: int) -> list[OrderCycle]:
 @bp.route("/producers/<int:producer_id>/manage/lists")
 @manages_producer
 def producer_lists(producer):
-    return render_template("exports/producer_lists.html", producer=producer,
-                           cycles=producer_cycles(producer.id), now=utcnow())
+    return render_template(
+        "exports/producer_lists.html",
+        producer=producer,
+        cycles=producer_cycles(producer.id),
+        now=utcnow(),
+    )
 
 
 @bp.route("/producers/<int:producer_id>/manage/lists/<int:cycle_id>")
@@ -156,9 +177,13 @@ def producer_lists(producer):
 def producer_list_page(producer, cycle_id: int):
     cycle = cycle_or_404(cycle_id)
     data = cycle_data(cycle_id)
-    return render_template("exports/producer_list.html", producer=producer, cycle=cycle,
-                           tables=lists.producer_tables(data, producer.id),
-                           closed=cycle.state(utcnow()) != "open")
+    return render_template(
+        "exports/producer_list.html",
+        producer=producer,
+        cycle=cycle,
+        tables=lists.producer_tables(data, producer.id),
+        closed=cycle.state(utcnow()) != "open",
+    )
 
 
 @bp.route("/producers/<int:producer_id>/manage/lists/<int:cycle_id>.<any(pdf, csv, xlsx):fmt>")
@@ -167,10 +192,12 @@ def producer_list(producer, cycle_id: int, fmt: str):
     cycle_or_404(cycle_id)
     data = cycle_data(cycle_id)
     name = f"producer-{producer.id}-{bundle.slug(producer.name)}-cycle-{cycle_id}"
-    return tables_response(lists.producer_tables(data, producer.id), name, fmt,
-                           pdf=lambda: bundle.producer_pdf(data, producer.id))
-
-
+    return tables_response(
+        lists.producer_tables(data, producer.id),
+        name,
+        fmt,
+        pdf=lambda: bundle.producer_pdf(data, producer.id),
+    )
 
 
 @bp.app_template_filter("cell")

@@ -27,10 +27,18 @@ class ProducerWeek:
 def latest_cycle_with_orders(producer_id: int) -> OrderCycle | None:
     """The newest cycle not yet settled in which households ordered this producer's
     products."""
-    ids = (select(Order.cycle_id).join(OrderLine, OrderLine.order_id == Order.id)
-           .where(OrderLine.producer_id == producer_id).distinct())
-    query = (select(OrderCycle).where(OrderCycle.id.in_(ids), OrderCycle.settled_at.is_(None))
-             .order_by(OrderCycle.opens_at.desc()).limit(1))
+    ids = (
+        select(Order.cycle_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.producer_id == producer_id)
+        .distinct()
+    )
+    query = (
+        select(OrderCycle)
+        .where(OrderCycle.id.in_(ids), OrderCycle.settled_at.is_(None))
+        .order_by(OrderCycle.opens_at.desc())
+        .limit(1)
+    )
     return db.session.scalar(query)
 
 
@@ -41,6 +49,10 @@ def producer_week(producer_id: int, now: datetime) -> ProducerWeek:
         return ProducerWeek(open_cycle, next_cycle, None)
     data = cycle_data(cycle.id)
     entries = data.by_producer().get(producer_id, [])
-    return ProducerWeek(open_cycle, next_cycle, cycle,
-                        orders=len({order.id for _point, order, _line in entries}),
-                        to_bring=lists.producer_tables(data, producer_id)[0])
+    return ProducerWeek(
+        open_cycle,
+        next_cycle,
+        cycle,
+        orders=len({order.id for _point, order, _line in entries}),
+        to_bring=lists.producer_tables(data, producer_id)[0],
+    )

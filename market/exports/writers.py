@@ -56,8 +56,13 @@ def csv_rows(tables: Iterable[Table]) -> Iterator[str]:
     for number, table in enumerate(tables):
         if number:
             yield "\r\n"
-        for row in ([table.title], [table.subtitle] if table.subtitle else None, table.header,
-                    *table.rows, *table.footer):
+        for row in (
+            [table.title],
+            [table.subtitle] if table.subtitle else None,
+            table.header,
+            *table.rows,
+            *table.footer,
+        ):
             if row is None:
                 continue
             buffer.text = ""
@@ -166,14 +171,19 @@ def pdf_cell(value) -> str:
 
 
 def pdf_table(table: Table, page_width: float, ink_labels: tuple[str, ...]) -> LongTable:
-    header = [*table.header, *ink_labels[:table.ink_columns]]
-    rows = [[pdf_cell(value) for value in row] + [""] * table.ink_columns
-            for row in [*table.rows, *table.footer]]
+    header = [*table.header, *ink_labels[: table.ink_columns]]
+    rows = [
+        [pdf_cell(value) for value in row] + [""] * table.ink_columns
+        for row in [*table.rows, *table.footer]
+    ]
     widths = table.widths or [1.0] * len(table.header)
-    widths = [*widths, *([1.0, 2.4][:table.ink_columns])]
+    widths = [*widths, *([1.0, 2.4][: table.ink_columns])]
     scale = page_width / sum(widths)
-    money_columns = [i for i, value in enumerate((table.rows or table.footer or [[]])[0])
-                     if isinstance(value, (Money, int))]
+    money_columns = [
+        i
+        for i, value in enumerate((table.rows or table.footer or [[]])[0])
+        if isinstance(value, (Money, int))
+    ]
     style = list(BASE_STYLE)
     for column in money_columns:
         style.append(("ALIGN", (column, 1), (column, -1), "RIGHT"))
@@ -184,12 +194,24 @@ def pdf_table(table: Table, page_width: float, ink_labels: tuple[str, ...]) -> L
     return result
 
 
-def write_pdf(tables: Iterable[Table], out, *, ink_labels: tuple[str, ...] = (),
-              title: str = "", break_between: bool = True) -> None:
+def write_pdf(
+    tables: Iterable[Table],
+    out,
+    *,
+    ink_labels: tuple[str, ...] = (),
+    title: str = "",
+    break_between: bool = True,
+) -> None:
     """A4 landscape; one table after another, each starting a new page group if asked."""
-    document = SimpleDocTemplate(out, pagesize=landscape(A4), title=title,
-                                 leftMargin=10 * mm, rightMargin=10 * mm,
-                                 topMargin=10 * mm, bottomMargin=10 * mm)
+    document = SimpleDocTemplate(
+        out,
+        pagesize=landscape(A4),
+        title=title,
+        leftMargin=10 * mm,
+        rightMargin=10 * mm,
+        topMargin=10 * mm,
+        bottomMargin=10 * mm,
+    )
     story: list[Flowable] = []
     for number, table in enumerate(tables):
         if number and break_between:

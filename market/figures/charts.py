@@ -44,12 +44,22 @@ def render(figure: Figure, label_of=str) -> bytes:
         latest = rows[-1]["period"]
         rows = [row for row in rows if row["period"] == latest and row["key"] is not None]
     chart = KINDS[figure.chart](
-        style=HUB_STYLE, width=720, height=420, js=[], disable_xml_declaration=False,
-        title=str(figure.title), x_label_rotation=30 if len(rows) > 6 else 0,
-        legend_at_bottom=True, truncate_legend=-1, truncate_label=-1,
-        show_minor_x_labels=len(rows) <= 18, print_values=False)
-    chart.x_labels = [row["key"] if figure.label_column == "key" else label_of(row["period"])
-                      for row in rows]
+        style=HUB_STYLE,
+        width=720,
+        height=420,
+        js=[],
+        disable_xml_declaration=False,
+        title=str(figure.title),
+        x_label_rotation=30 if len(rows) > 6 else 0,
+        legend_at_bottom=True,
+        truncate_legend=-1,
+        truncate_label=-1,
+        show_minor_x_labels=len(rows) <= 18,
+        print_values=False,
+    )
+    chart.x_labels = [
+        row["key"] if figure.label_column == "key" else label_of(row["period"]) for row in rows
+    ]
     for key in figure.series:
         column = kinds[key]
         chart.add(str(column.label), [scaled(row.get(key), column.kind) for row in rows])

@@ -86,17 +86,33 @@ def build(now: datetime, by: str = "month") -> Observatory:
         seasons = queries.people_by_period(season, cycle_ids)
         protect_periods(rows, by, threshold)
         figures += period_figures(rows, reference_km)
-        figures.append(breakdown_figure(
-            "categories", _l("Sales by product category"),
-            _l("What households bought, by category of product, per season."),
-            _l("Category"), queries.category_breakdown(season, cycle_ids), seasons,
-            threshold, disjoint=False))
-        figures.append(breakdown_figure(
-            "communes", _l("Households by commune"),
-            _l("Where the households who order live, counted together per commune and "
-               "season; a commune with too few households is counted with the others."),
-            _l("Commune"), queries.commune_breakdown(season, cycle_ids), seasons,
-            threshold, disjoint=True))
+        figures.append(
+            breakdown_figure(
+                "categories",
+                _l("Sales by product category"),
+                _l("What households bought, by category of product, per season."),
+                _l("Category"),
+                queries.category_breakdown(season, cycle_ids),
+                seasons,
+                threshold,
+                disjoint=False,
+            )
+        )
+        figures.append(
+            breakdown_figure(
+                "communes",
+                _l("Households by commune"),
+                _l(
+                    "Where the households who order live, counted together per commune and "
+                    "season; a commune with too few households is counted with the others."
+                ),
+                _l("Commune"),
+                queries.commune_breakdown(season, cycle_ids),
+                seasons,
+                threshold,
+                disjoint=True,
+            )
+        )
     return Observatory(by, threshold, reference_km, figures)
 
 
@@ -111,19 +127,26 @@ def period_rows(period, cycle_ids: list[int]) -> list[dict]:
         sold = sales.get(key, {})
         share, commission = sold.get("producer", 0), sold.get("commission", 0)
         new = newcomers.get(key, 0)
-        weighted = sum(great_circle_km(*place[:4]) * int(place[4] or 0)
-                       for place in distances.get(key, []))
+        weighted = sum(
+            great_circle_km(*place[:4]) * int(place[4] or 0) for place in distances.get(key, [])
+        )
         located = sum(int(place[4] or 0) for place in distances.get(key, []))
-        rows.append({
-            "period": key, "households": households, "producers": producers,
-            "spent_cents": share + commission, "producers_share_cents": share,
-            "commission_cents": commission,
-            "producers_share_percent": percent(share, share + commission),
-            "new_households": new, "returning_households": households - new,
-            "repeat_rate_percent": percent(households - new, households),
-            "average_distance_km": round(weighted / located, 1) if located else None,
-            "located_percent": percent(located, share + commission),
-        })
+        rows.append(
+            {
+                "period": key,
+                "households": households,
+                "producers": producers,
+                "spent_cents": share + commission,
+                "producers_share_cents": share,
+                "commission_cents": commission,
+                "producers_share_percent": percent(share, share + commission),
+                "new_households": new,
+                "returning_households": households - new,
+                "repeat_rate_percent": percent(households - new, households),
+                "average_distance_km": round(weighted / located, 1) if located else None,
+                "located_percent": percent(located, share + commission),
+            }
+        )
     return rows
 
 
@@ -158,69 +181,138 @@ def period_figures(rows: list[dict], reference_km: int | None) -> list[Figure]:
         row.setdefault("withheld", False)
         row["reference_distance_km"] = None if row["withheld"] else reference_km
     return [
-        Figure("spending", _l("Money spent with local producers"),
-               _l("What households paid for their orders, split between the producers' share "
-                  "and the hub's commission (VAT included), as recorded in the ledger."),
-               [period, Column("spent_cents", _l("Spent"), "cents"),
+        Figure(
+            "spending",
+            _l("Money spent with local producers"),
+            _l(
+                "What households paid for their orders, split between the producers' share "
+                "and the hub's commission (VAT included), as recorded in the ledger."
+            ),
+            [
+                period,
+                Column("spent_cents", _l("Spent"), "cents"),
                 Column("producers_share_cents", _l("Producers' share"), "cents"),
                 Column("commission_cents", _l("Hub's commission"), "cents"),
-                Column("producers_share_percent", _l("Producers' share (%)"), "percent")],
-               rows, chart="stacked", series=("producers_share_cents", "commission_cents")),
-        Figure("people", _l("Producers and households"),
-               _l("How many producers sold and how many households ordered; new households "
-                  "ordered for the first time, returning ones had ordered before."),
-               [period, Column("producers", _l("Producers"), "count"),
+                Column("producers_share_percent", _l("Producers' share (%)"), "percent"),
+            ],
+            rows,
+            chart="stacked",
+            series=("producers_share_cents", "commission_cents"),
+        ),
+        Figure(
+            "people",
+            _l("Producers and households"),
+            _l(
+                "How many producers sold and how many households ordered; new households "
+                "ordered for the first time, returning ones had ordered before."
+            ),
+            [
+                period,
+                Column("producers", _l("Producers"), "count"),
                 Column("households", _l("Households"), "count"),
                 Column("new_households", _l("New households"), "count"),
                 Column("returning_households", _l("Returning households"), "count"),
-                Column("repeat_rate_percent", _l("Repeat rate (%)"), "percent")],
-               rows, chart="bar", series=("producers", "new_households",
-                                          "returning_households")),
-        Figure("distance", _l("Distance from farm to collection point"),
-               _l("The average distance, as the crow flies, the food travels from the farm to "
-                  "the collection point, weighted by the amount sold; compared with the "
-                  "reference distance the hub sets for conventional supply."),
-               [period, Column("average_distance_km", _l("Average distance (km)"), "km"),
+                Column("repeat_rate_percent", _l("Repeat rate (%)"), "percent"),
+            ],
+            rows,
+            chart="bar",
+            series=("producers", "new_households", "returning_households"),
+        ),
+        Figure(
+            "distance",
+            _l("Distance from farm to collection point"),
+            _l(
+                "The average distance, as the crow flies, the food travels from the farm to "
+                "the collection point, weighted by the amount sold; compared with the "
+                "reference distance the hub sets for conventional supply."
+            ),
+            [
+                period,
+                Column("average_distance_km", _l("Average distance (km)"), "km"),
                 Column("reference_distance_km", _l("Reference distance (km)"), "km"),
-                Column("located_percent", _l("Sales with both places known (%)"),
-                       "percent")],
-               rows, chart="line", series=("average_distance_km", "reference_distance_km")),
+                Column("located_percent", _l("Sales with both places known (%)"), "percent"),
+            ],
+            rows,
+            chart="line",
+            series=("average_distance_km", "reference_distance_km"),
+        ),
     ]
 
 
-def breakdown_figure(name: str, title, description, key_label, found: queries.Breakdown,
-                     seasons: dict[str, tuple[int, int]], threshold: int,
-                     disjoint: bool) -> Figure:
+def breakdown_figure(
+    name: str,
+    title,
+    description,
+    key_label,
+    found: queries.Breakdown,
+    seasons: dict[str, tuple[int, int]],
+    threshold: int,
+    disjoint: bool,
+) -> Figure:
     rows: list[dict] = []
     for season in sorted(seasons):
         households, _producers = seasons[season]
-        parts = [Part(key, found.households[(period, key)],
-                      {"amount_cents": amount, "households": found.households[(period, key)]})
-                 for (period, key), amount in sorted(found.amounts.items())
-                 if period == season]
+        parts = [
+            Part(
+                key,
+                found.households[(period, key)],
+                {"amount_cents": amount, "households": found.households[(period, key)]},
+            )
+            for (period, key), amount in sorted(found.amounts.items())
+            if period == season
+        ]
         if households < threshold:
-            rows.append({"period": season, "key": None, "households": None,
-                         "amount_cents": None, "percent": None, "withheld": True})
+            rows.append(
+                {
+                    "period": season,
+                    "key": None,
+                    "households": None,
+                    "amount_cents": None,
+                    "percent": None,
+                    "withheld": True,
+                }
+            )
             continue
         total = sum(part.values["amount_cents"] for part in parts)
         withheld = protect(parts, threshold, disjoint)
-        for part in sorted((part for part in parts if part.shown),
-                           key=lambda part: -part.values["amount_cents"]):
-            rows.append({"period": season, "key": part.key or str(_l("Not given")),
-                         "households": part.households,
-                         "amount_cents": part.values["amount_cents"],
-                         "percent": percent(part.values["amount_cents"], total),
-                         "withheld": False})
+        for part in sorted(
+            (part for part in parts if part.shown), key=lambda part: -part.values["amount_cents"]
+        ):
+            rows.append(
+                {
+                    "period": season,
+                    "key": part.key or str(_l("Not given")),
+                    "households": part.households,
+                    "amount_cents": part.values["amount_cents"],
+                    "percent": percent(part.values["amount_cents"], total),
+                    "withheld": False,
+                }
+            )
         if withheld:
             amount = sum(part.values["amount_cents"] for part in withheld)
-            rows.append({"period": season, "key": str(_l("Others, too few each")),
-                         "households": sum(part.households for part in withheld)
-                         if disjoint else None,
-                         "amount_cents": amount, "percent": percent(amount, total),
-                         "withheld": False})
-    return Figure(name, title, description,
-                  [Column("period", _l("Season")), Column("key", key_label),
-                   Column("households", _l("Households"), "count"),
-                   Column("amount_cents", _l("Amount"), "cents"),
-                   Column("percent", _l("Share (%)"), "percent")],
-                  rows, chart="bar", series=("amount_cents",), label_column="key")
+            rows.append(
+                {
+                    "period": season,
+                    "key": str(_l("Others, too few each")),
+                    "households": sum(part.households for part in withheld) if disjoint else None,
+                    "amount_cents": amount,
+                    "percent": percent(amount, total),
+                    "withheld": False,
+                }
+            )
+    return Figure(
+        name,
+        title,
+        description,
+        [
+            Column("period", _l("Season")),
+            Column("key", key_label),
+            Column("households", _l("Households"), "count"),
+            Column("amount_cents", _l("Amount"), "cents"),
+            Column("percent", _l("Share (%)"), "percent"),
+        ],
+        rows,
+        chart="bar",
+        series=("amount_cents",),
+        label_column="key",
+    )

@@ -29,8 +29,9 @@ def protect(parts: list[Part], threshold: int, disjoint: bool) -> list[Part]:
         part.shown = False
     if not withheld:
         return []
-    visible = sorted((part for part in parts if part.shown),
-                     key=lambda part: (part.households, part.key))
+    visible = sorted(
+        (part for part in parts if part.shown), key=lambda part: (part.households, part.key)
+    )
 
     def enough() -> bool:
         counts = [part.households for part in withheld]

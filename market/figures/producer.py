@@ -61,20 +61,39 @@ def build(producer_id: int, now: datetime, season: str | None = None) -> Produce
     ids = [cycle.id for cycle in in_season]
     shares = queries.producer_sales_by_cycle(producer_id, ids)
     sold = queries.producer_lines_by_cycle(producer_id, ids)
-    rows = [{"period": cycle.name, "sold_cents": sold.get(cycle.id, 0),
-             "share_cents": shares.get(cycle.id, 0),
-             "commission_cents": sold.get(cycle.id, 0) - shares.get(cycle.id, 0),
-             "withheld": False}
-            for cycle in in_season if cycle.id in sold or cycle.id in shares]
+    rows = [
+        {
+            "period": cycle.name,
+            "sold_cents": sold.get(cycle.id, 0),
+            "share_cents": shares.get(cycle.id, 0),
+            "commission_cents": sold.get(cycle.id, 0) - shares.get(cycle.id, 0),
+            "withheld": False,
+        }
+        for cycle in in_season
+        if cycle.id in sold or cycle.id in shares
+    ]
     sales = Figure(
-        "sales", _l("My sales per cycle"),
-        _l("What households paid for your products in each cycle of the season, and your "
-           "share after the hub's commission."),
-        [Column("period", _l("Cycle")), Column("sold_cents", _l("Sold"), "cents"),
-         Column("share_cents", _l("My share"), "cents"),
-         Column("commission_cents", _l("Hub's commission"), "cents")],
-        rows, chart="stacked", series=("share_cents", "commission_cents"))
-    return ProducerFigures(season, seasons, sales,
-                           products=queries.producer_products(producer_id, ids),
-                           paid_out_cents=queries.producer_paid_out(producer_id),
-                           owed_cents=queries.producer_balance(producer_id))
+        "sales",
+        _l("My sales per cycle"),
+        _l(
+            "What households paid for your products in each cycle of the season, and your "
+            "share after the hub's commission."
+        ),
+        [
+            Column("period", _l("Cycle")),
+            Column("sold_cents", _l("Sold"), "cents"),
+            Column("share_cents", _l("My share"), "cents"),
+            Column("commission_cents", _l("Hub's commission"), "cents"),
+        ],
+        rows,
+        chart="stacked",
+        series=("share_cents", "commission_cents"),
+    )
+    return ProducerFigures(
+        season,
+        seasons,
+        sales,
+        products=queries.producer_products(producer_id, ids),
+        paid_out_cents=queries.producer_paid_out(producer_id),
+        owed_cents=queries.producer_balance(producer_id),
+    )

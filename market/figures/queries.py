@@ -32,12 +32,17 @@ def line_amount_sql():
     integer division rounds half up as `market.pricing.line_amount` does (amounts ≥ 0)."""
     delivered = OrderLine.quantity - OrderLine.missing_quantity
     return case(
-        (and_(OrderLine.sold_by_weight, OrderLine.real_weight_grams.is_not(None)),
-         (OrderLine.unit_price_cents * OrderLine.real_weight_grams + 500) // 1000),
-        (OrderLine.sold_by_weight,
-         (OrderLine.unit_price_cents * OrderLine.estimated_weight_grams * delivered + 500)
-         // 1000),
-        else_=OrderLine.unit_price_cents * delivered)
+        (
+            and_(OrderLine.sold_by_weight, OrderLine.real_weight_grams.is_not(None)),
+            (OrderLine.unit_price_cents * OrderLine.real_weight_grams + 500) // 1000,
+        ),
+        (
+            OrderLine.sold_by_weight,
+            (OrderLine.unit_price_cents * OrderLine.estimated_weight_grams * delivered + 500)
+            // 1000,
+        ),
+        else_=OrderLine.unit_price_cents * delivered,
+    )
 
 
 def placed():
@@ -47,6 +52,7 @@ def placed():
 # ----------------------------------------------------------------------------------------
 # Periods: cycles are few (one a week), so each cycle's month and season are worked out in
 # the hub's time zone here and handed to SQL as one CASE on the cycle's id.
+
 
 @dataclass(frozen=True)
 class Periods:
@@ -71,14 +77,18 @@ def periods(cycles: Iterable[OrderCycle]) -> Periods:
 
 def closed_cycles(now: datetime) -> list[OrderCycle]:
     """Published cycles that closed: what the observatory counts (one query)."""
-    return list(db.session.scalars(
-        select(OrderCycle).where(OrderCycle.published_at.is_not(None),
-                                 OrderCycle.closes_at <= now)
-        .order_by(OrderCycle.closes_at)))
+    return list(
+        db.session.scalars(
+            select(OrderCycle)
+            .where(OrderCycle.published_at.is_not(None), OrderCycle.closes_at <= now)
+            .order_by(OrderCycle.closes_at)
+        )
+    )
 
 
 # ----------------------------------------------------------------------------------------
 # The observatory
+
 
 @dataclass
 class PeriodRow:
@@ -114,17 +124,19 @@ class Breakdown:
 
 def sales_by_period(period, cycle_ids: list[int]) -> dict[str, dict[str, int]]:
     """{period: {account kind: −Σ entries}} of the sale entries (one query)."""
-    kind = case((LedgerAccount.key.in_(COMMISSION_KEYS), "commission"),
-                else_=LedgerAccount.kind)
+    kind = case((LedgerAccount.key.in_(COMMISSION_KEYS), "commission"), else_=LedgerAccount.kind)
     rows = db.session.execute(
         select(period, kind, func.sum(LedgerEntry.amount))
         .select_from(LedgerEntry)
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(Order, Order.id == LedgerTransaction.order_id)
-        .where(Order.cycle_id.in_(cycle_ids),
-               or_(LedgerAccount.kind == "producer", LedgerAccount.key.in_(COMMISSION_KEYS)))
-        .group_by(period, kind))
+        .where(
+            Order.cycle_id.in_(cycle_ids),
+            or_(LedgerAccount.kind == "producer", LedgerAccount.key.in_(COMMISSION_KEYS)),
+        )
+        .group_by(period, kind)
+    )
     sales: dict[str, dict[str, int]] = {}
     for key, account_kind, amount in rows:
         # Shares and commission are credits (negative): what was sold is their opposite.
@@ -135,20 +147,28 @@ def sales_by_period(period, cycle_ids: list[int]) -> dict[str, dict[str, int]]:
 def people_by_period(period, cycle_ids: list[int]) -> dict[str, tuple[int, int]]:
     """{period: (households, producers)} that took part (one query)."""
     rows = db.session.execute(
-        select(period, func.count(func.distinct(Order.household_id)),
-               func.count(func.distinct(OrderLine.producer_id)))
-        .select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
+        select(
+            period,
+            func.count(func.distinct(Order.household_id)),
+            func.count(func.distinct(OrderLine.producer_id)),
+        )
+        .select_from(Order)
+        .join(OrderLine, OrderLine.order_id == Order.id)
         .where(Order.cycle_id.in_(cycle_ids), placed())
-        .group_by(period))
+        .group_by(period)
+    )
     return {key: (int(households), int(producers)) for key, households, producers in rows}
 
 
 def new_households_by_period(period, cycle_ids: list[int]) -> dict[str, int]:
     """{period: households whose first order falls in it} (one query; periods written
     YYYY-MM or YYYY sort as text in time order, so the first is the smallest)."""
-    first = (select(Order.household_id, func.min(period).label("first"))
-             .where(Order.cycle_id.in_(cycle_ids), placed())
-             .group_by(Order.household_id).subquery())
+    first = (
+        select(Order.household_id, func.min(period).label("first"))
+        .where(Order.cycle_id.in_(cycle_ids), placed())
+        .group_by(Order.household_id)
+        .subquery()
+    )
     rows = db.session.execute(select(first.c.first, func.count()).group_by(first.c.first))
     return {key: int(count) for key, count in rows}
 
@@ -157,18 +177,37 @@ def distance_by_period(period, cycle_ids: list[int]) -> dict[str, list[tuple]]:
     """{period: [(farm lat, lon, point lat, lon, amount)]} per producer and point (one
     query: the rows are at most producers × points per period)."""
     rows = db.session.execute(
-        select(period, Producer.latitude, Producer.longitude, CollectionPoint.latitude,
-               CollectionPoint.longitude, func.sum(line_amount_sql()))
+        select(
+            period,
+            Producer.latitude,
+            Producer.longitude,
+            CollectionPoint.latitude,
+            CollectionPoint.longitude,
+            func.sum(line_amount_sql()),
+        )
         .select_from(OrderLine)
         .join(Order, Order.id == OrderLine.order_id)
         .join(Producer, Producer.id == OrderLine.producer_id)
         .join(CyclePickup, CyclePickup.id == Order.pickup_id)
         .join(CollectionPoint, CollectionPoint.id == CyclePickup.collection_point_id)
-        .where(Order.cycle_id.in_(cycle_ids), placed(),
-               Producer.latitude.is_not(None), Producer.longitude.is_not(None),
-               CollectionPoint.latitude.is_not(None), CollectionPoint.longitude.is_not(None))
-        .group_by(period, Producer.id, CollectionPoint.id, Producer.latitude,
-                  Producer.longitude, CollectionPoint.latitude, CollectionPoint.longitude))
+        .where(
+            Order.cycle_id.in_(cycle_ids),
+            placed(),
+            Producer.latitude.is_not(None),
+            Producer.longitude.is_not(None),
+            CollectionPoint.latitude.is_not(None),
+            CollectionPoint.longitude.is_not(None),
+        )
+        .group_by(
+            period,
+            Producer.id,
+            CollectionPoint.id,
+            Producer.latitude,
+            Producer.longitude,
+            CollectionPoint.latitude,
+            CollectionPoint.longitude,
+        )
+    )
     found: dict[str, list[tuple]] = {}
     for key, *place in rows:
         found.setdefault(key, []).append(tuple(place))
@@ -179,14 +218,19 @@ def category_breakdown(period, cycle_ids: list[int]) -> Breakdown:
     """Amount sold and households buying per (period, category) (one query)."""
     category = func.coalesce(Category.name, "")
     rows = db.session.execute(
-        select(period, category, func.sum(line_amount_sql()),
-               func.count(func.distinct(Order.household_id)))
+        select(
+            period,
+            category,
+            func.sum(line_amount_sql()),
+            func.count(func.distinct(Order.household_id)),
+        )
         .select_from(OrderLine)
         .join(Order, Order.id == OrderLine.order_id)
         .join(Product, Product.id == OrderLine.product_id)
         .outerjoin(Category, Category.id == Product.category_id)
         .where(Order.cycle_id.in_(cycle_ids), placed())
-        .group_by(period, category))
+        .group_by(period, category)
+    )
     return breakdown(rows)
 
 
@@ -194,13 +238,18 @@ def commune_breakdown(period, cycle_ids: list[int]) -> Breakdown:
     """Amount spent and households per (period, the households' commune) (one query)."""
     commune = func.coalesce(Household.town, "")
     rows = db.session.execute(
-        select(period, commune, func.sum(line_amount_sql()),
-               func.count(func.distinct(Order.household_id)))
+        select(
+            period,
+            commune,
+            func.sum(line_amount_sql()),
+            func.count(func.distinct(Order.household_id)),
+        )
         .select_from(OrderLine)
         .join(Order, Order.id == OrderLine.order_id)
         .join(Household, Household.id == Order.household_id)
         .where(Order.cycle_id.in_(cycle_ids), placed())
-        .group_by(period, commune))
+        .group_by(period, commune)
+    )
     return breakdown(rows)
 
 
@@ -215,92 +264,137 @@ def breakdown(rows) -> Breakdown:
 # ----------------------------------------------------------------------------------------
 # The coordinator's dashboard
 
+
 def orders_by_cycle_until(cutoffs: dict[int, datetime]) -> dict[int, tuple[int, int]]:
     """{cycle id: (orders placed by its cutoff and not cancelled by then, what their lines
     come to)} (one query)."""
     if not cutoffs:
         return {}
-    within = or_(*(and_(Order.cycle_id == cycle_id, Order.created_at <= cutoff,
-                        or_(Order.cancelled_at.is_(None), Order.cancelled_at > cutoff))
-                   for cycle_id, cutoff in cutoffs.items()))
+    within = or_(
+        *(
+            and_(
+                Order.cycle_id == cycle_id,
+                Order.created_at <= cutoff,
+                or_(Order.cancelled_at.is_(None), Order.cancelled_at > cutoff),
+            )
+            for cycle_id, cutoff in cutoffs.items()
+        )
+    )
     rows = db.session.execute(
-        select(Order.cycle_id, func.count(func.distinct(Order.id)),
-               func.coalesce(func.sum(line_amount_sql()), 0))
-        .select_from(Order).outerjoin(OrderLine, OrderLine.order_id == Order.id)
-        .where(within).group_by(Order.cycle_id))
+        select(
+            Order.cycle_id,
+            func.count(func.distinct(Order.id)),
+            func.coalesce(func.sum(line_amount_sql()), 0),
+        )
+        .select_from(Order)
+        .outerjoin(OrderLine, OrderLine.order_id == Order.id)
+        .where(within)
+        .group_by(Order.cycle_id)
+    )
     return {cycle_id: (int(count), int(amount)) for cycle_id, count, amount in rows}
 
 
 def cycles_before(cycle: OrderCycle, count: int) -> list[OrderCycle]:
-    return list(db.session.scalars(
-        select(OrderCycle).where(OrderCycle.published_at.is_not(None),
-                                 OrderCycle.opens_at < cycle.opens_at)
-        .order_by(OrderCycle.opens_at.desc()).limit(count)))
+    return list(
+        db.session.scalars(
+            select(OrderCycle)
+            .where(OrderCycle.published_at.is_not(None), OrderCycle.opens_at < cycle.opens_at)
+            .order_by(OrderCycle.opens_at.desc())
+            .limit(count)
+        )
+    )
 
 
 def last_closed_cycle(now: datetime) -> OrderCycle | None:
     return db.session.scalars(
-        select(OrderCycle).where(OrderCycle.published_at.is_not(None),
-                                 OrderCycle.closes_at <= now)
-        .order_by(OrderCycle.closes_at.desc()).limit(1)).first()
+        select(OrderCycle)
+        .where(OrderCycle.published_at.is_not(None), OrderCycle.closes_at <= now)
+        .order_by(OrderCycle.closes_at.desc())
+        .limit(1)
+    ).first()
 
 
 def points_fill(cycle: OrderCycle) -> list[tuple[str, int, int | None]]:
     """(point, orders, capacity) of each point in the cycle (one query)."""
-    return [(name, int(orders), capacity) for name, orders, capacity in db.session.execute(
-        select(CollectionPoint.name, CyclePickup.orders_count, CollectionPoint.capacity)
-        .join(CollectionPoint, CollectionPoint.id == CyclePickup.collection_point_id)
-        .where(CyclePickup.cycle_id == cycle.id).order_by(CollectionPoint.name))]
+    return [
+        (name, int(orders), capacity)
+        for name, orders, capacity in db.session.execute(
+            select(CollectionPoint.name, CyclePickup.orders_count, CollectionPoint.capacity)
+            .join(CollectionPoint, CollectionPoint.id == CyclePickup.collection_point_id)
+            .where(CyclePickup.cycle_id == cycle.id)
+            .order_by(CollectionPoint.name)
+        )
+    ]
 
 
 def sold_out_offers(cycle: OrderCycle) -> list[tuple[str, str]]:
     """(product, producer) of each offer whose cap is reached (one query)."""
-    return [(product, producer) for product, producer in db.session.execute(
-        select(Product.name, Producer.name)
-        .select_from(Offer)
-        .join(Product, Product.id == Offer.product_id)
-        .join(Producer, Producer.id == Product.producer_id)
-        .where(Offer.cycle_id == cycle.id, Offer.cap.is_not(None),
-               Offer.ordered_quantity >= Offer.cap, Offer.withdrawn_at.is_(None))
-        .order_by(Product.name))]
+    return [
+        (product, producer)
+        for product, producer in db.session.execute(
+            select(Product.name, Producer.name)
+            .select_from(Offer)
+            .join(Product, Product.id == Offer.product_id)
+            .join(Producer, Producer.id == Product.producer_id)
+            .where(
+                Offer.cycle_id == cycle.id,
+                Offer.cap.is_not(None),
+                Offer.ordered_quantity >= Offer.cap,
+                Offer.withdrawn_at.is_(None),
+            )
+            .order_by(Product.name)
+        )
+    ]
 
 
 def producers_without_offers(cycle: OrderCycle) -> list[str]:
     """Approved producers with nothing on sale in the cycle (one query)."""
-    on_sale = (select(Product.producer_id).join(Offer, Offer.product_id == Product.id)
-               .where(Offer.cycle_id == cycle.id, Offer.confirmed,
-                      Offer.withdrawn_at.is_(None)))
-    return list(db.session.scalars(
-        select(Producer.name).where(Producer.status == ProducerStatus.APPROVED.value,
-                                    Producer.id.not_in(on_sale))
-        .order_by(Producer.name)))
+    on_sale = (
+        select(Product.producer_id)
+        .join(Offer, Offer.product_id == Product.id)
+        .where(Offer.cycle_id == cycle.id, Offer.confirmed, Offer.withdrawn_at.is_(None))
+    )
+    return list(
+        db.session.scalars(
+            select(Producer.name)
+            .where(Producer.status == ProducerStatus.APPROVED.value, Producer.id.not_in(on_sale))
+            .order_by(Producer.name)
+        )
+    )
 
 
 def unpaid(cycle: OrderCycle) -> tuple[int, int]:
     """(orders with something still due, what they still owe) for a cycle: each order's
     household entries, sale and payment alike, summed (one query)."""
-    due = (select(func.sum(LedgerEntry.amount).label("due"))
-           .select_from(LedgerEntry)
-           .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-           .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-           .join(Order, Order.id == LedgerTransaction.order_id)
-           .where(Order.cycle_id == cycle.id, LedgerAccount.kind == "household")
-           .group_by(Order.id).subquery())
+    due = (
+        select(func.sum(LedgerEntry.amount).label("due"))
+        .select_from(LedgerEntry)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(Order, Order.id == LedgerTransaction.order_id)
+        .where(Order.cycle_id == cycle.id, LedgerAccount.kind == "household")
+        .group_by(Order.id)
+        .subquery()
+    )
     count, amount = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(due.c.due), 0)).where(due.c.due > 0)).one()
+        select(func.count(), func.coalesce(func.sum(due.c.due), 0)).where(due.c.due > 0)
+    ).one()
     return int(count), int(amount)
 
 
 def outbox_waiting() -> tuple[int, int]:
     """(messages waiting to leave, of which failed at least once) (one query)."""
     waiting, failed = db.session.execute(
-        select(func.count(), func.count(OutboxMessage.last_error))
-        .where(OutboxMessage.sent_at.is_(None))).one()
+        select(func.count(), func.count(OutboxMessage.last_error)).where(
+            OutboxMessage.sent_at.is_(None)
+        )
+    ).one()
     return int(waiting), int(failed)
 
 
 # ----------------------------------------------------------------------------------------
 # A producer's figures
+
 
 def producer_sales_by_cycle(producer_id: int, cycle_ids: list[int]) -> dict[int, int]:
     """{cycle id: the producer's share} for one producer, as the books say (one query): what
@@ -315,7 +409,8 @@ def producer_sales_by_cycle(producer_id: int, cycle_ids: list[int]) -> dict[int,
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(Order, Order.id == LedgerTransaction.order_id)
         .where(Order.cycle_id.in_(cycle_ids), LedgerAccount.producer_id == producer_id)
-        .group_by(Order.cycle_id))
+        .group_by(Order.cycle_id)
+    )
     return {cycle_id: -int(amount or 0) for cycle_id, amount in rows}
 
 
@@ -325,9 +420,11 @@ def producer_lines_by_cycle(producer_id: int, cycle_ids: list[int]) -> dict[int,
         return {}
     rows = db.session.execute(
         select(Order.cycle_id, func.sum(line_amount_sql()))
-        .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        .select_from(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
         .where(Order.cycle_id.in_(cycle_ids), placed(), OrderLine.producer_id == producer_id)
-        .group_by(Order.cycle_id))
+        .group_by(Order.cycle_id)
+    )
     return {cycle_id: int(amount or 0) for cycle_id, amount in rows}
 
 
@@ -338,20 +435,29 @@ def producer_products(producer_id: int, cycle_ids: list[int]) -> list[tuple[str,
         return []
     amount = func.sum(line_amount_sql())
     rows = db.session.execute(
-        select(OrderLine.product_name,
-               func.sum(OrderLine.quantity - OrderLine.missing_quantity), amount)
-        .select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        select(
+            OrderLine.product_name,
+            func.sum(OrderLine.quantity - OrderLine.missing_quantity),
+            amount,
+        )
+        .select_from(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
         .where(Order.cycle_id.in_(cycle_ids), placed(), OrderLine.producer_id == producer_id)
         .group_by(OrderLine.product_name)
-        .order_by(amount.desc(), OrderLine.product_name))
+        .order_by(amount.desc(), OrderLine.product_name)
+    )
     return [(name, int(quantity or 0), int(total or 0)) for name, quantity, total in rows]
 
 
 def producer_paid_out(producer_id: int) -> int:
     """What the hub has paid the producer, all payouts together (one query)."""
-    return int(db.session.execute(
-        select(func.coalesce(func.sum(PayoutLine.amount_cents), 0))
-        .where(PayoutLine.producer_id == producer_id)).scalar_one())
+    return int(
+        db.session.execute(
+            select(func.coalesce(func.sum(PayoutLine.amount_cents), 0)).where(
+                PayoutLine.producer_id == producer_id
+            )
+        ).scalar_one()
+    )
 
 
 def producer_balance(producer_id: int) -> int:
@@ -359,5 +465,6 @@ def producer_balance(producer_id: int) -> int:
     total = db.session.execute(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .where(LedgerAccount.producer_id == producer_id)).scalar_one()
+        .where(LedgerAccount.producer_id == producer_id)
+    ).scalar_one()
     return -int(total)

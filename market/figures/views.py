@@ -40,8 +40,7 @@ def period_asked() -> str | None:
 
 
 def bad_period():
-    return render_error(400, _l("Choose the figures by month (by=month) or by season "
-                                "(by=season)."))
+    return render_error(400, _l("Choose the figures by month (by=month) or by season (by=season)."))
 
 
 def cell_text(value, kind: str) -> str:
@@ -70,9 +69,15 @@ def observatory_page():
     if by is None:
         return bad_period()
     built = observatory.build(utcnow(), by)
-    return render_template("figures/observatory.html", observatory=built, cell_text=cell_text,
-                           row_label=row_label, period_label=observatory.period_label,
-                           licence=LICENCE, licence_url=LICENCE_URL)
+    return render_template(
+        "figures/observatory.html",
+        observatory=built,
+        cell_text=cell_text,
+        row_label=row_label,
+        period_label=observatory.period_label,
+        licence=LICENCE,
+        licence_url=LICENCE_URL,
+    )
 
 
 def figure_or_404(name: str, by: str) -> observatory.Figure:
@@ -97,10 +102,19 @@ def figure_csv(name: str):
     writer = csv.writer(out)
     writer.writerow([*keys, "withheld"])
     for row in figure.rows:
-        writer.writerow(csv_row([*("" if row.get(key) is None else row[key] for key in keys),
-                                 "true" if row.get("withheld") else "false"]))
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="observatoire-{name}.csv"'})
+        writer.writerow(
+            csv_row(
+                [
+                    *("" if row.get(key) is None else row[key] for key in keys),
+                    "true" if row.get("withheld") else "false",
+                ]
+            )
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="observatoire-{name}.csv"'},
+    )
 
 
 @bp.route("/observatoire/<name>.json")
@@ -109,18 +123,30 @@ def figure_json(name: str):
     if figure is None:
         return bad_period()
     document = {
-        "title": str(figure.title), "description": str(figure.description),
-        "publisher": current_app.config["HUB_NAME"], "licence": LICENCE,
-        "licence_url": LICENCE_URL, "period": by,
+        "title": str(figure.title),
+        "description": str(figure.description),
+        "publisher": current_app.config["HUB_NAME"],
+        "licence": LICENCE,
+        "licence_url": LICENCE_URL,
+        "period": by,
         "privacy_threshold_households": current_app.config["FIGURES_PRIVACY_THRESHOLD"],
-        "columns": [{"key": column.key, "label": str(column.label), "kind": column.kind}
-                    for column in figure.columns],
-        "rows": [{**{column.key: row.get(column.key) for column in figure.columns},
-                  "withheld": bool(row.get("withheld"))} for row in figure.rows],
+        "columns": [
+            {"key": column.key, "label": str(column.label), "kind": column.kind}
+            for column in figure.columns
+        ],
+        "rows": [
+            {
+                **{column.key: row.get(column.key) for column in figure.columns},
+                "withheld": bool(row.get("withheld")),
+            }
+            for row in figure.rows
+        ],
     }
-    return Response(json.dumps(document, ensure_ascii=False, indent=1),
-                    mimetype="application/json", headers={
-                        "Content-Disposition": f'attachment; filename="observatoire-{name}.json"'})
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=1),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="observatoire-{name}.json"'},
+    )
 
 
 @bp.route("/observatoire/<name>.svg")

@@ -39,8 +39,11 @@ def quantity_and_unit(line) -> tuple[Decimal, str]:
     in the words of the invoice's language."""
     if not line.sold_by_weight:
         return Decimal(line.delivered_quantity), str(UNIT_LABELS.get(line.unit, line.unit))
-    grams = (line.real_weight_grams if line.real_weight_grams is not None
-             else line.delivered_quantity * line.estimated_weight_grams)
+    grams = (
+        line.real_weight_grams
+        if line.real_weight_grams is not None
+        else line.delivered_quantity * line.estimated_weight_grams
+    )
     return (Decimal(grams) / GRAMS_PER_KG).quantize(Decimal("0.001")), str(UNIT_LABELS["kg"])
 
 
@@ -50,17 +53,31 @@ def sale_line(line, regime: str, commission_bp: int) -> dict:
     vat = vat_included(amount, rate)
     quantity, unit = quantity_and_unit(line)
     _share, commission_excl, commission_vat = split_line(amount, commission_bp)
-    return {"description": line.product_name + (f" ({line.size})" if line.size else ""),
-            "quantity": str(quantity), "unit": unit,
-            "unit_price_excl_vat": str(excluding_vat(line.unit_price_cents, rate)),
-            "vat_rate": rate, "excl": amount - vat, "vat": vat, "incl": amount,
-            "commission_excl": commission_excl, "commission_vat": commission_vat}
+    return {
+        "description": line.product_name + (f" ({line.size})" if line.size else ""),
+        "quantity": str(quantity),
+        "unit": unit,
+        "unit_price_excl_vat": str(excluding_vat(line.unit_price_cents, rate)),
+        "vat_rate": rate,
+        "excl": amount - vat,
+        "vat": vat,
+        "incl": amount,
+        "commission_excl": commission_excl,
+        "commission_vat": commission_vat,
+    }
 
 
 def commission_line(description: str, excl: int, vat: int) -> dict:
-    return {"description": description, "quantity": "1", "unit": _("service"),
-            "unit_price_excl_vat": str(Decimal(excl) / 100), "vat_rate":
-            COMMISSION_VAT_BASIS_POINTS, "excl": excl, "vat": vat, "incl": excl + vat}
+    return {
+        "description": description,
+        "quantity": "1",
+        "unit": _("service"),
+        "unit_price_excl_vat": str(Decimal(excl) / 100),
+        "vat_rate": COMMISSION_VAT_BASIS_POINTS,
+        "excl": excl,
+        "vat": vat,
+        "incl": excl + vat,
+    }
 
 
 def vat_summary(lines: list[dict]) -> list[dict]:
@@ -69,8 +86,10 @@ def vat_summary(lines: list[dict]) -> list[dict]:
     for line in lines:
         by_rate[line["vat_rate"]][0] += line["excl"]
         by_rate[line["vat_rate"]][1] += line["vat"]
-    return [{"rate": rate, "excl": excl, "vat": vat, "incl": excl + vat}
-            for rate, (excl, vat) in sorted(by_rate.items())]
+    return [
+        {"rate": rate, "excl": excl, "vat": vat, "incl": excl + vat}
+        for rate, (excl, vat) in sorted(by_rate.items())
+    ]
 
 
 def totals(lines: list[dict]) -> tuple[int, int, int]:

@@ -14,8 +14,9 @@ from market.invoices import commission, issuing, reports
 from market.invoices.verify import verify
 from market.timeutil import utcnow
 
-invoices_cli = AppGroup("invoices", help="Invoices in the producers' name and the hub's "
-                                         "commission invoices.")
+invoices_cli = AppGroup(
+    "invoices", help="Invoices in the producers' name and the hub's commission invoices."
+)
 
 
 @invoices_cli.command("issue")
@@ -29,11 +30,14 @@ def issue_command(cycle_id: int) -> None:
         raise refuse(error) from None
     db.session.commit()
     for invoice in outcome.issued:
-        click.echo(f"issued {invoice.reference} ({invoice.kind}): "
-                   f"{invoice.total_incl_vat_cents} cents")
+        click.echo(
+            f"issued {invoice.reference} ({invoice.kind}): {invoice.total_incl_vat_cents} cents"
+        )
     for item in outcome.not_invoiced:
-        click.echo(f"NOT invoiced: order {item.order_reference}, producer {item.producer_id}: "
-                   f"{item.reason}")
+        click.echo(
+            f"NOT invoiced: order {item.order_reference}, producer {item.producer_id}: "
+            f"{item.reason}"
+        )
     click.echo(f"{len(outcome.issued)} issued, {len(outcome.not_invoiced)} not invoiced")
 
 
@@ -76,6 +80,8 @@ def commission_command(month: str) -> None:
         raise refuse(error) from None
     db.session.commit()
     for invoice in issued:
-        click.echo(f"issued {invoice.reference} to producer {invoice.producer_id}: "
-                   f"{invoice.total_incl_vat_cents} cents")
+        click.echo(
+            f"issued {invoice.reference} to producer {invoice.producer_id}: "
+            f"{invoice.total_incl_vat_cents} cents"
+        )
     click.echo(f"{len(issued)} commission invoices issued")

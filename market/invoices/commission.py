@@ -51,10 +51,15 @@ def percent(rate_bp: int) -> str:
 
 def party(details: dict) -> dict:
     """A seller's or buyer's block: name, SIREN (scheme 0002), VAT number, postal address."""
-    block = {"name": details["name"],
-             "legal_identifier": (details.get("siret") or details["siren"])[:9],
-             "legal_identifier_schemeid": "0002", "addr_l1": details["address"],
-             "city": details["town"], "postcode": details["postcode"], "country_code": "FR"}
+    block = {
+        "name": details["name"],
+        "legal_identifier": (details.get("siret") or details["siren"])[:9],
+        "legal_identifier_schemeid": "0002",
+        "addr_l1": details["address"],
+        "city": details["town"],
+        "postcode": details["postcode"],
+        "country_code": "FR",
+    }
     if details.get("vat_number"):
         block["vat_identifier"] = details["vat_number"]
     return block
@@ -64,51 +69,84 @@ def cii_xml(reference: str, issued_at: datetime, content: dict) -> bytes:
     """The invoice's CII XML (EN 16931 profile), checked against its XSD by the library."""
     totals = content["totals"]
     data = {
-        "BT-1": reference, "BT-2": issued_at.date(), "BT-3": "380", "BT-5": "EUR",
+        "BT-1": reference,
+        "BT-2": issued_at.date(),
+        "BT-3": "380",
+        "BT-5": "EUR",
         # The service is the month's: its period, and its last day as the delivery date.
-        "BT-72": content["period"]["last"], "BT-73": content["period"]["first"],
+        "BT-72": content["period"]["last"],
+        "BT-73": content["period"]["first"],
         "BT-74": content["period"]["last"],
         "BT-20": content["payment_terms"],
-        "BG-4": party(content["seller"]), "BG-7": party(content["buyer"]),
+        "BG-4": party(content["seller"]),
+        "BG-7": party(content["buyer"]),
         "BG-1": [{"BT-22": mention} for mention in content["mentions"]],
-        "BG-23": [{"BT-116": euros(row["excl"]), "BT-117": euros(row["vat"]), "BT-118": "S",
-                   "BT-119": percent(row["rate"])} for row in content["vat"]],
-        "BT-106": euros(totals["excl"]), "BT-109": euros(totals["excl"]),
-        "BT-110": euros(totals["vat"]), "BT-112": euros(totals["incl"]),
+        "BG-23": [
+            {
+                "BT-116": euros(row["excl"]),
+                "BT-117": euros(row["vat"]),
+                "BT-118": "S",
+                "BT-119": percent(row["rate"]),
+            }
+            for row in content["vat"]
+        ],
+        "BT-106": euros(totals["excl"]),
+        "BT-109": euros(totals["excl"]),
+        "BT-110": euros(totals["vat"]),
+        "BT-112": euros(totals["incl"]),
         "BT-115": euros(totals["incl"]),
         # A net price is never negative (BR-27): a cycle's net refund is a quantity of -1.
-        "BG-25": [{"BT-126": str(number), "BT-153": line["description"],
-                   "BT-129": "-1" if line["excl"] < 0 else "1", "BT-130": "C62",
-                   "BT-146": euros(abs(line["excl"])), "BT-151": "S",
-                   "BT-152": percent(line["vat_rate"]), "BT-131": euros(line["excl"])}
-                  for number, line in enumerate(content["lines"], start=1)],
+        "BG-25": [
+            {
+                "BT-126": str(number),
+                "BT-153": line["description"],
+                "BT-129": "-1" if line["excl"] < 0 else "1",
+                "BT-130": "C62",
+                "BT-146": euros(abs(line["excl"])),
+                "BT-151": "S",
+                "BT-152": percent(line["vat_rate"]),
+                "BT-131": euros(line["excl"]),
+            }
+            for number, line in enumerate(content["lines"], start=1)
+        ],
     }
     return generate_cii_xml(data, level=FACTURX_LEVEL, check_xsd=True, check_schematron=False)
 
 
 def facturx_pdf(reference: str, kind: str, issued_at: datetime, content: dict) -> bytes:
     """The readable PDF with its XML embedded: a Factur-X (PDF/A-3) file."""
-    return generate_from_binary(documents.pdf(reference, kind, issued_at, content),
-                                cii_xml(reference, issued_at, content), flavor="factur-x",
-                                level=FACTURX_LEVEL, check_xsd=True, lang="fr-FR")
+    return generate_from_binary(
+        documents.pdf(reference, kind, issued_at, content),
+        cii_xml(reference, issued_at, content),
+        flavor="factur-x",
+        level=FACTURX_LEVEL,
+        check_xsd=True,
+        lang="fr-FR",
+    )
 
 
 def issue_month(month: str, now: datetime) -> list[Invoice]:
     """One commission invoice per producer with commission in this (finished) month."""
     start, end = month_bounds(month)
     if now < end:
-        raise InvoicingRefused(_l("%(month)s is not over: its commission is invoiced once it "
-                                  "is.", month=month))
+        raise InvoicingRefused(
+            _l("%(month)s is not over: its commission is invoiced once it is.", month=month)
+        )
     # The hub's series row (written by migration 0016) serialises two runs for a month.
     series = db.session.scalar(select(InvoiceSeries).where(InvoiceSeries.key == HUB_SERIES))
     if series is not None:
         lock_row(InvoiceSeries, series.id)
-    done = set(db.session.scalars(select(Invoice.producer_id).where(
-        Invoice.kind == InvoiceKind.COMMISSION.value, Invoice.month == month)))
-    by_producer: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(
-        lambda: [0, 0]))
-    for invoice in invoices_of_month(month, kinds=(InvoiceKind.SALE.value,
-                                                   InvoiceKind.CREDIT_NOTE.value)):
+    done = set(
+        db.session.scalars(
+            select(Invoice.producer_id).where(
+                Invoice.kind == InvoiceKind.COMMISSION.value, Invoice.month == month
+            )
+        )
+    )
+    by_producer: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for invoice in invoices_of_month(
+        month, kinds=(InvoiceKind.SALE.value, InvoiceKind.CREDIT_NOTE.value)
+    ):
         cycle_id = invoice.cycle_id
         if cycle_id is None:  # never: a sale and its credit notes name their cycle
             continue
@@ -116,32 +154,65 @@ def issue_month(month: str, now: datetime) -> list[Invoice]:
             commission = by_producer[invoice.producer_id][cycle_id]
             commission[0] += invoice.sign * line["commission_excl"]
             commission[1] += invoice.sign * line["commission_vat"]
-    cycles = {cycle.id: cycle for cycle in db.session.scalars(select(OrderCycle).where(
-        OrderCycle.id.in_({cycle_id for cycles in by_producer.values() for cycle_id in cycles})))}
+    cycles = {
+        cycle.id: cycle
+        for cycle in db.session.scalars(
+            select(OrderCycle).where(
+                OrderCycle.id.in_(
+                    {cycle_id for cycles in by_producer.values() for cycle_id in cycles}
+                )
+            )
+        )
+    }
     issued = []
     with force_locale("fr"):
         hub = hub_party()
         for producer_id, by_cycle in sorted(by_producer.items()):
             if producer_id in done or sum(excl for excl, _vat in by_cycle.values()) <= 0:
                 continue
-            lines = [amounts.commission_line(
-                _("Commission on the sales of %(cycle)s", cycle=cycles[cycle_id].name),
-                excl, vat) for cycle_id, (excl, vat) in sorted(by_cycle.items())]
-            content = {"seller": hub, "buyer": producer_party(tax_profile(producer_id)),
-                       "about": _("Commission of %(month)s on the sales made through the "
-                                  "market", month=month),
-                       "period": {"first": to_hub_time(start).date().isoformat(),
-                                  "last": (to_hub_time(end).date() - timedelta(days=1))
-                                  .isoformat()},
-                       "payment_terms": _("Deducted from the sales paid back to the producer."),
-                       "mentions": [
-                           _("Deducted from the sales paid back to the producer."),
-                           _("Pénalités de retard : trois fois le taux d'intérêt légal. "
-                             "Indemnité forfaitaire pour frais de recouvrement : 40 € (art. "
-                             "L441-10 du Code de commerce). Pas d'escompte pour paiement "
-                             "anticipé.")]}
-            issued.append(record(Invoice(
-                kind=InvoiceKind.COMMISSION.value, series=HUB_SERIES, issued_at=now,
-                producer_id=producer_id, month=month, vat_regime="normal", content=content,
-                ledger_seqs=[]), lines, document_maker=facturx_pdf))
+            lines = [
+                amounts.commission_line(
+                    _("Commission on the sales of %(cycle)s", cycle=cycles[cycle_id].name),
+                    excl,
+                    vat,
+                )
+                for cycle_id, (excl, vat) in sorted(by_cycle.items())
+            ]
+            content = {
+                "seller": hub,
+                "buyer": producer_party(tax_profile(producer_id)),
+                "about": _(
+                    "Commission of %(month)s on the sales made through the market", month=month
+                ),
+                "period": {
+                    "first": to_hub_time(start).date().isoformat(),
+                    "last": (to_hub_time(end).date() - timedelta(days=1)).isoformat(),
+                },
+                "payment_terms": _("Deducted from the sales paid back to the producer."),
+                "mentions": [
+                    _("Deducted from the sales paid back to the producer."),
+                    _(
+                        "Pénalités de retard : trois fois le taux d'intérêt légal. "
+                        "Indemnité forfaitaire pour frais de recouvrement : 40 € (art. "
+                        "L441-10 du Code de commerce). Pas d'escompte pour paiement "
+                        "anticipé."
+                    ),
+                ],
+            }
+            issued.append(
+                record(
+                    Invoice(
+                        kind=InvoiceKind.COMMISSION.value,
+                        series=HUB_SERIES,
+                        issued_at=now,
+                        producer_id=producer_id,
+                        month=month,
+                        vat_regime="normal",
+                        content=content,
+                        ledger_seqs=[],
+                    ),
+                    lines,
+                    document_maker=facturx_pdf,
+                )
+            )
     return issued

@@ -60,8 +60,9 @@ def party_lines(party: dict) -> list[str]:
     if party.get("address"):
         lines += [party["address"], f"{party.get('postcode', '')} {party.get('town', '')}"]
     if party.get("siret"):
-        lines.append(_("SIREN %(siren)s — SIRET %(siret)s", siren=party["siret"][:9],
-                       siret=party["siret"]))
+        lines.append(
+            _("SIREN %(siren)s — SIRET %(siret)s", siren=party["siret"][:9], siret=party["siret"])
+        )
     elif party.get("siren"):
         lines.append(_("SIREN %(siren)s", siren=party["siren"]))
     if party.get("vat_number"):
@@ -81,15 +82,17 @@ def with_output_intent(document: bytes) -> bytes:
     profile = DecodedStreamObject()
     profile.set_data(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
     profile[NameObject("/N")] = NumberObject(3)
-    intent = DictionaryObject({
-        NameObject("/Type"): NameObject("/OutputIntent"),
-        NameObject("/S"): NameObject("/GTS_PDFA1"),
-        NameObject("/OutputConditionIdentifier"): TextStringObject("sRGB"),
-        NameObject("/Info"): TextStringObject("sRGB IEC61966-2.1"),
-        # A stream must be an indirect object: pypdf adds one only through this method,
-        # as the factur-x library does for its attachments.
-        NameObject("/DestOutputProfile"): writer._add_object(profile),
-    })
+    intent = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/OutputIntent"),
+            NameObject("/S"): NameObject("/GTS_PDFA1"),
+            NameObject("/OutputConditionIdentifier"): TextStringObject("sRGB"),
+            NameObject("/Info"): TextStringObject("sRGB IEC61966-2.1"),
+            # A stream must be an indirect object: pypdf adds one only through this method,
+            # as the factur-x library does for its attachments.
+            NameObject("/DestOutputProfile"): writer._add_object(profile),
+        }
+    )
     writer.root_object[NameObject("/OutputIntents")] = ArrayObject([intent])
     out = io.BytesIO()
     writer.write(out)
@@ -107,56 +110,126 @@ def draw(reference: str, kind: str, issued_at: datetime, content: dict) -> bytes
     for style in styles.byName.values():
         style.fontName = FONT
     out = io.BytesIO()
-    document = SimpleDocTemplate(out, pagesize=A4, title=f"{TITLES[kind]} {reference}",
-                                 author=content["seller"]["name"], initialFontName=FONT,
-                                 leftMargin=15 * mm,
-                                 rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm)
+    document = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        title=f"{TITLES[kind]} {reference}",
+        author=content["seller"]["name"],
+        initialFontName=FONT,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+    )
     story: list[Flowable] = [
         Paragraph(escape(f"{TITLES[kind]} n° {reference}"), styles["Title"]),
-        Paragraph(escape(_("Date of issue: %(date)s",
-                           date=to_hub_time(issued_at).strftime("%d/%m/%Y"))),
-                  styles["Normal"])]
+        Paragraph(
+            escape(_("Date of issue: %(date)s", date=to_hub_time(issued_at).strftime("%d/%m/%Y"))),
+            styles["Normal"],
+        ),
+    ]
     if content.get("credited"):
-        story.append(Paragraph(escape(_(
-            "Credit note cancelling invoice n° %(reference)s of %(date)s",
-            reference=content["credited"]["reference"], date=content["credited"]["date"])),
-            styles["Normal"]))
+        story.append(
+            Paragraph(
+                escape(
+                    _(
+                        "Credit note cancelling invoice n° %(reference)s of %(date)s",
+                        reference=content["credited"]["reference"],
+                        date=content["credited"]["date"],
+                    )
+                ),
+                styles["Normal"],
+            )
+        )
     if content.get("about"):
         story.append(Paragraph(escape(content["about"]), styles["Normal"]))
-    parties = Table([[Paragraph(escape(_("Seller").upper()) + "<br/>" + "<br/>".join(
-        escape(line) for line in party_lines(content["seller"])), styles["Normal"]),
-        Paragraph(escape(_("Customer").upper()) + "<br/>" + "<br/>".join(
-            escape(line) for line in party_lines(content["buyer"])), styles["Normal"])]],
-        colWidths=[document.width / 2] * 2)
-    parties.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
-                                 ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    parties = Table(
+        [
+            [
+                Paragraph(
+                    escape(_("Seller").upper())
+                    + "<br/>"
+                    + "<br/>".join(escape(line) for line in party_lines(content["seller"])),
+                    styles["Normal"],
+                ),
+                Paragraph(
+                    escape(_("Customer").upper())
+                    + "<br/>"
+                    + "<br/>".join(escape(line) for line in party_lines(content["buyer"])),
+                    styles["Normal"],
+                ),
+            ]
+        ],
+        colWidths=[document.width / 2] * 2,
+    )
+    parties.setStyle(
+        TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    )
     story += [Spacer(1, 6 * mm), parties, Spacer(1, 6 * mm)]
-    header = [_("Description"), _("Quantity"), _("Unit"), _("Unit price excl. VAT"),
-              _("VAT"), _("Total excl. VAT")]
-    rows = [header] + [[Paragraph(escape(line["description"]), styles["Normal"]),
-                        line["quantity"].replace(".", ","), line["unit"],
-                        line["unit_price_excl_vat"].replace(".", ",") + " €",
-                        rate_text(line["vat_rate"]), format_cents(line["excl"])]
-                       for line in content["lines"]]
-    table = Table(rows, colWidths=[document.width * share for share in
-                                   (0.34, 0.11, 0.1, 0.19, 0.09, 0.17)], repeatRows=1)
-    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
-                               ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                               ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    header = [
+        _("Description"),
+        _("Quantity"),
+        _("Unit"),
+        _("Unit price excl. VAT"),
+        _("VAT"),
+        _("Total excl. VAT"),
+    ]
+    rows = [header] + [
+        [
+            Paragraph(escape(line["description"]), styles["Normal"]),
+            line["quantity"].replace(".", ","),
+            line["unit"],
+            line["unit_price_excl_vat"].replace(".", ",") + " €",
+            rate_text(line["vat_rate"]),
+            format_cents(line["excl"]),
+        ]
+        for line in content["lines"]
+    ]
+    table = Table(
+        rows,
+        colWidths=[document.width * share for share in (0.34, 0.11, 0.1, 0.19, 0.09, 0.17)],
+        repeatRows=1,
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     story += [table, Spacer(1, 4 * mm)]
     summary = [[_("VAT rate"), _("Excl. VAT"), _("VAT"), _("Incl. VAT")]] + [
-        [rate_text(row["rate"]), format_cents(row["excl"]), format_cents(row["vat"]),
-         format_cents(row["incl"])] for row in content["vat"]]
-    summary.append([_("Total"), format_cents(content["totals"]["excl"]),
-                    format_cents(content["totals"]["vat"]),
-                    format_cents(content["totals"]["incl"])])
+        [
+            rate_text(row["rate"]),
+            format_cents(row["excl"]),
+            format_cents(row["vat"]),
+            format_cents(row["incl"]),
+        ]
+        for row in content["vat"]
+    ]
+    summary.append(
+        [
+            _("Total"),
+            format_cents(content["totals"]["excl"]),
+            format_cents(content["totals"]["vat"]),
+            format_cents(content["totals"]["incl"]),
+        ]
+    )
     totals = Table(summary, colWidths=[document.width / 4] * 4)
-    totals.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
-                                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-                                ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.black)]))
+    totals.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.black),
+            ]
+        )
+    )
     story += [totals, Spacer(1, 6 * mm)]
     story += [Paragraph(escape(mention), styles["Normal"]) for mention in content["mentions"]]
     document.build(story)

@@ -13,24 +13,37 @@ MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("Choose a month as YYYY-MM
 
 
 class TaxProfileForm(FlaskForm):
-    legal_name = StringField(_l("Legal name"), validators=[FILLED, Length(max=160)],
-                             description=_l("As on the Kbis or the INSEE notice."))
+    legal_name = StringField(
+        _l("Legal name"),
+        validators=[FILLED, Length(max=160)],
+        description=_l("As on the Kbis or the INSEE notice."),
+    )
     address = StringField(_l("Address"), validators=[FILLED, Length(max=200)])
     postcode = StringField(_l("Postcode"), validators=[FILLED, POSTCODE])
     town = StringField(_l("Town"), validators=[FILLED, Length(max=120)])
-    siret = StringField(_l("SIRET number"), validators=[FILLED, Length(max=20)],
-                        description=_l("14 digits, on your Kbis or INSEE notice."))
-    vat_number = StringField(_l("Intra-community VAT number"), validators=[Length(max=20)],
-                             description=_l("Required under the normal VAT regime, e.g. "
-                                            "FR44732829320."))
-    vat_regime = RadioField(_l("VAT regime"), choices=choices(VAT_REGIME_LABELS),
-                            validators=[InputRequired(message=_l("Choose a VAT regime."))])
+    siret = StringField(
+        _l("SIRET number"),
+        validators=[FILLED, Length(max=20)],
+        description=_l("14 digits, on your Kbis or INSEE notice."),
+    )
+    vat_number = StringField(
+        _l("Intra-community VAT number"),
+        validators=[Length(max=20)],
+        description=_l("Required under the normal VAT regime, e.g. FR44732829320."),
+    )
+    vat_regime = RadioField(
+        _l("VAT regime"),
+        choices=choices(VAT_REGIME_LABELS),
+        validators=[InputRequired(message=_l("Choose a VAT regime."))],
+    )
 
 
 class MandateForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
-    agree = BooleanField(_l("I accept this invoicing mandate on behalf of my business"),
-                         validators=[DataRequired(message=_l("Tick the box to confirm."))])
+    agree = BooleanField(
+        _l("I accept this invoicing mandate on behalf of my business"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
 
 
 class ConfirmForm(FlaskForm):
@@ -38,9 +51,13 @@ class ConfirmForm(FlaskForm):
 
 
 class IssueForm(FlaskForm):
-    cycle = IntegerField(_l("Settled cycle"), validators=[
-        InputRequired(message=_l("Choose a settled cycle.")),
-        NumberRange(min=1, max=INT4_MAX, message=_l("Choose a settled cycle."))])
+    cycle = IntegerField(
+        _l("Settled cycle"),
+        validators=[
+            InputRequired(message=_l("Choose a settled cycle.")),
+            NumberRange(min=1, max=INT4_MAX, message=_l("Choose a settled cycle.")),
+        ],
+    )
 
 
 class MonthForm(FlaskForm):

@@ -87,29 +87,49 @@ def canonical(value) -> str:
 
 def content_sha256(invoice: Invoice) -> str:
     """Everything the invoice states, with its PDF's hash: what `invoices verify` recomputes."""
-    return hashlib.sha256(canonical({
-        "kind": invoice.kind, "series": invoice.series, "number": invoice.number,
-        "reference": invoice.reference, "issued_at": invoice.issued_at.isoformat(),
-        "producer_id": invoice.producer_id, "household_id": invoice.household_id,
-        "order_id": invoice.order_id, "cycle_id": invoice.cycle_id, "month": invoice.month,
-        "credited_invoice_id": invoice.credited_invoice_id, "content": invoice.content,
-        "totals": [invoice.total_excl_vat_cents, invoice.total_vat_cents,
-                   invoice.total_incl_vat_cents],
-        "ledger_seqs": invoice.ledger_seqs, "document_sha256": invoice.document_sha256,
-    }).encode()).hexdigest()
+    return hashlib.sha256(
+        canonical(
+            {
+                "kind": invoice.kind,
+                "series": invoice.series,
+                "number": invoice.number,
+                "reference": invoice.reference,
+                "issued_at": invoice.issued_at.isoformat(),
+                "producer_id": invoice.producer_id,
+                "household_id": invoice.household_id,
+                "order_id": invoice.order_id,
+                "cycle_id": invoice.cycle_id,
+                "month": invoice.month,
+                "credited_invoice_id": invoice.credited_invoice_id,
+                "content": invoice.content,
+                "totals": [
+                    invoice.total_excl_vat_cents,
+                    invoice.total_vat_cents,
+                    invoice.total_incl_vat_cents,
+                ],
+                "ledger_seqs": invoice.ledger_seqs,
+                "document_sha256": invoice.document_sha256,
+            }
+        ).encode()
+    ).hexdigest()
 
 
 def record(invoice: Invoice, lines: list[dict], document_maker=documents.pdf) -> Invoice:
     """Number, total, draw, hash and write the invoice: all of it before its one INSERT."""
     excl, vat, incl = amounts.totals(lines)
-    invoice.content = {**invoice.content, "lines": lines, "vat": amounts.vat_summary(lines),
-                       "totals": {"excl": excl, "vat": vat, "incl": incl}}
+    invoice.content = {
+        **invoice.content,
+        "lines": lines,
+        "vat": amounts.vat_summary(lines),
+        "totals": {"excl": excl, "vat": vat, "incl": incl},
+    }
     invoice.total_excl_vat_cents, invoice.total_vat_cents = excl, vat
     invoice.total_incl_vat_cents = incl
     invoice.number = next_number(invoice.series)
     invoice.reference = f"{invoice.series}-{invoice.number:06d}"
-    invoice.document = document_maker(invoice.reference, invoice.kind, invoice.issued_at,
-                                      invoice.content)
+    invoice.document = document_maker(
+        invoice.reference, invoice.kind, invoice.issued_at, invoice.content
+    )
     invoice.document_sha256 = hashlib.sha256(invoice.document).hexdigest()
     invoice.content_sha256 = content_sha256(invoice)
     db.session.add(invoice)
@@ -119,9 +139,14 @@ def record(invoice: Invoice, lines: list[dict], document_maker=documents.pdf) ->
 
 def hub_party() -> dict:
     config = current_app.config
-    return {"name": config["HUB_NAME"], "siren": hub_siren(), "address": config["HUB_ADDRESS"],
-            "postcode": config["HUB_POSTCODE"], "town": config["HUB_TOWN"],
-            "vat_number": hub_vat_number()}
+    return {
+        "name": config["HUB_NAME"],
+        "siren": hub_siren(),
+        "address": config["HUB_ADDRESS"],
+        "postcode": config["HUB_POSTCODE"],
+        "town": config["HUB_TOWN"],
+        "vat_number": hub_vat_number(),
+    }
 
 
 def hub_vat_number() -> str:
@@ -131,21 +156,31 @@ def hub_vat_number() -> str:
 
 
 def producer_party(profile) -> dict:
-    return {"name": profile.legal_name, "address": profile.address,
-            "postcode": profile.postcode, "town": profile.town, "siret": profile.siret,
-            "vat_number": profile.vat_number}
+    return {
+        "name": profile.legal_name,
+        "address": profile.address,
+        "postcode": profile.postcode,
+        "town": profile.town,
+        "siret": profile.siret,
+        "vat_number": profile.vat_number,
+    }
 
 
 def regime_mentions(regime: str) -> list[str]:
     if regime == VatRegime.FRANCHISE:
         return [_("TVA non applicable, art. 293 B du CGI")]
     if regime == VatRegime.FLAT_RATE_FARMER:
-        return [_("TVA non applicable : producteur agricole au régime du remboursement "
-                  "forfaitaire, art. 298 quater du CGI")]
+        return [
+            _(
+                "TVA non applicable : producteur agricole au régime du remboursement "
+                "forfaitaire, art. 298 quater du CGI"
+            )
+        ]
     return []
 
 
 # --- what the ledger says of the cycle's orders --------------------------------------------
+
 
 @dataclass
 class OrderPostings:
@@ -161,15 +196,27 @@ def sale_postings(order_ids: list[int]) -> dict[int, OrderPostings]:
     if not order_ids:
         return found
     rows = db.session.execute(
-        select(LedgerTransaction.order_id, LedgerTransaction.seq, LedgerAccount.kind,
-               LedgerAccount.producer_id, func.sum(LedgerEntry.amount))
+        select(
+            LedgerTransaction.order_id,
+            LedgerTransaction.seq,
+            LedgerAccount.kind,
+            LedgerAccount.producer_id,
+            func.sum(LedgerEntry.amount),
+        )
         .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .where(LedgerTransaction.order_id.in_(order_ids),
-               LedgerTransaction.kind.in_(SALE_KINDS),
-               LedgerAccount.kind.in_(("household", "producer")))
-        .group_by(LedgerTransaction.order_id, LedgerTransaction.seq, LedgerAccount.kind,
-                  LedgerAccount.producer_id))
+        .where(
+            LedgerTransaction.order_id.in_(order_ids),
+            LedgerTransaction.kind.in_(SALE_KINDS),
+            LedgerAccount.kind.in_(("household", "producer")),
+        )
+        .group_by(
+            LedgerTransaction.order_id,
+            LedgerTransaction.seq,
+            LedgerAccount.kind,
+            LedgerAccount.producer_id,
+        )
+    )
     for order_id, seq, kind, producer_id, amount in rows:
         if order_id is None:  # never: `in_` matches no null
             continue
@@ -183,15 +230,22 @@ def sale_postings(order_ids: list[int]) -> dict[int, OrderPostings]:
     return found
 
 
-def disagreement(lines_by_producer: dict[int, list], postings: OrderPostings,
-                 commission_bp: int) -> str | None:
+def disagreement(
+    lines_by_producer: dict[int, list], postings: OrderPostings, commission_bp: int
+) -> str | None:
     total = sum(line.amount_cents for lines in lines_by_producer.values() for line in lines)
     if total != postings.household:
-        return _("the order's lines (%(lines)s cents) disagree with its ledger postings "
-                 "(%(ledger)s cents)", lines=total, ledger=postings.household)
+        return _(
+            "the order's lines (%(lines)s cents) disagree with its ledger postings "
+            "(%(ledger)s cents)",
+            lines=total,
+            ledger=postings.household,
+        )
     for producer_id in set(lines_by_producer) | set(postings.producers):
-        share = sum(split_line(line.amount_cents, commission_bp)[0]
-                    for line in lines_by_producer.get(producer_id, []))
+        share = sum(
+            split_line(line.amount_cents, commission_bp)[0]
+            for line in lines_by_producer.get(producer_id, [])
+        )
         if share != postings.producers.get(producer_id, 0):
             return _("the producer's share disagrees with the ledger")
     return None
@@ -199,16 +253,25 @@ def disagreement(lines_by_producer: dict[int, list], postings: OrderPostings,
 
 # --- sales --------------------------------------------------------------------------------
 
+
 def open_invoices(cycle_id: int) -> dict[tuple[int, int], Invoice]:
     """Per (order, producer): the sale invoice in force, that no credit note has cancelled."""
-    invoices = db.session.scalars(select(Invoice).where(
-        Invoice.cycle_id == cycle_id,
-        Invoice.kind.in_((InvoiceKind.SALE.value, InvoiceKind.CREDIT_NOTE.value)))
-        .order_by(Invoice.id)).all()
+    invoices = db.session.scalars(
+        select(Invoice)
+        .where(
+            Invoice.cycle_id == cycle_id,
+            Invoice.kind.in_((InvoiceKind.SALE.value, InvoiceKind.CREDIT_NOTE.value)),
+        )
+        .order_by(Invoice.id)
+    ).all()
     credited = {invoice.credited_invoice_id for invoice in invoices if invoice.is_credit_note}
-    return {(invoice.order_id, invoice.producer_id): invoice for invoice in invoices
-            if invoice.kind == InvoiceKind.SALE and invoice.id not in credited
-            and invoice.order_id is not None}  # (a sale always names its order)
+    return {
+        (invoice.order_id, invoice.producer_id): invoice
+        for invoice in invoices
+        if invoice.kind == InvoiceKind.SALE
+        and invoice.id not in credited
+        and invoice.order_id is not None
+    }  # (a sale always names its order)
 
 
 def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
@@ -218,13 +281,22 @@ def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
     lock_row(OrderCycle, cycle.id)
     db.session.refresh(cycle)
     if cycle.settled_at is None:
-        raise InvoicingRefused(_l("« %(name)s » is not settled yet: its invoices are issued "
-                                  "once its final amounts are known.", name=cycle.name))
+        raise InvoicingRefused(
+            _l(
+                "« %(name)s » is not settled yet: its invoices are issued "
+                "once its final amounts are known.",
+                name=cycle.name,
+            )
+        )
     commission_bp = current_app.config["HUB_COMMISSION_BASIS_POINTS"]
-    orders = db.session.scalars(select(Order).where(Order.cycle_id == cycle.id)
-                                .options(selectinload(Order.lines), selectinload(Order.household),
-                                         selectinload(Order.pickup))
-                                .order_by(Order.number)).all()
+    orders = db.session.scalars(
+        select(Order)
+        .where(Order.cycle_id == cycle.id)
+        .options(
+            selectinload(Order.lines), selectinload(Order.household), selectinload(Order.pickup)
+        )
+        .order_by(Order.number)
+    ).all()
     postings = sale_postings([order.id for order in orders])
     in_force = open_invoices(cycle.id)
     invoiced_producers: dict[int, set[int]] = defaultdict(set)
@@ -247,74 +319,123 @@ def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
                 current = in_force.get((order.id, producer_id))
                 profile = tax_profile(producer_id)
                 regime = profile.vat_regime if profile else VatRegime.NORMAL.value
-                wanted = [amounts.sale_line(line, regime, commission_bp)
-                          for line in lines_by_producer.get(producer_id, [])]
+                wanted = [
+                    amounts.sale_line(line, regime, commission_bp)
+                    for line in lines_by_producer.get(producer_id, [])
+                ]
                 if current is not None and current.content["lines"] == wanted:
                     continue
                 reason = problem or blockers[producer_id]
                 if reason is not None:
-                    outcome.not_invoiced.append(NotInvoiced(producer_id, order.reference,
-                                                            reason))
+                    outcome.not_invoiced.append(NotInvoiced(producer_id, order.reference, reason))
                     continue
                 seqs = sorted(postings[order.id].seqs.get(producer_id, ()))
                 lock_row(Producer, producer_id)
                 if current is not None:
                     outcome.issued.append(credit_note(current, now, seqs))
                 if wanted:
-                    outcome.issued.append(sale_invoice(order, cycle, producer_id, wanted,
-                                                       regime, seqs, now))
+                    outcome.issued.append(
+                        sale_invoice(order, cycle, producer_id, wanted, regime, seqs, now)
+                    )
     return outcome
 
 
-def sale_invoice(order: Order, cycle: OrderCycle, producer_id: int, lines: list[dict],
-                 regime: str, seqs: list[int], now: datetime) -> Invoice:
+def sale_invoice(
+    order: Order,
+    cycle: OrderCycle,
+    producer_id: int,
+    lines: list[dict],
+    regime: str,
+    seqs: list[int],
+    now: datetime,
+) -> Invoice:
     profile, mandate = tax_profile(producer_id), active_mandate(producer_id)
     if profile is None or mandate is None:  # never: issue_cycle asked invoicing_blocker first
         raise InvoicingRefused(invoicing_blocker(producer_id))
     hub = hub_party()
     pickup_day = to_hub_time(order.pickup.starts_at).strftime("%d/%m/%Y")
     content = {
-        "seller": producer_party(profile), "buyer": {"name": order.household.name},
+        "seller": producer_party(profile),
+        "buyer": {"name": order.household.name},
         "hub": hub,
-        "about": _("Order %(reference)s — %(cycle)s, delivered on %(day)s",
-                   reference=order.reference, cycle=cycle.name, day=pickup_day),
-        "mandate": {"version": mandate.version,
-                    "accepted_at": mandate.accepted_at.isoformat()},
-        "mentions": [_("Facture établie par %(hub)s (SIREN %(siren)s) au nom et pour le "
-                       "compte de %(producer)s, en vertu d'un mandat de facturation "
-                       "(version %(version)s, accepté le %(day)s).", hub=hub["name"],
-                       siren=hub["siren"], producer=profile.legal_name,
-                       version=mandate.version,
-                       day=to_hub_time(mandate.accepted_at).strftime("%d/%m/%Y")),
-                     *regime_mentions(regime)],
+        "about": _(
+            "Order %(reference)s — %(cycle)s, delivered on %(day)s",
+            reference=order.reference,
+            cycle=cycle.name,
+            day=pickup_day,
+        ),
+        "mandate": {"version": mandate.version, "accepted_at": mandate.accepted_at.isoformat()},
+        "mentions": [
+            _(
+                "Facture établie par %(hub)s (SIREN %(siren)s) au nom et pour le "
+                "compte de %(producer)s, en vertu d'un mandat de facturation "
+                "(version %(version)s, accepté le %(day)s).",
+                hub=hub["name"],
+                siren=hub["siren"],
+                producer=profile.legal_name,
+                version=mandate.version,
+                day=to_hub_time(mandate.accepted_at).strftime("%d/%m/%Y"),
+            ),
+            *regime_mentions(regime),
+        ],
     }
-    invoice = Invoice(kind=InvoiceKind.SALE.value, series=series_key(producer_id),
-                      issued_at=now, producer_id=producer_id, household_id=order.household_id,
-                      order_id=order.id, cycle_id=cycle.id, mandate_id=mandate.id,
-                      vat_regime=regime, content=content, ledger_seqs=seqs)
+    invoice = Invoice(
+        kind=InvoiceKind.SALE.value,
+        series=series_key(producer_id),
+        issued_at=now,
+        producer_id=producer_id,
+        household_id=order.household_id,
+        order_id=order.id,
+        cycle_id=cycle.id,
+        mandate_id=mandate.id,
+        vat_regime=regime,
+        content=content,
+        ledger_seqs=seqs,
+    )
     return record(invoice, lines)
 
 
-def credit_note(invoice: Invoice, now: datetime, seqs: list[int],
-                lines: list[dict] | None = None) -> Invoice:
+def credit_note(
+    invoice: Invoice, now: datetime, seqs: list[int], lines: list[dict] | None = None
+) -> Invoice:
     """An avoir on `invoice`: all its lines, or some of them; never more than it has left."""
     lines = invoice.content["lines"] if lines is None else lines
     already = db.session.execute(
-        select(func.coalesce(func.sum(Invoice.total_incl_vat_cents), 0))
-        .where(Invoice.credited_invoice_id == invoice.id)).scalar_one()
-    if any(line["incl"] < 0 for line in lines) or \
-            amounts.totals(lines)[2] > invoice.total_incl_vat_cents - int(already):
-        raise InvoicingRefused(_l("A credit note cannot be larger than what is left of its "
-                                  "invoice %(reference)s.", reference=invoice.reference))
+        select(func.coalesce(func.sum(Invoice.total_incl_vat_cents), 0)).where(
+            Invoice.credited_invoice_id == invoice.id
+        )
+    ).scalar_one()
+    if any(line["incl"] < 0 for line in lines) or amounts.totals(lines)[
+        2
+    ] > invoice.total_incl_vat_cents - int(already):
+        raise InvoicingRefused(
+            _l(
+                "A credit note cannot be larger than what is left of its invoice %(reference)s.",
+                reference=invoice.reference,
+            )
+        )
     with force_locale("fr"):  # the language of the document, whoever asks for it
-        content = {key: invoice.content[key] for key in ("seller", "buyer", "hub", "about",
-                                                         "mandate", "mentions")}
-        content["credited"] = {"reference": invoice.reference,
-                               "date": to_hub_time(invoice.issued_at).strftime("%d/%m/%Y")}
+        content = {
+            key: invoice.content[key]
+            for key in ("seller", "buyer", "hub", "about", "mandate", "mentions")
+        }
+        content["credited"] = {
+            "reference": invoice.reference,
+            "date": to_hub_time(invoice.issued_at).strftime("%d/%m/%Y"),
+        }
         content["mentions"] = invoice.content["mentions"]
-    note = Invoice(kind=InvoiceKind.CREDIT_NOTE.value, series=invoice.series, issued_at=now,
-                   producer_id=invoice.producer_id, household_id=invoice.household_id,
-                   order_id=invoice.order_id, cycle_id=invoice.cycle_id,
-                   credited_invoice_id=invoice.id, mandate_id=invoice.mandate_id,
-                   vat_regime=invoice.vat_regime, content=content, ledger_seqs=seqs)
+    note = Invoice(
+        kind=InvoiceKind.CREDIT_NOTE.value,
+        series=invoice.series,
+        issued_at=now,
+        producer_id=invoice.producer_id,
+        household_id=invoice.household_id,
+        order_id=invoice.order_id,
+        cycle_id=invoice.cycle_id,
+        credited_invoice_id=invoice.id,
+        mandate_id=invoice.mandate_id,
+        vat_regime=invoice.vat_regime,
+        content=content,
+        ledger_seqs=seqs,
+    )
     return record(note, lines)

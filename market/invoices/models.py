@@ -40,8 +40,9 @@ class VatRegime(StrEnum):
 VAT_REGIME_LABELS = {
     VatRegime.NORMAL.value: _l("Normal VAT regime"),
     VatRegime.FRANCHISE.value: _l("VAT exemption for small businesses (franchise en base)"),
-    VatRegime.FLAT_RATE_FARMER.value: _l("Flat-rate scheme for farmers (remboursement "
-                                         "forfaitaire agricole)"),
+    VatRegime.FLAT_RATE_FARMER.value: _l(
+        "Flat-rate scheme for farmers (remboursement forfaitaire agricole)"
+    ),
 }
 REGIME_VALUES = ", ".join(f"'{regime.value}'" for regime in VatRegime)
 
@@ -66,8 +67,9 @@ class TaxProfile(Model):
     __tablename__ = "tax_profiles"
     __table_args__ = (CheckConstraint(f"vat_regime IN ({REGIME_VALUES})", name="regime_known"),)
 
-    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), primary_key=True,
-                                             autoincrement=False)
+    producer_id: Mapped[int] = mapped_column(
+        ForeignKey("producers.id"), primary_key=True, autoincrement=False
+    )
     legal_name: Mapped[str] = mapped_column(String(160))
     address: Mapped[str] = mapped_column(String(200))
     postcode: Mapped[str] = mapped_column(String(10))
@@ -94,8 +96,9 @@ class MandateAcceptance(Model):
     """A producer's acceptance of one version of the invoicing mandate, until withdrawn."""
 
     __tablename__ = "invoicing_mandates"
-    __table_args__ = (Index("ix_invoicing_mandates_producer_id_withdrawn_at", "producer_id",
-                            "withdrawn_at"),)
+    __table_args__ = (
+        Index("ix_invoicing_mandates_producer_id_withdrawn_at", "producer_id", "withdrawn_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"))
@@ -107,8 +110,7 @@ class MandateAcceptance(Model):
     withdrawn_at: Mapped[datetime | None]
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    accepted_by: Mapped["User | None"] = relationship(
-        foreign_keys=[accepted_by_id])
+    accepted_by: Mapped["User | None"] = relationship(foreign_keys=[accepted_by_id])
 
 
 class InvoiceSeries(Model):
@@ -128,10 +130,13 @@ class Invoice(Model):
         UniqueConstraint("reference"),
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint(f"kind IN ({KIND_VALUES})", name="kind_known"),
-        CheckConstraint("total_excl_vat_cents + total_vat_cents = total_incl_vat_cents",
-                        name="totals_add_up"),
-        CheckConstraint("kind <> 'credit_note' OR credited_invoice_id IS NOT NULL",
-                        name="credit_note_names_invoice"),
+        CheckConstraint(
+            "total_excl_vat_cents + total_vat_cents = total_incl_vat_cents", name="totals_add_up"
+        ),
+        CheckConstraint(
+            "kind <> 'credit_note' OR credited_invoice_id IS NOT NULL",
+            name="credit_note_names_invoice",
+        ),
         Index("ix_invoices_order_id_producer_id", "order_id", "producer_id"),
     )
 
@@ -147,8 +152,7 @@ class Invoice(Model):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("order_cycles.id"), index=True)
     month: Mapped[str | None] = mapped_column(String(7))
-    credited_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"),
-                                                            index=True)
+    credited_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     mandate_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_mandates.id"))
     vat_regime: Mapped[str] = mapped_column(String(20))
     # Everything the document says, frozen: parties, lines, VAT per rate, commission.

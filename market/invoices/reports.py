@@ -38,8 +38,9 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     return from_hub_wall_clock(first, time()), from_hub_wall_clock(following, time())
 
 
-def invoices_of_month(month: str, *, producer_id: int | None = None,
-                      kinds: tuple[str, ...] | None = None) -> list[Invoice]:
+def invoices_of_month(
+    month: str, *, producer_id: int | None = None, kinds: tuple[str, ...] | None = None
+) -> list[Invoice]:
     start, end = month_bounds(month)
     query = select(Invoice).where(Invoice.issued_at >= start, Invoice.issued_at < end)
     if producer_id is not None:
@@ -58,24 +59,39 @@ def register_csv(month: str) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([str(_l("Number")), str(_l("Date")), str(_l("Kind")), str(_l("Issuer")),
-                     str(_l("Customer")), str(_l("Excl. VAT")),
-                     *(str(_l("VAT %(rate)s", rate=rate_text(rate)))
-                       for rate in REGISTER_RATES[1:]),
-                     str(_l("Incl. VAT")), str(_l("Credits invoice")),
-                     str(_l("Ledger transactions"))])
+    writer.writerow(
+        [
+            str(_l("Number")),
+            str(_l("Date")),
+            str(_l("Kind")),
+            str(_l("Issuer")),
+            str(_l("Customer")),
+            str(_l("Excl. VAT")),
+            *(str(_l("VAT %(rate)s", rate=rate_text(rate))) for rate in REGISTER_RATES[1:]),
+            str(_l("Incl. VAT")),
+            str(_l("Credits invoice")),
+            str(_l("Ledger transactions")),
+        ]
+    )
     for invoice in invoices_of_month(month):
         vat = {row["rate"]: row["vat"] for row in invoice.content["vat"]}
         sign = invoice.sign
-        writer.writerow(csv_row([
-            invoice.reference, to_hub_time(invoice.issued_at).date().isoformat(),
-            str(KIND_LABELS[invoice.kind]),
-            invoice.content["seller"]["name"], invoice.content["buyer"]["name"],
-            decimal_text(sign * invoice.total_excl_vat_cents),
-            *(decimal_text(sign * vat.get(rate, 0)) for rate in REGISTER_RATES[1:]),
-            decimal_text(sign * invoice.total_incl_vat_cents),
-            invoice.content.get("credited", {}).get("reference", ""),
-            " ".join(str(seq) for seq in invoice.ledger_seqs)]))
+        writer.writerow(
+            csv_row(
+                [
+                    invoice.reference,
+                    to_hub_time(invoice.issued_at).date().isoformat(),
+                    str(KIND_LABELS[invoice.kind]),
+                    invoice.content["seller"]["name"],
+                    invoice.content["buyer"]["name"],
+                    decimal_text(sign * invoice.total_excl_vat_cents),
+                    *(decimal_text(sign * vat.get(rate, 0)) for rate in REGISTER_RATES[1:]),
+                    decimal_text(sign * invoice.total_incl_vat_cents),
+                    invoice.content.get("credited", {}).get("reference", ""),
+                    " ".join(str(seq) for seq in invoice.ledger_seqs),
+                ]
+            )
+        )
     return out.getvalue()
 
 
@@ -105,8 +121,11 @@ class VatSummary:
 
 def producer_vat_summary(month: str, producer_id: int) -> VatSummary:
     summary = VatSummary()
-    for invoice in invoices_of_month(month, producer_id=producer_id, kinds=(
-            InvoiceKind.SALE.value, InvoiceKind.CREDIT_NOTE.value)):
+    for invoice in invoices_of_month(
+        month,
+        producer_id=producer_id,
+        kinds=(InvoiceKind.SALE.value, InvoiceKind.CREDIT_NOTE.value),
+    ):
         summary.add(invoice)
     return summary
 
@@ -114,8 +133,9 @@ def producer_vat_summary(month: str, producer_id: int) -> VatSummary:
 def vat_by_producer(month: str) -> dict[int, VatSummary]:
     """Every producer's summary of the month, for the coordinator: one query."""
     summaries: dict[int, VatSummary] = defaultdict(VatSummary)
-    for invoice in invoices_of_month(month, kinds=(InvoiceKind.SALE.value,
-                                                   InvoiceKind.CREDIT_NOTE.value)):
+    for invoice in invoices_of_month(
+        month, kinds=(InvoiceKind.SALE.value, InvoiceKind.CREDIT_NOTE.value)
+    ):
         summaries[invoice.producer_id].add(invoice)
     return dict(summaries)
 
@@ -125,7 +145,8 @@ def hub_commission_summary(month: str) -> VatSummary:
     (issued once the month is over)."""
     month_bounds(month)
     summary = VatSummary()
-    for invoice in db.session.scalars(select(Invoice).where(
-            Invoice.kind == InvoiceKind.COMMISSION.value, Invoice.month == month)):
+    for invoice in db.session.scalars(
+        select(Invoice).where(Invoice.kind == InvoiceKind.COMMISSION.value, Invoice.month == month)
+    ):
         summary.add(invoice)
     return summary

@@ -46,12 +46,13 @@ MANDATE_TEXTS = {
         "The producer gives the hub a mandate to draw up and issue, in its name and on its "
         "behalf, the invoices for the sales it makes to the households through the market "
         "(CGI art. 289 I-2). The invoices are numbered in a series of the producer's own, "
-        "carry the mention \"Facture établie par %(hub)s au nom et pour le compte de\" the "
+        'carry the mention "Facture établie par %(hub)s au nom et pour le compte de" the '
         "producer, and are made available to the producer as soon as they are issued. The "
         "producer remains responsible for its invoicing obligations and for the VAT these "
         "invoices state, and may contest an invoice within 15 days of its issue; past that, "
         "it is taken as accepted. The producer may withdraw this mandate at any time: no "
-        "invoice is issued in its name afterwards."),
+        "invoice is issued in its name afterwards."
+    ),
 }
 
 
@@ -73,28 +74,51 @@ def checked_siret(text: str) -> str:
     try:
         return siret.validate(text or "")
     except ValidationError:
-        raise ProfileInvalid(_l("« %(number)s » is not a valid SIRET: 14 digits, as on the "
-                                "INSEE notice.", number=text)) from None
+        raise ProfileInvalid(
+            _l(
+                "« %(number)s » is not a valid SIRET: 14 digits, as on the INSEE notice.",
+                number=text,
+            )
+        ) from None
 
 
 def checked_vat_number(text: str, siret_number: str) -> str:
     try:
         number = "FR" + tva.validate(text or "")  # the library keeps the digits only
     except ValidationError:
-        raise ProfileInvalid(_l("« %(number)s » is not a valid French VAT number (FR, two "
-                                "characters, then the SIREN).", number=text)) from None
+        raise ProfileInvalid(
+            _l(
+                "« %(number)s » is not a valid French VAT number (FR, two "
+                "characters, then the SIREN).",
+                number=text,
+            )
+        ) from None
     if tva.to_siren(number) != siret_number[:9]:
-        raise ProfileInvalid(_l("The VAT number %(number)s is not the one of the SIRET's "
-                                "company.", number=number))
+        raise ProfileInvalid(
+            _l("The VAT number %(number)s is not the one of the SIRET's company.", number=number)
+        )
     return number
 
 
-def save_tax_profile(producer: Producer, *, legal_name: str, address: str, postcode: str,
-                     town: str, siret_text: str, vat_number: str, vat_regime: str,
-                     now: datetime) -> TaxProfile:
+def save_tax_profile(
+    producer: Producer,
+    *,
+    legal_name: str,
+    address: str,
+    postcode: str,
+    town: str,
+    siret_text: str,
+    vat_number: str,
+    vat_regime: str,
+    now: datetime,
+) -> TaxProfile:
     """The producer's profile as it typed it, checked; any change waits for the coordinator."""
-    fields = {"legal_name": legal_name.strip(), "address": address.strip(),
-              "postcode": postcode.strip(), "town": town.strip()}
+    fields = {
+        "legal_name": legal_name.strip(),
+        "address": address.strip(),
+        "postcode": postcode.strip(),
+        "town": town.strip(),
+    }
     if not all(fields.values()):
         raise ProfileInvalid(_l("Give the legal name, the address, the postcode and the town."))
     if vat_regime not in {regime.value for regime in VatRegime}:
@@ -104,8 +128,9 @@ def save_tax_profile(producer: Producer, *, legal_name: str, address: str, postc
     if vat_number.strip():
         vat = checked_vat_number(vat_number, number)
     elif vat_regime == VatRegime.NORMAL:
-        raise ProfileInvalid(_l("Under the normal VAT regime, the intra-community VAT number "
-                                "is required."))
+        raise ProfileInvalid(
+            _l("Under the normal VAT regime, the intra-community VAT number is required.")
+        )
     lock_row(Producer, producer.id)
     profile = tax_profile(producer.id)
     if profile is None:
@@ -132,32 +157,47 @@ def check_tax_profile(producer_id: int, checked_by_id: int, now: datetime) -> Ta
 
 
 def active_mandate(producer_id: int) -> MandateAcceptance | None:
-    return db.session.scalar(select(MandateAcceptance).where(
-        MandateAcceptance.producer_id == producer_id, MandateAcceptance.withdrawn_at.is_(None))
-        .order_by(MandateAcceptance.id.desc()).limit(1))
+    return db.session.scalar(
+        select(MandateAcceptance)
+        .where(
+            MandateAcceptance.producer_id == producer_id, MandateAcceptance.withdrawn_at.is_(None)
+        )
+        .order_by(MandateAcceptance.id.desc())
+        .limit(1)
+    )
 
 
 def mandates_in_force() -> dict[int, MandateAcceptance]:
     """Per producer, its mandate in force: one query."""
-    return {mandate.producer_id: mandate for mandate in db.session.scalars(
-        select(MandateAcceptance).where(MandateAcceptance.withdrawn_at.is_(None)))}
+    return {
+        mandate.producer_id: mandate
+        for mandate in db.session.scalars(
+            select(MandateAcceptance).where(MandateAcceptance.withdrawn_at.is_(None))
+        )
+    }
 
 
-def accept_mandate(producer: Producer, user_id: int, version: int,
-                   now: datetime) -> MandateAcceptance:
+def accept_mandate(
+    producer: Producer, user_id: int, version: int, now: datetime
+) -> MandateAcceptance:
     """Accept the current version; accepting what is already in force changes nothing."""
     if version != MANDATE_VERSION:
-        raise MandateRefused(_l("The mandate's text has changed meanwhile: read it again "
-                                "before accepting it."))
+        raise MandateRefused(
+            _l("The mandate's text has changed meanwhile: read it again before accepting it.")
+        )
     lock_row(Producer, producer.id)
     current = active_mandate(producer.id)
     if current is not None and current.version == version:
         return current
     if current is not None:
         current.withdrawn_at, current.withdrawn_by_id = now, user_id
-    mandate = MandateAcceptance(producer_id=producer.id, version=version,
-                                text_sha256=mandate_sha256(version), accepted_at=now,
-                                accepted_by_id=user_id)
+    mandate = MandateAcceptance(
+        producer_id=producer.id,
+        version=version,
+        text_sha256=mandate_sha256(version),
+        accepted_at=now,
+        accepted_by_id=user_id,
+    )
     db.session.add(mandate)
     db.session.flush()
     return mandate
@@ -170,9 +210,14 @@ def withdraw_mandate(producer: Producer, user_id: int, now: datetime) -> Mandate
         raise MandateRefused(_l("There is no mandate in force to withdraw."))
     current.withdrawn_at, current.withdrawn_by_id = now, user_id
     db.session.flush()
-    queue_mail(current_app.config["HUB_EMAIL"], "mandate_withdrawn", None,
-               event_key=f"mandate-withdrawn:{current.id}", producer=producer,
-               link=external_url("invoices.coordination"))
+    queue_mail(
+        current_app.config["HUB_EMAIL"],
+        "mandate_withdrawn",
+        None,
+        event_key=f"mandate-withdrawn:{current.id}",
+        producer=producer,
+        link=external_url("invoices.coordination"),
+    )
     return current
 
 

@@ -35,8 +35,9 @@ def in_force_by_order(invoices: list[Invoice]) -> dict[int, dict[int, int]]:
     amounts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for invoice in invoices:
         if invoice.order_id is not None:
-            amounts[invoice.order_id][invoice.producer_id] += \
+            amounts[invoice.order_id][invoice.producer_id] += (
                 invoice.sign * invoice.total_incl_vat_cents
+            )
     return amounts
 
 
@@ -45,7 +46,8 @@ def shares_by_order(invoices: list[Invoice], commission_of) -> dict[int, dict[in
     for invoice in invoices:
         if invoice.order_id is not None:
             shares[invoice.order_id][invoice.producer_id] += invoice.sign * sum(
-                commission_of(line["incl"]) for line in invoice.content["lines"])
+                commission_of(line["incl"]) for line in invoice.content["lines"]
+            )
     return shares
 
 
@@ -58,11 +60,13 @@ def verify(commission_bp: int) -> Verdict:
         previous = last.get(invoice.series)
         expected = previous.number + 1 if previous else 1
         if invoice.number != expected:
-            verdict.problems.append(f"series {invoice.series}: number {expected} is missing "
-                                    f"before {invoice.reference}")
+            verdict.problems.append(
+                f"series {invoice.series}: number {expected} is missing before {invoice.reference}"
+            )
         elif previous is not None and invoice.issued_at < previous.issued_at:
-            verdict.problems.append(f"series {invoice.series}: {invoice.reference} is dated "
-                                    f"before {previous.reference}")
+            verdict.problems.append(
+                f"series {invoice.series}: {invoice.reference} is dated before {previous.reference}"
+            )
         last[invoice.series] = invoice
         if hashlib.sha256(invoice.document).hexdigest() != invoice.document_sha256:
             verdict.problems.append(f"{invoice.reference}: its PDF is not the one issued")
@@ -74,10 +78,14 @@ def verify(commission_bp: int) -> Verdict:
     for series in db.session.scalars(select(InvoiceSeries)):
         highest = last[series.key].number if series.key in last else 0
         if series.last_number != highest:
-            verdict.problems.append(f"series {series.key}: {series.last_number} numbers given, "
-                                    f"{highest} invoices found")
-    sales = [invoice for invoice in invoices
-             if invoice.kind in (InvoiceKind.SALE, InvoiceKind.CREDIT_NOTE)]
+            verdict.problems.append(
+                f"series {series.key}: {series.last_number} numbers given, {highest} invoices found"
+            )
+    sales = [
+        invoice
+        for invoice in invoices
+        if invoice.kind in (InvoiceKind.SALE, InvoiceKind.CREDIT_NOTE)
+    ]
     invoiced = in_force_by_order(sales)
     shares = shares_by_order(sales, lambda amount: split_line(amount, commission_bp)[0])
     postings = sale_postings(list(invoiced))
@@ -88,5 +96,6 @@ def verify(commission_bp: int) -> Verdict:
                 verdict.problems.append(
                     f"order {order_id}, producer {producer_id}: invoiced "
                     f"{shares[order_id][producer_id]} cents to the producer, the ledger says "
-                    f"{ledger.producers.get(producer_id, 0)}")
+                    f"{ledger.producers.get(producer_id, 0)}"
+                )
     return verdict

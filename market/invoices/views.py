@@ -38,13 +38,17 @@ def month_of(values) -> str:
 
 
 def invoice_list(query) -> list[Invoice]:
-    return list(db.session.scalars(query.order_by(Invoice.issued_at.desc(), Invoice.id.desc())
-                                   .limit(500)))
+    return list(
+        db.session.scalars(query.order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(500))
+    )
 
 
 def pdf_response(invoice: Invoice) -> Response:
-    return Response(invoice.document, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{invoice.filename}"'})
+    return Response(
+        invoice.document,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{invoice.filename}"'},
+    )
 
 
 def zip_response(invoices: list[Invoice], name: str, extra=()) -> Response:
@@ -54,32 +58,44 @@ def zip_response(invoices: list[Invoice], name: str, extra=()) -> Response:
             archive.writestr(invoice.filename, invoice.document)
         for filename, content in extra:
             archive.writestr(filename, content)
-    return Response(out.getvalue(), mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        out.getvalue(),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def with_documents(query) -> list[Invoice]:
-    return list(db.session.scalars(query.options(undefer(Invoice.document))
-                                   .order_by(Invoice.series, Invoice.number)))
+    return list(
+        db.session.scalars(
+            query.options(undefer(Invoice.document)).order_by(Invoice.series, Invoice.number)
+        )
+    )
 
 
 # --- every role: one invoice's PDF -----------------------------------------------------------
+
 
 @bp.route("/invoices/<int:invoice_id>.pdf")
 @role_required(Role.HOUSEHOLD, Role.PRODUCER, Role.COORDINATOR)
 def download(invoice_id: int):
     invoice = get_or_404(Invoice, invoice_id)
-    allowed = (current_user.is_staff
-               or (current_user.role == Role.PRODUCER
-                   and current_user.producer_id == invoice.producer_id)
-               or (current_user.role == Role.HOUSEHOLD and invoice.household_id is not None
-                   and current_user.household_id == invoice.household_id))
+    allowed = (
+        current_user.is_staff
+        or (current_user.role == Role.PRODUCER and current_user.producer_id == invoice.producer_id)
+        or (
+            current_user.role == Role.HOUSEHOLD
+            and invoice.household_id is not None
+            and current_user.household_id == invoice.household_id
+        )
+    )
     if not allowed:
         abort(404)
     return pdf_response(invoice)
 
 
 # --- households ----------------------------------------------------------------------------
+
 
 @bp.route("/account/invoices")
 @role_required(Role.HOUSEHOLD)
@@ -88,30 +104,50 @@ def household_invoices():
     order_id = identifier(request.args.get("order"))
     if order_id is not None:
         query = query.where(Invoice.order_id == order_id)
-    return render_template("invoices/household.html", invoices=invoice_list(query),
-                           kinds=KIND_LABELS)
+    return render_template(
+        "invoices/household.html", invoices=invoice_list(query), kinds=KIND_LABELS
+    )
 
 
 # --- producers -----------------------------------------------------------------------------
 
+
 def producer_page(producer: Producer, profile_form=None, mandate_form=None, status=200):
     profile = services.tax_profile(producer.id)
     if profile_form is None:
-        profile_form = TaxProfileForm(obj=profile, data=None if profile else {
-            "legal_name": producer.name, "address": producer.address,
-            "postcode": producer.postcode, "town": producer.town, "siret": producer.siret,
-            "vat_regime": "normal"})
+        profile_form = TaxProfileForm(
+            obj=profile,
+            data=None
+            if profile
+            else {
+                "legal_name": producer.name,
+                "address": producer.address,
+                "postcode": producer.postcode,
+                "town": producer.town,
+                "siret": producer.siret,
+                "vat_regime": "normal",
+            },
+        )
     month = month_of(request.args)
     found = invoice_list(select(Invoice).where(Invoice.producer_id == producer.id))
     return render_template(
-        "invoices/producer.html", producer=producer, profile=profile, form=profile_form,
+        "invoices/producer.html",
+        producer=producer,
+        profile=profile,
+        form=profile_form,
         mandate=services.active_mandate(producer.id),
         mandate_form=mandate_form or MandateForm(version=services.MANDATE_VERSION),
-        mandate_text=services.mandate_text(), withdraw_form=ConfirmForm(),
-        invoices=found, kinds=KIND_LABELS, month=month,
-        vat=reports.producer_vat_summary(month, producer.id), rate_text=rate_text,
-        months=sorted({to_hub_time(invoice.issued_at).strftime("%Y-%m") for invoice in found},
-                      reverse=True)), status
+        mandate_text=services.mandate_text(),
+        withdraw_form=ConfirmForm(),
+        invoices=found,
+        kinds=KIND_LABELS,
+        month=month,
+        vat=reports.producer_vat_summary(month, producer.id),
+        rate_text=rate_text,
+        months=sorted(
+            {to_hub_time(invoice.issued_at).strftime("%Y-%m") for invoice in found}, reverse=True
+        ),
+    ), status
 
 
 def own_producer() -> Producer:
@@ -134,16 +170,20 @@ def save_profile():
     if not form.validate():
         return producer_page(producer, profile_form=form, status=400)
     try:
-        services.save_tax_profile(producer, legal_name=form.legal_name.data or "",
-                                  address=form.address.data or "",
-                                  postcode=form.postcode.data or "",
-                                  town=form.town.data or "", siret_text=form.siret.data or "",
-                                  vat_number=form.vat_number.data or "",
-                                  vat_regime=form.vat_regime.data, now=utcnow())
+        services.save_tax_profile(
+            producer,
+            legal_name=form.legal_name.data or "",
+            address=form.address.data or "",
+            postcode=form.postcode.data or "",
+            town=form.town.data or "",
+            siret_text=form.siret.data or "",
+            vat_number=form.vat_number.data or "",
+            vat_regime=form.vat_regime.data,
+            now=utcnow(),
+        )
     except DomainError as error:
         refuse(error, producer_page, producer, form, None, error.status)
-    flash(_("Your tax profile is saved: the coordinator checks it before any invoice."),
-          "success")
+    flash(_("Your tax profile is saved: the coordinator checks it before any invoice."), "success")
     return redirect(url_for("invoices.producer_invoices"))
 
 
@@ -173,8 +213,10 @@ def withdraw_mandate():
         services.withdraw_mandate(producer, current_user.id, utcnow())
     except DomainError as error:
         refuse(error, producer_page, producer, None, None, error.status)
-    flash(_("The invoicing mandate is withdrawn: no invoice is issued in your name from now "
-            "on."), "success")
+    flash(
+        _("The invoicing mandate is withdrawn: no invoice is issued in your name from now on."),
+        "success",
+    )
     return redirect(url_for("invoices.producer_invoices"))
 
 
@@ -186,30 +228,46 @@ def producer_month_zip(month: str):
         start, end = reports.month_bounds(month)
     except DomainError:
         abort(404)
-    found = with_documents(select(Invoice).where(
-        Invoice.producer_id == producer.id, Invoice.issued_at >= start,
-        Invoice.issued_at < end))
+    found = with_documents(
+        select(Invoice).where(
+            Invoice.producer_id == producer.id, Invoice.issued_at >= start, Invoice.issued_at < end
+        )
+    )
     return zip_response(found, f"factures-{month}.zip")
 
 
 # --- the coordinator -----------------------------------------------------------------------
 
+
 def coordination_page(issue_form=None, month_form=None, outcome=None, status=200):
     month = month_of(request.values)
-    producers = db.session.scalars(select(Producer).where(Producer.status == "approved")
-                                   .order_by(Producer.name)).all()
-    profiles = {profile.producer_id: profile for profile in db.session.scalars(
-        select(TaxProfile))}
+    producers = db.session.scalars(
+        select(Producer).where(Producer.status == "approved").order_by(Producer.name)
+    ).all()
+    profiles = {profile.producer_id: profile for profile in db.session.scalars(select(TaxProfile))}
     mandates = services.mandates_in_force()
-    settled = db.session.scalars(select(OrderCycle).where(OrderCycle.settled_at.is_not(None))
-                                 .order_by(OrderCycle.opens_at.desc()).limit(20)).all()
+    settled = db.session.scalars(
+        select(OrderCycle)
+        .where(OrderCycle.settled_at.is_not(None))
+        .order_by(OrderCycle.opens_at.desc())
+        .limit(20)
+    ).all()
     return render_template(
-        "invoices/coordination.html", producers=producers, profiles=profiles,
-        mandates=mandates, regimes=VAT_REGIME_LABELS, settled=settled,
-        issue_form=issue_form or IssueForm(), month_form=month_form or MonthForm(month=month),
-        check_form=ConfirmForm(), outcome=outcome, month=month,
-        hub_vat=reports.hub_commission_summary(month), rate_text=rate_text,
-        producers_vat=reports.vat_by_producer(month)), status
+        "invoices/coordination.html",
+        producers=producers,
+        profiles=profiles,
+        mandates=mandates,
+        regimes=VAT_REGIME_LABELS,
+        settled=settled,
+        issue_form=issue_form or IssueForm(),
+        month_form=month_form or MonthForm(month=month),
+        check_form=ConfirmForm(),
+        outcome=outcome,
+        month=month,
+        hub_vat=reports.hub_commission_summary(month),
+        rate_text=rate_text,
+        producers_vat=reports.vat_by_producer(month),
+    ), status
 
 
 @bp.route("/coordination/invoices")
@@ -242,8 +300,7 @@ def issue():
         outcome = issuing.issue_cycle(form.cycle.data, utcnow())
     except DomainError as error:
         refuse(error, coordination_page, form, None, None, error.status)
-    flash(_("%(count)d invoices and credit notes issued.", count=len(outcome.issued)),
-          "success")
+    flash(_("%(count)d invoices and credit notes issued.", count=len(outcome.issued)), "success")
     return coordination_page(outcome=outcome)
 
 
@@ -269,10 +326,12 @@ def month_zip(month: str):
         register = reports.register_csv(month)
     except DomainError:
         abort(404)
-    found = with_documents(select(Invoice).where(Invoice.issued_at >= start,
-                                                 Invoice.issued_at < end))
-    return zip_response(found, f"factures-{month}.zip",
-                        extra=[(f"registre-{month}.csv", register.encode())])
+    found = with_documents(
+        select(Invoice).where(Invoice.issued_at >= start, Invoice.issued_at < end)
+    )
+    return zip_response(
+        found, f"factures-{month}.zip", extra=[(f"registre-{month}.csv", register.encode())]
+    )
 
 
 @bp.route("/coordination/invoices/<month>.csv")
@@ -282,5 +341,8 @@ def register(month: str):
         text = reports.register_csv(month)
     except DomainError:
         abort(404)
-    return Response(text.encode(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="registre-{month}.csv"'})
+    return Response(
+        text.encode(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="registre-{month}.csv"'},
+    )

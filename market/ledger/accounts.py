@@ -59,8 +59,7 @@ def account_ids(keys) -> dict[str, int]:
     found = dict(db.session.execute(query).all())
     missing = sorted(keys - found.keys())
     if missing:
-        rows = [{"key": key, **dict(zip(IDENTITY, identity(key), strict=True))}
-                for key in missing]
+        rows = [{"key": key, **dict(zip(IDENTITY, identity(key), strict=True))} for key in missing]
         db.session.execute(upsert_into(table).values(rows).on_conflict_do_nothing())
         found = dict(db.session.execute(query).all())
     return found
@@ -71,10 +70,14 @@ def open_household_account(household_id: int, connection) -> None:
     """A household's account opens with the household, in the same transaction: its first
     order then posts at once instead of opening the account first."""
     key = household_key(household_id)
-    connection.execute(upsert_into(LedgerAccount.__table__).values(
-        key=key, **dict(zip(IDENTITY, identity(key), strict=True))).on_conflict_do_nothing())
+    connection.execute(
+        upsert_into(LedgerAccount.__table__)
+        .values(key=key, **dict(zip(IDENTITY, identity(key), strict=True)))
+        .on_conflict_do_nothing()
+    )
 
 
 def account_by_key(key: str) -> LedgerAccount | None:
     return db.session.execute(
-        select(LedgerAccount).where(LedgerAccount.key == key)).scalar_one_or_none()
+        select(LedgerAccount).where(LedgerAccount.key == key)
+    ).scalar_one_or_none()

@@ -52,17 +52,36 @@ def as_entries(amounts: dict) -> list[tuple]:
     return [(key, amount, rate) for (key, rate), amount in amounts.items() if amount]
 
 
-def post_order_placed(household_id, order_ref, lines, commission_basis_points=None,
-                      idempotency_key=None, *, order_id=None):
+def post_order_placed(
+    household_id,
+    order_ref,
+    lines,
+    commission_basis_points=None,
+    idempotency_key=None,
+    *,
+    order_id=None,
+):
     """D household / C each producer, C commission, C VAT on commission."""
     amounts = sale_entries(household_id, lines, commission_rate(commission_basis_points))
-    return post("order.placed", as_entries(amounts), reference=str(order_ref),
-                idempotency_key=idempotency_key or f"order.placed:{order_ref}",
-                order_id=order_id)
+    return post(
+        "order.placed",
+        as_entries(amounts),
+        reference=str(order_ref),
+        idempotency_key=idempotency_key or f"order.placed:{order_ref}",
+        order_id=order_id,
+    )
 
 
-def post_lines_changed(kind, household_id, order_ref, old_lines, new_lines,
-                       commission_basis_points, idempotency_key, order_id=None):
+def post_lines_changed(
+    kind,
+    household_id,
+    order_ref,
+    old_lines,
+    new_lines,
+    commission_basis_points,
+    idempotency_key,
+    order_id=None,
+):
     """The difference between the splits of the old and new lines; None when nothing moves."""
     rate = commission_rate(commission_basis_points)
     amounts = sale_entries(household_id, new_lines, rate)
@@ -71,29 +90,75 @@ def post_lines_changed(kind, household_id, order_ref, old_lines, new_lines,
     entries = as_entries(amounts)
     if not entries:
         return None
-    return post(kind, entries, reference=str(order_ref), idempotency_key=idempotency_key,
-                order_id=order_id)
+    return post(
+        kind, entries, reference=str(order_ref), idempotency_key=idempotency_key, order_id=order_id
+    )
 
 
-def post_order_changed(household_id, order_ref, old_lines, new_lines,
-                       commission_basis_points=None, idempotency_key=None, *, order_id=None):
-    return post_lines_changed("order.changed", household_id, order_ref, old_lines, new_lines,
-                              commission_basis_points, idempotency_key, order_id)
+def post_order_changed(
+    household_id,
+    order_ref,
+    old_lines,
+    new_lines,
+    commission_basis_points=None,
+    idempotency_key=None,
+    *,
+    order_id=None,
+):
+    return post_lines_changed(
+        "order.changed",
+        household_id,
+        order_ref,
+        old_lines,
+        new_lines,
+        commission_basis_points,
+        idempotency_key,
+        order_id,
+    )
 
 
-def post_fulfilment_adjusted(household_id, order_ref, old_lines, new_lines,
-                             commission_basis_points=None, idempotency_key=None, *,
-                             order_id=None):
+def post_fulfilment_adjusted(
+    household_id,
+    order_ref,
+    old_lines,
+    new_lines,
+    commission_basis_points=None,
+    idempotency_key=None,
+    *,
+    order_id=None,
+):
     """A missing item or a real weight: the mirror of what the difference undoes."""
-    return post_lines_changed("fulfilment.adjusted", household_id, order_ref, old_lines,
-                              new_lines, commission_basis_points, idempotency_key, order_id)
+    return post_lines_changed(
+        "fulfilment.adjusted",
+        household_id,
+        order_ref,
+        old_lines,
+        new_lines,
+        commission_basis_points,
+        idempotency_key,
+        order_id,
+    )
 
 
-def post_order_cancelled(household_id, order_ref, lines, commission_basis_points=None,
-                         idempotency_key=None, *, order_id=None):
-    return post_lines_changed("order.cancelled", household_id, order_ref, lines, [],
-                              commission_basis_points,
-                              idempotency_key or f"order.cancelled:{order_ref}", order_id)
+def post_order_cancelled(
+    household_id,
+    order_ref,
+    lines,
+    commission_basis_points=None,
+    idempotency_key=None,
+    *,
+    order_id=None,
+):
+    return post_lines_changed(
+        "order.cancelled",
+        household_id,
+        order_ref,
+        lines,
+        [],
+        commission_basis_points,
+        idempotency_key or f"order.cancelled:{order_ref}",
+        order_id,
+    )
 
 
 def positive(amount_cents) -> int:
@@ -108,48 +173,68 @@ def known_method(method: str) -> str:
     return method
 
 
-def money_in(kind, household_id, amount_cents, method, reference, idempotency_key, memo="",
-             order_id=None):
+def money_in(
+    kind, household_id, amount_cents, method, reference, idempotency_key, memo="", order_id=None
+):
     amount = positive(amount_cents)
-    return post(kind, [(cash_key(known_method(method)), amount),
-                       (household_key(household_id), -amount)],
-                payment_method=method, reference=reference, memo=memo,
-                idempotency_key=idempotency_key, order_id=order_id)
+    return post(
+        kind,
+        [(cash_key(known_method(method)), amount), (household_key(household_id), -amount)],
+        payment_method=method,
+        reference=reference,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        order_id=order_id,
+    )
 
 
-def money_out(kind, household_id, amount_cents, method, reference, idempotency_key, memo="",
-              order_id=None):
+def money_out(
+    kind, household_id, amount_cents, method, reference, idempotency_key, memo="", order_id=None
+):
     amount = positive(amount_cents)
-    return post(kind, [(household_key(household_id), amount),
-                       (cash_key(known_method(method)), -amount)],
-                payment_method=method, reference=reference, memo=memo,
-                idempotency_key=idempotency_key, order_id=order_id)
+    return post(
+        kind,
+        [(household_key(household_id), amount), (cash_key(known_method(method)), -amount)],
+        payment_method=method,
+        reference=reference,
+        memo=memo,
+        idempotency_key=idempotency_key,
+        order_id=order_id,
+    )
 
 
-def post_payment_received(household_id, amount_cents, method, reference, idempotency_key, *,
-                          order_id=None):
+def post_payment_received(
+    household_id, amount_cents, method, reference, idempotency_key, *, order_id=None
+):
     """D cash:<method> / C household, for the order it pays when it names one."""
-    return money_in("payment.received", household_id, amount_cents, method, reference,
-                    idempotency_key, order_id=order_id)
+    return money_in(
+        "payment.received",
+        household_id,
+        amount_cents,
+        method,
+        reference,
+        idempotency_key,
+        order_id=order_id,
+    )
 
 
-def post_refund(household_id, amount_cents, method, reference, idempotency_key, *,
-                order_id=None):
+def post_refund(household_id, amount_cents, method, reference, idempotency_key, *, order_id=None):
     """D household / C cash:<method>: the mirror of a payment."""
-    return money_out("refund", household_id, amount_cents, method, reference, idempotency_key,
-                     order_id=order_id)
+    return money_out(
+        "refund", household_id, amount_cents, method, reference, idempotency_key, order_id=order_id
+    )
 
 
 def post_credit_topup(household_id, amount_cents, method, reference, idempotency_key):
     """Prepaid credit: D cash:<method> / C household."""
-    return money_in("credit.topup", household_id, amount_cents, method, reference,
-                    idempotency_key)
+    return money_in("credit.topup", household_id, amount_cents, method, reference, idempotency_key)
 
 
 def post_credit_repayment(household_id, amount_cents, method, reference, idempotency_key):
     """Credit given back to a household: D household / C cash:<method>."""
-    return money_out("credit.repayment", household_id, amount_cents, method, reference,
-                     idempotency_key)
+    return money_out(
+        "credit.repayment", household_id, amount_cents, method, reference, idempotency_key
+    )
 
 
 def post_payout(producer_id, amount_cents, reference, idempotency_key):
@@ -157,9 +242,13 @@ def post_payout(producer_id, amount_cents, reference, idempotency_key):
     if not reference or not reference.strip():
         raise LedgerError(_l("Give the reference of the bank transfer."))
     amount = positive(amount_cents)
-    return post("payout", [(producer_key(producer_id), amount), ("cash:bank", -amount)],
-                payment_method="transfer", reference=reference.strip(),
-                idempotency_key=idempotency_key)
+    return post(
+        "payout",
+        [(producer_key(producer_id), amount), ("cash:bank", -amount)],
+        payment_method="transfer",
+        reference=reference.strip(),
+        idempotency_key=idempotency_key,
+    )
 
 
 def post_adjustment(account_key, amount_cents, reason, idempotency_key):
@@ -170,5 +259,9 @@ def post_adjustment(account_key, amount_cents, reason, idempotency_key):
     if type(amount_cents) is not int or amount_cents == 0:
         raise LedgerError(_l("The amount must not be zero."))
     hub = "hub:adjustments" if amount_cents > 0 else "hub:gains"
-    return post("adjustment", [(account_key, -amount_cents), (hub, amount_cents)],
-                memo=reason.strip(), idempotency_key=idempotency_key)
+    return post(
+        "adjustment",
+        [(account_key, -amount_cents), (hub, amount_cents)],
+        memo=reason.strip(),
+        idempotency_key=idempotency_key,
+    )

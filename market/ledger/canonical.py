@@ -39,8 +39,9 @@ def stored_time(value) -> str:
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         return value.isoformat(sep="T", timespec="microseconds") + "Z"
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(
-        sep="T", timespec="microseconds") + "Z"
+    return (
+        value.astimezone(UTC).replace(tzinfo=None).isoformat(sep="T", timespec="microseconds") + "Z"
+    )
 
 
 def text_or_null(value) -> str:
@@ -59,17 +60,19 @@ def entry_pieces(key: str, identity: tuple | None) -> tuple[str, str]:
     if identity is None:
         return before_amount, ',"vat_rate":'
     kind, number, auxiliary, household_id, producer_id = identity
-    return before_amount, (f',"auxiliary":{text_or_null(auxiliary)},'
-                           f'"household_id":{number_or_null(household_id)},'
-                           f'"kind":{encode_basestring(kind)},'
-                           f'"number":{encode_basestring(number)},'
-                           f'"producer_id":{number_or_null(producer_id)},"vat_rate":')
+    return before_amount, (
+        f',"auxiliary":{text_or_null(auxiliary)},'
+        f'"household_id":{number_or_null(household_id)},'
+        f'"kind":{encode_basestring(kind)},'
+        f'"number":{encode_basestring(number)},'
+        f'"producer_id":{number_or_null(producer_id)},"vat_rate":'
+    )
 
 
 def entry_text(pieces: tuple[str, str], amount, vat_rate) -> str:
     # Numbers as they are, not through int(): SQLite keeps 1000.5 written into an integer
     # column, and int() would write it as the 1000 the hash was made from.
-    return f'{pieces[0]}{amount}{pieces[1]}{"null" if vat_rate is None else vat_rate}}}'
+    return f"{pieces[0]}{amount}{pieces[1]}{'null' if vat_rate is None else vat_rate}}}"
 
 
 def transaction_hash(*, seq, occurred_at, prev_hash, **content) -> str:
@@ -79,15 +82,18 @@ def transaction_hash(*, seq, occurred_at, prev_hash, **content) -> str:
     (a property test holds them equal), several times faster, which `verify` needs.
     `occurred_at` is the canonical time text.
     """
-    return hash_around_chain(text_around_chain(**content), seq=seq, occurred_at=occurred_at,
-                             prev_hash=prev_hash)
+    return hash_around_chain(
+        text_around_chain(**content), seq=seq, occurred_at=occurred_at, prev_hash=prev_hash
+    )
 
 
 def hash_around_chain(pieces, seq, occurred_at, prev_hash) -> str:
     """transaction_hash() of the pieces text_around_chain() wrote."""
     before_time, before_prev_hash, before_seq = pieces
-    text = (f"{before_time}{occurred_at}{before_prev_hash}{encode_basestring(prev_hash)}"
-            f"{before_seq}{int(seq)}}}")
+    text = (
+        f"{before_time}{occurred_at}{before_prev_hash}{encode_basestring(prev_hash)}"
+        f"{before_seq}{int(seq)}}}"
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -98,27 +104,43 @@ def text_around_chain(*, entries, format, **content) -> tuple[str, str, str]:
 
     `entries` are (key, amount, vat_rate, identity) in entry_order; identity as entry_pieces
     takes it (None in format 1)."""
-    written = [entry_text(entry_pieces(key, identity if format > 1 else None), amount, rate)
-               for key, amount, rate, identity in entries]
+    written = [
+        entry_text(entry_pieces(key, identity if format > 1 else None), amount, rate)
+        for key, amount, rate, identity in entries
+    ]
     return text_around_written_entries(format=format, written_entries=written, **content)
 
 
-def text_around_written_entries(format, kind, idempotency_key, payload_hash, reference,
-                                memo, payment_method, reverses, order_id,
-                                written_entries) -> tuple[str, str, str]:
+def text_around_written_entries(
+    format,
+    kind,
+    idempotency_key,
+    payload_hash,
+    reference,
+    memo,
+    payment_method,
+    reverses,
+    order_id,
+    written_entries,
+) -> tuple[str, str, str]:
     """text_around_chain() of entries already written by entry_text() in entry_order:
     `verify` reads them in that order from their positions (and calls this with its
     arguments in order, which costs less on a journal of millions)."""
     version = f'"format":{int(format)},' if format > 1 else ""
     order = f'"order_id":{number_or_null(order_id)},' if format > 1 else ""
-    before_time = (f'{{"entries":[{",".join(written_entries)}],{version}'
-                   f'"idempotency_key":{encode_basestring(idempotency_key)},'
-                   f'"kind":{encode_basestring(kind)},"memo":{encode_basestring(memo)},'
-                   f'"occurred_at":"')
-    before_prev_hash = (f'",{order}"payload_hash":{encode_basestring(payload_hash)},'
-                        f'"payment_method":{text_or_null(payment_method)},"prev_hash":')
-    before_seq = (f',"reference":{encode_basestring(reference)},'
-                  f'"reverses":{number_or_null(reverses)},"seq":')
+    before_time = (
+        f'{{"entries":[{",".join(written_entries)}],{version}'
+        f'"idempotency_key":{encode_basestring(idempotency_key)},'
+        f'"kind":{encode_basestring(kind)},"memo":{encode_basestring(memo)},'
+        f'"occurred_at":"'
+    )
+    before_prev_hash = (
+        f'",{order}"payload_hash":{encode_basestring(payload_hash)},'
+        f'"payment_method":{text_or_null(payment_method)},"prev_hash":'
+    )
+    before_seq = (
+        f',"reference":{encode_basestring(reference)},"reverses":{number_or_null(reverses)},"seq":'
+    )
     return before_time, before_prev_hash, before_seq
 
 
@@ -128,22 +150,28 @@ def entry_order(entry) -> tuple:
 
 
 def canonical_bytes(document) -> bytes:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode()
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def digest(document) -> str:
     return hashlib.sha256(canonical_bytes(document)).hexdigest()
 
 
-def payload_document(kind, entries, reference, memo, payment_method, reverses,
-                     order_id=None) -> dict:
+def payload_document(
+    kind, entries, reference, memo, payment_method, reverses, order_id=None
+) -> dict:
     """What an idempotency key stands for: the business content, not the time or seq.
     `entries` are (key, amount, vat_rate) in entry_order."""
-    document = {"kind": kind, "reference": reference, "memo": memo,
-                "payment_method": payment_method, "reverses": reverses,
-                "entries": [{"account": key, "amount": amount, "vat_rate": rate}
-                            for key, amount, rate in entries]}
+    document = {
+        "kind": kind,
+        "reference": reference,
+        "memo": memo,
+        "payment_method": payment_method,
+        "reverses": reverses,
+        "entries": [
+            {"account": key, "amount": amount, "vat_rate": rate} for key, amount, rate in entries
+        ],
+    }
     if order_id is not None:
         document["order_id"] = order_id
     return document
@@ -152,14 +180,36 @@ def payload_document(kind, entries, reference, memo, payment_method, reverses,
 IDENTITY_FIELDS = ("kind", "number", "auxiliary", "household_id", "producer_id")
 
 
-def transaction_document(*, format, seq, occurred_at, kind, idempotency_key, payload_hash,
-                         reference, memo, payment_method, reverses, order_id, prev_hash,
-                         entries) -> dict:
+def transaction_document(
+    *,
+    format,
+    seq,
+    occurred_at,
+    kind,
+    idempotency_key,
+    payload_hash,
+    reference,
+    memo,
+    payment_method,
+    reverses,
+    order_id,
+    prev_hash,
+    entries,
+) -> dict:
     """The documented JSON of a transaction, written plainly (the property test's yardstick)."""
-    document = {"seq": seq, "occurred_at": canonical_time(occurred_at), "kind": kind,
-                "idempotency_key": idempotency_key, "payload_hash": payload_hash,
-                "reference": reference, "memo": memo, "payment_method": payment_method,
-                "reverses": reverses, "prev_hash": prev_hash, "entries": []}
+    document = {
+        "seq": seq,
+        "occurred_at": canonical_time(occurred_at),
+        "kind": kind,
+        "idempotency_key": idempotency_key,
+        "payload_hash": payload_hash,
+        "reference": reference,
+        "memo": memo,
+        "payment_method": payment_method,
+        "reverses": reverses,
+        "prev_hash": prev_hash,
+        "entries": [],
+    }
     for key, amount, vat_rate, identity in sorted(entries, key=entry_order):
         entry = {"account": key, "amount": amount, "vat_rate": vat_rate}
         if format > 1:

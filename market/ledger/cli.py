@@ -37,14 +37,20 @@ def parse_receipt(_context, _parameter, value: str | None) -> tuple[int, str] | 
         return None
     match = RECEIPT.fullmatch(value.strip())
     if match is None:
-        raise click.BadParameter("write it SEQ:HASH, the hash whole or its first 16 characters "
-                                 "or more, e.g. 1234:9f86d081884c7d65")
+        raise click.BadParameter(
+            "write it SEQ:HASH, the hash whole or its first 16 characters "
+            "or more, e.g. 1234:9f86d081884c7d65"
+        )
     return int(match.group(1)), match.group(2).lower()
 
 
 @ledger_cli.command("verify")
-@click.option("--receipt", callback=parse_receipt, metavar="SEQ:HASH",
-              help="Also say whether the books still hold this state (a receipt kept earlier).")
+@click.option(
+    "--receipt",
+    callback=parse_receipt,
+    metavar="SEQ:HASH",
+    help="Also say whether the books still hold this state (a receipt kept earlier).",
+)
 def verify_command(receipt: tuple[int, str] | None) -> None:
     """Recompute every hash and balance; exit 1 naming the first record that does not match."""
     verdict = verify()
@@ -53,13 +59,18 @@ def verify_command(receipt: tuple[int, str] | None) -> None:
     if not verdict.ok:
         click.echo(f"ledger NOT verified: {verdict.problem}", err=True)
         sys.exit(1)
-    click.echo(f"ledger verified: {verdict.count} transactions, {verdict.closures} closures, "
-               f"head hash {verdict.head_hash}")
+    click.echo(
+        f"ledger verified: {verdict.count} transactions, {verdict.closures} closures, "
+        f"head hash {verdict.head_hash}"
+    )
     if receipt is not None:
         seq, hash_ = receipt
         if receipt_state(seq, hash_) != "held":
-            click.echo(f"receipt {seq}:{hash_} NOT held: the books do not hold transaction "
-                       f"{seq} with this hash", err=True)
+            click.echo(
+                f"receipt {seq}:{hash_} NOT held: the books do not hold transaction "
+                f"{seq} with this hash",
+                err=True,
+            )
             sys.exit(1)
         click.echo(f"receipt {seq}:{hash_} held: the books still hold this exact state")
 
@@ -72,8 +83,13 @@ def balances_command() -> None:
 
 @ledger_cli.command("close")
 @click.option("--period", type=click.Choice(PERIODS), required=True)
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="A day in the period to close (default: the last period that is over).")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="A day in the period to close (default: the last period that is over).",
+)
 def close_command(period: str, day) -> None:
     """Close a day, month or year: chained totals; nothing can post into it afterwards."""
     try:
@@ -84,17 +100,27 @@ def close_command(period: str, day) -> None:
             click.echo(str(error.message), err=True)
         sys.exit(1)
     db.session.commit()
-    click.echo(f"closed {closure.period} {closure.label}: {closure.transaction_count} "
-               f"transactions, total {decimal_text(closure.total, '.')}, grand total "
-               f"{decimal_text(closure.grand_total, '.')}, hash {closure.hash}")
+    click.echo(
+        f"closed {closure.period} {closure.label}: {closure.transaction_count} "
+        f"transactions, total {decimal_text(closure.total, '.')}, grand total "
+        f"{decimal_text(closure.grand_total, '.')}, hash {closure.hash}"
+    )
 
 
 @ledger_cli.command("export")
 @click.option("--format", "kind", type=click.Choice(["csv", "fec"]), required=True)
-@click.option("--year", type=click.IntRange(2000, 2999), default=None,
-              help="The fiscal year (default: the current one).")
-@click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="A file, or a directory to write the file under its standard name.")
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2999),
+    default=None,
+    help="The fiscal year (default: the current one).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A file, or a directory to write the file under its standard name.",
+)
 def export_command(kind: str, year: int, out: Path) -> None:
     """The year's journal as CSV, or its FEC."""
     try:
@@ -110,8 +136,12 @@ def export_command(kind: str, year: int, out: Path) -> None:
 
 
 @ledger_cli.command("keygen")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Where to write the private key (default: MARKET_LEDGER_SIGNING_KEY_FILE).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the private key (default: MARKET_LEDGER_SIGNING_KEY_FILE).",
+)
 @click.option("--if-missing", is_flag=True, help="Do nothing when a key is already configured.")
 def keygen_command(out: Path | None, if_missing: bool) -> None:
     """Make the hub's Ed25519 key that signs closures; print its public key."""
@@ -119,25 +149,32 @@ def keygen_command(out: Path | None, if_missing: bool) -> None:
     target = out or (Path(configured) if configured else None)
     existing = private_key()
     if out is None and if_missing and existing is not None:
-        click.echo(f"ledger signing key already configured; public key "
-                   f"{public_hex(existing.public_key())}")
+        click.echo(
+            f"ledger signing key already configured; public key {public_hex(existing.public_key())}"
+        )
         return
     if target is None:
-        click.echo("no file to write: give --out PATH or set MARKET_LEDGER_SIGNING_KEY_FILE",
-                   err=True)
+        click.echo(
+            "no file to write: give --out PATH or set MARKET_LEDGER_SIGNING_KEY_FILE", err=True
+        )
         sys.exit(1)
     pem = new_private_key_pem()
     try:
         descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        click.echo(f"{target} exists: a signing key is never overwritten (closures signed with "
-                   "it must stay verifiable); move it away first", err=True)
+        click.echo(
+            f"{target} exists: a signing key is never overwritten (closures signed with "
+            "it must stay verifiable); move it away first",
+            err=True,
+        )
         sys.exit(1)
     except OSError as error:
         click.echo(f"cannot write {target}: {error.strerror}", err=True)
         sys.exit(1)
     with os.fdopen(descriptor, "wb") as file:
         file.write(pem)
-    click.echo(f"wrote the ledger signing key to {target} (keep it out of the database and its "
-               f"backups, and keep a copy somewhere safe)\npublic key "
-               f"{public_hex(load_private_key(pem).public_key())}")
+    click.echo(
+        f"wrote the ledger signing key to {target} (keep it out of the database and its "
+        f"backups, and keep a copy somewhere safe)\npublic key "
+        f"{public_hex(load_private_key(pem).public_key())}"
+    )

@@ -22,8 +22,9 @@ def divide_rounded(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def split_line(amount: int, commission_bp: int,
-               vat_bp: int = COMMISSION_VAT_BASIS_POINTS) -> tuple[int, int, int]:
+def split_line(
+    amount: int, commission_bp: int, vat_bp: int = COMMISSION_VAT_BASIS_POINTS
+) -> tuple[int, int, int]:
     """(producer share, commission excluding VAT, VAT on the commission)."""
     sign = -1 if amount < 0 else 1
     gross = abs(amount)

@@ -19,24 +19,37 @@ class LedgerError(DomainError):
 
 class UnbalancedTransaction(LedgerError):
     def __init__(self, total: int):
-        super().__init__(_l("The entries of a transaction must sum to zero (they sum to "
-                            "%(total)s cents).", total=total))
+        super().__init__(
+            _l(
+                "The entries of a transaction must sum to zero (they sum to %(total)s cents).",
+                total=total,
+            )
+        )
 
 
 class IdempotencyConflict(LedgerError):
     status = 409
 
     def __init__(self, key: str):
-        super().__init__(_l("The operation %(key)s was already recorded with different "
-                            "details; nothing was changed.", key=key))
+        super().__init__(
+            _l(
+                "The operation %(key)s was already recorded with different "
+                "details; nothing was changed.",
+                key=key,
+            )
+        )
 
 
 class PeriodClosed(LedgerError):
     status = 409
 
     def __init__(self):
-        super().__init__(_l("This date falls in a closed period: post the correction in the "
-                            "open period, referring to the original transaction."))
+        super().__init__(
+            _l(
+                "This date falls in a closed period: post the correction in the "
+                "open period, referring to the original transaction."
+            )
+        )
 
 
 class AlreadyReversed(LedgerError):

@@ -25,24 +25,50 @@ from market.spreadsheets import csv_row
 from market.timeutil import hub_zone, to_hub_time
 
 FEC_COLUMNS = (
-    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
-    "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
-    "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise",
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
 )
 FEC_ENCODING = "iso-8859-15"
 # Sales through the hub, treasury movements, and the rest.
 JOURNALS = {"VT": "Ventes", "BQ": "Trésorerie", "OD": "Opérations diverses"}
 KIND_JOURNALS = {
-    "order.placed": "VT", "order.changed": "VT", "order.cancelled": "VT",
-    "fulfilment.adjusted": "VT", "payment.received": "BQ", "refund": "BQ", "payout": "BQ",
-    "credit.topup": "BQ", "credit.repayment": "BQ",
+    "order.placed": "VT",
+    "order.changed": "VT",
+    "order.cancelled": "VT",
+    "fulfilment.adjusted": "VT",
+    "payment.received": "BQ",
+    "refund": "BQ",
+    "payout": "BQ",
+    "credit.topup": "BQ",
+    "credit.repayment": "BQ",
 }
 KIND_LABELS = {
-    "order.placed": "Commande", "order.changed": "Commande modifiée",
-    "order.cancelled": "Commande annulée", "fulfilment.adjusted": "Ajustement de livraison",
-    "payment.received": "Paiement reçu", "refund": "Remboursement",
-    "payout": "Virement au producteur", "credit.topup": "Crédit prépayé",
-    "credit.repayment": "Remboursement de crédit", "adjustment": "Ajustement",
+    "order.placed": "Commande",
+    "order.changed": "Commande modifiée",
+    "order.cancelled": "Commande annulée",
+    "fulfilment.adjusted": "Ajustement de livraison",
+    "payment.received": "Paiement reçu",
+    "refund": "Remboursement",
+    "payout": "Virement au producteur",
+    "credit.topup": "Crédit prépayé",
+    "credit.repayment": "Remboursement de crédit",
+    "adjustment": "Ajustement",
     "reversal": "Extourne",
 }
 
@@ -51,14 +77,21 @@ def year_transactions(year: int) -> list[LedgerTransaction]:
     zone = hub_zone()
     starts = datetime.combine(date(year, 1, 1), time(0), tzinfo=zone)
     ends = datetime.combine(date(year + 1, 1, 1), time(0), tzinfo=zone)
-    return list(db.session.execute(
-        select(LedgerTransaction).where(LedgerTransaction.occurred_at >= starts,
-                                        LedgerTransaction.occurred_at < ends)
-        .order_by(LedgerTransaction.seq)
-        .options(selectinload(LedgerTransaction.entries).joinedload(LedgerEntry.account)
-                 .options(joinedload(LedgerAccount.household),
-                          joinedload(LedgerAccount.producer)),
-                 joinedload(LedgerTransaction.reverses))).unique().scalars())
+    return list(
+        db.session.execute(
+            select(LedgerTransaction)
+            .where(LedgerTransaction.occurred_at >= starts, LedgerTransaction.occurred_at < ends)
+            .order_by(LedgerTransaction.seq)
+            .options(
+                selectinload(LedgerTransaction.entries)
+                .joinedload(LedgerEntry.account)
+                .options(joinedload(LedgerAccount.household), joinedload(LedgerAccount.producer)),
+                joinedload(LedgerTransaction.reverses),
+            )
+        )
+        .unique()
+        .scalars()
+    )
 
 
 def fec_filename(year: int) -> str:
@@ -90,13 +123,30 @@ def fec_rows(year: int):
         for entry in sorted(transaction.entries, key=lambda e: (e.amount < 0, e.position)):
             account = entry.account
             auxiliary = account.auxiliary or ""
-            yield (journal, JOURNALS[journal], str(number), day, account.number,
-                   clean(account.label if not auxiliary else
-                         ("Clients" if account.kind == "household" else "Producteurs")),
-                   auxiliary, clean(account.label) if auxiliary else "", piece[:60], day,
-                   ecriture_label(transaction)[:200],
-                   decimal_text(max(entry.amount, 0), ","),
-                   decimal_text(max(-entry.amount, 0), ","), "", "", day, "", "")
+            yield (
+                journal,
+                JOURNALS[journal],
+                str(number),
+                day,
+                account.number,
+                clean(
+                    account.label
+                    if not auxiliary
+                    else ("Clients" if account.kind == "household" else "Producteurs")
+                ),
+                auxiliary,
+                clean(account.label) if auxiliary else "",
+                piece[:60],
+                day,
+                ecriture_label(transaction)[:200],
+                decimal_text(max(entry.amount, 0), ","),
+                decimal_text(max(-entry.amount, 0), ","),
+                "",
+                "",
+                day,
+                "",
+                "",
+            )
 
 
 def fec_bytes(year: int) -> bytes:
@@ -107,19 +157,46 @@ def fec_bytes(year: int) -> bytes:
 def csv_text(year: int) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["seq", "occurred_at", "kind", "reference", "memo", "payment_method",
-                     "reverses", "account", "number", "auxiliary", "debit", "credit",
-                     "vat_rate", "hash"])
+    writer.writerow(
+        [
+            "seq",
+            "occurred_at",
+            "kind",
+            "reference",
+            "memo",
+            "payment_method",
+            "reverses",
+            "account",
+            "number",
+            "auxiliary",
+            "debit",
+            "credit",
+            "vat_rate",
+            "hash",
+        ]
+    )
     for transaction in year_transactions(year):
         for entry in transaction.entries:
-            writer.writerow(csv_row([
-                transaction.seq, canonical_time(transaction.occurred_at), transaction.kind,
-                transaction.reference, transaction.memo, transaction.payment_method or "",
-                transaction.reverses.seq if transaction.reverses else "", entry.account.key,
-                entry.account.number, entry.account.auxiliary or "",
-                decimal_text(max(entry.amount, 0), "."),
-                decimal_text(max(-entry.amount, 0), "."),
-                "" if entry.vat_rate is None else entry.vat_rate, transaction.hash]))
+            writer.writerow(
+                csv_row(
+                    [
+                        transaction.seq,
+                        canonical_time(transaction.occurred_at),
+                        transaction.kind,
+                        transaction.reference,
+                        transaction.memo,
+                        transaction.payment_method or "",
+                        transaction.reverses.seq if transaction.reverses else "",
+                        entry.account.key,
+                        entry.account.number,
+                        entry.account.auxiliary or "",
+                        decimal_text(max(entry.amount, 0), "."),
+                        decimal_text(max(-entry.amount, 0), "."),
+                        "" if entry.vat_rate is None else entry.vat_rate,
+                        transaction.hash,
+                    ]
+                )
+            )
     return out.getvalue()
 
 

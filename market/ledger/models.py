@@ -79,14 +79,16 @@ class LedgerTransaction(Model):
     memo: Mapped[str] = mapped_column(String(255), default="")
     payment_method: Mapped[str | None] = mapped_column(String(20))
     reverses_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ledger_transactions.id"), unique=True)
+        ForeignKey("ledger_transactions.id"), unique=True
+    )
     # The order the money movement concerns, by its id: how an order's money is looked up.
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     entries: Mapped[list["LedgerEntry"]] = relationship(
-        back_populates="transaction", order_by="LedgerEntry.position")
+        back_populates="transaction", order_by="LedgerEntry.position"
+    )
     reverses: Mapped["LedgerTransaction | None"] = relationship(remote_side=[id])
 
     @property
@@ -103,10 +105,10 @@ class LedgerEntry(Model):
         Index("ix_ledger_entries_account_transaction", "account_id", "transaction_id"),
     )
 
-    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"),
-                                                primary_key=True)
-    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True,
-                                          autoincrement=False)
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_transactions.id"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     # VAT rate (basis points) of the goods a sale entry stems from; None for money movements.
@@ -141,8 +143,9 @@ class LedgerChainHead(Model):
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
     occurred_at: Mapped[datetime | None]
     closure_seq: Mapped[int] = mapped_column(default=0, server_default="0")
-    closure_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH,
-                                              server_default=GENESIS_HASH)
+    closure_hash: Mapped[str] = mapped_column(
+        String(64), default=GENESIS_HASH, server_default=GENESIS_HASH
+    )
 
 
 class LedgerClosure(Model):

@@ -19,19 +19,26 @@ EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.\w+")
 # French numbers as people write them: 06 12 34 56 78, 06.12.34.56.78, +33 6 12 34 56 78.
 PHONE = re.compile(r"(?:\+33\s?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b")
 # Words of a household's name that say nothing about who it is.
-COMMON_WORDS = {"famille", "foyer", "family", "household", "maison", "chez", "monsieur",
-                "madame"}
-KEPT_TEXT_HINT = _l("Kept in the books for ten years and never erased: write no name, email "
-                    "address or phone number here.")
+COMMON_WORDS = {"famille", "foyer", "family", "household", "maison", "chez", "monsieur", "madame"}
+KEPT_TEXT_HINT = _l(
+    "Kept in the books for ten years and never erased: write no name, email "
+    "address or phone number here."
+)
 
 
 def name_words(household_id: int) -> set[str]:
     """The distinctive words of the household's name and of its people's names."""
     names = db.session.scalars(
-        select(Household.name).where(Household.id == household_id).union_all(
-            select(User.name).where(User.household_id == household_id)))
-    return {word for name in names for word in re.findall(r"\w+", name.casefold())
-            if len(word) >= 4 and word not in COMMON_WORDS}
+        select(Household.name)
+        .where(Household.id == household_id)
+        .union_all(select(User.name).where(User.household_id == household_id))
+    )
+    return {
+        word
+        for name in names
+        for word in re.findall(r"\w+", name.casefold())
+        if len(word) >= 4 and word not in COMMON_WORDS
+    }
 
 
 class NoPersonalData:
@@ -44,12 +51,20 @@ class NoPersonalData:
     def __call__(self, form, field) -> None:
         text = field.data or ""
         if EMAIL.search(text) or PHONE.search(text):
-            raise ValidationError(_l("Write no email address or phone number here: the books "
-                                     "keep it ten years and it cannot be erased."))
+            raise ValidationError(
+                _l(
+                    "Write no email address or phone number here: the books "
+                    "keep it ten years and it cannot be erased."
+                )
+            )
         household_id = self.household_of(form) if self.household_of else None
         if household_id and name_words(household_id) & set(re.findall(r"\w+", text.casefold())):
-            raise ValidationError(_l("Write no one's name here: the account already says whose "
-                                     "it is, and the books keep this text for ten years."))
+            raise ValidationError(
+                _l(
+                    "Write no one's name here: the account already says whose "
+                    "it is, and the books keep this text for ten years."
+                )
+            )
 
 
 def household_of_account(key: str | None) -> int | None:

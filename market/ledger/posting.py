@@ -61,8 +61,9 @@ def normalise(entries) -> list[tuple[str, int, int | None]]:
         if type(amount) is not int or (vat_rate is not None and type(vat_rate) is not int):
             raise TypeError("ledger amounts and VAT rates are integers")
         merged[(key, vat_rate)] += amount
-    result = sorted(((key, amount, rate) for (key, rate), amount in merged.items() if amount),
-                    key=entry_order)
+    result = sorted(
+        ((key, amount, rate) for (key, rate), amount in merged.items() if amount), key=entry_order
+    )
     total = sum(amount for _, amount, _ in result)
     if total != 0:
         raise UnbalancedTransaction(total)
@@ -75,13 +76,15 @@ BEFORE_THE_HEAD = _l("A transaction cannot be dated before the last one recorded
 
 
 def transaction_by_key(key: str) -> LedgerTransaction | None:
-    return db.session.execute(select(LedgerTransaction).where(
-        LedgerTransaction.idempotency_key == key)).scalar_one_or_none()
+    return db.session.execute(
+        select(LedgerTransaction).where(LedgerTransaction.idempotency_key == key)
+    ).scalar_one_or_none()
 
 
 def replayed(key: str, payload_hash: str) -> LedgerTransaction:
-    existing = db.session.execute(select(LedgerTransaction).where(
-        LedgerTransaction.idempotency_key == key)).scalar_one()
+    existing = db.session.execute(
+        select(LedgerTransaction).where(LedgerTransaction.idempotency_key == key)
+    ).scalar_one()
     if existing.payload_hash != payload_hash:
         raise IdempotencyConflict(key)
     return existing
@@ -92,14 +95,21 @@ def lock_head():
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         # SELECT takes no write lock in SQLite; this write does, until commit.
-        db.session.execute(update(LedgerChainHead).where(LedgerChainHead.id == 1)
-                           .values(seq=LedgerChainHead.seq))
-    query = select(LedgerChainHead.seq, LedgerChainHead.hash, LedgerChainHead.occurred_at) \
-        .where(LedgerChainHead.id == 1).with_for_update()
+        db.session.execute(
+            update(LedgerChainHead).where(LedgerChainHead.id == 1).values(seq=LedgerChainHead.seq)
+        )
+    query = (
+        select(LedgerChainHead.seq, LedgerChainHead.hash, LedgerChainHead.occurred_at)
+        .where(LedgerChainHead.id == 1)
+        .with_for_update()
+    )
     row = db.session.execute(query).one_or_none()
     if row is None:  # an emptied database: recreate the head at the genesis
-        db.session.execute(upsert_into(LedgerChainHead).values(id=1, seq=0, hash=GENESIS_HASH)
-                           .on_conflict_do_nothing())
+        db.session.execute(
+            upsert_into(LedgerChainHead)
+            .values(id=1, seq=0, hash=GENESIS_HASH)
+            .on_conflict_do_nothing()
+        )
         row = db.session.execute(query).one()
     return row
 
@@ -108,10 +118,14 @@ def state_under_lock(idempotency_key: str):
     """The end of the closed periods and any transaction recorded under this key, read once
     the head is locked (SQLite postings)."""
     closed_until = select(func.max(LedgerClosure.ends_at)).scalar_subquery()
-    existing = select(LedgerTransaction.id).where(
-        LedgerTransaction.idempotency_key == idempotency_key).scalar_subquery()
-    return db.session.execute(select(closed_until.label("closed_until"),
-                                     existing.label("existing_id"))).one()
+    existing = (
+        select(LedgerTransaction.id)
+        .where(LedgerTransaction.idempotency_key == idempotency_key)
+        .scalar_subquery()
+    )
+    return db.session.execute(
+        select(closed_until.label("closed_until"), existing.label("existing_id"))
+    ).one()
 
 
 def posting_time(requested: datetime | None, head_time: datetime | None) -> datetime:
@@ -125,42 +139,72 @@ def posting_time(requested: datetime | None, head_time: datetime | None) -> date
 
 
 def check_reversible(reverses: LedgerTransaction) -> None:
-    if db.session.execute(select(LedgerTransaction.id).where(
-            LedgerTransaction.reverses_id == reverses.id)).first() is not None:
+    if (
+        db.session.execute(
+            select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == reverses.id)
+        ).first()
+        is not None
+    ):
         raise AlreadyReversed(reverses.seq)
 
 
-def post(kind: str, entries, *, idempotency_key: str, reference: str = "", memo: str = "",
-         payment_method: str | None = None, reverses: LedgerTransaction | None = None,
-         occurred_at: datetime | None = None, order_id: int | None = None
-         ) -> LedgerTransaction:
+def post(
+    kind: str,
+    entries,
+    *,
+    idempotency_key: str,
+    reference: str = "",
+    memo: str = "",
+    payment_method: str | None = None,
+    reverses: LedgerTransaction | None = None,
+    occurred_at: datetime | None = None,
+    order_id: int | None = None,
+) -> LedgerTransaction:
     """Record a balanced transaction, or return the one this key already recorded.
 
     `order_id` names the order the money concerns, so that its money is found by its id."""
     if not idempotency_key or len(idempotency_key) > 200:
-        raise LedgerError(_l("Every posting needs an idempotency key of at most 200 "
-                             "characters."))
+        raise LedgerError(_l("Every posting needs an idempotency key of at most 200 characters."))
     lines = normalise(entries)
-    content = {"format": CANONICAL_FORMAT, "kind": kind, "idempotency_key": idempotency_key,
-               "reference": reference, "memo": memo, "payment_method": payment_method,
-               "reverses": reverses.seq if reverses is not None else None,
-               "order_id": order_id,
-               "entries": [(key, amount, rate, identity(key)) for key, amount, rate in lines]}
-    payload_hash = digest(payload_document(
-        kind, lines, reference, memo, payment_method, content["reverses"], order_id))
+    content = {
+        "format": CANONICAL_FORMAT,
+        "kind": kind,
+        "idempotency_key": idempotency_key,
+        "reference": reference,
+        "memo": memo,
+        "payment_method": payment_method,
+        "reverses": reverses.seq if reverses is not None else None,
+        "order_id": order_id,
+        "entries": [(key, amount, rate, identity(key)) for key, amount, rate in lines],
+    }
+    payload_hash = digest(
+        payload_document(
+            kind, lines, reference, memo, payment_method, content["reverses"], order_id
+        )
+    )
     content["payload_hash"] = payload_hash
-    append = (append_in_database if db.session.get_bind().dialect.name == "postgresql"
-              else append_from_here)
+    append = (
+        append_in_database
+        if db.session.get_bind().dialect.name == "postgresql"
+        else append_from_here
+    )
     values = append(content, reverses, occurred_at)
     if values is None:
         return replayed(idempotency_key, payload_hash)
     # The written row as a session object, without reading it back; what is not given here
     # (its entries; on PostgreSQL its chain, made at commit) loads when used.
     transaction = LedgerTransaction(
-        **values, format=CANONICAL_FORMAT, kind=kind, idempotency_key=idempotency_key,
-        payload_hash=payload_hash, reference=reference, memo=memo,
-        payment_method=payment_method, reverses_id=reverses.id if reverses else None,
-        order_id=order_id)
+        **values,
+        format=CANONICAL_FORMAT,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        payload_hash=payload_hash,
+        reference=reference,
+        memo=memo,
+        payment_method=payment_method,
+        reverses_id=reverses.id if reverses else None,
+        order_id=order_id,
+    )
     make_transient_to_detached(transaction)
     return db.session.merge(transaction, load=False)
 
@@ -169,7 +213,8 @@ APPEND_SQL = (
     "SELECT * FROM ledger_append(%(keys)s, %(amounts)s::bigint[], %(rates)s::integer[],"
     " %(format)s, %(kind)s, %(idempotency_key)s, %(payload_hash)s, %(reference)s, %(memo)s,"
     " %(payment_method)s, %(reverses_id)s, %(order_id)s, %(requested)s, %(now)s,"
-    " %(before_time)s, %(before_prev_hash)s, %(before_seq)s)")
+    " %(before_time)s, %(before_prev_hash)s, %(before_seq)s)"
+)
 
 
 def append_in_database(content: dict, reverses, occurred_at) -> dict | None:
@@ -180,12 +225,17 @@ def append_in_database(content: dict, reverses, occurred_at) -> dict | None:
     keys = [key for key, _, _, _ in content["entries"]]
     before_time, before_prev_hash, before_seq = text_around_chain(**content)
     parameters = {
-        **content, "keys": keys,
+        **content,
+        "keys": keys,
         "amounts": [amount for _, amount, _, _ in content["entries"]],
         "rates": [rate for _, _, rate, _ in content["entries"]],
         "reverses_id": reverses.id if reverses is not None else None,
-        "requested": occurred_at, "now": utcnow(), "before_time": before_time,
-        "before_prev_hash": before_prev_hash, "before_seq": before_seq}
+        "requested": occurred_at,
+        "now": utcnow(),
+        "before_time": before_time,
+        "before_prev_hash": before_prev_hash,
+        "before_seq": before_seq,
+    }
     connection = db.session.connection()
     row = connection.exec_driver_sql(APPEND_SQL, parameters).one()
     if row.outcome == "accounts missing":
@@ -221,20 +271,35 @@ def append_from_here(content: dict, reverses, occurred_at) -> dict | None:
     if reverses is not None:
         check_reversible(reverses)
     values = {"seq": head.seq + 1, "occurred_at": moment, "prev_hash": head.hash}
-    values["hash"] = transaction_hash(**content, seq=values["seq"], prev_hash=head.hash,
-                                      occurred_at=canonical_time(moment))
+    values["hash"] = transaction_hash(
+        **content, seq=values["seq"], prev_hash=head.hash, occurred_at=canonical_time(moment)
+    )
     row = {key: value for key, value in content.items() if key not in ("entries", "reverses")}
     row["reverses_id"] = reverses.id if reverses is not None else None
     connection = db.session.connection()
-    values["id"] = connection.execute(LedgerTransaction.__table__.insert().values(
-        **row, **values).returning(LedgerTransaction.__table__.c.id)).scalar()
-    connection.execute(LedgerEntry.__table__.insert(), [
-        {"transaction_id": values["id"], "position": position, "account_id": ids[key],
-         "amount": amount, "vat_rate": rate}
-        for position, (key, amount, rate, _) in enumerate(lines)])
-    connection.execute(LedgerChainHead.__table__.update().where(
-        LedgerChainHead.__table__.c.id == 1).values(
-        seq=values["seq"], hash=values["hash"], occurred_at=moment))
+    values["id"] = connection.execute(
+        LedgerTransaction.__table__.insert()
+        .values(**row, **values)
+        .returning(LedgerTransaction.__table__.c.id)
+    ).scalar()
+    connection.execute(
+        LedgerEntry.__table__.insert(),
+        [
+            {
+                "transaction_id": values["id"],
+                "position": position,
+                "account_id": ids[key],
+                "amount": amount,
+                "vat_rate": rate,
+            }
+            for position, (key, amount, rate, _) in enumerate(lines)
+        ],
+    )
+    connection.execute(
+        LedgerChainHead.__table__.update()
+        .where(LedgerChainHead.__table__.c.id == 1)
+        .values(seq=values["seq"], hash=values["hash"], occurred_at=moment)
+    )
     return values
 
 
@@ -250,8 +315,13 @@ def chain_now() -> None:
             db.session.expire(instance, ["seq", "occurred_at", "prev_hash", "hash"])
 
 
-def reverse(original: LedgerTransaction, *, reason: str, idempotency_key: str,
-            occurred_at: datetime | None = None) -> LedgerTransaction:
+def reverse(
+    original: LedgerTransaction,
+    *,
+    reason: str,
+    idempotency_key: str,
+    occurred_at: datetime | None = None,
+) -> LedgerTransaction:
     """Post the mirror of a transaction, naming it; a transaction is reversed once."""
     if original.is_reversal:
         raise LedgerError(_l("A reversal cannot itself be reversed; post a new transaction."))
@@ -260,7 +330,14 @@ def reverse(original: LedgerTransaction, *, reason: str, idempotency_key: str,
     if original.seq is None:  # posted in this same database transaction
         chain_now()
     mirror = [(entry.account.key, -entry.amount, entry.vat_rate) for entry in original.entries]
-    return post("reversal", mirror, idempotency_key=idempotency_key,
-                reference=f"seq {original.seq}", memo=reason.strip(),
-                payment_method=original.payment_method, reverses=original,
-                occurred_at=occurred_at, order_id=original.order_id)
+    return post(
+        "reversal",
+        mirror,
+        idempotency_key=idempotency_key,
+        reference=f"seq {original.seq}",
+        memo=reason.strip(),
+        payment_method=original.payment_method,
+        reverses=original,
+        occurred_at=occurred_at,
+        order_id=original.order_id,
+    )

@@ -26,15 +26,19 @@ class SigningKeyMissing(LedgerError):
     status = 503
 
     def __init__(self):
-        super().__init__(_l("The ledger's signing key is missing: create it with « flask "
-                            "--app market ledger keygen » and name its file in "
-                            "MARKET_LEDGER_SIGNING_KEY_FILE."))
+        super().__init__(
+            _l(
+                "The ledger's signing key is missing: create it with « flask "
+                "--app market ledger keygen » and name its file in "
+                "MARKET_LEDGER_SIGNING_KEY_FILE."
+            )
+        )
 
 
 def new_private_key_pem() -> bytes:
     return Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption())
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def configured_pem() -> bytes | None:
@@ -72,8 +76,9 @@ def trusted_public_keys() -> list[Ed25519PublicKey]:
         try:
             keys.append(Ed25519PublicKey.from_public_bytes(bytes.fromhex(text)))
         except ValueError as error:
-            raise ValueError(f"MARKET_LEDGER_PUBLIC_KEYS: {text!r} is not an Ed25519 public "
-                             "key in hex") from error
+            raise ValueError(
+                f"MARKET_LEDGER_PUBLIC_KEYS: {text!r} is not an Ed25519 public key in hex"
+            ) from error
     return keys
 
 

@@ -39,16 +39,20 @@ class StatementLine:
 def balances() -> list[tuple[LedgerAccount, int]]:
     """Every account with its balance (debit positive), in account-number order, then by the
     name people read (the household's or producer's)."""
-    totals = select(LedgerEntry.account_id, func.sum(LedgerEntry.amount).label("balance")) \
-        .group_by(LedgerEntry.account_id).subquery()
+    totals = (
+        select(LedgerEntry.account_id, func.sum(LedgerEntry.amount).label("balance"))
+        .group_by(LedgerEntry.account_id)
+        .subquery()
+    )
     name = func.lower(func.coalesce(Household.name, Producer.name, LedgerAccount.key))
     rows = db.session.execute(
         select(LedgerAccount, func.coalesce(totals.c.balance, 0))
         .outerjoin(totals, totals.c.account_id == LedgerAccount.id)
-        .outerjoin(LedgerAccount.household).outerjoin(LedgerAccount.producer)
-        .options(contains_eager(LedgerAccount.household),
-                 contains_eager(LedgerAccount.producer))
-        .order_by(LedgerAccount.number, name, LedgerAccount.key)).all()
+        .outerjoin(LedgerAccount.household)
+        .outerjoin(LedgerAccount.producer)
+        .options(contains_eager(LedgerAccount.household), contains_eager(LedgerAccount.producer))
+        .order_by(LedgerAccount.number, name, LedgerAccount.key)
+    ).all()
     return [(account, int(balance)) for account, balance in rows]
 
 
@@ -64,19 +68,37 @@ def balances_csv() -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["key", "number", "auxiliary", "label", "balance_cents", "balance"])
     for account, balance in balances():
-        writer.writerow(csv_row([account.key, account.number, account.auxiliary or "",
-                                 account.label, balance, decimal_text(balance, ".")]))
+        writer.writerow(
+            csv_row(
+                [
+                    account.key,
+                    account.number,
+                    account.auxiliary or "",
+                    account.label,
+                    balance,
+                    decimal_text(balance, "."),
+                ]
+            )
+        )
     return out.getvalue()
 
 
 def statement(account: LedgerAccount) -> list[StatementLine]:
     """The account's entries, oldest first, with the running balance."""
     rows = db.session.execute(
-        select(LedgerTransaction.seq, LedgerTransaction.occurred_at, LedgerTransaction.kind,
-               LedgerTransaction.reference, LedgerTransaction.memo,
-               func.sum(LedgerEntry.amount))
-        .join(LedgerEntry.transaction).where(LedgerEntry.account_id == account.id)
-        .group_by(LedgerTransaction.id).order_by(LedgerTransaction.seq)).all()
+        select(
+            LedgerTransaction.seq,
+            LedgerTransaction.occurred_at,
+            LedgerTransaction.kind,
+            LedgerTransaction.reference,
+            LedgerTransaction.memo,
+            func.sum(LedgerEntry.amount),
+        )
+        .join(LedgerEntry.transaction)
+        .where(LedgerEntry.account_id == account.id)
+        .group_by(LedgerTransaction.id)
+        .order_by(LedgerTransaction.seq)
+    ).all()
     lines, running = [], 0
     for seq, occurred_at, kind, reference, memo, amount in rows:
         running += int(amount)
@@ -89,9 +111,19 @@ def statement_csv(lines: list[StatementLine]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["seq", "occurred_at", "kind", "reference", "memo", "amount", "balance"])
     for line in lines:
-        writer.writerow(csv_row([line.seq, canonical_time(line.occurred_at), line.kind,
-                                 line.reference, line.memo, decimal_text(line.amount, "."),
-                                 decimal_text(line.balance, ".")]))
+        writer.writerow(
+            csv_row(
+                [
+                    line.seq,
+                    canonical_time(line.occurred_at),
+                    line.kind,
+                    line.reference,
+                    line.memo,
+                    decimal_text(line.amount, "."),
+                    decimal_text(line.balance, "."),
+                ]
+            )
+        )
     return out.getvalue()
 
 
@@ -105,17 +137,25 @@ def head() -> dict:
     as a receipt of the state they saw."""
     row = db.session.get(LedgerChainHead, 1)
     seq, hash_ = (row.seq, row.hash) if row else (0, GENESIS_HASH)
-    return {"seq": seq, "hash": hash_, "short": hash_[:SHORT],
-            "occurred_at": canonical_time(row.occurred_at) if row and row.occurred_at else None,
-            "closure": {"seq": row.closure_seq if row else 0,
-                        "hash": row.closure_hash if row else GENESIS_HASH}}
+    return {
+        "seq": seq,
+        "hash": hash_,
+        "short": hash_[:SHORT],
+        "occurred_at": canonical_time(row.occurred_at) if row and row.occurred_at else None,
+        "closure": {
+            "seq": row.closure_seq if row else 0,
+            "hash": row.closure_hash if row else GENESIS_HASH,
+        },
+    }
 
 
 def account_balance(key: str) -> int:
     """One account's balance (debit positive); zero for an account not opened yet."""
-    query = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-             .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-             .where(LedgerAccount.key == key))
+    query = (
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(LedgerAccount.key == key)
+    )
     return int(db.session.execute(query).scalar_one())
 
 
@@ -135,17 +175,27 @@ def paid_by_order_and_method(order_ids) -> dict[tuple[int, str], int]:
     """{(order id, payment method): net amount paid} for these orders (a list or a subquery
     of ids)."""
     household = LedgerAccount.kind == "household"
-    query = (select(LedgerTransaction.order_id, LedgerTransaction.payment_method,
-                    func.sum(LedgerEntry.amount))
-             .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
-             .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-             .where(LedgerTransaction.kind.in_(PAYMENT_KINDS), household,
-                    LedgerTransaction.order_id.in_(order_ids))
-             .group_by(LedgerTransaction.order_id, LedgerTransaction.payment_method))
+    query = (
+        select(
+            LedgerTransaction.order_id,
+            LedgerTransaction.payment_method,
+            func.sum(LedgerEntry.amount),
+        )
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(
+            LedgerTransaction.kind.in_(PAYMENT_KINDS),
+            household,
+            LedgerTransaction.order_id.in_(order_ids),
+        )
+        .group_by(LedgerTransaction.order_id, LedgerTransaction.payment_method)
+    )
     # A payment credits the household (negative); what was paid is its opposite.
-    return {(order_id, method or ""): -int(amount)
-            for order_id, method, amount in db.session.execute(query)
-            if amount and order_id is not None}  # (`in_` never matches a null)
+    return {
+        (order_id, method or ""): -int(amount)
+        for order_id, method, amount in db.session.execute(query)
+        if amount and order_id is not None
+    }  # (`in_` never matches a null)
 
 
 def paid_by_order(order_ids) -> dict[int, int]:
@@ -158,9 +208,14 @@ def paid_by_order(order_ids) -> dict[int, int]:
 
 def household_balances(household_ids) -> dict[int, int]:
     """{household id: balance (debit positive: what it owes)} for these households."""
-    query = (select(LedgerAccount.household_id, func.sum(LedgerEntry.amount))
-             .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
-             .where(LedgerAccount.household_id.in_(household_ids))
-             .group_by(LedgerAccount.household_id))
-    return {household_id: int(balance) for household_id, balance in db.session.execute(query)
-            if household_id is not None}  # (`in_` never matches a null)
+    query = (
+        select(LedgerAccount.household_id, func.sum(LedgerEntry.amount))
+        .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+        .where(LedgerAccount.household_id.in_(household_ids))
+        .group_by(LedgerAccount.household_id)
+    )
+    return {
+        household_id: int(balance)
+        for household_id, balance in db.session.execute(query)
+        if household_id is not None
+    }  # (`in_` never matches a null)

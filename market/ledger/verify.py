@@ -82,23 +82,31 @@ TRANSACTIONS_SQL = (
     "SELECT t.id, t.seq, {time}, t.format, t.kind, t.idempotency_key, t.payload_hash,"
     " t.reference, t.memo, t.payment_method, t.reverses_id, t.order_id, t.prev_hash, t.hash,"
     " (SELECT r.seq FROM ledger_transactions r WHERE r.id = t.reverses_id)"
-    " FROM ledger_transactions t WHERE t.seq >= {low} ORDER BY t.seq LIMIT {limit}")
+    " FROM ledger_transactions t WHERE t.seq >= {low} ORDER BY t.seq LIMIT {limit}"
+)
 # The entries of the transactions whose ids lie between low and high, by position.
 ENTRIES_SQL = (
     "SELECT transaction_id, position, account_id, amount, vat_rate FROM ledger_entries"
-    " WHERE transaction_id BETWEEN {low} AND {high} ORDER BY transaction_id, position")
-ACCOUNTS_SQL = ("SELECT id, key, kind, number, auxiliary, household_id, producer_id"
-                " FROM ledger_accounts ORDER BY id")
-ACCOUNTS_OF_SQL = ACCOUNTS_SQL.replace(" ORDER BY", " WHERE id IN (SELECT account_id FROM"
-                                       " ledger_entries WHERE transaction_id = {low}) ORDER BY")
+    " WHERE transaction_id BETWEEN {low} AND {high} ORDER BY transaction_id, position"
+)
+ACCOUNTS_SQL = (
+    "SELECT id, key, kind, number, auxiliary, household_id, producer_id"
+    " FROM ledger_accounts ORDER BY id"
+)
+ACCOUNTS_OF_SQL = ACCOUNTS_SQL.replace(
+    " ORDER BY",
+    " WHERE id IN (SELECT account_id FROM ledger_entries WHERE transaction_id = {low}) ORDER BY",
+)
 HASH_COLUMN = 13
 
 
 def driver_rows(sql: str, **bounds) -> Sequence[tuple]:
     """Run SQL whose only parameters are integers, formatted in (they cannot inject)."""
     connection = db.session.connection()
-    statement = sql.format(time=DIALECT_TIME[connection.dialect.name],
-                           **{name: int(value) for name, value in bounds.items()})
+    statement = sql.format(
+        time=DIALECT_TIME[connection.dialect.name],
+        **{name: int(value) for name, value in bounds.items()},
+    )
     cursor = connection.connection.cursor()
     try:
         cursor.execute(statement)
@@ -117,8 +125,10 @@ def verify_accounts(verdict: Verdict, sql: str = ACCOUNTS_SQL, **bounds) -> None
             return
         for name, value, wanted in zip(IDENTITY, stored, expected, strict=True):
             if value != wanted:
-                verdict.problem = (f"account {key} (id {account_id}): its {name} is {value!r}, "
-                                   f"its key says {wanted!r}")
+                verdict.problem = (
+                    f"account {key} (id {account_id}): its {name} is {value!r}, "
+                    f"its key says {wanted!r}"
+                )
                 return
         verdict.accounts[account_id] = key
         verdict.pieces[1][account_id] = entry_pieces(key, None)
@@ -160,8 +170,9 @@ def entries_by_transaction(rows, formats: dict, pieces: dict) -> dict:
             if position != expected:
                 raise KeyError(position)
             before_amount, before_rate = written_by[account_id]
-            written.append(f"{before_amount}{amount}{before_rate}"
-                           f"{'null' if vat_rate is None else vat_rate}}}")
+            written.append(
+                f"{before_amount}{amount}{before_rate}{'null' if vat_rate is None else vat_rate}}}"
+            )
             group[0] += amount
             expected += 1
     except KeyError:
@@ -190,8 +201,23 @@ NO_ENTRIES = (0, (), None)
 
 
 def check_transaction(row, expected_seq, prev_hash, entries) -> str | None:
-    (_, seq, occurred_at, format_, kind, key, payload_hash, reference, memo, method,
-     reverses_id, order_id, stored_prev, stored_hash, reverses_seq) = row
+    (
+        _,
+        seq,
+        occurred_at,
+        format_,
+        kind,
+        key,
+        payload_hash,
+        reference,
+        memo,
+        method,
+        reverses_id,
+        order_id,
+        stored_prev,
+        stored_hash,
+        reverses_seq,
+    ) = row
     if seq != expected_seq:
         return f"transaction seq {expected_seq} is missing (next found: seq {seq})"
     if stored_prev != prev_hash:
@@ -205,8 +231,9 @@ def check_transaction(row, expected_seq, prev_hash, entries) -> str | None:
         return f"transaction seq {seq}: it reverses no earlier transaction"
     if format_ not in (1, 2):
         return f"transaction seq {seq}: its hash does not match its content"
-    pieces = text_around_written_entries(format_, kind, key, payload_hash, reference, memo,
-                                         method, reverses_seq, order_id, written)
+    pieces = text_around_written_entries(
+        format_, kind, key, payload_hash, reference, memo, method, reverses_seq, order_id, written
+    )
     recomputed = hash_around_chain(pieces, seq, occurred_at, stored_prev)
     if recomputed != stored_hash:
         return f"transaction seq {seq}: its hash does not match its content"
@@ -223,8 +250,7 @@ def batches():
 
 def check_batch(verdict: Verdict, rows, entries) -> bool:
     """Check a batch following the chain in `verdict`; whether it holds."""
-    grouped = entries_by_transaction(entries, {row[0]: row[3] for row in rows},
-                                     verdict.pieces)
+    grouped = entries_by_transaction(entries, {row[0]: row[3] for row in rows}, verdict.pieces)
     expected, prev_hash = verdict.count + 1, verdict.head_hash
     for row in rows:
         own = grouped.get(row[0], NO_ENTRIES)
@@ -268,8 +294,7 @@ def verify_chain(verdict: Verdict) -> None:
     """Check each batch in a second thread while this one reads the next, so that the
     database and Python work at the same time (the drivers let go of the GIL while they
     wait). Only this thread uses the connection; one batch waits at most."""
-    with (collector_paused(), quick_thread_switches(),
-          ThreadPoolExecutor(max_workers=1) as checker):
+    with collector_paused(), quick_thread_switches(), ThreadPoolExecutor(max_workers=1) as checker:
         checking = None
         for rows, entries in batches():
             if checking is not None and not checking.result():
@@ -281,33 +306,51 @@ def verify_chain(verdict: Verdict) -> None:
 
 def verify_nothing_outside(verdict: Verdict) -> None:
     """Every row of the books is in the chain; the balances are the chain's."""
-    by_account = {account_id: (int(total), count) for account_id, total, count in
-                  db.session.execute(select(LedgerEntry.account_id, func.sum(LedgerEntry.amount),
-                                            func.count()).group_by(LedgerEntry.account_id))}
+    by_account = {
+        account_id: (int(total), count)
+        for account_id, total, count in db.session.execute(
+            select(LedgerEntry.account_id, func.sum(LedgerEntry.amount), func.count()).group_by(
+                LedgerEntry.account_id
+            )
+        )
+    }
     if sum(count for _, count in by_account.values()) != verdict.entries:
         verdict.problem = stray_entry()
         return
-    unchained = db.session.scalar(select(func.min(LedgerTransaction.id))
-                                  .where(LedgerTransaction.seq.is_(None)))
+    unchained = db.session.scalar(
+        select(func.min(LedgerTransaction.id)).where(LedgerTransaction.seq.is_(None))
+    )
     if unchained is not None:
         verdict.problem = f"transaction id {unchained}: it was never chained (it has no seq)"
         return
     waiting = db.session.scalar(select(func.min(LedgerUnchained.id)))
     if waiting is not None:
-        verdict.problem = (f"transaction id {waiting}: its canonical text still waits to be "
-                           "chained after its commit")
+        verdict.problem = (
+            f"transaction id {waiting}: its canonical text still waits to be "
+            "chained after its commit"
+        )
         return
-    unused = sorted(set(verdict.accounts) - set(by_account) - opened_with_household(
-        {account_id: verdict.accounts[account_id]
-         for account_id in set(verdict.accounts) - set(by_account)}))
+    unused = sorted(
+        set(verdict.accounts)
+        - set(by_account)
+        - opened_with_household(
+            {
+                account_id: verdict.accounts[account_id]
+                for account_id in set(verdict.accounts) - set(by_account)
+            }
+        )
+    )
     if unused:
-        verdict.problem = (f"account {verdict.accounts[unused[0]]}: it has no entry (an "
-                           "account is opened by its first posting, a household's with the "
-                           "household)")
+        verdict.problem = (
+            f"account {verdict.accounts[unused[0]]}: it has no entry (an "
+            "account is opened by its first posting, a household's with the "
+            "household)"
+        )
         return
     # Every entry is the chain's: these are the chain's balances.
-    verdict.balances = {verdict.accounts[account_id]: total
-                        for account_id, (total, _) in by_account.items()}
+    verdict.balances = {
+        verdict.accounts[account_id]: total for account_id, (total, _) in by_account.items()
+    }
     if sum(verdict.balances.values()) != 0:
         verdict.problem = "balances: the accounts do not sum to zero"
 
@@ -315,12 +358,16 @@ def verify_nothing_outside(verdict: Verdict) -> None:
 def opened_with_household(accounts: dict[int, str]) -> set[int]:
     """Of these accounts without entries, those of households that exist: opened with their
     household, they wait for its first order (market/ledger/accounts.py)."""
-    owners = {account_id: identity(key)[3] for account_id, key in accounts.items()
-              if key.startswith("household:")}
+    owners = {
+        account_id: identity(key)[3]
+        for account_id, key in accounts.items()
+        if key.startswith("household:")
+    }
     if not owners:
         return set()
-    existing = set(db.session.scalars(select(Household.id).where(
-        Household.id.in_(set(owners.values())))))
+    existing = set(
+        db.session.scalars(select(Household.id).where(Household.id.in_(set(owners.values()))))
+    )
     return {account_id for account_id, owner in owners.items() if owner in existing}
 
 
@@ -329,11 +376,15 @@ def stray_entry() -> str:
         select(LedgerEntry.transaction_id, LedgerEntry.position)
         .outerjoin(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .where(LedgerTransaction.seq.is_(None))
-        .order_by(LedgerEntry.transaction_id, LedgerEntry.position).limit(1)).first()
+        .order_by(LedgerEntry.transaction_id, LedgerEntry.position)
+        .limit(1)
+    ).first()
     if stray is None:
         return "entries: some lie outside the chain"
-    return (f"entry {stray.position} of transaction id {stray.transaction_id}: it belongs to "
-            "no chained transaction")
+    return (
+        f"entry {stray.position} of transaction id {stray.transaction_id}: it belongs to "
+        "no chained transaction"
+    )
 
 
 def verify_head(verdict: Verdict) -> None:
@@ -343,19 +394,24 @@ def verify_head(verdict: Verdict) -> None:
             verdict.problem = "chain head: it is missing"
         return
     if (head.seq, head.hash) != (verdict.count, verdict.head_hash):
-        verdict.problem = (f"chain head: it names seq {head.seq} but the journal ends at seq "
-                           f"{verdict.count}")
+        verdict.problem = (
+            f"chain head: it names seq {head.seq} but the journal ends at seq {verdict.count}"
+        )
         return
-    last_time = db.session.scalar(select(LedgerTransaction.occurred_at)
-                                  .where(LedgerTransaction.seq == head.seq))
+    last_time = db.session.scalar(
+        select(LedgerTransaction.occurred_at).where(LedgerTransaction.seq == head.seq)
+    )
     if head.occurred_at != last_time:
         verdict.problem = f"chain head: its time is not the time of seq {head.seq}"
         return
-    last = db.session.execute(select(LedgerClosure.seq, LedgerClosure.hash)
-                              .order_by(LedgerClosure.seq.desc()).limit(1)).first()
+    last = db.session.execute(
+        select(LedgerClosure.seq, LedgerClosure.hash).order_by(LedgerClosure.seq.desc()).limit(1)
+    ).first()
     if (head.closure_seq, head.closure_hash) != (tuple(last) if last else (0, GENESIS_HASH)):
-        verdict.problem = (f"chain head: it names closure {head.closure_seq} but the last "
-                           f"closure is {last.seq if last else 0}")
+        verdict.problem = (
+            f"chain head: it names closure {head.closure_seq} but the last "
+            f"closure is {last.seq if last else 0}"
+        )
 
 
 def verify_closures(verdict: Verdict) -> None:
@@ -395,10 +451,12 @@ def closure_problem(closure, prev_hash, keys, grand_totals) -> str | None:
         return "its signature is not the hub's"
     totals = period_totals(closure.starts_at, closure.ends_at)
     grand_totals[closure.period] += totals["total"]
-    if (totals["transaction_count"], totals["total"], totals["breakdown"],
-            grand_totals[closure.period]) != (
-            closure.transaction_count, closure.total, document["breakdown"],
-            closure.grand_total):
+    if (
+        totals["transaction_count"],
+        totals["total"],
+        totals["breakdown"],
+        grand_totals[closure.period],
+    ) != (closure.transaction_count, closure.total, document["breakdown"], closure.grand_total):
         return "its totals no longer match the journal"
     if ledger_hash_before(closure.ends_at) != closure.ledger_hash:
         return "the journal no longer reaches the transaction it sealed"
@@ -416,8 +474,13 @@ def one_snapshot() -> None:
 def verify() -> Verdict:
     one_snapshot()
     verdict = Verdict()
-    for step in (verify_accounts, verify_chain, verify_nothing_outside, verify_closures,
-                 verify_head):
+    for step in (
+        verify_accounts,
+        verify_chain,
+        verify_nothing_outside,
+        verify_closures,
+        verify_head,
+    ):
         step(verdict)
         if not verdict.ok:
             break
@@ -426,20 +489,24 @@ def verify() -> Verdict:
 
 def record(verdict: Verdict, checked_at: datetime) -> LedgerVerification:
     """Keep the outcome of a verify, for the coordinator's dashboard; the caller commits."""
-    verification = LedgerVerification(checked_at=checked_at, ok=verdict.ok,
-                                      head_seq=verdict.count, problem=verdict.problem)
+    verification = LedgerVerification(
+        checked_at=checked_at, ok=verdict.ok, head_seq=verdict.count, problem=verdict.problem
+    )
     db.session.add(verification)
     db.session.flush()
     return verification
 
 
 def last_verification() -> LedgerVerification | None:
-    return db.session.scalars(select(LedgerVerification)
-                              .order_by(LedgerVerification.id.desc()).limit(1)).first()
+    return db.session.scalars(
+        select(LedgerVerification).order_by(LedgerVerification.id.desc()).limit(1)
+    ).first()
 
 
-RECEIPT_SQL = TRANSACTIONS_SQL.replace("WHERE t.seq >= {low} ORDER BY t.seq LIMIT {limit}",
-                                       "WHERE t.seq BETWEEN {low} AND {high} ORDER BY t.seq")
+RECEIPT_SQL = TRANSACTIONS_SQL.replace(
+    "WHERE t.seq >= {low} ORDER BY t.seq LIMIT {limit}",
+    "WHERE t.seq BETWEEN {low} AND {high} ORDER BY t.seq",
+)
 
 
 def receipt_state(seq: int, hash_prefix: str) -> str:
@@ -454,14 +521,14 @@ def receipt_state(seq: int, hash_prefix: str) -> str:
         return "absent"
     verdict = Verdict()
     verify_accounts(verdict, ACCOUNTS_OF_SQL, low=row[0])
-    entries = entries_by_transaction(driver_rows(ENTRIES_SQL, low=row[0], high=row[0]),
-                                     {row[0]: row[3]}, verdict.pieces)
+    entries = entries_by_transaction(
+        driver_rows(ENTRIES_SQL, low=row[0], high=row[0]), {row[0]: row[3]}, verdict.pieces
+    )
     before, after = by_seq.get(seq - 1), by_seq.get(seq + 1)
     if seq > 1 and before is None:
         return "altered"
     prev_hash = before[HASH_COLUMN] if before else GENESIS_HASH
-    if verdict.problem or check_transaction(row, seq, prev_hash,
-                                            entries.get(row[0], NO_ENTRIES)):
+    if verdict.problem or check_transaction(row, seq, prev_hash, entries.get(row[0], NO_ENTRIES)):
         return "altered"
     if after is not None and after[HASH_COLUMN - 1] != row[HASH_COLUMN]:
         return "altered"

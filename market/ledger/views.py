@@ -42,8 +42,6 @@ from market.web import download, refuse
 STAFF = (Role.COORDINATOR,)
 
 
-
-
 @bp.route("/head")
 def chain_head():
     """Public: the latest seq, hash and time, for anyone to keep as a receipt."""
@@ -53,8 +51,11 @@ def chain_head():
 @bp.route("/key")
 def signing_key():
     """Public: the keys that sign closures, so that anyone can check them."""
-    return jsonify(algorithm="Ed25519", encoding="hex of the 32-byte public key",
-                   public_keys=[public_hex(key) for key in trusted_public_keys()])
+    return jsonify(
+        algorithm="Ed25519",
+        encoding="hex of the 32-byte public key",
+        public_keys=[public_hex(key) for key in trusted_public_keys()],
+    )
 
 
 @bp.route("/receipt")
@@ -65,8 +66,7 @@ def receipt():
     if request.args and form.validate():
         state = receipt_state(int(form.seq.data or ""), (form.hash.data or "").strip())
     status = 400 if form.errors else 200
-    return render_template("ledger/receipt.html", form=form, state=state,
-                           head=head()), status
+    return render_template("ledger/receipt.html", form=form, state=state, head=head()), status
 
 
 @bp.route("/")
@@ -92,10 +92,18 @@ def own_account() -> tuple[LedgerAccount | None, str]:
 
 def render_statement(account, owner_kind: str, title: str):
     lines = statement(account) if account else []
-    return render_template("ledger/statement.html", account=account, owner_kind=owner_kind,
-                           lines=lines, balance=lines[-1].balance if lines else 0,
-                           title=title, head=head(), printed_at=utcnow(),
-                           kind_labels=KIND_LABELS, can_open=current_user.is_staff)
+    return render_template(
+        "ledger/statement.html",
+        account=account,
+        owner_kind=owner_kind,
+        lines=lines,
+        balance=lines[-1].balance if lines else 0,
+        title=title,
+        head=head(),
+        printed_at=utcnow(),
+        kind_labels=KIND_LABELS,
+        can_open=current_user.is_staff,
+    )
 
 
 @bp.route("/statement")
@@ -128,18 +136,20 @@ def account_statement_csv(account_id: int):
 
 
 def movement_forms(payout=None, household=None, adjustment=None) -> dict:
-    producers = db.session.execute(select(Producer.id, Producer.name)
-                                   .order_by(Producer.name)).all()
-    households = db.session.execute(select(Household.id, Household.name)
-                                    .order_by(Household.name)).all()
-    forms = {"payout": payout or PayoutForm(formdata=None),
-             "household": household or HouseholdMoneyForm(formdata=None),
-             "adjustment": adjustment or AdjustmentForm(formdata=None)}
+    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
+    households = db.session.execute(
+        select(Household.id, Household.name).order_by(Household.name)
+    ).all()
+    forms = {
+        "payout": payout or PayoutForm(formdata=None),
+        "household": household or HouseholdMoneyForm(formdata=None),
+        "adjustment": adjustment or AdjustmentForm(formdata=None),
+    }
     forms["payout"].producer.choices = [SelectChoice(pid, name) for pid, name in producers]
     forms["household"].household.choices = [SelectChoice(hid, name) for hid, name in households]
-    forms["adjustment"].account.choices = (
-        [SelectChoice(household_key(hid), name) for hid, name in households]
-        + [SelectChoice(producer_key(pid), name) for pid, name in producers])
+    forms["adjustment"].account.choices = [
+        SelectChoice(household_key(hid), name) for hid, name in households
+    ] + [SelectChoice(producer_key(pid), name) for pid, name in producers]
     return forms
 
 
@@ -170,20 +180,34 @@ def record(form_name: str, form, post):
 @bp.route("/movements/payout", methods=["POST"])
 @role_required(*STAFF)
 def record_payout():
-    return record("payout", PayoutForm(), lambda form: builders.post_payout(
-        form.producer.data, form.amount.cents, form.reference.data,
-        builders.recorded_key("payout", form.idempotency_key.data)))
+    return record(
+        "payout",
+        PayoutForm(),
+        lambda form: builders.post_payout(
+            form.producer.data,
+            form.amount.cents,
+            form.reference.data,
+            builders.recorded_key("payout", form.idempotency_key.data),
+        ),
+    )
 
 
 @bp.route("/movements/household", methods=["POST"])
 @role_required(*STAFF)
 def record_household_money():
     def post(form):
-        method = (builders.post_credit_topup if form.direction.data == "topup"
-                  else builders.post_credit_repayment)
-        return method(form.household.data, form.amount.cents, form.method.data,
-                      (form.reference.data or "").strip(),
-                      builders.recorded_key("household", form.idempotency_key.data))
+        method = (
+            builders.post_credit_topup
+            if form.direction.data == "topup"
+            else builders.post_credit_repayment
+        )
+        return method(
+            form.household.data,
+            form.amount.cents,
+            form.method.data,
+            (form.reference.data or "").strip(),
+            builders.recorded_key("household", form.idempotency_key.data),
+        )
 
     return record("household", HouseholdMoneyForm(), post)
 
@@ -194,15 +218,19 @@ def record_adjustment():
     def post(form):
         sign = 1 if form.direction.data == "credit" else -1
         return builders.post_adjustment(
-            form.account.data, sign * form.amount.cents, form.reason.data,
-            builders.recorded_key("adjustment", form.idempotency_key.data))
+            form.account.data,
+            sign * form.amount.cents,
+            form.reason.data,
+            builders.recorded_key("adjustment", form.idempotency_key.data),
+        )
 
     return record("adjustment", AdjustmentForm(), post)
 
 
 def closures_page(form, status: int = 200):
-    return render_template("ledger/closures.html", form=form, closures=closures(),
-                           year=to_hub_time(utcnow()).year), status
+    return render_template(
+        "ledger/closures.html", form=form, closures=closures(), year=to_hub_time(utcnow()).year
+    ), status
 
 
 @bp.route("/closures")
@@ -244,21 +272,31 @@ def export():
 
 def transaction_or_404(seq: int) -> LedgerTransaction:
     transaction = db.session.execute(
-        select(LedgerTransaction).where(LedgerTransaction.seq == seq)
-        .options(selectinload(LedgerTransaction.entries).joinedload(LedgerEntry.account)
-                 .options(joinedload(LedgerAccount.household),
-                          joinedload(LedgerAccount.producer)),
-                 joinedload(LedgerTransaction.reverses))).scalar_one_or_none()
+        select(LedgerTransaction)
+        .where(LedgerTransaction.seq == seq)
+        .options(
+            selectinload(LedgerTransaction.entries)
+            .joinedload(LedgerEntry.account)
+            .options(joinedload(LedgerAccount.household), joinedload(LedgerAccount.producer)),
+            joinedload(LedgerTransaction.reverses),
+        )
+    ).scalar_one_or_none()
     if transaction is None:
         abort(404)
     return transaction
 
 
 def transaction_page(transaction, form, status: int = 200):
-    reversed_by = db.session.execute(select(LedgerTransaction.seq).where(
-        LedgerTransaction.reverses_id == transaction.id)).scalar()
-    return render_template("ledger/transaction.html", transaction=transaction, form=form,
-                           reversed_by=reversed_by, kind_labels=KIND_LABELS), status
+    reversed_by = db.session.execute(
+        select(LedgerTransaction.seq).where(LedgerTransaction.reverses_id == transaction.id)
+    ).scalar()
+    return render_template(
+        "ledger/transaction.html",
+        transaction=transaction,
+        form=form,
+        reversed_by=reversed_by,
+        kind_labels=KIND_LABELS,
+    ), status
 
 
 @bp.route("/transactions/<int:seq>")
@@ -276,9 +314,11 @@ def reverse_transaction(seq: int):
     if not form.validate_on_submit():
         return transaction_page(original, form, 400)
     try:
-        reversal = reverse(original, reason=form.reason.data or "",
-                           idempotency_key=builders.recorded_key(
-                               "reversal", form.idempotency_key.data or ""))
+        reversal = reverse(
+            original,
+            reason=form.reason.data or "",
+            idempotency_key=builders.recorded_key("reversal", form.idempotency_key.data or ""),
+        )
     except DomainError as error:
         refuse(error, transaction_page, original, form, error.status)
     chain_now()  # its seq, for the message and the address of its page

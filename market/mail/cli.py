@@ -10,8 +10,13 @@ mail_cli = AppGroup("mail", help="The email outbox.")
 
 
 @mail_cli.command("send")
-@click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1),
-              help="Most messages to send.")
+@click.option(
+    "--limit",
+    default=500,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Most messages to send.",
+)
 def send_command(limit: int) -> None:
     """Deliver the outbox: over SMTP with MARKET_MAIL_URL, else as .eml files in instance/."""
     sent = failed = last_id = 0

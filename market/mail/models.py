@@ -25,7 +25,8 @@ class OutboxMessage(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     attachments: Mapped[list["OutboxAttachment"]] = relationship(
-        back_populates="message", order_by="OutboxAttachment.id")
+        back_populates="message", order_by="OutboxAttachment.id"
+    )
 
 
 class OutboxAttachment(Model):

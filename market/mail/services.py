@@ -16,12 +16,21 @@ from market.timeutil import utcnow
 
 
 def already_queued(event_key: str) -> bool:
-    return db.session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.event_key == event_key)) is not None
+    return (
+        db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.event_key == event_key))
+        is not None
+    )
 
 
-def queue_mail(recipient: str, template: str, locale: str | None, *,
-               event_key: str | None = None, attachments=(), **context) -> OutboxMessage | None:
+def queue_mail(
+    recipient: str,
+    template: str,
+    locale: str | None,
+    *,
+    event_key: str | None = None,
+    attachments=(),
+    **context,
+) -> OutboxMessage | None:
     """Render templates/mail/<template>.txt in the recipient's language and store it.
 
     The template's first line is the subject, the rest is the body. `event_key` names what
@@ -34,11 +43,16 @@ def queue_mail(recipient: str, template: str, locale: str | None, *,
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = render_template(f"mail/{template}.txt", **context)
     subject, _, body = text.strip().partition("\n")
-    message = OutboxMessage(recipient=recipient, subject=subject.strip(), body=body.strip() + "\n",
-                            event_key=event_key,
-                            attachments=[OutboxAttachment(filename=name, content_type=kind,
-                                                          content=content)
-                                         for name, kind, content in attachments])
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=subject.strip(),
+        body=body.strip() + "\n",
+        event_key=event_key,
+        attachments=[
+            OutboxAttachment(filename=name, content_type=kind, content=content)
+            for name, kind, content in attachments
+        ],
+    )
     db.session.add(message)
     db.session.flush()
     return message
@@ -65,8 +79,9 @@ def as_email(message: OutboxMessage) -> EmailMessage:
     email.set_content(message.body)
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
-        email.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
-                             filename=attachment.filename)
+        email.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     return email
 
 
@@ -85,8 +100,11 @@ class SmtpTransport:
         secure = self.url.scheme == "smtps"
         factory = smtplib.SMTP_SSL if secure else smtplib.SMTP
         # No host (""), like SMTP()'s own default: no connection until one is asked for.
-        self.connection = factory(self.url.hostname or "", self.url.port or (465 if secure else 25),
-                                  timeout=SMTP_TIMEOUT_SECONDS)
+        self.connection = factory(
+            self.url.hostname or "",
+            self.url.port or (465 if secure else 25),
+            timeout=SMTP_TIMEOUT_SECONDS,
+        )
         if self.options.get("starttls") == ["1"]:
             self.connection.starttls()
         if self.url.username:

@@ -69,17 +69,20 @@ def engine_name() -> str:
 def sqlite_path() -> Path:
     name = db.engine.url.database
     if not name or name == ":memory:":
-        raise BackupError(_l("The database is in memory: there is no file to back up or "
-                             "restore."))
+        raise BackupError(_l("The database is in memory: there is no file to back up or restore."))
     return Path(name)
 
 
 def client(program: str) -> str:
     path = shutil.which(program)
     if path is None:
-        raise BackupError(_l(
-            "%(program)s was not found: install the PostgreSQL client tools of the server's "
-            "version (on Debian: apt install postgresql-client).", program=program))
+        raise BackupError(
+            _l(
+                "%(program)s was not found: install the PostgreSQL client tools of the server's "
+                "version (on Debian: apt install postgresql-client).",
+                program=program,
+            )
+        )
     return path
 
 
@@ -87,21 +90,36 @@ def libpq_environment() -> dict:
     """The connection for pg_dump and pg_restore, in libpq's variables: a password in their
     arguments would show in the process list."""
     url = db.engine.url
-    values = {"PGHOST": url.host, "PGPORT": url.port, "PGUSER": url.username,
-              "PGPASSWORD": url.password, "PGDATABASE": url.database,
-              "PGSSLMODE": url.query.get("sslmode")}
+    values = {
+        "PGHOST": url.host,
+        "PGPORT": url.port,
+        "PGUSER": url.username,
+        "PGPASSWORD": url.password,
+        "PGDATABASE": url.database,
+        "PGSSLMODE": url.query.get("sslmode"),
+    }
     return {**os.environ, **{key: str(value) for key, value in values.items() if value}}
 
 
 def run_client(arguments: list[str]) -> None:
     try:
-        subprocess.run(arguments, env=libpq_environment(), check=True,  # noqa: S603 - no shell
-                       capture_output=True, text=True, timeout=CLIENT_TIMEOUT_SECONDS)
+        subprocess.run(  # noqa: S603 - no shell
+            arguments,
+            env=libpq_environment(),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=CLIENT_TIMEOUT_SECONDS,
+        )
     except subprocess.CalledProcessError as error:
         lines = [line for line in error.stderr.splitlines() if line.strip()]
-        raise BackupError(_l("%(program)s failed: %(reason)s",
-                             program=Path(arguments[0]).name,
-                             reason=lines[0] if lines else error.returncode)) from None
+        raise BackupError(
+            _l(
+                "%(program)s failed: %(reason)s",
+                program=Path(arguments[0]).name,
+                reason=lines[0] if lines else error.returncode,
+            )
+        ) from None
 
 
 def sqlite_copy(source: Path, target: Path) -> None:
@@ -130,8 +148,16 @@ def dump_postgres(target: Path) -> dict:
     try:
         snapshot = db.session.scalar(text("SELECT pg_export_snapshot()"))
         ledger_head = head()
-        run_client([program, "--format=custom", "--no-owner", "--no-privileges",
-                    f"--snapshot={snapshot}", f"--file={target}"])
+        run_client(
+            [
+                program,
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--snapshot={snapshot}",
+                f"--file={target}",
+            ]
+        )
     finally:
         db.session.rollback()
     return ledger_head
@@ -161,19 +187,25 @@ def backup(out: Path) -> Path:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise BackupError(_l("Cannot write into %(path)s: %(reason)s", path=str(out),
-                             reason=error.strerror)) from None
+        raise BackupError(
+            _l("Cannot write into %(path)s: %(reason)s", path=str(out), reason=error.strerror)
+        ) from None
     archive = out / f"market-backup-{moment.strftime('%Y%m%dT%H%M%SZ')}.tar.gz"
     with tempfile.TemporaryDirectory(dir=out, prefix=".backup-") as work:
         database = Path(work) / DATABASE_FILES[engine]
         ledger_head = copy_sqlite(database) if engine == "sqlite" else dump_postgres(database)
         photos = photo_files()
         manifest = {
-            "format": FORMAT, "created_at": moment.isoformat(), "engine": engine,
-            "revision": current_revision(), "hub": current_app.config["HUB_NAME"],
+            "format": FORMAT,
+            "created_at": moment.isoformat(),
+            "engine": engine,
+            "revision": current_revision(),
+            "hub": current_app.config["HUB_NAME"],
             "ledger_head": {"seq": ledger_head["seq"], "hash": ledger_head["hash"]},
-            "files": {database.name: sha256(database),
-                      **{f"{PHOTOS}/{path.name}": sha256(path) for path in photos}},
+            "files": {
+                database.name: sha256(database),
+                **{f"{PHOTOS}/{path.name}": sha256(path) for path in photos},
+            },
         }
         partial = Path(work) / archive.name
         with tarfile.open(partial, "w:gz") as bundle:
@@ -198,8 +230,7 @@ def read_manifest(bundle: tarfile.TarFile) -> dict:
             raise ValueError(MANIFEST)
         manifest = json.load(source)
     except (KeyError, ValueError):
-        raise BackupError(_l("This file is not a backup of market: it has no manifest.")) \
-            from None
+        raise BackupError(_l("This file is not a backup of market: it has no manifest.")) from None
     if manifest.get("format") != FORMAT or manifest.get("engine") not in DATABASE_FILES:
         raise BackupError(_l("This backup's format is not one this version reads."))
     return manifest
@@ -209,16 +240,14 @@ def member_file(bundle: tarfile.TarFile, name: str) -> IO[bytes]:
     """The regular file at this name, opened; never a link or a path out of the folder."""
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts or len(path.parts) > 2:
-        raise BackupError(_l("The backup names a file outside its folder: %(name)s",
-                             name=name))
+        raise BackupError(_l("The backup names a file outside its folder: %(name)s", name=name))
     try:
         member = bundle.getmember(name)
     except KeyError:
         raise BackupError(_l("The backup lacks %(name)s.", name=name)) from None
     source = bundle.extractfile(member) if member.isfile() else None
     if source is None:
-        raise BackupError(_l("The backup names a file outside its folder: %(name)s",
-                             name=name))
+        raise BackupError(_l("The backup names a file outside its folder: %(name)s", name=name))
     return source
 
 
@@ -231,25 +260,32 @@ def extract_checked(bundle: tarfile.TarFile, manifest: dict, work: Path) -> None
         with source, target.open("wb") as copy:
             shutil.copyfileobj(source, copy)
         if sha256(target) != checksum:
-            raise BackupError(_l("%(name)s does not match its checksum: the backup is "
-                                 "damaged.", name=name))
+            raise BackupError(
+                _l("%(name)s does not match its checksum: the backup is damaged.", name=name)
+            )
 
 
 def row_counts() -> dict[str, int]:
     """Rows of every table the database holds, but those the migrations seed."""
     names = set(inspect(db.engine).get_table_names()) - SEEDED_TABLES
     tables = [table for table in db.metadata.sorted_tables if table.name in names]
-    return {table.name: db.session.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in tables}
+    return {
+        table.name: db.session.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in tables
+    }
 
 
 def ensure_empty() -> None:
     filled = {name: count for name, count in row_counts().items() if count}
     if filled:
         listed = ", ".join(f"{name} ({count})" for name, count in sorted(filled.items())[:4])
-        raise BackupError(_l("The database is not empty (%(tables)s…): restore into an empty "
-                             "database, or give --force to replace everything it holds.",
-                             tables=listed))
+        raise BackupError(
+            _l(
+                "The database is not empty (%(tables)s…): restore into an empty "
+                "database, or give --force to replace everything it holds.",
+                tables=listed,
+            )
+        )
 
 
 def put_database_in_place(engine: str, copy: Path) -> None:
@@ -258,9 +294,19 @@ def put_database_in_place(engine: str, copy: Path) -> None:
     if engine == "sqlite":
         sqlite_copy(copy, sqlite_path())
         return
-    run_client([client("pg_restore"), "--clean", "--if-exists", "--no-owner",
-                "--no-privileges", "--single-transaction", "--exit-on-error",
-                f"--dbname={db.engine.url.database}", str(copy)])
+    run_client(
+        [
+            client("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            f"--dbname={db.engine.url.database}",
+            str(copy),
+        ]
+    )
 
 
 def restore_photos(work: Path) -> None:
@@ -277,8 +323,9 @@ def open_archive(archive: Path) -> tarfile.TarFile:
     try:
         return tarfile.open(archive, "r:*")
     except (OSError, tarfile.TarError):
-        raise BackupError(_l("%(path)s is not a backup archive that can be read.",
-                             path=str(archive))) from None
+        raise BackupError(
+            _l("%(path)s is not a backup archive that can be read.", path=str(archive))
+        ) from None
 
 
 def restore(archive: Path, force: bool = False) -> Restored:
@@ -288,8 +335,13 @@ def restore(archive: Path, force: bool = False) -> Restored:
     with bundle, tempfile.TemporaryDirectory(prefix="market-restore-") as folder:
         manifest = read_manifest(bundle)
         if manifest["engine"] != engine:
-            raise BackupError(_l("This backup is of a %(backup)s database; this installation "
-                                 "uses %(engine)s.", backup=manifest["engine"], engine=engine))
+            raise BackupError(
+                _l(
+                    "This backup is of a %(backup)s database; this installation uses %(engine)s.",
+                    backup=manifest["engine"],
+                    engine=engine,
+                )
+            )
         if engine == "sqlite":
             sqlite_path()
         else:
@@ -303,11 +355,17 @@ def restore(archive: Path, force: bool = False) -> Restored:
     verdict = verify()
     expected = manifest["ledger_head"]
     if not verdict.ok:
-        raise BackupError(_l("Restored, but the ledger does not verify: %(problem)s",
-                             problem=verdict.problem))
+        raise BackupError(
+            _l("Restored, but the ledger does not verify: %(problem)s", problem=verdict.problem)
+        )
     if (verdict.count, verdict.head_hash) != (expected["seq"], expected["hash"]):
-        raise BackupError(_l("Restored, but the ledger's head (seq %(seq)s) is not the one the "
-                             "manifest gives (seq %(expected)s).", seq=verdict.count,
-                             expected=expected["seq"]))
+        raise BackupError(
+            _l(
+                "Restored, but the ledger's head (seq %(seq)s) is not the one the "
+                "manifest gives (seq %(expected)s).",
+                seq=verdict.count,
+                expected=expected["seq"],
+            )
+        )
     db.session.rollback()
     return Restored(manifest, verdict.count, verdict.head_hash, migrations().ok)

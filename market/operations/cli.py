@@ -12,8 +12,9 @@ from market.operations.checks import run_checks, send_test
 
 
 @click.command("check")
-@click.option("--send-test", "recipient", metavar="EMAIL",
-              help="Also send a test message to this address.")
+@click.option(
+    "--send-test", "recipient", metavar="EMAIL", help="Also send a test message to this address."
+)
 def check_command(recipient: str | None) -> None:
     """Say, line by line, whether this installation is ready for production; exit 1 if not."""
     if recipient is not None:
@@ -34,8 +35,12 @@ def check_command(recipient: str | None) -> None:
 
 
 @click.command("backup")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The folder to write the archive into (created if missing).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write the archive into (created if missing).",
+)
 def backup_command(out: Path) -> None:
     """Write the database, the photos and a manifest with the ledger's head, in one archive."""
     try:
@@ -46,8 +51,9 @@ def backup_command(out: Path) -> None:
 
 
 @click.command("restore")
-@click.argument("archive", metavar="FILE",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "archive", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--force", is_flag=True, help="Replace what the database holds.")
 def restore_command(archive: Path, force: bool) -> None:
     """Put a backup in place (into an empty database), then verify the ledger."""
@@ -55,8 +61,10 @@ def restore_command(archive: Path, force: bool) -> None:
         restored = restore(archive, force=force)
     except DomainError as error:
         raise refuse(error) from None
-    click.echo(f"restored {archive.name} of {restored.manifest['created_at']}: ledger verified, "
-               f"{restored.transactions} transactions, head {restored.head_hash} "
-               "(as the manifest says)")
+    click.echo(
+        f"restored {archive.name} of {restored.manifest['created_at']}: ledger verified, "
+        f"{restored.transactions} transactions, head {restored.head_hash} "
+        "(as the manifest says)"
+    )
     if not restored.at_latest_revision:
         click.echo("The backup predates this version: run `flask --app market db upgrade`.")

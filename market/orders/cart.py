@@ -26,9 +26,14 @@ def parse_quantity(text, *, allow_zero: bool = False) -> int:
     try:
         return parse_whole_number(text, lowest=lowest, highest=MAX_QUANTITY)
     except InvalidNumber as error:
-        raise OrderRefused(_l("« %(text)s » is not a quantity: enter a whole number from "
-                              "%(lowest)d to %(most)d.", text=str(error)[:20], lowest=lowest,
-                              most=MAX_QUANTITY)) from None
+        raise OrderRefused(
+            _l(
+                "« %(text)s » is not a quantity: enter a whole number from %(lowest)d to %(most)d.",
+                text=str(error)[:20],
+                lowest=lowest,
+                most=MAX_QUANTITY,
+            )
+        ) from None
 
 
 def offer_for_sale(offer_id, cycle: OrderCycle | None) -> Offer:
@@ -36,8 +41,9 @@ def offer_for_sale(offer_id, cycle: OrderCycle | None) -> Offer:
     if cycle is None:
         raise CycleNotOpen(_l("Orders are closed at the moment."))
     offer_id = identifier(offer_id)
-    offer = (db.session.get(Offer, offer_id, options=[joinedload(Offer.product)])
-             if offer_id else None)
+    offer = (
+        db.session.get(Offer, offer_id, options=[joinedload(Offer.product)]) if offer_id else None
+    )
     if offer is None or offer.cycle_id != cycle.id:
         raise OrderRefused(_l("This product is not on sale in the current cycle."))
     if not offer.on_sale:
@@ -58,18 +64,23 @@ def add_for_visitor(offer: Offer, quantity: int) -> None:
 def add(household_id: int, offer: Offer, quantity: int) -> None:
     """One statement: a new item, or more of one already in the cart (two tabs adding at
     once included), never more than one line may hold."""
-    statement = upsert_into(CartItem).values(household_id=household_id, offer_id=offer.id,
-                                        quantity=min(quantity, MAX_QUANTITY))
+    statement = upsert_into(CartItem).values(
+        household_id=household_id, offer_id=offer.id, quantity=min(quantity, MAX_QUANTITY)
+    )
     more = CartItem.__table__.c.quantity + statement.excluded.quantity
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["household_id", "offer_id"],
-        set_={"quantity": case((more > MAX_QUANTITY, MAX_QUANTITY), else_=more)}))
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["household_id", "offer_id"],
+            set_={"quantity": case((more > MAX_QUANTITY, MAX_QUANTITY), else_=more)},
+        )
+    )
 
 
 def set_quantity(household_id: int, offer_id: int, quantity: int) -> None:
     """Change a quantity in place; zero removes the item."""
-    item = db.session.scalar(select(CartItem).where(CartItem.household_id == household_id,
-                                                    CartItem.offer_id == offer_id))
+    item = db.session.scalar(
+        select(CartItem).where(CartItem.household_id == household_id, CartItem.offer_id == offer_id)
+    )
     if item is None:
         raise OrderRefused(_l("This product is not in your cart."))
     if quantity == 0:
@@ -83,17 +94,20 @@ def items(household_id: int, cycle: OrderCycle | None) -> list[CartItem]:
     """The household's cart for this cycle, with offers and products loaded."""
     if cycle is None:
         return []
-    query = (select(CartItem).join(CartItem.offer)
-             .options(joinedload(CartItem.offer).joinedload(Offer.product)
-                      .joinedload(Product.producer))
-             .where(CartItem.household_id == household_id, Offer.cycle_id == cycle.id)
-             .order_by(CartItem.id))
+    query = (
+        select(CartItem)
+        .join(CartItem.offer)
+        .options(joinedload(CartItem.offer).joinedload(Offer.product).joinedload(Product.producer))
+        .where(CartItem.household_id == household_id, Offer.cycle_id == cycle.id)
+        .order_by(CartItem.id)
+    )
     return list(db.session.scalars(query))
 
 
 @dataclass(frozen=True)
 class Summary:
     """What the shop's cart bar says: how many units, for how much."""
+
     units: int = 0
     total_cents: int = 0
 
@@ -101,9 +115,11 @@ class Summary:
 def summary(household_id: int | None, cycle: OrderCycle) -> Summary:
     """The household's cart in this cycle, or the visitor's (household_id None), in one
     query."""
-    priced = (select(Offer.id, Offer.price_cents, Product.sold_by_weight,
-                     Product.estimated_weight_grams)
-              .join(Offer.product).where(Offer.cycle_id == cycle.id))
+    priced = (
+        select(Offer.id, Offer.price_cents, Product.sold_by_weight, Product.estimated_weight_grams)
+        .join(Offer.product)
+        .where(Offer.cycle_id == cycle.id)
+    )
     if household_id is None:
         chosen = {int(offer_id): quantity for offer_id, quantity in visitor_cart().items()}
         if not chosen:
@@ -111,14 +127,19 @@ def summary(household_id: int | None, cycle: OrderCycle) -> Summary:
         rows = db.session.execute(priced.where(Offer.id.in_(chosen)))
         quantities = [(chosen[row.id], row) for row in rows]
     else:
-        rows = db.session.execute(priced.add_columns(CartItem.quantity)
-                                  .join(CartItem, CartItem.offer_id == Offer.id)
-                                  .where(CartItem.household_id == household_id))
+        rows = db.session.execute(
+            priced.add_columns(CartItem.quantity)
+            .join(CartItem, CartItem.offer_id == Offer.id)
+            .where(CartItem.household_id == household_id)
+        )
         quantities = [(row.quantity, row) for row in rows]
     return Summary(
         sum(quantity for quantity, _row in quantities),
-        sum(line_amount(row.price_cents, quantity, row.sold_by_weight,
-                        row.estimated_weight_grams) for quantity, row in quantities))
+        sum(
+            line_amount(row.price_cents, quantity, row.sold_by_weight, row.estimated_weight_grams)
+            for quantity, row in quantities
+        ),
+    )
 
 
 def empty(household_id: int) -> None:

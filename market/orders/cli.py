@@ -19,7 +19,12 @@ def verify_command() -> None:
         click.echo(f"orders NOT verified: {problem}", err=True)
     if not verdict.ok:
         sys.exit(1)
-    unlinked = (f" ({verdict.unlinked} posted before the ledger named orders, money not "
-                "compared)" if verdict.unlinked else "")
-    click.echo(f"orders verified: {verdict.offers} offers, {verdict.pickups} collection point "
-               f"slots, {verdict.orders} orders{unlinked}")
+    unlinked = (
+        f" ({verdict.unlinked} posted before the ledger named orders, money not compared)"
+        if verdict.unlinked
+        else ""
+    )
+    click.echo(
+        f"orders verified: {verdict.offers} offers, {verdict.pickups} collection point "
+        f"slots, {verdict.orders} orders{unlinked}"
+    )

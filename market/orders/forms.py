@@ -18,20 +18,25 @@ PAYMENT_LABELS = {
 
 
 class CheckoutForm(FlaskForm):
-    pickup = RadioField(_l("Collection point"),
-                        validators=[InputRequired(_l("Choose a collection point."))],
-                        validate_choice=False)
-    payment = RadioField(_l("Payment"),
-                         validators=[InputRequired(_l("Choose how you pay.")), Length(max=20)],
-                         validate_choice=False,
-                         choices=[SelectChoice(value, label)
-                                  for value, label in PAYMENT_LABELS.items()],
-                         default=PaymentChoice.AT_PICKUP.value)
+    pickup = RadioField(
+        _l("Collection point"),
+        validators=[InputRequired(_l("Choose a collection point."))],
+        validate_choice=False,
+    )
+    payment = RadioField(
+        _l("Payment"),
+        validators=[InputRequired(_l("Choose how you pay.")), Length(max=20)],
+        validate_choice=False,
+        choices=[SelectChoice(value, label) for value, label in PAYMENT_LABELS.items()],
+        default=PaymentChoice.AT_PICKUP.value,
+    )
     # A fresh token per form shown: the same form sent twice is applied once.
     submission = HiddenField(default=lambda: uuid4().hex, validators=[Length(max=64)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Online payment is offered only when the hub has configured Stripe.
-        self.payment.choices = [SelectChoice(provider.choice, PAYMENT_LABELS[provider.choice])
-                                for provider in paying.available_providers()]
+        self.payment.choices = [
+            SelectChoice(provider.choice, PAYMENT_LABELS[provider.choice])
+            for provider in paying.available_providers()
+        ]

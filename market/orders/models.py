@@ -77,8 +77,9 @@ class Order(Model):
     # What people read and say: "12-042", the cycle's number and the order's in it; unique
     # forever. Orders placed before had "S48-0042" (the week): they keep it.
     reference: Mapped[str] = mapped_column(String(20))
-    status: Mapped[OrderStatus] = mapped_column(stored_enum(OrderStatus, 20),
-                                                default=OrderStatus.PLACED)
+    status: Mapped[OrderStatus] = mapped_column(
+        stored_enum(OrderStatus, 20), default=OrderStatus.PLACED
+    )
     payment_choice: Mapped[str] = mapped_column(String(20), default=PaymentChoice.AT_PICKUP.value)
     # Each change raises the version; ledger postings are keyed on it.
     version: Mapped[int] = mapped_column(default=1)
@@ -95,7 +96,8 @@ class Order(Model):
     household: Mapped["Household"] = relationship()
     pickup: Mapped["CyclePickup"] = relationship()
     lines: Mapped[list["OrderLine"]] = relationship(
-        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id")
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
 
     @property
     def is_cancelled(self) -> bool:
@@ -121,10 +123,12 @@ class OrderLine(Model):
         UniqueConstraint("order_id", "offer_id"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
-        CheckConstraint("missing_quantity >= 0 AND missing_quantity <= quantity",
-                        name="missing_within_quantity"),
-        CheckConstraint("real_weight_grams IS NULL OR real_weight_grams >= 0",
-                        name="real_weight_not_negative"),
+        CheckConstraint(
+            "missing_quantity >= 0 AND missing_quantity <= quantity", name="missing_within_quantity"
+        ),
+        CheckConstraint(
+            "real_weight_grams IS NULL OR real_weight_grams >= 0", name="real_weight_not_negative"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -158,8 +162,12 @@ class OrderLine(Model):
         """What the household pays for the line: what was handed over, at its real weight."""
         if self.sold_by_weight and self.real_weight_grams is not None:
             return line_amount(self.unit_price_cents, 1, True, self.real_weight_grams)
-        return line_amount(self.unit_price_cents, self.delivered_quantity, self.sold_by_weight,
-                           self.estimated_weight_grams)
+        return line_amount(
+            self.unit_price_cents,
+            self.delivered_quantity,
+            self.sold_by_weight,
+            self.estimated_weight_grams,
+        )
 
     def priced(self) -> PricedLine:
         return PricedLine(self.amount_cents, self.vat_basis_points)

@@ -22,16 +22,25 @@ def household_users(household_id: int, *, reminders: bool = False) -> list[User]
     return list(db.session.scalars(query.order_by(User.id)))
 
 
-def tell_household(order: Order, template: str, event: str, *, reminder: bool = False,
-                   **context) -> int:
+def tell_household(
+    order: Order, template: str, event: str, *, reminder: bool = False, **context
+) -> int:
     """Queue `template` for each person of the order's household (for a `reminder`, those
     who want reminders); how many were queued."""
     queued = 0
     for user in household_users(order.household_id, reminders=reminder):
         message = queue_mail(
-            user.email, template, user.locale, event_key=f"order:{order.id}:{event}:{user.id}",
-            user=user, order=order, totals=order.totals, pickup=order.pickup,
-            link=external_url("orders.order_page", order_id=order.id), **context)
+            user.email,
+            template,
+            user.locale,
+            event_key=f"order:{order.id}:{event}:{user.id}",
+            user=user,
+            order=order,
+            totals=order.totals,
+            pickup=order.pickup,
+            link=external_url("orders.order_page", order_id=order.id),
+            **context,
+        )
         queued += message is not None
     return queued
 

@@ -42,8 +42,12 @@ from market.rowlock import lock_row
 
 def require_open(cycle: OrderCycle, now: datetime) -> None:
     if cycle.state(now) != CycleState.OPEN:
-        raise CycleNotOpen(_l("Orders for « %(name)s » are closed: this order can no longer "
-                              "change.", name=cycle.name))
+        raise CycleNotOpen(
+            _l(
+                "Orders for « %(name)s » are closed: this order can no longer change.",
+                name=cycle.name,
+            )
+        )
 
 
 def order_reference(cycle: OrderCycle, number: int) -> str:
@@ -74,35 +78,50 @@ def household_of(user: User) -> int:
 
 
 def household_order(household_id: int, cycle_id: int) -> Order | None:
-    query = (select(Order).options(selectinload(Order.lines))
-             .where(Order.household_id == household_id, Order.cycle_id == cycle_id))
+    query = (
+        select(Order)
+        .options(selectinload(Order.lines))
+        .where(Order.household_id == household_id, Order.cycle_id == cycle_id)
+    )
     return db.session.scalar(query)
 
 
 def locked_order(order_id: int) -> Order:
     """The order under its row lock, read again with its lines: as the last request left it."""
     lock_row(Order, order_id)
-    query = (select(Order).options(selectinload(Order.lines)).where(Order.id == order_id)
-             .execution_options(populate_existing=True))
+    query = (
+        select(Order)
+        .options(selectinload(Order.lines))
+        .where(Order.id == order_id)
+        .execution_options(populate_existing=True)
+    )
     return db.session.scalars(query).one()
 
 
 def locked_household_order(household_id: int, cycle_id: int) -> Order | None:
     """The household's order in the cycle under its row lock, if it has one."""
-    order_id = db.session.scalar(select(Order.id).where(Order.household_id == household_id,
-                                                        Order.cycle_id == cycle_id))
+    order_id = db.session.scalar(
+        select(Order.id).where(Order.household_id == household_id, Order.cycle_id == cycle_id)
+    )
     return locked_order(order_id) if order_id is not None else None
 
 
 def line_from(offer: Offer, quantity: int) -> OrderLine:
     """A line that freezes the offer's terms as they are now."""
     product = offer.product
-    return OrderLine(offer_id=offer.id, product_id=product.id, producer_id=product.producer_id,
-                     product_name=product.name, unit=product.unit, size=product.size,
-                     quantity=quantity, unit_price_cents=offer.price_cents,
-                     vat_basis_points=product.vat_basis_points,
-                     sold_by_weight=product.sold_by_weight,
-                     estimated_weight_grams=product.estimated_weight_grams)
+    return OrderLine(
+        offer_id=offer.id,
+        product_id=product.id,
+        producer_id=product.producer_id,
+        product_name=product.name,
+        unit=product.unit,
+        size=product.size,
+        quantity=quantity,
+        unit_price_cents=offer.price_cents,
+        vat_basis_points=product.vat_basis_points,
+        sold_by_weight=product.sold_by_weight,
+        estimated_weight_grams=product.estimated_weight_grams,
+    )
 
 
 def apply_quantities(order: Order, wanted: dict[int, int], offers: dict[int, Offer]) -> None:
@@ -121,9 +140,13 @@ def apply_quantities(order: Order, wanted: dict[int, int], offers: dict[int, Off
         elif delta < 0:
             stock.release(offer_id, -delta)
     if sold_out:
-        raise SoldOut(_l("Sold out (épuisé), or not enough left: %(names)s. Nothing was "
-                         "changed; lower the quantity or choose another product.",
-                         names=", ".join(sold_out)))
+        raise SoldOut(
+            _l(
+                "Sold out (épuisé), or not enough left: %(names)s. Nothing was "
+                "changed; lower the quantity or choose another product.",
+                names=", ".join(sold_out),
+            )
+        )
     for offer_id, quantity in wanted.items():
         line = lines.get(offer_id)
         if line is None and quantity:
@@ -140,10 +163,10 @@ def cart_line(item) -> OrderLine:
 
 
 def offers_of(cycle: OrderCycle, offer_ids) -> dict[int, Offer]:
-    query = (select(Offer).options(joinedload(Offer.product))
-             .where(Offer.id.in_(list(offer_ids))))
-    return checked_offers(cycle, offer_ids,
-                          {offer.id: offer for offer in db.session.scalars(query)})
+    query = select(Offer).options(joinedload(Offer.product)).where(Offer.id.in_(list(offer_ids)))
+    return checked_offers(
+        cycle, offer_ids, {offer.id: offer for offer in db.session.scalars(query)}
+    )
 
 
 def checked_offers(cycle: OrderCycle, items, offers: dict[int, Offer]) -> dict[int, Offer]:
@@ -160,9 +183,17 @@ def check_payment(order: Order) -> None:
     paying.provider_for(order.payment_choice).accept(order)
 
 
-def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int],
-          pickup_id, payment: str, submission: str | None = None,
-          offers: dict[int, Offer] | None = None) -> Order:
+def place(
+    user: User,
+    cycle: OrderCycle,
+    now: datetime,
+    *,
+    items: dict[int, int],
+    pickup_id,
+    payment: str,
+    submission: str | None = None,
+    offers: dict[int, Offer] | None = None,
+) -> Order:
     """Order these offers; ordering again in the same cycle adds to the existing order.
 
     `offers` may give the offers already loaded in this transaction (with their products),
@@ -172,13 +203,27 @@ def place(user: User, cycle: OrderCycle, now: datetime, *, items: dict[int, int]
     """
     require_open(cycle, now)
     lock_row(Household, household_of(user))  # the household's one order in the cycle
-    return place_locked(user, cycle, items=items, pickup_id=pickup_id, payment=payment,
-                        submission=submission, offers=offers)
+    return place_locked(
+        user,
+        cycle,
+        items=items,
+        pickup_id=pickup_id,
+        payment=payment,
+        submission=submission,
+        offers=offers,
+    )
 
 
-def place_locked(user: User, cycle: OrderCycle, *, items: dict[int, int], pickup_id,
-                 payment: str, submission: str | None, offers: dict[int, Offer] | None
-                 ) -> Order:
+def place_locked(
+    user: User,
+    cycle: OrderCycle,
+    *,
+    items: dict[int, int],
+    pickup_id,
+    payment: str,
+    submission: str | None,
+    offers: dict[int, Offer] | None,
+) -> Order:
     """place() once the household is locked."""
     household_id = household_of(user)
     order = locked_household_order(household_id, cycle.id)
@@ -202,8 +247,11 @@ def place_locked(user: User, cycle: OrderCycle, *, items: dict[int, int], pickup
     order.payment_choice = payment
     order.last_submission = submission
     current = {line.offer_id: line.quantity for line in order.lines}
-    apply_quantities(order, {offer_id: current.get(offer_id, 0) + quantity
-                             for offer_id, quantity in items.items()}, offers)
+    apply_quantities(
+        order,
+        {offer_id: current.get(offer_id, 0) + quantity for offer_id, quantity in items.items()},
+        offers,
+    )
     db.session.flush()
     # Adding to an order already placed changes it: no second confirmation.
     order_event(order, "order_confirmation" if first else "order_changed")
@@ -212,8 +260,9 @@ def place_locked(user: User, cycle: OrderCycle, *, items: dict[int, int], pickup
     return order
 
 
-def checkout(user: User, cycle: OrderCycle, now: datetime, *, pickup_id, payment: str,
-             submission: str | None) -> Order:
+def checkout(
+    user: User, cycle: OrderCycle, now: datetime, *, pickup_id, payment: str, submission: str | None
+) -> Order:
     """Order what the household's cart holds, which empties it.
 
     The household is locked before the cart is read: a checkout sent twice finds the cart
@@ -228,16 +277,27 @@ def checkout(user: User, cycle: OrderCycle, now: datetime, *, pickup_id, payment
             return order
         raise OrderRefused(_l("Your cart is empty."))
     cart.empty(household_id)
-    return place_locked(user, cycle, items={item.offer_id: item.quantity for item in items},
-                        offers={item.offer_id: item.offer for item in items},
-                        pickup_id=pickup_id, payment=payment, submission=submission)
+    return place_locked(
+        user,
+        cycle,
+        items={item.offer_id: item.quantity for item in items},
+        offers={item.offer_id: item.offer for item in items},
+        pickup_id=pickup_id,
+        payment=payment,
+        submission=submission,
+    )
 
 
-def new_order(cancelled: Order | None, cycle: OrderCycle, household_id: int,
-              pickup: CyclePickup) -> Order:
+def new_order(
+    cancelled: Order | None, cycle: OrderCycle, household_id: int, pickup: CyclePickup
+) -> Order:
     if not stock.take_place(pickup.id):
-        raise PointFull(_l("%(point)s is full for this cycle: choose another collection point.",
-                           point=pickup.collection_point.name))
+        raise PointFull(
+            _l(
+                "%(point)s is full for this cycle: choose another collection point.",
+                point=pickup.collection_point.name,
+            )
+        )
     if cancelled is not None:
         # A cancelled order comes back to life with its number, under a new version.
         cancelled.status, cancelled.cancelled_at = OrderStatus.PLACED, None
@@ -246,9 +306,15 @@ def new_order(cancelled: Order | None, cycle: OrderCycle, household_id: int,
         return cancelled
     number = stock.next_order_number(cycle.id)
     # No lines yet, said outright: adding the first ones then loads nothing.
-    order = Order(cycle_id=cycle.id, household_id=household_id, pickup_id=pickup.id,
-                  number=number, reference=order_reference(cycle, number), version=1,
-                  lines=[])
+    order = Order(
+        cycle_id=cycle.id,
+        household_id=household_id,
+        pickup_id=pickup.id,
+        number=number,
+        reference=order_reference(cycle, number),
+        version=1,
+        lines=[],
+    )
     db.session.add(order)
     return order
 
@@ -257,8 +323,12 @@ def move_pickup(order: Order, pickup: CyclePickup) -> None:
     if order.pickup_id == pickup.id:
         return
     if not stock.take_place(pickup.id):
-        raise PointFull(_l("%(point)s is full for this cycle: choose another collection point.",
-                           point=pickup.collection_point.name))
+        raise PointFull(
+            _l(
+                "%(point)s is full for this cycle: choose another collection point.",
+                point=pickup.collection_point.name,
+            )
+        )
     stock.free_place(order.pickup_id)
     order.pickup_id = pickup.id
 
@@ -267,26 +337,44 @@ def post_money(order: Order, old_lines) -> None:
     key = order_version_key(order.id, order.version)
     new_lines = ledger_lines(order)
     if not old_lines and new_lines:
-        post_order_placed(order.household_id, order.reference, new_lines, idempotency_key=key,
-                          order_id=order.id)
+        post_order_placed(
+            order.household_id, order.reference, new_lines, idempotency_key=key, order_id=order.id
+        )
     elif old_lines and not new_lines:
-        post_order_cancelled(order.household_id, order.reference, old_lines,
-                             idempotency_key=key, order_id=order.id)
+        post_order_cancelled(
+            order.household_id, order.reference, old_lines, idempotency_key=key, order_id=order.id
+        )
     else:
-        post_order_changed(order.household_id, order.reference, old_lines, new_lines,
-                           idempotency_key=key, order_id=order.id)
+        post_order_changed(
+            order.household_id,
+            order.reference,
+            old_lines,
+            new_lines,
+            idempotency_key=key,
+            order_id=order.id,
+        )
 
 
 def order_page_loads():
     """What an order's page shows beside the order: lines, cycle, pickups and points."""
-    return [selectinload(Order.lines),
-            joinedload(Order.pickup).joinedload(CyclePickup.collection_point),
-            joinedload(Order.cycle).selectinload(OrderCycle.pickups)
-            .joinedload(CyclePickup.collection_point)]
+    return [
+        selectinload(Order.lines),
+        joinedload(Order.pickup).joinedload(CyclePickup.collection_point),
+        joinedload(Order.cycle)
+        .selectinload(OrderCycle.pickups)
+        .joinedload(CyclePickup.collection_point),
+    ]
 
 
-def change(user: User, order: Order, now: datetime, *, quantities: dict[int, int], pickup_id,
-           submission: str | None = None) -> Order:
+def change(
+    user: User,
+    order: Order,
+    now: datetime,
+    *,
+    quantities: dict[int, int],
+    pickup_id,
+    submission: str | None = None,
+) -> Order:
     """Set each line's quantity (0 removes it) and the collection point, until the cycle closes."""
     order = locked_order(order.id)
     require_open(order.cycle, now)
@@ -296,8 +384,9 @@ def change(user: User, order: Order, now: datetime, *, quantities: dict[int, int
         return order
     lines = {line.offer_id for line in order.lines}
     if set(quantities) - lines:
-        raise OrderRefused(_l("Add new products from the shop; here you can change what you "
-                              "ordered."))
+        raise OrderRefused(
+            _l("Add new products from the shop; here you can change what you ordered.")
+        )
     old_lines = ledger_lines(order)
     order.version += 1
     move_pickup(order, pickup_of(order.cycle, pickup_id))
@@ -335,20 +424,33 @@ def cancel(user: User, order: Order, now: datetime, *, old_lines=None) -> Order:
 
 
 def household_orders(household_id: int) -> list[Order]:
-    query = (select(Order)
-             .options(selectinload(Order.lines), joinedload(Order.cycle),
-                      joinedload(Order.pickup).joinedload(CyclePickup.collection_point))
-             .where(Order.household_id == household_id)
-             .order_by(Order.created_at.desc()))
+    query = (
+        select(Order)
+        .options(
+            selectinload(Order.lines),
+            joinedload(Order.cycle),
+            joinedload(Order.pickup).joinedload(CyclePickup.collection_point),
+        )
+        .where(Order.household_id == household_id)
+        .order_by(Order.created_at.desc())
+    )
     return list(db.session.scalars(query))
 
 
 def previous_order(household_id: int, cycle: OrderCycle) -> Order | None:
-    query = (select(Order).join(Order.cycle).options(selectinload(Order.lines))
-             .where(Order.household_id == household_id, Order.cycle_id != cycle.id,
-                    Order.status == OrderStatus.PLACED.value,
-                    OrderCycle.opens_at < cycle.opens_at)
-             .order_by(OrderCycle.opens_at.desc()).limit(1))
+    query = (
+        select(Order)
+        .join(Order.cycle)
+        .options(selectinload(Order.lines))
+        .where(
+            Order.household_id == household_id,
+            Order.cycle_id != cycle.id,
+            Order.status == OrderStatus.PLACED.value,
+            OrderCycle.opens_at < cycle.opens_at,
+        )
+        .order_by(OrderCycle.opens_at.desc())
+        .limit(1)
+    )
     return db.session.scalar(query)
 
 
@@ -358,9 +460,14 @@ def repeat_previous(user: User, cycle: OrderCycle) -> tuple[int, list[str]]:
     previous = previous_order(household_id, cycle)
     if previous is None:
         raise OrderRefused(_l("You have no earlier order to repeat."))
-    query = (select(Offer).options(joinedload(Offer.product))
-             .where(Offer.cycle_id == cycle.id,
-                    Offer.product_id.in_([line.product_id for line in previous.lines])))
+    query = (
+        select(Offer)
+        .options(joinedload(Offer.product))
+        .where(
+            Offer.cycle_id == cycle.id,
+            Offer.product_id.in_([line.product_id for line in previous.lines]),
+        )
+    )
     on_sale = {offer.product_id: offer for offer in db.session.scalars(query) if offer.on_sale}
     added, missing = 0, []
     for line in previous.lines:
@@ -375,9 +482,13 @@ def repeat_previous(user: User, cycle: OrderCycle) -> tuple[int, list[str]]:
 
 def orders_holding(offer_id: int) -> set[int]:
     """Ids of the placed orders with a line of this offer."""
-    return set(db.session.scalars(select(OrderLine.order_id).join(OrderLine.order)
-                                  .where(OrderLine.offer_id == offer_id,
-                                         Order.status == OrderStatus.PLACED.value)))
+    return set(
+        db.session.scalars(
+            select(OrderLine.order_id)
+            .join(OrderLine.order)
+            .where(OrderLine.offer_id == offer_id, Order.status == OrderStatus.PLACED.value)
+        )
+    )
 
 
 def withdraw_offer(offer: Offer, reason: str, now: datetime) -> int:
@@ -395,11 +506,16 @@ def withdraw_offer(offer: Offer, reason: str, now: datetime) -> int:
     # Ordered before the offer was locked: committed since, so locking them waits for no one.
     for order_id in sorted(orders_holding(offer.id) - holding):
         lock_row(Order, order_id)
-    query = (select(Order).join(OrderLine)
-             .where(OrderLine.offer_id == offer.id, Order.status == OrderStatus.PLACED.value)
-             .options(selectinload(Order.lines),
-                      joinedload(Order.household).selectinload(Household.users))
-             .order_by(Order.id).execution_options(populate_existing=True))
+    query = (
+        select(Order)
+        .join(OrderLine)
+        .where(OrderLine.offer_id == offer.id, Order.status == OrderStatus.PLACED.value)
+        .options(
+            selectinload(Order.lines), joinedload(Order.household).selectinload(Household.users)
+        )
+        .order_by(Order.id)
+        .execution_options(populate_existing=True)
+    )
     changed = list(db.session.scalars(query).unique())
     for order in changed:
         remove_withdrawn(order, offer, now)
@@ -417,5 +533,10 @@ def remove_withdrawn(order: Order, offer: Offer, now: datetime) -> None:
         order.status, order.cancelled_at = OrderStatus.CANCELLED, now
     db.session.flush()
     post_money(order, old_lines)
-    tell_household(order, "offer_withdrawn", f"v{order.version}", product=line.product_name,
-                   reason=offer.withdrawal_reason)
+    tell_household(
+        order,
+        "offer_withdrawn",
+        f"v{order.version}",
+        product=line.product_name,
+        reason=offer.withdrawal_reason,
+    )

@@ -21,22 +21,34 @@ class ShopFilters:
     @classmethod
     def from_args(cls, args) -> "ShopFilters":
         label = args.get("label") or None
-        return cls(identifier(args.get("category")), identifier(args.get("producer")),
-                   label if label in LABELS else None,
-                   (args.get("q") or "").strip()[:80])
+        return cls(
+            identifier(args.get("category")),
+            identifier(args.get("producer")),
+            label if label in LABELS else None,
+            (args.get("q") or "").strip()[:80],
+        )
 
 
 def offers_on_sale(cycle: OrderCycle, filters: ShopFilters = ShopFilters()) -> list[Offer]:
     # In the order of the hub's categories (those without one last), then by name: the
     # shop reads like a market's stalls.
-    query = (select(Offer).join(Offer.product).join(Product.producer)
-             .outerjoin(Product.category)
-             .options(joinedload(Offer.product).joinedload(Product.producer),
-                      joinedload(Offer.product).joinedload(Product.category))
-             .where(Offer.cycle_id == cycle.id, Offer.confirmed, Offer.withdrawn_at.is_(None),
-                    Product.active)
-             .order_by(Category.id.is_(None), Category.position, Category.name,
-                       Product.name))
+    query = (
+        select(Offer)
+        .join(Offer.product)
+        .join(Product.producer)
+        .outerjoin(Product.category)
+        .options(
+            joinedload(Offer.product).joinedload(Product.producer),
+            joinedload(Offer.product).joinedload(Product.category),
+        )
+        .where(
+            Offer.cycle_id == cycle.id,
+            Offer.confirmed,
+            Offer.withdrawn_at.is_(None),
+            Product.active,
+        )
+        .order_by(Category.id.is_(None), Category.position, Category.name, Product.name)
+    )
     if filters.category_id:
         query = query.where(Product.category_id == filters.category_id)
     if filters.producer_id:
@@ -45,8 +57,12 @@ def offers_on_sale(cycle: OrderCycle, filters: ShopFilters = ShopFilters()) -> l
         query = query.where(Product.name.ilike(f"%{filters.search}%"))
     offers = list(db.session.scalars(query).unique())
     if filters.label:
-        offers = [offer for offer in offers if filters.label in (offer.product.labels or ())
-                  or filters.label in (offer.product.producer.labels or ())]
+        offers = [
+            offer
+            for offer in offers
+            if filters.label in (offer.product.labels or ())
+            or filters.label in (offer.product.producer.labels or ())
+        ]
     return offers
 
 
@@ -63,14 +79,19 @@ def by_category(offers: list[Offer]) -> list[tuple[Category | None, list[Offer]]
 
 def filter_choices(cycle: OrderCycle) -> dict:
     """Categories and producers that have something on sale in the cycle."""
-    on_sale = (select(Product.id).join(Offer, Offer.product_id == Product.id)
-               .where(Offer.cycle_id == cycle.id, Offer.confirmed, Offer.withdrawn_at.is_(None)))
-    categories = db.session.scalars(select(Category).where(
-        Category.id.in_(select(Product.category_id).where(Product.id.in_(on_sale))))
-        .order_by(Category.position, Category.name)).all()
-    producers = db.session.scalars(select(Producer).where(
-        Producer.id.in_(select(Product.producer_id).where(Product.id.in_(on_sale))))
-        .order_by(Producer.name)).all()
+    on_sale = (
+        select(Product.id)
+        .join(Offer, Offer.product_id == Product.id)
+        .where(Offer.cycle_id == cycle.id, Offer.confirmed, Offer.withdrawn_at.is_(None))
+    )
+    categories = db.session.scalars(
+        select(Category)
+        .where(Category.id.in_(select(Product.category_id).where(Product.id.in_(on_sale))))
+        .order_by(Category.position, Category.name)
+    ).all()
+    producers = db.session.scalars(
+        select(Producer)
+        .where(Producer.id.in_(select(Product.producer_id).where(Product.id.in_(on_sale))))
+        .order_by(Producer.name)
+    ).all()
     return {"categories": categories, "producers": producers, "labels": LABELS}
-
-

@@ -19,7 +19,8 @@ def reconcile(days: int) -> dict:
     """Compare the Checkout Sessions of the last days with our payments and fix ours."""
     since = int(time.time()) - days * 86400
     sessions = stripe_checkout.client().v1.checkout.sessions.list(
-        {"created": {"gte": since}, "limit": 100})
+        {"created": {"gte": since}, "limit": 100}
+    )
     counts = {"seen": 0, "fixed": 0, "unknown": 0}
     for item in sessions.auto_paging_iter():
         session = item.to_dict()
@@ -39,8 +40,9 @@ def reconcile(days: int) -> dict:
 
 
 @payments_cli.command("reconcile")
-@click.option("--days", default=3, show_default=True, type=click.IntRange(min=1),
-              help="How far back to look.")
+@click.option(
+    "--days", default=3, show_default=True, type=click.IntRange(min=1), help="How far back to look."
+)
 def reconcile_command(days: int) -> None:
     """Fix payments whose webhook never arrived, from Stripe's recent Checkout Sessions."""
     if not current_app.config.get("STRIPE_SECRET_KEY"):
@@ -49,8 +51,11 @@ def reconcile_command(days: int) -> None:
         counts = reconcile(days)
     except stripe.StripeError as error:
         db.session.rollback()
-        raise click.ClickException(f"Stripe answered: {error.user_message or error}"
-                                   .splitlines()[0]) from None
+        raise click.ClickException(
+            f"Stripe answered: {error.user_message or error}".splitlines()[0]
+        ) from None
     db.session.commit()
-    click.echo(f"{counts['seen']} sessions seen, {counts['fixed']} payments fixed, "
-               f"{counts['unknown']} sessions unknown.")
+    click.echo(
+        f"{counts['seen']} sessions seen, {counts['fixed']} payments fixed, "
+        f"{counts['unknown']} sessions unknown."
+    )

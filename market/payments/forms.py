@@ -14,10 +14,13 @@ from market.payments.services import PICKUP_METHODS
 
 class PickupPaymentForm(FlaskForm):
     amount = amount_field(MAX_PAYMENT_CENTS)
-    method = RadioField(_l("Paid by"), validators=[REQUIRED],
-                        choices=[SelectChoice(value, label)
-                                 for value, label in PICKUP_METHODS.items()],
-                        default="cash")
+    method = RadioField(
+        _l("Paid by"),
+        validators=[REQUIRED],
+        choices=[SelectChoice(value, label) for value, label in PICKUP_METHODS.items()],
+        default="cash",
+    )
     # A fresh key per displayed form: sending the same form twice records the payment once.
-    submission = HiddenField(default=lambda: uuid4().hex,
-                             validators=[REQUIRED, Length(min=16, max=64)])
+    submission = HiddenField(
+        default=lambda: uuid4().hex, validators=[REQUIRED, Length(min=16, max=64)]
+    )

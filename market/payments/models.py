@@ -30,8 +30,9 @@ class Payment(Model):
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
-        CheckConstraint("refunded_cents >= 0 AND refunded_cents <= amount_cents",
-                        name="refund_within_amount"),
+        CheckConstraint(
+            "refunded_cents >= 0 AND refunded_cents <= amount_cents", name="refund_within_amount"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,8 +42,9 @@ class Payment(Model):
     method: Mapped[str] = mapped_column(String(20))
     amount_cents: Mapped[int]
     refunded_cents: Mapped[int] = mapped_column(default=0)
-    status: Mapped[PaymentStatus] = mapped_column(stored_enum(PaymentStatus, 20),
-                                                  default=PaymentStatus.PENDING)
+    status: Mapped[PaymentStatus] = mapped_column(
+        stored_enum(PaymentStatus, 20), default=PaymentStatus.PENDING
+    )
     # The order's version when the payment was asked for.
     order_version: Mapped[int]
     stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)

@@ -37,5 +37,3 @@ def start_online(order: Order):
     except DomainError as error:
         refuse(error, order_page, order)
     return redirect(url, 303)
-
-

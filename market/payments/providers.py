@@ -55,5 +55,4 @@ class StripeCheckoutProvider(PaymentProvider):
         return start_online(order)
 
 
-PROVIDERS: list[PaymentProvider] = [AtPickupProvider(), CreditProvider(),
-                                    StripeCheckoutProvider()]
+PROVIDERS: list[PaymentProvider] = [AtPickupProvider(), CreditProvider(), StripeCheckoutProvider()]

@@ -24,11 +24,25 @@ class HubPayments(Payments):
         if summary["due"] and not order.is_cancelled:
             amount = money(summary["due"])
             if stripe_configured():
-                actions.append(PaymentAction(_("Pay %(amount)s online", amount=amount),
-                                             url_for("payments.pay_online", order_id=order.id)))
+                actions.append(
+                    PaymentAction(
+                        _("Pay %(amount)s online", amount=amount),
+                        url_for("payments.pay_online", order_id=order.id),
+                    )
+                )
             if summary["credit_covers"]:
-                actions.append(PaymentAction(
-                    _("Pay %(amount)s from my credit", amount=amount),
-                    url_for("payments.use_credit", order_id=order.id), primary=False))
-        return PaymentPanel(total=summary["total"], paid=summary["paid"], due=summary["due"],
-                            rows=summary["rows"], waiting=summary["waiting"], actions=actions)
+                actions.append(
+                    PaymentAction(
+                        _("Pay %(amount)s from my credit", amount=amount),
+                        url_for("payments.use_credit", order_id=order.id),
+                        primary=False,
+                    )
+                )
+        return PaymentPanel(
+            total=summary["total"],
+            paid=summary["paid"],
+            due=summary["due"],
+            rows=summary["rows"],
+            waiting=summary["waiting"],
+            actions=actions,
+        )

@@ -57,29 +57,47 @@ def due_cents(order: Order, paid: int | None = None) -> int:
 
 
 def order_payments(order: Order) -> list[Payment]:
-    return list(db.session.scalars(select(Payment).where(Payment.order_id == order.id)
-                                   .order_by(Payment.id)))
+    return list(
+        db.session.scalars(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id))
+    )
 
 
 def summary(order: Order) -> dict:
     """What the order page shows about money; the success page too."""
     payments = order_payments(order)
-    rows = [{"payment": payment, "method": METHOD_LABELS.get(payment.method, payment.method),
-             "status": STATUS_LABELS.get(payment.status, payment.status)}
-            for payment in payments]
+    rows = [
+        {
+            "payment": payment,
+            "method": METHOD_LABELS.get(payment.method, payment.method),
+            "status": STATUS_LABELS.get(payment.status, payment.status),
+        }
+        for payment in payments
+    ]
     paid = paid_cents(order)
     due = due_cents(order, paid)
-    return {"total": order.totals.total_cents, "paid": paid, "due": due,
-            "rows": rows, "is_paid": due == 0, "credit_covers": due > 0 and credit_covers(order),
-            "waiting": any(payment.status == PaymentStatus.PENDING and payment.stripe_session_id
-                           for payment in payments)}
+    return {
+        "total": order.totals.total_cents,
+        "paid": paid,
+        "due": due,
+        "rows": rows,
+        "is_paid": due == 0,
+        "credit_covers": due > 0 and credit_covers(order),
+        "waiting": any(
+            payment.status == PaymentStatus.PENDING and payment.stripe_session_id
+            for payment in payments
+        ),
+    }
 
 
 def require_credit_covers(order: Order) -> None:
     """Refuse to let credit pay an order the household's credit does not cover."""
     if account_balance(household_key(order.household_id)) > 0:
-        raise PaymentRefused(_l("Your credit does not cover this order: choose to pay at "
-                                "pickup, or top up your credit first."))
+        raise PaymentRefused(
+            _l(
+                "Your credit does not cover this order: choose to pay at "
+                "pickup, or top up your credit first."
+            )
+        )
 
 
 def credit_covers(order: Order) -> bool:
@@ -102,8 +120,9 @@ def pay_from_credit(order: Order) -> Order:
     return order
 
 
-def record_pickup_payment(order: Order, amount_cents: int, method: str, recorded_by: User,
-                          key: str | None = None) -> Payment:
+def record_pickup_payment(
+    order: Order, amount_cents: int, method: str, recorded_by: User, key: str | None = None
+) -> Payment:
     """A payment taken at pickup (cash, cheque, card terminal, transfer), posted by method.
 
     `key` identifies the recording (the form's submission token), so a form sent twice
@@ -120,12 +139,25 @@ def record_pickup_payment(order: Order, amount_cents: int, method: str, recorded
     existing = db.session.scalar(select(Payment).where(Payment.recording_key == key))
     if existing is not None:
         return existing
-    post_payment_received(order.household_id, amount_cents, method, order.reference,
-                          idempotency_key=key, order_id=order.id)
-    payment = Payment(order_id=order.id, household_id=order.household_id, provider="pickup",
-                      method=method, amount_cents=amount_cents, order_version=order.version,
-                      status=PaymentStatus.PAID, recorded_by_id=recorded_by.id,
-                      recording_key=key)
+    post_payment_received(
+        order.household_id,
+        amount_cents,
+        method,
+        order.reference,
+        idempotency_key=key,
+        order_id=order.id,
+    )
+    payment = Payment(
+        order_id=order.id,
+        household_id=order.household_id,
+        provider="pickup",
+        method=method,
+        amount_cents=amount_cents,
+        order_version=order.version,
+        status=PaymentStatus.PAID,
+        recorded_by_id=recorded_by.id,
+        recording_key=key,
+    )
     db.session.add(payment)
     db.session.flush()
     return payment
@@ -184,6 +216,13 @@ def online_payment_for(order: Order) -> tuple[Payment, str | None]:
         return reusable
     # Written, but its session not recorded yet (its request is still with Stripe, or was cut
     # off): opened again with the same idempotency key, Stripe gives the same session.
-    waiting = next((payment for payment in pending if payment.stripe_session_id is None
-                    and (payment.amount_cents, payment.order_version) == current), None)
+    waiting = next(
+        (
+            payment
+            for payment in pending
+            if payment.stripe_session_id is None
+            and (payment.amount_cents, payment.order_version) == current
+        ),
+        None,
+    )
     return (waiting or stripe_checkout.new_payment(order, due)), None

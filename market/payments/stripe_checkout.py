@@ -40,36 +40,61 @@ def stripe_configured() -> bool:
 def client() -> stripe.StripeClient:
     config = current_app.config
     api_base = config.get("STRIPE_API_BASE")
-    return stripe.StripeClient(config["STRIPE_SECRET_KEY"],
-                               base_addresses={"api": api_base} if api_base else None,
-                               max_network_retries=1)
+    return stripe.StripeClient(
+        config["STRIPE_SECRET_KEY"],
+        base_addresses={"api": api_base} if api_base else None,
+        max_network_retries=1,
+    )
 
 
 def unavailable() -> PaymentUnavailable:
-    return PaymentUnavailable(_l("Online payment is not available at the moment. Your order is "
-                                 "kept and its payment is still due: try again from your "
-                                 "order's page in a while, or pay at pickup."))
+    return PaymentUnavailable(
+        _l(
+            "Online payment is not available at the moment. Your order is "
+            "kept and its payment is still due: try again from your "
+            "order's page in a while, or pay at pickup."
+        )
+    )
 
 
 def line_items(order: Order, amount_cents: int) -> list["SessionCreateParamsLineItem"]:
     """The order's lines when they make up the amount; else one line for what is due."""
-    items = [(line.product_name, 1 if line.sold_by_weight else line.quantity,
-              line.amount_cents if line.sold_by_weight else line.unit_price_cents)
-             for line in order.lines]  # (name, quantity, unit amount)
+    items = [
+        (
+            line.product_name,
+            1 if line.sold_by_weight else line.quantity,
+            line.amount_cents if line.sold_by_weight else line.unit_price_cents,
+        )
+        for line in order.lines
+    ]  # (name, quantity, unit amount)
     if sum(quantity * unit_amount for _, quantity, unit_amount in items) != amount_cents:
-        items = [(str(_l("Order %(reference)s: amount due", reference=order.reference)),
-                  1, amount_cents)]
-    return [{"quantity": quantity,
-             "price_data": {"currency": CURRENCY, "unit_amount": unit_amount,
-                            "product_data": {"name": name}}}
-            for name, quantity, unit_amount in items]
+        items = [
+            (str(_l("Order %(reference)s: amount due", reference=order.reference)), 1, amount_cents)
+        ]
+    return [
+        {
+            "quantity": quantity,
+            "price_data": {
+                "currency": CURRENCY,
+                "unit_amount": unit_amount,
+                "product_data": {"name": name},
+            },
+        }
+        for name, quantity, unit_amount in items
+    ]
 
 
 def new_payment(order: Order, amount_cents: int) -> Payment:
     if amount_cents <= 0:
         raise PaymentRefused(_l("Nothing is due on this order."))
-    payment = Payment(order_id=order.id, household_id=order.household_id, provider="stripe",
-                      method=METHOD, amount_cents=amount_cents, order_version=order.version)
+    payment = Payment(
+        order_id=order.id,
+        household_id=order.household_id,
+        provider="stripe",
+        method=METHOD,
+        amount_cents=amount_cents,
+        order_version=order.version,
+    )
     db.session.add(payment)
     db.session.flush()
     return payment
@@ -87,16 +112,22 @@ def open_session(payment: Payment, email: str) -> str:
         "line_items": line_items(order, payment.amount_cents),
         "customer_email": email,
         "client_reference_id": order.reference,
-        "metadata": {"order_id": str(order.id), "order_version": str(payment.order_version),
-                     "payment_id": str(payment.id), "reference": order.reference},
-        "payment_intent_data": {"metadata": {"order_id": str(order.id),
-                                             "payment_id": str(payment.id)}},
+        "metadata": {
+            "order_id": str(order.id),
+            "order_version": str(payment.order_version),
+            "payment_id": str(payment.id),
+            "reference": order.reference,
+        },
+        "payment_intent_data": {
+            "metadata": {"order_id": str(order.id), "payment_id": str(payment.id)}
+        },
         "success_url": external_url("payments.returned", payment_id=payment.id),
         "cancel_url": external_url("payments.cancelled", payment_id=payment.id),
     }
     try:
         session = client().v1.checkout.sessions.create(
-            params, options={"idempotency_key": f"market-checkout-{payment.id}"})
+            params, options={"idempotency_key": f"market-checkout-{payment.id}"}
+        )
     except stripe.StripeError as error:
         log.warning("Checkout Session for payment %s not created: %s", payment.id, error)
         payment.status = PaymentStatus.UNAVAILABLE
@@ -133,8 +164,10 @@ def sync_session(payment: Payment, session: dict, event_type: str | None = None)
     same paid session again (duplicate or late events, reconciliation) posts nothing more.
     """
     before = payment.status
-    if session["status"] == "complete" and session["payment_status"] in ("paid",
-                                                                        "no_payment_required"):
+    if session["status"] == "complete" and session["payment_status"] in (
+        "paid",
+        "no_payment_required",
+    ):
         mark_paid(payment, session)
     elif payment.is_paid:
         pass
@@ -149,14 +182,25 @@ def sync_session(payment: Payment, session: dict, event_type: str | None = None)
 def mark_paid(payment: Payment, session: dict) -> None:
     amount = int(session["amount_total"])
     if amount != payment.amount_cents:
-        log.warning("Session %s took %s cents for payment %s of %s cents", session["id"],
-                    amount, payment.id, payment.amount_cents)
+        log.warning(
+            "Session %s took %s cents for payment %s of %s cents",
+            session["id"],
+            amount,
+            payment.id,
+            payment.amount_cents,
+        )
         payment.amount_cents = amount
     payment.status = PaymentStatus.PAID
     payment.stripe_payment_intent = session.get("payment_intent")
     order = payment.order
-    post_payment_received(order.household_id, amount, METHOD, order.reference,
-                          idempotency_key=f"stripe:{session['id']}", order_id=order.id)
+    post_payment_received(
+        order.household_id,
+        amount,
+        METHOD,
+        order.reference,
+        idempotency_key=f"stripe:{session['id']}",
+        order_id=order.id,
+    )
 
 
 def refund(payment: Payment, amount_cents: int, reason_key: str) -> None:
@@ -164,18 +208,24 @@ def refund(payment: Payment, amount_cents: int, reason_key: str) -> None:
     order = payment.order
     params: RefundCreateParams = {
         "amount": amount_cents,
-        "metadata": {"order_id": str(order.id), "payment_id": str(payment.id)}}
+        "metadata": {"order_id": str(order.id), "payment_id": str(payment.id)},
+    }
     # A paid card payment has its PaymentIntent; without one, Stripe refuses the refund
     # (the SDK leaves empty parameters out), as it would any other mistake below.
     if payment.stripe_payment_intent is not None:
         params["payment_intent"] = payment.stripe_payment_intent
     try:
         created = client().v1.refunds.create(
-            params, options={"idempotency_key": f"market-refund-{payment.id}-{reason_key}"})
+            params, options={"idempotency_key": f"market-refund-{payment.id}-{reason_key}"}
+        )
     except stripe.StripeError as error:
         log.warning("Refund of payment %s not made: %s", payment.id, error)
-        raise PaymentUnavailable(_l("The refund to your card could not be made just now, so "
-                                    "nothing was changed: try again in a while.")) from error
+        raise PaymentUnavailable(
+            _l(
+                "The refund to your card could not be made just now, so "
+                "nothing was changed: try again in a while."
+            )
+        ) from error
     post_stripe_refund(payment, created.id, created.amount)
     payment.refunded_cents += int(created.amount)
     db.session.flush()
@@ -183,8 +233,14 @@ def refund(payment: Payment, amount_cents: int, reason_key: str) -> None:
 
 def post_stripe_refund(payment: Payment, refund_id: str, amount_cents: int) -> None:
     order = payment.order
-    post_refund(order.household_id, int(amount_cents), METHOD, order.reference,
-                idempotency_key=f"stripe:refund:{refund_id}", order_id=order.id)
+    post_refund(
+        order.household_id,
+        int(amount_cents),
+        METHOD,
+        order.reference,
+        idempotency_key=f"stripe:refund:{refund_id}",
+        order_id=order.id,
+    )
 
 
 def sync_refunds(payment: Payment) -> None:
@@ -209,8 +265,13 @@ def expire(payment: Payment) -> None:
         return
     try:
         try:
-            session = client().v1.checkout.sessions.expire(
-                session_id, options={"idempotency_key": f"market-expire-{payment.id}"}).to_dict()
+            session = (
+                client()
+                .v1.checkout.sessions.expire(
+                    session_id, options={"idempotency_key": f"market-expire-{payment.id}"}
+                )
+                .to_dict()
+            )
         except stripe.InvalidRequestError:  # completed or expired meanwhile
             session = fetch_session(session_id)
     except stripe.StripeError as error:
@@ -222,10 +283,18 @@ def expire(payment: Payment) -> None:
 def pending_payments(order: Order) -> list[Payment]:
     """The order's online payments still waiting, read in one statement: a session recorded
     by another request meanwhile is seen the same way by everything decided from it."""
-    return list(db.session.scalars(
-        select(Payment).where(Payment.order_id == order.id, Payment.provider == "stripe",
-                              Payment.status == PaymentStatus.PENDING.value)
-        .order_by(Payment.id).execution_options(populate_existing=True)))
+    return list(
+        db.session.scalars(
+            select(Payment)
+            .where(
+                Payment.order_id == order.id,
+                Payment.provider == "stripe",
+                Payment.status == PaymentStatus.PENDING.value,
+            )
+            .order_by(Payment.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def refresh(payments: list[Payment]) -> list[tuple[Payment, str]]:

@@ -53,16 +53,24 @@ def use_credit(order_id: int):
 def returned(payment_id: int):
     """Back from Stripe. Only the webhook marks a payment paid: this page tells where it is."""
     payment = household_row_or_404(Payment, payment_id)
-    return render_template("payments/returned.html", payment=payment, order=payment.order,
-                           summary=services.summary(payment.order))
+    return render_template(
+        "payments/returned.html",
+        payment=payment,
+        order=payment.order,
+        summary=services.summary(payment.order),
+    )
 
 
 @bp.route("/<int:payment_id>/cancelled")
 @household_only
 def cancelled(payment_id: int):
     payment = household_row_or_404(Payment, payment_id)
-    return render_template("payments/cancelled.html", payment=payment, order=payment.order,
-                           summary=services.summary(payment.order))
+    return render_template(
+        "payments/cancelled.html",
+        payment=payment,
+        order=payment.order,
+        summary=services.summary(payment.order),
+    )
 
 
 @bp.route("/webhook/stripe", methods=["POST"])
@@ -85,8 +93,13 @@ def stripe_webhook():
 
 
 def render_record(order: Order, form: PickupPaymentForm, status: int = 200):
-    return render_template("payments/record.html", order=order, form=form,
-                           totals=order.totals, summary=services.summary(order)), status
+    return render_template(
+        "payments/record.html",
+        order=order,
+        form=form,
+        totals=order.totals,
+        summary=services.summary(order),
+    ), status
 
 
 @bp.route("/orders/<int:order_id>/record", methods=["GET", "POST"])
@@ -99,10 +112,17 @@ def record_payment(order_id: int):
     if not form.validate_on_submit():
         return render_record(order, form, 400)
     try:
-        services.record_pickup_payment(order, form.amount.cents, form.method.data,
-                                       current_user, key=form.submission.data)
+        services.record_pickup_payment(
+            order, form.amount.cents, form.method.data, current_user, key=form.submission.data
+        )
     except DomainError as error:
         refuse(error, render_record, order, form, error.status)
-    flash(_("Payment of %(amount)s recorded for order %(reference)s.",
-            amount=money(form.amount.cents), reference=order.reference), "success")
+    flash(
+        _(
+            "Payment of %(amount)s recorded for order %(reference)s.",
+            amount=money(form.amount.cents),
+            reference=order.reference,
+        ),
+        "success",
+    )
     return redirect(url_for("payments.record_payment", order_id=order.id))

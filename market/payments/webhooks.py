@@ -34,8 +34,9 @@ def verified_event(payload: bytes, signature: str | None) -> dict:
     if not secret:
         raise WebhookNotConfigured(_l("Online payment is not configured."))
     try:
-        event = stripe.Webhook.construct_event(payload, signature or "", secret,
-                                               tolerance=TOLERANCE_SECONDS)
+        event = stripe.Webhook.construct_event(
+            payload, signature or "", secret, tolerance=TOLERANCE_SECONDS
+        )
     except (ValueError, stripe.SignatureVerificationError) as error:
         log.warning("Stripe webhook refused: %s", error)
         raise BadWebhook(_l("Invalid signature.")) from error
@@ -67,14 +68,12 @@ def handle(payload: bytes, signature: str | None) -> str:
             return handle_refund(obj)
     except stripe.InvalidRequestError as error:
         # Stripe does not know it (a deleted or test object): retrying would never help.
-        log.warning("Stripe event %s names an object Stripe does not know: %s", event["id"],
-                    error)
+        log.warning("Stripe event %s names an object Stripe does not know: %s", event["id"], error)
         return "unknown"
     except stripe.StripeError as error:
         # Unreachable or failing: nothing is recorded, and Stripe delivers the event again.
         log.error("Stripe could not be reached for event %s: %s", event["id"], error)
-        raise PaymentUnavailable(_l("Stripe could not be reached; deliver again later.")) \
-            from error
+        raise PaymentUnavailable(_l("Stripe could not be reached; deliver again later.")) from error
     return "ignored"
 
 
@@ -90,8 +89,11 @@ def is_ours(session: dict) -> bool:
 def handle_session(session: dict, event_type: str | None) -> str:
     payment = stripe_checkout.payment_of_session(session)
     if payment is None:
-        log.warning("Stripe session %s (metadata %s) matches no payment of ours",
-                    session["id"], session.get("metadata"))
+        log.warning(
+            "Stripe session %s (metadata %s) matches no payment of ours",
+            session["id"],
+            session.get("metadata"),
+        )
         return "unknown"
     was_paid = payment.is_paid
     stripe_checkout.sync_session(payment, session, event_type)
@@ -103,8 +105,11 @@ def handle_session(session: dict, event_type: str | None) -> str:
 
 def handle_refund(charge: dict) -> str:
     intent = charge.get("payment_intent")
-    payment = db.session.scalar(select(Payment).where(
-        Payment.stripe_payment_intent == intent)) if intent else None
+    payment = (
+        db.session.scalar(select(Payment).where(Payment.stripe_payment_intent == intent))
+        if intent
+        else None
+    )
     if payment is None:
         log.warning("Stripe refund on charge %s matches no payment of ours", charge.get("id"))
         return "unknown"

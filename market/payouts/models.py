@@ -27,8 +27,9 @@ class PayoutBatch(Model):
     # The pain.001 file as it was given to the bank (None when no producer had an IBAN).
     sepa_xml: Mapped[str | None] = mapped_column(Text)
 
-    lines: Mapped[list["PayoutLine"]] = relationship(back_populates="batch",
-                                                     order_by="PayoutLine.id")
+    lines: Mapped[list["PayoutLine"]] = relationship(
+        back_populates="batch", order_by="PayoutLine.id"
+    )
 
     def reference(self, producer_id: int) -> str:
         """The payout's reference, on the transfer and on the producer's statement."""

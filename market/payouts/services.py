@@ -54,12 +54,16 @@ def cycles_of_month(month: str, now: datetime) -> list[OrderCycle]:
         date(year, number, 1)
     except ValueError:
         raise PayoutRefused(_l("Choose a month as YYYY-MM.")) from None
-    closed = db.session.scalars(select(OrderCycle).where(
-        OrderCycle.published_at.is_not(None), OrderCycle.closes_at <= now)
-        .order_by(OrderCycle.closes_at))
-    return [cycle for cycle in closed
-            if (to_hub_time(cycle.closes_at).year, to_hub_time(cycle.closes_at).month)
-            == (year, number)]
+    closed = db.session.scalars(
+        select(OrderCycle)
+        .where(OrderCycle.published_at.is_not(None), OrderCycle.closes_at <= now)
+        .order_by(OrderCycle.closes_at)
+    )
+    return [
+        cycle
+        for cycle in closed
+        if (to_hub_time(cycle.closes_at).year, to_hub_time(cycle.closes_at).month) == (year, number)
+    ]
 
 
 def closed_cycle(cycle_id: int, now: datetime) -> list[OrderCycle]:
@@ -67,8 +71,12 @@ def closed_cycle(cycle_id: int, now: datetime) -> list[OrderCycle]:
     if cycle is None:
         raise PayoutRefused(_l("There is no such cycle."))
     if cycle.state(now) not in (CycleState.CLOSED, CycleState.SETTLED):
-        raise PayoutRefused(_l("« %(name)s » is not closed yet: its producers are paid once "
-                               "it is.", name=cycle.name))
+        raise PayoutRefused(
+            _l(
+                "« %(name)s » is not closed yet: its producers are paid once it is.",
+                name=cycle.name,
+            )
+        )
     return [cycle]
 
 
@@ -83,12 +91,16 @@ def owed(cycles: list[OrderCycle]) -> list[Owed]:
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .join(Order, Order.id == LedgerTransaction.order_id)
         .where(Order.cycle_id.in_(cycle_ids), LedgerAccount.kind == "producer")
-        .group_by(LedgerAccount.producer_id, Order.cycle_id)).all()
-    paid = dict(((producer_id, cycle_id), int(amount)) for producer_id, cycle_id, amount in
-                db.session.execute(select(PayoutLine.producer_id, PayoutLine.cycle_id,
-                                          func.sum(PayoutLine.amount_cents))
-                                   .where(PayoutLine.cycle_id.in_(cycle_ids))
-                                   .group_by(PayoutLine.producer_id, PayoutLine.cycle_id)))
+        .group_by(LedgerAccount.producer_id, Order.cycle_id)
+    ).all()
+    paid = dict(
+        ((producer_id, cycle_id), int(amount))
+        for producer_id, cycle_id, amount in db.session.execute(
+            select(PayoutLine.producer_id, PayoutLine.cycle_id, func.sum(PayoutLine.amount_cents))
+            .where(PayoutLine.cycle_id.in_(cycle_ids))
+            .group_by(PayoutLine.producer_id, PayoutLine.cycle_id)
+        )
+    )
     amounts: dict[int, dict[int, int]] = defaultdict(dict)
     for producer_id, cycle_id, balance in sold:
         if producer_id is None:  # never: a producer account is keyed producer:<id>
@@ -98,17 +110,27 @@ def owed(cycles: list[OrderCycle]) -> list[Owed]:
         if left > 0:
             amounts[producer_id][cycle_id] = left
     producers = db.session.scalars(select(Producer).where(Producer.id.in_(list(amounts))))
-    return sorted((Owed(producer, amounts[producer.id]) for producer in producers),
-                  key=lambda item: item.producer.name.casefold())
+    return sorted(
+        (Owed(producer, amounts[producer.id]) for producer in producers),
+        key=lambda item: item.producer.name.casefold(),
+    )
 
 
 def hub_account() -> dict:
     config = current_app.config
     if not config.get("HUB_IBAN"):
-        raise PayoutRefused(_l("The hub's own IBAN is not configured (MARKET_HUB_IBAN): no "
-                               "transfer file can be made."))
-    account = {"name": config["HUB_NAME"], "IBAN": config["HUB_IBAN"].replace(" ", ""),
-               "batch": True, "currency": "EUR"}
+        raise PayoutRefused(
+            _l(
+                "The hub's own IBAN is not configured (MARKET_HUB_IBAN): no "
+                "transfer file can be made."
+            )
+        )
+    account = {
+        "name": config["HUB_NAME"],
+        "IBAN": config["HUB_IBAN"].replace(" ", ""),
+        "batch": True,
+        "currency": "EUR",
+    }
     if config.get("HUB_BIC"):
         account["BIC"] = config["HUB_BIC"]
     return account
@@ -119,18 +141,28 @@ def sepa_file(batch: PayoutBatch, payouts: list[Owed]) -> str:
     transfer = SepaTransfer(hub_account(), schema=SEPA_SCHEMA, clean=True)
     for item in payouts:
         reference = batch.reference(item.producer.id)
-        payment = {"name": item.producer.name, "IBAN": item.producer.iban,
-                   "amount": item.amount_cents, "execution_date": batch.execution_date,
-                   "description": f"{current_app.config['HUB_NAME']} {batch.label} {reference}",
-                   "endtoend_id": reference}
+        payment = {
+            "name": item.producer.name,
+            "IBAN": item.producer.iban,
+            "amount": item.amount_cents,
+            "execution_date": batch.execution_date,
+            "description": f"{current_app.config['HUB_NAME']} {batch.label} {reference}",
+            "endtoend_id": reference,
+        }
         if item.producer.bic:
             payment["BIC"] = item.producer.bic
         transfer.add_payment(payment)
     return transfer.export(validate=True).decode("utf-8")
 
 
-def confirm(cycles: list[OrderCycle], *, label: str, execution_date: date, key: str,
-            created_by_id: int | None) -> PayoutBatch:
+def confirm(
+    cycles: list[OrderCycle],
+    *,
+    label: str,
+    execution_date: date,
+    key: str,
+    created_by_id: int | None,
+) -> PayoutBatch:
     """Post one payout per producer with an IBAN and make the transfer file."""
     existing = db.session.scalar(select(PayoutBatch).where(PayoutBatch.idempotency_key == key))
     if existing is not None:
@@ -141,17 +173,26 @@ def confirm(cycles: list[OrderCycle], *, label: str, execution_date: date, key: 
     if not payable:
         raise PayoutRefused(_l("Nothing to pay to a producer with an IBAN for this period."))
     hub_account()  # refused before anything is written when the hub has no IBAN
-    batch = PayoutBatch(idempotency_key=key, label=label, execution_date=execution_date,
-                        created_by_id=created_by_id,
-                        lines=[PayoutLine(producer_id=item.producer.id, cycle_id=cycle_id,
-                                          amount_cents=amount)
-                               for item in payable for cycle_id, amount in
-                               sorted(item.by_cycle.items())])
+    batch = PayoutBatch(
+        idempotency_key=key,
+        label=label,
+        execution_date=execution_date,
+        created_by_id=created_by_id,
+        lines=[
+            PayoutLine(producer_id=item.producer.id, cycle_id=cycle_id, amount_cents=amount)
+            for item in payable
+            for cycle_id, amount in sorted(item.by_cycle.items())
+        ],
+    )
     db.session.add(batch)
     db.session.flush()
     for item in payable:
-        post_payout(item.producer.id, item.amount_cents, batch.reference(item.producer.id),
-                    f"payout:{batch.id}:{item.producer.id}")
+        post_payout(
+            item.producer.id,
+            item.amount_cents,
+            batch.reference(item.producer.id),
+            f"payout:{batch.id}:{item.producer.id}",
+        )
     batch.sepa_xml = sepa_file(batch, payable)
     db.session.flush()
     return batch

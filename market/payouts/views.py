@@ -35,13 +35,26 @@ def page(values, status: int = 200):
         cycles, label = period(values)
     except DomainError as error:
         flash(error.message, "error")
-        return render_template("payouts/owed.html", owed=[], cycles=[], label="",
-                               values=values, key="", execution_date=""), error.status
+        return render_template(
+            "payouts/owed.html",
+            owed=[],
+            cycles=[],
+            label="",
+            values=values,
+            key="",
+            execution_date="",
+        ), error.status
     owed = payouts.owed(cycles)
     execution_date = (to_hub_time(utcnow()) + timedelta(days=1)).date()
-    return render_template("payouts/owed.html", owed=owed, cycles=cycles, label=label,
-                           values=values, key=uuid4().hex,
-                           execution_date=execution_date.isoformat()), status
+    return render_template(
+        "payouts/owed.html",
+        owed=owed,
+        cycles=cycles,
+        label=label,
+        values=values,
+        key=uuid4().hex,
+        execution_date=execution_date.isoformat(),
+    ), status
 
 
 @bp.route("/coordination/payouts")
@@ -60,11 +73,11 @@ def confirm():
         when = date.fromisoformat(form.get("execution_date", ""))
         if not 8 <= len(key) <= 64 or not key.isalnum():
             raise payouts.PayoutRefused(_("The form had expired: please confirm again."))
-        batch = payouts.confirm(cycles, label=label, execution_date=when, key=key,
-                                created_by_id=current_user.id)
+        batch = payouts.confirm(
+            cycles, label=label, execution_date=when, key=key, created_by_id=current_user.id
+        )
     except ValueError:
-        refuse(payouts.PayoutRefused(_("Enter the execution date as YYYY-MM-DD.")), page,
-               form, 400)
+        refuse(payouts.PayoutRefused(_("Enter the execution date as YYYY-MM-DD.")), page, form, 400)
     except DomainError as error:
         refuse(error, page, form, error.status)
     flash(_("The payouts are recorded: give the transfer file to the bank."), "success")
@@ -79,8 +92,7 @@ def batch_page(batch_id: int):
     for line in batch.lines:
         totals[line.producer_id] = totals.get(line.producer_id, 0) + line.amount_cents
     producers = {item.id: item for item in payouts.producers_by_id(list(totals))}
-    return render_template("payouts/batch.html", batch=batch, totals=totals,
-                           producers=producers)
+    return render_template("payouts/batch.html", batch=batch, totals=totals, producers=producers)
 
 
 @bp.route("/coordination/payouts/<int:batch_id>.xml")

@@ -43,18 +43,24 @@ SEARCH_LIMIT = 30
 
 
 def pickup_or_none(pickup_id: int) -> CyclePickup | None:
-    query = (select(CyclePickup).options(joinedload(CyclePickup.collection_point),
-                                         joinedload(CyclePickup.cycle))
-             .where(CyclePickup.id == pickup_id))
+    query = (
+        select(CyclePickup)
+        .options(joinedload(CyclePickup.collection_point), joinedload(CyclePickup.cycle))
+        .where(CyclePickup.id == pickup_id)
+    )
     return db.session.scalar(query)
 
 
 def recent_pickups(now: datetime, limit: int = 20) -> list[CyclePickup]:
     """The collection points of the latest cycles that are closed (pickup comes after)."""
-    query = (select(CyclePickup).join(CyclePickup.cycle)
-             .options(joinedload(CyclePickup.collection_point), joinedload(CyclePickup.cycle))
-             .where(OrderCycle.published_at.is_not(None), OrderCycle.closes_at <= now)
-             .order_by(CyclePickup.starts_at.desc()).limit(limit))
+    query = (
+        select(CyclePickup)
+        .join(CyclePickup.cycle)
+        .options(joinedload(CyclePickup.collection_point), joinedload(CyclePickup.cycle))
+        .where(OrderCycle.published_at.is_not(None), OrderCycle.closes_at <= now)
+        .order_by(CyclePickup.starts_at.desc())
+        .limit(limit)
+    )
     return list(db.session.scalars(query))
 
 
@@ -68,36 +74,50 @@ def search(pickup: CyclePickup, text: str) -> list[Order]:
     """Orders at this point whose household name, second collector or number matches,
     accents and case aside on every database alike: a point's orders (a few hundred at
     most) are compared here rather than by each database's own collation."""
-    query = (select(Order).join(Household, Household.id == Order.household_id)
-             .options(joinedload(Order.household))
-             .where(Order.pickup_id == pickup.id, Order.status == OrderStatus.PLACED.value)
-             .order_by(func.lower(Household.name), Order.number))
+    query = (
+        select(Order)
+        .join(Household, Household.id == Order.household_id)
+        .options(joinedload(Order.household))
+        .where(Order.pickup_id == pickup.id, Order.status == OrderStatus.PLACED.value)
+        .order_by(func.lower(Household.name), Order.number)
+    )
     wanted = folded((text or "").strip())
     if not wanted:
         return list(db.session.scalars(query.limit(SEARCH_LIMIT)))
     digits = wanted.rsplit("-", 1)[-1].lstrip("0")
-    found = [order for order in db.session.scalars(query)
-             if wanted in folded(order.household.name)
-             or wanted in folded(order.household.second_collector or "")
-             or wanted in order.reference.casefold()
-             or (digits.isdigit() and str(order.number) == digits)]
+    found = [
+        order
+        for order in db.session.scalars(query)
+        if wanted in folded(order.household.name)
+        or wanted in folded(order.household.second_collector or "")
+        or wanted in order.reference.casefold()
+        or (digits.isdigit() and str(order.number) == digits)
+    ]
     return found[:SEARCH_LIMIT]
 
 
 def progress(pickup: CyclePickup) -> tuple[int, int]:
     """(collected, total) of the orders to hand out at this point."""
     collected, total = db.session.execute(
-        select(func.count(Order.collected_at), func.count())
-        .where(Order.pickup_id == pickup.id, Order.status == OrderStatus.PLACED.value)).one()
+        select(func.count(Order.collected_at), func.count()).where(
+            Order.pickup_id == pickup.id, Order.status == OrderStatus.PLACED.value
+        )
+    ).one()
     return collected, total
 
 
 def order_at(pickup: CyclePickup, order_id: int, *, lock: bool = False) -> Order | None:
-    query = (select(Order)
-             .options(selectinload(Order.lines), joinedload(Order.household)
-                      .selectinload(Household.users))
-             .where(Order.id == order_id, Order.pickup_id == pickup.id,
-                    Order.status == OrderStatus.PLACED.value))
+    query = (
+        select(Order)
+        .options(
+            selectinload(Order.lines), joinedload(Order.household).selectinload(Household.users)
+        )
+        .where(
+            Order.id == order_id,
+            Order.pickup_id == pickup.id,
+            Order.status == OrderStatus.PLACED.value,
+        )
+    )
     if lock:
         # Two volunteers on the same order (or a double tap) queue here, and the second
         # reads what the first did rather than race on its version.
@@ -108,8 +128,9 @@ def order_at(pickup: CyclePickup, order_id: int, *, lock: bool = False) -> Order
 
 def require_closed(order: Order, now: datetime) -> None:
     if order.cycle.state(now) not in (CycleState.CLOSED, CycleState.SETTLED):
-        raise PickupConflict(_l("Orders for this cycle are still open: the household can "
-                                "still change this order."))
+        raise PickupConflict(
+            _l("Orders for this cycle are still open: the household can still change this order.")
+        )
 
 
 def line_of(order: Order, line_id) -> OrderLine:
@@ -126,10 +147,14 @@ def adjust(order: Order, change, now: datetime) -> None:
     change()
     order.version += 1
     db.session.flush()
-    post_fulfilment_adjusted(order.household_id, order.reference, old_lines,
-                             ledger_lines(order),
-                             idempotency_key=order_version_key(order.id, order.version),
-                             order_id=order.id)
+    post_fulfilment_adjusted(
+        order.household_id,
+        order.reference,
+        old_lines,
+        ledger_lines(order),
+        idempotency_key=order_version_key(order.id, order.version),
+        order_id=order.id,
+    )
     # Paid online beyond the new amount: back to the card or kept as credit, per the hub.
     settle_overpayment(order)
 
@@ -138,8 +163,7 @@ def parse_count(text: str) -> int:
     try:
         return parse_whole_number(text, highest=9999)
     except InvalidNumber:
-        raise PickupRefused(_l("Enter a whole number of missing units."),
-                            field="missing") from None
+        raise PickupRefused(_l("Enter a whole number of missing units."), field="missing") from None
 
 
 def mark_missing(order: Order, line_id, missing_text: str, now: datetime) -> OrderLine:
@@ -147,8 +171,14 @@ def mark_missing(order: Order, line_id, missing_text: str, now: datetime) -> Ord
     line = line_of(order, line_id)
     missing = parse_count(missing_text)
     if missing > line.quantity:
-        raise PickupRefused(_l("At most %(quantity)d units of « %(name)s » can be missing.",
-                               quantity=line.quantity, name=line.product_name), field="missing")
+        raise PickupRefused(
+            _l(
+                "At most %(quantity)d units of « %(name)s » can be missing.",
+                quantity=line.quantity,
+                name=line.product_name,
+            ),
+            field="missing",
+        )
 
     def change():
         line.missing_quantity = missing
@@ -165,13 +195,17 @@ def parse_weight(text: str) -> int:
     try:
         kilograms = Decimal(cleaned)
     except InvalidOperation:
-        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250."),
-                            field="weight") from None
+        raise PickupRefused(
+            _l("Enter the weight in kilograms, for example 1,250."), field="weight"
+        ) from None
     grams = kilograms * 1000
-    if not kilograms.is_finite() or grams != grams.to_integral_value() or grams <= 0 \
-            or grams > MAX_WEIGHT_GRAMS:
-        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250."),
-                            field="weight")
+    if (
+        not kilograms.is_finite()
+        or grams != grams.to_integral_value()
+        or grams <= 0
+        or grams > MAX_WEIGHT_GRAMS
+    ):
+        raise PickupRefused(_l("Enter the weight in kilograms, for example 1,250."), field="weight")
     return int(grams)
 
 
@@ -181,8 +215,10 @@ def record_weight(order: Order, line_id, weight_text: str, now: datetime) -> Ord
     if not line.sold_by_weight:
         raise PickupRefused(_l("« %(name)s » is not sold by weight.", name=line.product_name))
     if line.delivered_quantity == 0:
-        raise PickupRefused(_l("« %(name)s » is all missing: there is nothing to weigh.",
-                               name=line.product_name), field="weight")
+        raise PickupRefused(
+            _l("« %(name)s » is all missing: there is nothing to weigh.", name=line.product_name),
+            field="weight",
+        )
     grams = parse_weight(weight_text)
 
     def change():
@@ -196,8 +232,7 @@ def order_amount(order: Order) -> int:
     return sum(line.amount_cents for line in order.lines)
 
 
-def record_payment(order: Order, amount_text: str, method: str, submission: str,
-                   now: datetime):
+def record_payment(order: Order, amount_text: str, method: str, submission: str, now: datetime):
     """Money taken at pickup for this order; a form sent twice is recorded once."""
     require_closed(order, now)
     if method not in PICKUP_METHODS:
@@ -205,8 +240,9 @@ def record_payment(order: Order, amount_text: str, method: str, submission: str,
     try:
         amount = parse_amount(amount_text or "")
     except InvalidAmount:
-        raise PickupRefused(_l("Enter the amount received, for example 12,50."),
-                            field="amount") from None
+        raise PickupRefused(
+            _l("Enter the amount received, for example 12,50."), field="amount"
+        ) from None
     if amount <= 0:
         raise PickupRefused(_l("The amount must be more than zero."), field="amount")
     if not submission or len(submission) > 64 or not submission.isalnum():
@@ -214,14 +250,15 @@ def record_payment(order: Order, amount_text: str, method: str, submission: str,
     due = due_cents(order)
     key = recorded_key(f"pickup-payment:{order.id}", submission)
     if transaction_by_key(key) is None and amount > due:
-        raise PickupRefused(_l("This is more than what is due for this order."),
-                            field="amount")
-    return post_payment_received(order.household_id, amount, method, order.reference, key,
-                                 order_id=order.id)
+        raise PickupRefused(_l("This is more than what is due for this order."), field="amount")
+    return post_payment_received(
+        order.household_id, amount, method, order.reference, key, order_id=order.id
+    )
 
 
-def pay_and_collect(order: Order, amount_text: str, method: str, submission: str,
-                    now: datetime) -> None:
+def pay_and_collect(
+    order: Order, amount_text: str, method: str, submission: str, now: datetime
+) -> None:
     """The common case in one tap: the household pays what is due and takes its order."""
     record_payment(order, amount_text, method, submission, now)
     mark_collected(order, now)
@@ -255,13 +292,18 @@ def mark_no_show(order: Order, now: datetime) -> None:
         order.status, order.cancelled_at = OrderStatus.CANCELLED, now
         order.version += 1
         db.session.flush()
-        post_order_cancelled(order.household_id, order.reference, old_lines,
-                             idempotency_key=order_version_key(order.id, order.version),
-                             order_id=order.id)
+        post_order_cancelled(
+            order.household_id,
+            order.reference,
+            old_lines,
+            idempotency_key=order_version_key(order.id, order.version),
+            order_id=order.id,
+        )
         settle_overpayment(order)
     db.session.flush()
-    tell_household(order, "order_no_show", "no-show",
-                   due=0 if order.is_cancelled else due_cents(order))
+    tell_household(
+        order, "order_no_show", "no-show", due=0 if order.is_cancelled else due_cents(order)
+    )
 
 
 def undo_status(order: Order) -> None:

@@ -52,20 +52,33 @@ def point_page(pickup_id: int):
     pickup = pickup_or_404(pickup_id)
     query = request.args.get("q", "")[:100]
     collected, total = pickup_day.progress(pickup)
-    return render_template("pickup/point.html", pickup=pickup, query=query,
-                           orders=pickup_day.search(pickup, query), collected=collected,
-                           total=total)
+    return render_template(
+        "pickup/point.html",
+        pickup=pickup,
+        query=query,
+        orders=pickup_day.search(pickup, query),
+        collected=collected,
+        total=total,
+    )
 
 
 def order_context(pickup, order) -> dict:
     amount = pickup_day.order_amount(order)
     due = due_cents(order)  # credit orders: what the household's credit already covers is paid
     phones = [user.phone for user in order.household.users if user.phone]
-    return {"pickup": pickup, "order": order, "amount": amount, "paid": amount - due,
-            "due": due, "credit": household_credit_cents(order.household_id),
-            "phone": phones[0] if phones else "", "methods": PICKUP_METHODS,
-            "payment_choice": payment_label(order.payment_choice),
-            "submission": secrets.token_hex(16), "due_text": decimal_text(due)}
+    return {
+        "pickup": pickup,
+        "order": order,
+        "amount": amount,
+        "paid": amount - due,
+        "due": due,
+        "credit": household_credit_cents(order.household_id),
+        "phone": phones[0] if phones else "",
+        "methods": PICKUP_METHODS,
+        "payment_choice": payment_label(order.payment_choice),
+        "submission": secrets.token_hex(16),
+        "due_text": decimal_text(due),
+    }
 
 
 @bp.route("/pickup/<int:pickup_id>/orders/<int:order_id>")
@@ -74,8 +87,9 @@ def order_page(pickup_id: int, order_id: int, status: int = 200, failed: dict | 
     """`failed`: the field a refused form was about, its line and message, shown beside it."""
     pickup = pickup_or_404(pickup_id)
     order = pickup_day.order_at(pickup, order_id) or abort(404)
-    return render_template("pickup/order.html", failed=failed or {},
-                           **order_context(pickup, order)), status
+    return render_template(
+        "pickup/order.html", failed=failed or {}, **order_context(pickup, order)
+    ), status
 
 
 def record_missing(order, form: MissingForm, now):
@@ -87,24 +101,35 @@ def record_weight(order, form: WeightForm, now):
 
 
 def record_payment(order, form: PaymentForm, now):
-    pickup_day.record_payment(order, form.amount.data or "", form.method.data or "",
-                              form.submission.data or "", now)
+    pickup_day.record_payment(
+        order, form.amount.data or "", form.method.data or "", form.submission.data or "", now
+    )
 
 
 def pay_and_collect(order, form: PaymentForm, now):
     """The common case in one tap: the household pays what is due and takes its order."""
-    pickup_day.pay_and_collect(order, form.amount.data or "", form.method.data or "",
-                               form.submission.data or "", now)
+    pickup_day.pay_and_collect(
+        order, form.amount.data or "", form.method.data or "", form.submission.data or "", now
+    )
 
 
 # Each action: its form, what it does, what the volunteer is told.
 ACTIONS: dict[str, tuple[type[FlaskForm], Callable, LazyString]] = {
-    "collected": (StatusForm, lambda order, form, now: pickup_day.mark_collected(order, now),
-                  _l("Marked as collected.")),
-    "absent": (StatusForm, lambda order, form, now: pickup_day.mark_no_show(order, now),
-               _l("Marked as not collected.")),
-    "undo": (StatusForm, lambda order, form, now: pickup_day.undo_status(order),
-             _l("Status cleared.")),
+    "collected": (
+        StatusForm,
+        lambda order, form, now: pickup_day.mark_collected(order, now),
+        _l("Marked as collected."),
+    ),
+    "absent": (
+        StatusForm,
+        lambda order, form, now: pickup_day.mark_no_show(order, now),
+        _l("Marked as not collected."),
+    ),
+    "undo": (
+        StatusForm,
+        lambda order, form, now: pickup_day.undo_status(order),
+        _l("Status cleared."),
+    ),
     "missing": (MissingForm, record_missing, _l("Missing item recorded.")),
     "weight": (WeightForm, record_weight, _l("Weight recorded.")),
     "payment": (PaymentForm, record_payment, _l("Payment recorded.")),
@@ -121,23 +146,32 @@ def confirm_no_show(pickup_id: int, order_id: int):
     it asks first."""
     pickup = pickup_or_404(pickup_id)
     order = pickup_day.order_at(pickup, order_id) or abort(404)
-    policy = (_("The order is cancelled and the household owes nothing for it.")
-              if pickup_day.no_show_policy() == "cancel"
-              else _("The order stays due."))
+    policy = (
+        _("The order is cancelled and the household owes nothing for it.")
+        if pickup_day.no_show_policy() == "cancel"
+        else _("The order stays due.")
+    )
     return confirmation_page(
-        question=_("Has nobody collected the order %(reference)s (%(name)s)?",
-                   reference=order.reference, name=order.household.name),
+        question=_(
+            "Has nobody collected the order %(reference)s (%(name)s)?",
+            reference=order.reference,
+            name=order.household.name,
+        ),
         consequences=[policy, _("The household is told by email.")],
-        action=url_for("pickup.order_action", pickup_id=pickup.id, order_id=order.id,
-                       action="absent"),
+        action=url_for(
+            "pickup.order_action", pickup_id=pickup.id, order_id=order.id, action="absent"
+        ),
         confirm=_("Yes, not collected"),
         back=url_for("pickup.order_page", pickup_id=pickup.id, order_id=order.id),
-        back_label=_("No, go back"))
+        back_label=_("No, go back"),
+    )
 
 
-@bp.route("/pickup/<int:pickup_id>/orders/<int:order_id>/"
-          "<any(collected, absent, undo, missing, weight, payment, 'paid-collected'):action>",
-          methods=["POST"])
+@bp.route(
+    "/pickup/<int:pickup_id>/orders/<int:order_id>/"
+    "<any(collected, absent, undo, missing, weight, payment, 'paid-collected'):action>",
+    methods=["POST"],
+)
 @staff
 def order_action(pickup_id: int, order_id: int, action: str):
     pickup = pickup_or_404(pickup_id)
@@ -149,9 +183,12 @@ def order_action(pickup_id: int, order_id: int, action: str):
     try:
         operation(order, form, utcnow())
     except DomainError as error:
-        failed = {"field": getattr(error, "field", None), "message": error.message,
-                  "line_id": getattr(form, "line_id", None) and form.line_id.data,
-                  "amount": getattr(form, "amount", None) and form.amount.data}
+        failed = {
+            "field": getattr(error, "field", None),
+            "message": error.message,
+            "line_id": getattr(form, "line_id", None) and form.line_id.data,
+            "amount": getattr(form, "amount", None) and form.amount.data,
+        }
         refuse(error, order_page, pickup_id, order_id, status=error.status, failed=failed)
     flash(message, "success")
     if action in TO_THE_NEXT:

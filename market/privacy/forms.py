@@ -10,10 +10,14 @@ REQUIRED = InputRequired(message=_l("This field is required."))
 
 class CloseAccountForm(FlaskForm):
     password = PasswordField(_l("Your password"), validators=[REQUIRED, Length(max=200)])
-    confirm = BooleanField(_l("I ask the hub to erase my household's account"),
-                           validators=[InputRequired(message=_l("Tick the box to confirm."))])
+    confirm = BooleanField(
+        _l("I ask the hub to erase my household's account"),
+        validators=[InputRequired(message=_l("Tick the box to confirm."))],
+    )
 
 
 class EraseForm(FlaskForm):
-    confirm = BooleanField(_l("I understand that erasing cannot be undone"),
-                           validators=[InputRequired(message=_l("Tick the box to confirm."))])
+    confirm = BooleanField(
+        _l("I understand that erasing cannot be undone"),
+        validators=[InputRequired(message=_l("Tick the box to confirm."))],
+    )

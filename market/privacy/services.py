@@ -52,9 +52,12 @@ UNUSABLE_PASSWORD = "!erased"  # noqa: S105
 def locked_household(household_id: int) -> Household:
     """The household, its row locked until the end of the transaction (a write takes the
     database's lock on SQLite), so that closing and erasing it never run twice at once."""
-    db.session.execute(update(Household).where(Household.id == household_id)
-                       .values(erased_at=Household.erased_at)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Household)
+        .where(Household.id == household_id)
+        .values(erased_at=Household.erased_at)
+        .execution_options(synchronize_session=False)
+    )
     household = db.session.get(Household, household_id, populate_existing=True)
     if household is None:
         raise NotAHousehold(_l("There is no such household."))
@@ -80,25 +83,40 @@ def request_closure(user: User, password: str) -> Household:
     household = household_of(user)
     if household.closure_requested_at is None:
         household.closure_requested_at = utcnow()
-        queue_mail(current_app.config["HUB_EMAIL"], "closure_requested", None,
-                   number=pseudonym_number(household), link=external_url("privacy.requests"))
+        queue_mail(
+            current_app.config["HUB_EMAIL"],
+            "closure_requested",
+            None,
+            number=pseudonym_number(household),
+            link=external_url("privacy.requests"),
+        )
     db.session.flush()
     return household
 
 
 def closure_requests() -> list[tuple[Household, int]]:
     """Households waiting to be erased, oldest request first, with their balance."""
-    households = list(db.session.scalars(
-        select(Household).where(Household.closure_requested_at.is_not(None),
-                                Household.erased_at.is_(None))
-        .order_by(Household.closure_requested_at).options(selectinload(Household.users))))
+    households = list(
+        db.session.scalars(
+            select(Household)
+            .where(Household.closure_requested_at.is_not(None), Household.erased_at.is_(None))
+            .order_by(Household.closure_requested_at)
+            .options(selectinload(Household.users))
+        )
+    )
     balances = household_balances([household.id for household in households])
     return [(household, balances.get(household.id, 0)) for household in households]
 
 
 def recent_erasures(limit: int = 50) -> list[Household]:
-    return list(db.session.scalars(select(Household).where(Household.erased_at.is_not(None))
-                                   .order_by(Household.erased_at.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Household)
+            .where(Household.erased_at.is_not(None))
+            .order_by(Household.erased_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 def pseudonym_number(household: Household) -> str:
@@ -119,21 +137,41 @@ def check_erasable(household: Household, moment: datetime) -> None:
         raise ErasureRefused(_l("This household has already been erased."))
     balance = balance_cents(household)
     if balance > 0:
-        raise ErasureRefused(_l("This household still owes %(amount)s: record its payment "
-                                "before erasing it.", amount=money(balance)))
+        raise ErasureRefused(
+            _l(
+                "This household still owes %(amount)s: record its payment before erasing it.",
+                amount=money(balance),
+            )
+        )
     if balance < 0:
-        raise ErasureRefused(_l("The hub still holds %(amount)s of credit for this household: "
-                                "give it back (Books, movements) before erasing it.",
-                                amount=money(-balance)))
+        raise ErasureRefused(
+            _l(
+                "The hub still holds %(amount)s of credit for this household: "
+                "give it back (Books, movements) before erasing it.",
+                amount=money(-balance),
+            )
+        )
     waiting = db.session.scalar(
-        select(Order.reference).join(CyclePickup, CyclePickup.id == Order.pickup_id)
-        .where(Order.household_id == household.id, Order.status == OrderStatus.PLACED.value,
-               Order.collected_at.is_(None), Order.no_show_at.is_(None),
-               CyclePickup.ends_at > moment).limit(1))
+        select(Order.reference)
+        .join(CyclePickup, CyclePickup.id == Order.pickup_id)
+        .where(
+            Order.household_id == household.id,
+            Order.status == OrderStatus.PLACED.value,
+            Order.collected_at.is_(None),
+            Order.no_show_at.is_(None),
+            CyclePickup.ends_at > moment,
+        )
+        .limit(1)
+    )
     if waiting is not None:
-        raise ErasureRefused(_l("This household's order %(reference)s is still to be "
-                                "collected: erase it after the pickup, or once the order is "
-                                "cancelled.", reference=waiting))
+        raise ErasureRefused(
+            _l(
+                "This household's order %(reference)s is still to be "
+                "collected: erase it after the pickup, or once the order is "
+                "cancelled.",
+                reference=waiting,
+            )
+        )
 
 
 def scrub(value: str, personal: list[str], replacement: str) -> str:
@@ -146,12 +184,19 @@ def erase_messages(people: list[User], personal: list[str], replacement: str) ->
     """Messages to the household's people: unsent ones are dropped, sent ones keep their date
     and subject but lose their text. Any other message naming them is pseudonymised."""
     emails = {user.email: erased_email(user) for user in people}
-    db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient.in_(emails),
-                                                   OutboxMessage.sent_at.is_(None)))
-    mentions = [column.contains(item, autoescape=True) for item in personal
-                for column in (OutboxMessage.subject, OutboxMessage.body)]
-    for message in db.session.scalars(select(OutboxMessage).where(
-            or_(OutboxMessage.recipient.in_(emails), *mentions))):
+    db.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.recipient.in_(emails), OutboxMessage.sent_at.is_(None)
+        )
+    )
+    mentions = [
+        column.contains(item, autoescape=True)
+        for item in personal
+        for column in (OutboxMessage.subject, OutboxMessage.body)
+    ]
+    for message in db.session.scalars(
+        select(OutboxMessage).where(or_(OutboxMessage.recipient.in_(emails), *mentions))
+    ):
         message.subject = scrub(message.subject, personal, replacement)
         if message.recipient in emails:
             message.recipient = emails[message.recipient]
@@ -165,8 +210,7 @@ def personal_values(household: Household, people: list[User]) -> list[str]:
     shorter than three characters, a value would match inside unrelated words."""
     values = {household.name, household.second_collector}
     values |= {value for user in people for value in (user.name, user.email, user.phone)}
-    return sorted((value for value in values if value and len(value) >= 3), key=len,
-                  reverse=True)
+    return sorted((value for value in values if value and len(value) >= 3), key=len, reverse=True)
 
 
 def erase_household(household_id: int) -> Household:
@@ -181,15 +225,21 @@ def erase_household(household_id: int) -> Household:
     emails = [user.email for user in people]
     user_ids = [user.id for user in people]
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email.in_(emails)))
-    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(
-        [throttle_key("account", email) for email in emails])))
+    db.session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.key.in_([throttle_key("account", email) for email in emails])
+        )
+    )
     db.session.execute(delete(LoginSession).where(LoginSession.user_id.in_(user_ids)))
     db.session.execute(delete(SignupRequest).where(SignupRequest.email.in_(emails)))
     db.session.execute(delete(PasswordReset).where(PasswordReset.user_id.in_(user_ids)))
     db.session.execute(delete(CartItem).where(CartItem.household_id == household.id))
     for user in people:
-        db.session.execute(update(Invitation).where(Invitation.email == user.email)
-                           .values(email=erased_email(user)))
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.email == user.email)
+            .values(email=erased_email(user))
+        )
         user.name, user.email, user.phone = replacement, erased_email(user), None
         user.locale, user.last_login_at = None, None
         user.password_hash, user.active = UNUSABLE_PASSWORD, False

@@ -36,8 +36,9 @@ def download_data():
 
 def close_page(form, status: int = 200):
     balance = account_balance(household_key(current_user.household_id))
-    return render_template("privacy/close.html", form=form, household=current_user.household,
-                           balance=balance), status
+    return render_template(
+        "privacy/close.html", form=form, household=current_user.household, balance=balance
+    ), status
 
 
 @bp.route("/account/close", methods=["GET", "POST"])
@@ -50,14 +51,22 @@ def close_account():
         privacy.request_closure(current_user, form.password.data or "")
     except DomainError as error:
         refuse(error, close_page, form, error.status)
-    flash(_("Your request is recorded: the hub will erase your account and tell you if "
-            "anything is still to be settled."), "success")
+    flash(
+        _(
+            "Your request is recorded: the hub will erase your account and tell you if "
+            "anything is still to be settled."
+        ),
+        "success",
+    )
     return redirect(url_for("auth.profile"))
 
 
 def requests_page(status: int = 200):
-    return render_template("privacy/requests.html", requests=privacy.closure_requests(),
-                           erased=privacy.recent_erasures()), status
+    return render_template(
+        "privacy/requests.html",
+        requests=privacy.closure_requests(),
+        erased=privacy.recent_erasures(),
+    ), status
 
 
 @bp.route("/privacy/requests")
@@ -77,6 +86,7 @@ def erase(household_id: int):
         household = privacy.erase_household(household_id)
     except DomainError as error:
         refuse(error, requests_page, error.status)
-    flash(_("The household's details are erased; it is now %(name)s.", name=household.name),
-          "success")
+    flash(
+        _("The household's details are erased; it is now %(name)s.", name=household.name), "success"
+    )
     return redirect(url_for("privacy.requests"))

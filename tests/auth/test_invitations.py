@@ -11,8 +11,12 @@ from market.timeutil import utcnow
 from tests.factories import InvitationFactory
 from tests.helpers import outbox
 
-ACCOUNT = {"name": "Peio Harriet", "phone": "06 00 00 00 01",
-           "password": "ferme-du-seignanx-40", "confirm": "ferme-du-seignanx-40"}
+ACCOUNT = {
+    "name": "Peio Harriet",
+    "phone": "06 00 00 00 01",
+    "password": "ferme-du-seignanx-40",
+    "confirm": "ferme-du-seignanx-40",
+}
 
 
 def invitation_path(message) -> str:
@@ -21,8 +25,9 @@ def invitation_path(message) -> str:
 
 @pytest.mark.parametrize("role", ["producer", "coordinator"])
 def test_an_invitation_creates_an_account_with_its_role(app, coordinator_client, db, role):
-    response = coordinator_client.post("/invitations", data={"email": "peio@example.org",
-                                                             "role": role})
+    response = coordinator_client.post(
+        "/invitations", data={"email": "peio@example.org", "role": role}
+    )
     assert response.status_code == 302
     [message] = outbox(db)
     assert message.recipient == "peio@example.org"
@@ -35,8 +40,9 @@ def test_an_invitation_creates_an_account_with_its_role(app, coordinator_client,
 
 
 def test_an_unknown_role_is_named_in_the_refusal(coordinator_client, db):
-    response = coordinator_client.post("/invitations", data={"email": "x@example.org",
-                                                             "role": "overlord"})
+    response = coordinator_client.post(
+        "/invitations", data={"email": "x@example.org", "role": "overlord"}
+    )
     assert response.status_code == 400
     assert "« overlord » n&#39;est pas un rôle auquel vous pouvez inviter" in response.text
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
@@ -44,8 +50,9 @@ def test_an_unknown_role_is_named_in_the_refusal(coordinator_client, db):
 
 
 def test_an_existing_account_cannot_be_invited(coordinator_client, coordinator_user, db):
-    response = coordinator_client.post("/invitations", data={"email": coordinator_user.email,
-                                                             "role": "producer"})
+    response = coordinator_client.post(
+        "/invitations", data={"email": coordinator_user.email, "role": "producer"}
+    )
     assert response.status_code == 400
     assert "Un compte existe déjà" in response.text
 
@@ -68,8 +75,9 @@ def test_an_expired_invitation_is_refused(client, db):
 
 
 def test_households_cannot_invite(household_client, db):
-    response = household_client.post("/invitations", data={"email": "x@example.org",
-                                                           "role": "coordinator"})
+    response = household_client.post(
+        "/invitations", data={"email": "x@example.org", "role": "coordinator"}
+    )
     assert response.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
 

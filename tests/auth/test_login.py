@@ -18,8 +18,11 @@ def person(db):
 
 
 def log_in(client, email="ana@example.org", password=PASSWORD, address="192.0.2.1", **extra):
-    return client.post("/login", data={"email": email, "password": password, **extra},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, **extra},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def test_log_in_and_out(client, person):
@@ -88,8 +91,10 @@ def test_a_password_reset_forgives_the_accounts_failures(client, db, person):
     PasswordResetFactory(user=person, token="ana-reset")
     db.session.commit()
     new = "une-toute-nouvelle-phrase"
-    assert client.post("/password/reset/ana-reset",
-                       data={"password": new, "confirm": new}).status_code == 302
+    assert (
+        client.post("/password/reset/ana-reset", data={"password": new, "confirm": new}).status_code
+        == 302
+    )
     assert log_in(client, password=new).status_code == 302
 
 
@@ -97,8 +102,11 @@ def test_too_many_failures_from_one_address_are_refused(client, db, person):
     for n in range(20):
         log_in(client, email=f"other{n}@example.org", password="pas-le-bon")
     assert log_in(client).status_code == 429
-    other_address = client.post("/login", data={"email": "ana@example.org", "password": PASSWORD},
-                                environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    other_address = client.post(
+        "/login",
+        data={"email": "ana@example.org", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
     assert other_address.status_code == 302
 
 
@@ -112,9 +120,12 @@ def test_successful_log_ins_do_not_use_up_an_address(app, db):
 
 
 def forwarded_log_in(client, forwarded_for: str, password="pas-le-bon"):  # noqa: S107
-    return client.post("/login", data={"email": "ana@example.org", "password": password},
-                       headers={"X-Forwarded-For": forwarded_for},
-                       environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    return client.post(
+        "/login",
+        data={"email": "ana@example.org", "password": password},
+        headers={"X-Forwarded-For": forwarded_for},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
 
 
 def test_behind_the_proxy_each_visitor_is_counted_at_their_own_address(database_url_for_test):
@@ -131,10 +142,12 @@ def test_behind_the_proxy_each_visitor_is_counted_at_their_own_address(database_
         _db.session.commit()
         client = app.test_client()
         for n in range(30):
-            client.post("/login", data={"email": f"voisin{n}@example.org",
-                                        "password": "pas-le-bon"},
-                        headers={"X-Forwarded-For": "203.0.113.5"},
-                        environ_base={"REMOTE_ADDR": "10.0.0.1"})
+            client.post(
+                "/login",
+                data={"email": f"voisin{n}@example.org", "password": "pas-le-bon"},
+                headers={"X-Forwarded-For": "203.0.113.5"},
+                environ_base={"REMOTE_ADDR": "10.0.0.1"},
+            )
         assert forwarded_log_in(client, "203.0.113.5", PASSWORD).status_code == 429
         assert forwarded_log_in(app.test_client(), "198.51.100.7", PASSWORD).status_code == 302
         _db.session.remove()
@@ -145,8 +158,14 @@ def test_without_a_declared_proxy_a_forwarded_header_is_not_believed(client, db,
     for n in range(21):
         forwarded_log_in(client, f"203.0.113.{n}")
     # Twenty-one "different" visitors were one address that lied: it is stopped.
-    assert client.post("/login", data={"email": "bea@example.org", "password": "x"},
-                       environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code == 429
+    assert (
+        client.post(
+            "/login",
+            data={"email": "bea@example.org", "password": "x"},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        ).status_code
+        == 429
+    )
 
 
 def test_old_failures_do_not_count(client, db, person):
@@ -156,8 +175,11 @@ def test_old_failures_do_not_count(client, db, person):
     from market.timeutil import utcnow
     from tests.factories import LoginThrottleFactory
 
-    LoginThrottleFactory(key=throttle_key("account", "ana@example.org"), attempts=50,
-                         window_started_at=utcnow() - timedelta(minutes=16))
+    LoginThrottleFactory(
+        key=throttle_key("account", "ana@example.org"),
+        attempts=50,
+        window_started_at=utcnow() - timedelta(minutes=16),
+    )
     db.session.commit()
     assert log_in(client).status_code == 302
 
@@ -168,8 +190,11 @@ def test_an_unknown_address_takes_as_long_as_a_known_one(app, db, person, monkey
 
     checked = []
     real = passwords.verify_password
-    monkeypatch.setattr(passwords, "verify_password",
-                        lambda stored, given: checked.append(stored) or real(stored, given))
+    monkeypatch.setattr(
+        passwords,
+        "verify_password",
+        lambda stored, given: checked.append(stored) or real(stored, given),
+    )
     log_in(app.test_client(), password="pas-le-bon")
     log_in(app.test_client(), email="personne@example.org", password="pas-le-bon")
     assert len(checked) == 2
@@ -185,16 +210,20 @@ def test_attempts_are_recorded(client, db, person):
     assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == 2
 
 
-@pytest.mark.parametrize(("target", "expected"), [
-    ("/account", "/account"),
-    ("https://evil.example/", "/"),
-    ("//evil.example/", "/"),
-    ("/\\evil.example", "/"),
-    ("javascript:alert(1)", "/"),
-])
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/account", "/account"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
 def test_next_goes_only_to_local_paths(client, person, target, expected):
-    response = client.post(f"/login?next={target}", data={"email": "ana@example.org",
-                                                           "password": PASSWORD})
+    response = client.post(
+        f"/login?next={target}", data={"email": "ana@example.org", "password": PASSWORD}
+    )
     assert response.location == expected
 
 
@@ -211,8 +240,7 @@ def test_pages_for_members_send_visitors_to_log_in(client):
     assert response.location.startswith("/login?next=")
 
 
-def test_a_hash_made_with_other_parameters_still_opens_and_is_made_again(app, client, db,
-                                                                          person):
+def test_a_hash_made_with_other_parameters_still_opens_and_is_made_again(app, client, db, person):
     earlier = PasswordHasher(time_cost=3, memory_cost=2048, parallelism=2).hash(PASSWORD)
     person.password_hash = earlier
     db.session.commit()
@@ -220,8 +248,10 @@ def test_a_hash_made_with_other_parameters_still_opens_and_is_made_again(app, cl
     db.session.refresh(person)
     config = app.config
     assert person.password_hash != earlier
-    assert (f"m={config['ARGON2_MEMORY_COST']},t={config['ARGON2_TIME_COST']},"
-            f"p={config['ARGON2_PARALLELISM']}$") in person.password_hash
+    assert (
+        f"m={config['ARGON2_MEMORY_COST']},t={config['ARGON2_TIME_COST']},"
+        f"p={config['ARGON2_PARALLELISM']}$"
+    ) in person.password_hash
     current = person.password_hash
     client.post("/logout")
     assert log_in(client).status_code == 302
@@ -239,5 +269,8 @@ def test_a_wrong_password_leaves_an_old_hash_as_it_is(client, db, person):
 
 
 def test_production_hashes_passwords_as_owasp_recommends():
-    assert (Production.ARGON2_MEMORY_COST, Production.ARGON2_TIME_COST,
-            Production.ARGON2_PARALLELISM) == (19 * 1024, 2, 1)
+    assert (
+        Production.ARGON2_MEMORY_COST,
+        Production.ARGON2_TIME_COST,
+        Production.ARGON2_PARALLELISM,
+    ) == (19 * 1024, 2, 1)

@@ -17,8 +17,11 @@ def test_twenty_four_simultaneous_guesses_get_five_checks(app, db, monkeypatch):
     db.session.commit()
     checks = []
     real = passwords.verify_password
-    monkeypatch.setattr(passwords, "verify_password",
-                        lambda stored, given: checks.append(given) or real(stored, given))
+    monkeypatch.setattr(
+        passwords,
+        "verify_password",
+        lambda stored, given: checks.append(given) or real(stored, given),
+    )
     barrier = threading.Barrier(GUESSES, timeout=30)
     statuses = []
 
@@ -26,9 +29,11 @@ def test_twenty_four_simultaneous_guesses_get_five_checks(app, db, monkeypatch):
         with app.app_context():  # each request gets its own session and connection
             client = app.test_client()
             barrier.wait()
-            response = client.post("/login", data={"email": "ana@example.org",
-                                                   "password": f"devine-{n}"},
-                                   environ_base={"REMOTE_ADDR": f"203.0.113.{n}"})
+            response = client.post(
+                "/login",
+                data={"email": "ana@example.org", "password": f"devine-{n}"},
+                environ_base={"REMOTE_ADDR": f"203.0.113.{n}"},
+            )
             statuses.append(response.status_code)
             db.session.remove()
 

@@ -21,10 +21,12 @@ def reset_link(message) -> str:
 
 def test_the_answer_is_the_same_whether_or_not_the_email_exists(client, db, household_user):
     db.session.commit()
-    known = client.post("/password/forgot", data={"email": household_user.email},
-                        follow_redirects=True)
-    unknown = client.post("/password/forgot", data={"email": "nobody@example.org"},
-                          follow_redirects=True)
+    known = client.post(
+        "/password/forgot", data={"email": household_user.email}, follow_redirects=True
+    )
+    unknown = client.post(
+        "/password/forgot", data={"email": "nobody@example.org"}, follow_redirects=True
+    )
     assert known.status_code == unknown.status_code == 200
     assert known.text.replace(household_user.email, "") == unknown.text
     assert [m.recipient for m in outbox(db)] == [household_user.email]
@@ -38,8 +40,9 @@ def test_the_emailed_link_resets_the_password_once(client, db, household_user):
     response = client.post(path, data=NEW)
     assert response.status_code == 302
     assert verify_password(household_user.password_hash, NEW["password"])
-    again = client.post(path, data={"password": "encore-une-autre-phrase",
-                                    "confirm": "encore-une-autre-phrase"})
+    again = client.post(
+        path, data={"password": "encore-une-autre-phrase", "confirm": "encore-une-autre-phrase"}
+    )
     assert again.status_code == 400
     assert "déjà été utilisé" in again.text
     assert verify_password(household_user.password_hash, NEW["password"])

@@ -66,8 +66,7 @@ def test_a_taken_email_gets_the_same_answer_and_its_owner_an_email(app, db):
     taken = app.test_client().post("/register", data=GOOD)
     fresh = app.test_client().post("/register", data={**GOOD, "email": "autre@example.org"})
     assert taken.status_code == fresh.status_code == 200
-    assert page_text(taken).replace("dufau@example.org", "autre@example.org") == \
-        page_text(fresh)
+    assert page_text(taken).replace("dufau@example.org", "autre@example.org") == page_text(fresh)
     assert users(db) == before
     assert db.session.scalar(select(func.count()).select_from(Household)) == 1
     warning, _confirmation = outbox(db)
@@ -89,12 +88,15 @@ def test_registration_takes_a_password_hash_either_way(app, db, monkeypatch):
     assert hashed == [GOOD["password"], GOOD["password"]]
 
 
-@pytest.mark.parametrize(("password", "message"), [
-    ("court", "au moins 10 caractères"),
-    ("azertyuiop", "trop facile à deviner"),
-    ("aaaaaaaaaaaa", "trop facile à deviner"),
-    ("dufau-2026-secret", "ne doit pas contenir votre adresse e-mail"),
-])
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("court", "au moins 10 caractères"),
+        ("azertyuiop", "trop facile à deviner"),
+        ("aaaaaaaaaaaa", "trop facile à deviner"),
+        ("dufau-2026-secret", "ne doit pas contenir votre adresse e-mail"),
+    ],
+)
 def test_a_weak_password_is_refused(client, db, password, message):
     response = client.post("/register", data={**GOOD, "password": password, "confirm": password})
     assert response.status_code == 400
@@ -103,12 +105,15 @@ def test_a_weak_password_is_refused(client, db, password, message):
     assert outbox(db) == []
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("email", "pas-une-adresse", "Saisissez une adresse e-mail valide"),
-    ("phone", "appelle-moi", "Saisissez un numéro de téléphone"),
-    ("name", "", "Ce champ est obligatoire"),
-    ("confirm", "autre-chose-encore", "Les deux mots de passe sont différents"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "pas-une-adresse", "Saisissez une adresse e-mail valide"),
+        ("phone", "appelle-moi", "Saisissez un numéro de téléphone"),
+        ("name", "", "Ce champ est obligatoire"),
+        ("confirm", "autre-chose-encore", "Les deux mots de passe sont différents"),
+    ],
+)
 def test_invalid_fields_are_explained(client, db, field, value, message):
     response = client.post("/register", data={**GOOD, field: value})
     assert response.status_code == 400

@@ -60,10 +60,14 @@ def test_logging_out_one_device_keeps_the_others(app, person):
 
 def test_the_remember_cookie_is_same_site_and_http_only(app, person):
     owner = app.test_client()
-    response = owner.post("/login", data={"email": "ana@example.org", "password": PASSWORD,
-                                          "remember": "y"})
-    [cookie] = [header for header in response.headers.getlist("Set-Cookie")
-                if header.startswith("remember_token=")]
+    response = owner.post(
+        "/login", data={"email": "ana@example.org", "password": PASSWORD, "remember": "y"}
+    )
+    [cookie] = [
+        header
+        for header in response.headers.getlist("Set-Cookie")
+        if header.startswith("remember_token=")
+    ]
     assert "SameSite=Lax" in cookie
     assert "HttpOnly" in cookie
 
@@ -71,8 +75,9 @@ def test_the_remember_cookie_is_same_site_and_http_only(app, person):
 def test_a_password_change_ends_every_other_session(app, person):
     here, elsewhere = logged_in(app, remember=True), logged_in(app, remember=True)
     stolen = copy_of(app, here, "session", "remember_token")
-    response = here.post("/account/password", data={"current": PASSWORD, "password": NEW,
-                                                     "confirm": NEW})
+    response = here.post(
+        "/account/password", data={"current": PASSWORD, "password": NEW, "confirm": NEW}
+    )
     assert response.status_code == 302
     assert is_logged_in(here)
     assert not is_logged_in(elsewhere)
@@ -85,8 +90,9 @@ def test_a_password_reset_ends_every_session(app, db, person):
     device = logged_in(app, remember=True)
     PasswordResetFactory(user=person, token="ana-reset")
     db.session.commit()
-    response = app.test_client().post("/password/reset/ana-reset",
-                                      data={"password": NEW, "confirm": NEW})
+    response = app.test_client().post(
+        "/password/reset/ana-reset", data={"password": NEW, "confirm": NEW}
+    )
     assert response.status_code == 302
     assert not is_logged_in(device)
     assert not is_logged_in(copy_of(app, device, "remember_token"))
@@ -108,13 +114,15 @@ def test_older_reset_links_die_after_a_change_or_a_reset(app, db, person, how):
     PasswordResetFactory(user=person, token="newer")
     db.session.commit()
     if how == "change":
-        logged_in(app).post("/account/password", data={"current": PASSWORD, "password": NEW,
-                                                       "confirm": NEW})
+        logged_in(app).post(
+            "/account/password", data={"current": PASSWORD, "password": NEW, "confirm": NEW}
+        )
     else:
         app.test_client().post("/password/reset/newer", data={"password": NEW, "confirm": NEW})
-    response = app.test_client().post("/password/reset/older",
-                                      data={"password": "encore-une-autre", "confirm":
-                                            "encore-une-autre"})
+    response = app.test_client().post(
+        "/password/reset/older",
+        data={"password": "encore-une-autre", "confirm": "encore-une-autre"},
+    )
     assert response.status_code == 400
     assert "pas valide" in response.text
 

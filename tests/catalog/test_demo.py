@@ -15,21 +15,24 @@ def test_demo_catalogue_is_idempotent(app):
     first = runner.invoke(demo_command)
     assert first.exit_code == 0, first.output
     assert "demo producers created: 8" in first.output
-    counts = [db.session.scalar(select(func.count()).select_from(model))
-              for model in (Producer, Product, Category)]
+    counts = [
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Producer, Product, Category)
+    ]
     second = runner.invoke(demo_command)
     assert "demo producers created: 0" in second.output
     # A few products have a drawn photo, stored once in every size.
     assert "demo photos drawn: 6" in first.output and "demo photos drawn: 0" in second.output
     drawn = list(db.session.scalars(select(Product).where(Product.photo.is_not(None))))
     assert all(photos.photo_path(product.photo, "thumb").exists() for product in drawn)
-    assert counts == [db.session.scalar(select(func.count()).select_from(model))
-                      for model in (Producer, Product, Category)]
+    assert counts == [
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Producer, Product, Category)
+    ]
     producers = list(db.session.scalars(select(Producer)))
     assert all(p.status == "approved" and valid_siret(p.siret) for p in producers)
     assert all(p.postcode.startswith("40") for p in producers)  # all in the Landes
-    user = db.session.scalar(select(User).where(
-        User.email == "producteur@marche-seignanx.example"))
+    user = db.session.scalar(select(User).where(User.email == "producteur@marche-seignanx.example"))
     assert user.producer.name == "Ferme Lafitte"
     rates = set(db.session.scalars(select(Product.vat_basis_points)))
     assert rates == {550, 1000, 2000}

@@ -12,7 +12,8 @@ from tests import factories
 def image_bytes(kind: str = "JPEG", size=(2000, 1500), mode="RGB", **save) -> bytes:
     out = io.BytesIO()
     Image.new(mode, size, (200, 80, 40) if mode == "RGB" else (200, 80, 40, 128)).save(
-        out, kind, **save)
+        out, kind, **save
+    )
     return out.getvalue()
 
 
@@ -32,12 +33,16 @@ def product(producer_user):
 
 def upload(client, product, data: bytes, name="photo.jpg"):
     url = f"/producers/{product.producer_id}/manage/products/{product.id}/photo"
-    return client.post(url, data={"photo": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        url, data={"photo": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
-@pytest.mark.parametrize("data", [jpeg_with_gps(), image_bytes("PNG", mode="RGBA"),
-                                  image_bytes("WEBP")], ids=["jpeg", "png", "webp"])
+@pytest.mark.parametrize(
+    "data",
+    [jpeg_with_gps(), image_bytes("PNG", mode="RGBA"), image_bytes("WEBP")],
+    ids=["jpeg", "png", "webp"],
+)
 def test_photo_is_stored_in_two_sizes_without_metadata(producer_client, product, data):
     response = upload(producer_client, product, data, name="whatever.bin")
     assert response.status_code == 302
@@ -64,14 +69,19 @@ def test_new_photo_replaces_the_old_files(producer_client, product, catalogue_fo
 TRUNCATED = image_bytes()[:5000]
 
 
-@pytest.mark.parametrize("data, status, message", [
-    (b"%PDF-1.4 not an image at all", 400, "n’est pas une photo lisible"),
-    (image_bytes("GIF", size=(50, 50)), 400, "n’est pas une photo lisible"),
-    (TRUNCATED, 400, "incomplète"),
-    (b"\xff\xd8\xff" + b"0" * (5 * 1024 * 1024 + 10), 413, "dépasse 5 Mo"),
-], ids=["not-an-image", "gif", "truncated", "over-5-mb"])
-def test_bad_photo_gets_a_clear_message_and_leaves_the_product(producer_client, product, data,
-                                                               status, message):
+@pytest.mark.parametrize(
+    "data, status, message",
+    [
+        (b"%PDF-1.4 not an image at all", 400, "n’est pas une photo lisible"),
+        (image_bytes("GIF", size=(50, 50)), 400, "n’est pas une photo lisible"),
+        (TRUNCATED, 400, "incomplète"),
+        (b"\xff\xd8\xff" + b"0" * (5 * 1024 * 1024 + 10), 413, "dépasse 5 Mo"),
+    ],
+    ids=["not-an-image", "gif", "truncated", "over-5-mb"],
+)
+def test_bad_photo_gets_a_clear_message_and_leaves_the_product(
+    producer_client, product, data, status, message
+):
     upload(producer_client, product, image_bytes())
     before = product.photo
     response = upload(producer_client, product, data)
@@ -93,7 +103,8 @@ def test_missing_file_is_explained(producer_client, product):
     assert product.photo is None
 
 
-@pytest.mark.parametrize("path", ["/photos/../../etc-thumb.jpg", "/photos/abc-thumb.jpg",
-                                  f"/photos/{'0' * 32}-huge.jpg"])
+@pytest.mark.parametrize(
+    "path", ["/photos/../../etc-thumb.jpg", "/photos/abc-thumb.jpg", f"/photos/{'0' * 32}-huge.jpg"]
+)
 def test_photo_addresses_outside_the_store_are_not_found(client, path):
     assert client.get(path).status_code == 404

@@ -41,8 +41,9 @@ def test_pending_producer_and_archived_product_are_not_public(client):
 
 
 def test_pages_are_good_to_share(client):
-    product = factories.ProductFactory(name="Kiwis", photo="a" * 32,
-                                       producer__description="Vergers au bord de l'Adour.")
+    product = factories.ProductFactory(
+        name="Kiwis", photo="a" * 32, producer__description="Vergers au bord de l'Adour."
+    )
     db.session.commit()
     page = client.get(f"/producers/{product.producer_id}").text
     assert '<meta property="og:title"' in page and "Vergers au bord de l&#39;Adour." in page
@@ -51,9 +52,14 @@ def test_pages_are_good_to_share(client):
 
 
 def test_product_page(client):
-    product = factories.ProductFactory(name="Poulet fermier", price_cents=1390,
-                                       sold_by_weight=True, estimated_weight_grams=1800,
-                                       vat_basis_points=550, labels=["label_rouge"])
+    product = factories.ProductFactory(
+        name="Poulet fermier",
+        price_cents=1390,
+        sold_by_weight=True,
+        estimated_weight_grams=1800,
+        vat_basis_points=550,
+        labels=["label_rouge"],
+    )
     db.session.commit()
     page = client.get(f"/products/{product.id}").text
     assert "Poulet fermier" in page and "13,90" in page and "le kilo" in page
@@ -63,8 +69,9 @@ def test_product_page(client):
 def fill(producer, count: int) -> None:
     categories = [factories.CategoryFactory() for _ in range(5)]
     for index in range(count):
-        factories.ProductFactory(producer=producer, category=categories[index % 5],
-                                 photo="0" * 32 if index % 2 else None)
+        factories.ProductFactory(
+            producer=producer, category=categories[index % 5], photo="0" * 32 if index % 2 else None
+        )
     db.session.commit()
 
 
@@ -82,10 +89,13 @@ def test_pages_issue_the_same_queries_for_10_and_300_products(app, page):
         db.session.commit()
         product_id = producer.products[-1].id
         client = logged_in_client(app, coordinator)
-        url = {"directory": "/producers", "producer": f"/producers/{producer.id}",
-               "manage": f"/producers/{producer.id}/manage",
-               "product": f"/products/{product_id}",
-               "coordination": "/coordination/producers"}[page]
+        url = {
+            "directory": "/producers",
+            "producer": f"/producers/{producer.id}",
+            "manage": f"/producers/{producer.id}/manage",
+            "product": f"/products/{product_id}",
+            "coordination": "/coordination/producers",
+        }[page]
         with count_queries(db.engine) as counter:
             response = client.get(url)
         assert response.status_code == 200

@@ -11,8 +11,10 @@ from market.catalog.models import Product
 from market.extensions import db
 from tests import factories
 
-HEADER = "référence;nom;catégorie;description;unité;contenance;prix;TVA;vendu au poids;" \
-         "poids estimé (g);labels;actif"
+HEADER = (
+    "référence;nom;catégorie;description;unité;contenance;prix;TVA;vendu au poids;"
+    "poids estimé (g);labels;actif"
+)
 
 
 @pytest.fixture
@@ -24,38 +26,75 @@ def producer(producer_user):
 
 @pytest.fixture
 def catalogue(producer):
-    legumes = db.session.scalar(select(factories.Category).where(
-        factories.Category.name == "légumes"))
-    factories.ProductFactory(producer=producer, name="Carottes; « nouvelles »", category=legumes,
-                             unit="bunch", size="botte", price_cents=280,
-                             labels=["ab", "nature_progres"], description="Ligne 1\nLigne 2")
-    factories.ProductFactory(producer=producer, name="Poulet fermier", category=None,
-                             unit="piece", price_cents=1390, sold_by_weight=True,
-                             estimated_weight_grams=1800, vat_basis_points=550)
-    factories.ProductFactory(producer=producer, name="Cidre brut", unit="bottle", size="75 cl",
-                             price_cents=650, vat_basis_points=2000, active=False)
+    legumes = db.session.scalar(
+        select(factories.Category).where(factories.Category.name == "légumes")
+    )
+    factories.ProductFactory(
+        producer=producer,
+        name="Carottes; « nouvelles »",
+        category=legumes,
+        unit="bunch",
+        size="botte",
+        price_cents=280,
+        labels=["ab", "nature_progres"],
+        description="Ligne 1\nLigne 2",
+    )
+    factories.ProductFactory(
+        producer=producer,
+        name="Poulet fermier",
+        category=None,
+        unit="piece",
+        price_cents=1390,
+        sold_by_weight=True,
+        estimated_weight_grams=1800,
+        vat_basis_points=550,
+    )
+    factories.ProductFactory(
+        producer=producer,
+        name="Cidre brut",
+        unit="bottle",
+        size="75 cl",
+        price_cents=650,
+        vat_basis_points=2000,
+        active=False,
+    )
     db.session.commit()
     return producer
 
 
 def state():
-    rows = db.session.execute(select(
-        Product.id, Product.name, Product.category_id, Product.description, Product.unit,
-        Product.size, Product.price_cents, Product.vat_basis_points, Product.labels,
-        Product.active, Product.sold_by_weight, Product.estimated_weight_grams,
-        Product.updated_at).order_by(Product.id))
+    rows = db.session.execute(
+        select(
+            Product.id,
+            Product.name,
+            Product.category_id,
+            Product.description,
+            Product.unit,
+            Product.size,
+            Product.price_cents,
+            Product.vat_basis_points,
+            Product.labels,
+            Product.active,
+            Product.sold_by_weight,
+            Product.estimated_weight_grams,
+            Product.updated_at,
+        ).order_by(Product.id)
+    )
     return [tuple(row) for row in rows]
 
 
 def send(client, producer, data: bytes, name="catalogue.csv"):
-    return client.post(f"/producers/{producer.id}/manage/import",
-                       data={"spreadsheet": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/producers/{producer.id}/manage/import",
+        data={"spreadsheet": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def apply_url(producer, response) -> str:
-    match = re.search(rf'action="(/producers/{producer.id}/manage/import/[0-9a-f]{{32}})"',
-                      response.text)
+    match = re.search(
+        rf'action="(/producers/{producer.id}/manage/import/[0-9a-f]{{32}})"', response.text
+    )
     assert match, "no apply button"
     return match.group(1)
 
@@ -92,8 +131,7 @@ def test_xlsx_export_opens_with_openpyxl(producer_client, catalogue):
     assert sheet.max_row == 4
 
 
-def test_preview_lists_every_error_by_line_and_column_and_saves_nothing(producer_client,
-                                                                        catalogue):
+def test_preview_lists_every_error_by_line_and_column_and_saves_nothing(producer_client, catalogue):
     other = factories.ProductFactory()
     db.session.commit()
     before = state()
@@ -125,11 +163,15 @@ def test_preview_lists_every_error_by_line_and_column_and_saves_nothing(producer
 
 
 def test_fix_the_bad_line_then_apply(producer_client, catalogue):
-    bad = csv_file(";Radis;légumes;;botte;;3,5O;5,5;non;;ab;oui",
-                   ";Agneau;viande;;pièce;;19,90;5,5;oui;900;;oui")
+    bad = csv_file(
+        ";Radis;légumes;;botte;;3,5O;5,5;non;;ab;oui",
+        ";Agneau;viande;;pièce;;19,90;5,5;oui;900;;oui",
+    )
     assert send(producer_client, catalogue, bad).status_code == 400
-    good = csv_file(";Radis;légumes;;botte;;3,50;5,5;non;;ab;oui",
-                    ";Agneau;viande;;pièce;;19,90;5,5;oui;900;;oui")
+    good = csv_file(
+        ";Radis;légumes;;botte;;3,50;5,5;non;;ab;oui",
+        ";Agneau;viande;;pièce;;19,90;5,5;oui;900;;oui",
+    )
     response = send(producer_client, catalogue, good)
     assert "2 nouveaux produits, 0 modifiés, 0 inchangés" in response.text
     assert db.session.scalar(select(func.count()).select_from(Product)) == 3
@@ -145,13 +187,22 @@ def test_import_updates_existing_products(producer_client, catalogue):
     response = send(producer_client, catalogue, data)
     assert "0 nouveaux produits, 1 modifiés" in response.text
     producer_client.post(apply_url(catalogue, response))
-    assert (poulet.price_cents, poulet.estimated_weight_grams, poulet.labels) == \
-        (1450, 2000, ["label_rouge"])
+    assert (poulet.price_cents, poulet.estimated_weight_grams, poulet.labels) == (
+        1450,
+        2000,
+        ["label_rouge"],
+    )
 
 
-@pytest.mark.parametrize("encoding, separator", [
-    ("utf-8-sig", ";"), ("utf-8", ";"), ("cp1252", ";"), ("utf-8", ","),
-])
+@pytest.mark.parametrize(
+    "encoding, separator",
+    [
+        ("utf-8-sig", ";"),
+        ("utf-8", ";"),
+        ("cp1252", ";"),
+        ("utf-8", ","),
+    ],
+)
 def test_french_spreadsheet_variants(producer_client, producer, encoding, separator):
     db.session.commit()
     lines = [HEADER, ";Pâté de campagne;;;bocal;180 g;6,90;5,5;non;;;oui"]
@@ -168,8 +219,9 @@ def test_xlsx_with_numbers_typed_as_numbers(producer_client, producer):
     db.session.commit()
     workbook = Workbook()
     workbook.active.append(HEADER.split(";"))
-    workbook.active.append([None, "Oeufs plein air", None, None, "douzaine", None, 3.9, 5.5,
-                            "non", None, None, "oui"])
+    workbook.active.append(
+        [None, "Oeufs plein air", None, None, "douzaine", None, 3.9, 5.5, "non", None, None, "oui"]
+    )
     out = io.BytesIO()
     workbook.save(out)
     response = send(producer_client, producer, out.getvalue(), name="c.xlsx")
@@ -179,13 +231,16 @@ def test_xlsx_with_numbers_typed_as_numbers(producer_client, producer):
     assert (product.price_cents, product.vat_basis_points, product.unit) == (390, 550, "dozen")
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "vide"),
-    (b"\xef\xbb\xbf", "vide"),  # a byte-order mark and nothing else
-    (b"PK\x03\x04garbage", "pas un tableur lisible"),
-    (b"nom;prix\r\nTomates;3", "il manque : unité"),
-    (HEADER.encode(), "aucune ligne"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "vide"),
+        (b"\xef\xbb\xbf", "vide"),  # a byte-order mark and nothing else
+        (b"PK\x03\x04garbage", "pas un tableur lisible"),
+        (b"nom;prix\r\nTomates;3", "il manque : unité"),
+        (HEADER.encode(), "aucune ligne"),
+    ],
+)
 def test_unreadable_files_are_explained(producer_client, producer, data, message):
     db.session.commit()
     response = send(producer_client, producer, data)
@@ -195,12 +250,14 @@ def test_unreadable_files_are_explained(producer_client, producer, data, message
 
 def test_apply_is_all_or_nothing_when_the_data_changed_meanwhile(producer_client, catalogue):
     """A category removed between preview and apply: the apply refuses and writes nothing."""
-    data = csv_file(";Tomates;légumes;;kg;;4,20;5,5;non;;;oui",
-                    ";Courgettes;viande;;kg;;2,20;5,5;non;;;oui")
+    data = csv_file(
+        ";Tomates;légumes;;kg;;4,20;5,5;non;;;oui", ";Courgettes;viande;;kg;;2,20;5,5;non;;;oui"
+    )
     response = send(producer_client, catalogue, data)
     url = apply_url(catalogue, response)
-    viande = db.session.scalar(select(factories.Category).where(
-        factories.Category.name == "viande"))
+    viande = db.session.scalar(
+        select(factories.Category).where(factories.Category.name == "viande")
+    )
     viande.name = "charcuterie"
     db.session.commit()
     before = state()
@@ -224,8 +281,9 @@ def test_another_producers_import_token_is_refused(producer_client, catalogue, a
     assert db.session.scalar(select(func.count()).select_from(Product)) == 3
 
 
-def test_previews_never_applied_are_dropped_after_a_day(producer_client, producer,
-                                                         catalogue_folders):
+def test_previews_never_applied_are_dropped_after_a_day(
+    producer_client, producer, catalogue_folders
+):
     import os
     import time
 

@@ -32,30 +32,39 @@ CONTENT_TYPES = (
     '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
     'officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
-    'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+    'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+)
 ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
     '.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxml'
     'formats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-    '</Relationships>')
+    "</Relationships>"
+)
 WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
     'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
     'relationships"><sheets><sheet name="catalogue" sheetId="1" r:id="rId1"/></sheets>'
-    '</workbook>')
+    "</workbook>"
+)
 WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
     '.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxml'
     'formats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    '</Relationships>')
+    "</Relationships>"
+)
 
 
 def xlsx(sheet_data: str, extra: dict | None = None, dimension: str | None = None) -> bytes:
     """An XLSX file written by hand, as an attacker would, around `sheet_data`."""
     declared = f'<dimension ref="{dimension}"/>' if dimension else ""
-    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
-             'openxmlformats.org/spreadsheetml/2006/main">' + declared + '<sheetData>' +
-             sheet_data + '</sheetData></worksheet>')
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+        'openxmlformats.org/spreadsheetml/2006/main">'
+        + declared
+        + "<sheetData>"
+        + sheet_data
+        + "</sheetData></worksheet>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
@@ -109,7 +118,7 @@ def test_a_million_row_xlsx_is_refused_unread(app, producer):  # noqa: F811
 def test_an_xlsx_of_many_small_rows_stops_at_the_row_limit(app, producer):  # noqa: F811
     # Its dimension is declared, as spreadsheet programs write it: openpyxl need not scan
     # the sheet to find it (the size of each part bounds that scan otherwise).
-    data = xlsx('<row><c><v>1</v></c></row>' * 150_000, dimension="A1:A150000")
+    data = xlsx("<row><c><v>1</v></c></row>" * 150_000, dimension="A1:A150000")
     with app.test_request_context(), bounded(seconds=3, megabytes=40):
         message = refusal(producer, data)
     assert "plus de 2000 lignes" in message
@@ -123,19 +132,24 @@ def test_a_million_row_csv_stops_at_the_row_limit(app, producer):  # noqa: F811
 
 
 def test_shared_strings_too_large_to_be_real_are_refused_unread(app, producer):  # noqa: F811
-    bomb = ('<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml'
-            '/2006/main">' + "<si><t>" + "a" * 60_000_000 + "</t></si></sst>")
+    bomb = (
+        '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml'
+        '/2006/main">' + "<si><t>" + "a" * 60_000_000 + "</t></si></sst>"
+    )
     data = xlsx('<row><c t="s"><v>0</v></c></row>', {"xl/sharedStrings.xml": bomb})
     with app.test_request_context(), bounded(seconds=1, megabytes=20):
         assert "trop volumineux pour un catalogue" in refusal(producer, data)
 
 
-@pytest.mark.parametrize("sheet_data", [
-    '<row><c t="inlineStr"><is><t>unclosed</is></c></row>',
-    '<row><c r="A1" t="n"><v>not a number</v></c></row>',
-    '<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><row><c t="inlineStr">'
-    '<is><t>&b;</t></is></c></row>',
-])
+@pytest.mark.parametrize(
+    "sheet_data",
+    [
+        '<row><c t="inlineStr"><is><t>unclosed</is></c></row>',
+        '<row><c r="A1" t="n"><v>not a number</v></c></row>',
+        '<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><row><c t="inlineStr">'
+        "<is><t>&b;</t></is></c></row>",
+    ],
+)
 def test_malformed_xml_is_explained(producer_client, producer, sheet_data):  # noqa: F811
     response = send(producer_client, producer, xlsx(sheet_data), "catalogue.xlsx")
     assert response.status_code == 400
@@ -149,14 +163,21 @@ def test_a_csv_cell_beyond_the_field_limit_is_explained(producer_client, produce
     assert "une cellule est trop longue" in response.text
 
 
-@pytest.mark.parametrize(("cells", "message"), [
-    (";Radis;;;botte;" + "s" * 41 + ";2,20;5,5;non;;;oui", "plus de 40 caractères"),
-    (";Ra\x00dis;;;botte;;2,20;5,5;non;;;oui", "caractère de contrôle invisible"),
-    (";Radis;;;botte;;21474836,48;5,5;non;;;oui", "n’est pas un montant"),
-    (";Radis;;;botte;;2,20;5,5;oui;" + "9" * 5000 + ";;oui", "n’est pas un poids"),
-])
-def test_what_the_database_would_refuse_is_an_error_of_the_preview(producer_client, producer,  # noqa: F811
-                                                                   cells, message):
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        (";Radis;;;botte;" + "s" * 41 + ";2,20;5,5;non;;;oui", "plus de 40 caractères"),
+        (";Ra\x00dis;;;botte;;2,20;5,5;non;;;oui", "caractère de contrôle invisible"),
+        (";Radis;;;botte;;21474836,48;5,5;non;;;oui", "n’est pas un montant"),
+        (";Radis;;;botte;;2,20;5,5;oui;" + "9" * 5000 + ";;oui", "n’est pas un poids"),
+    ],
+)
+def test_what_the_database_would_refuse_is_an_error_of_the_preview(
+    producer_client,
+    producer,  # noqa: F811
+    cells,
+    message,
+):
     before = state()
     response = send(producer_client, producer, (HEADER + "\r\n" + cells + "\r\n").encode())
     assert response.status_code == 400
@@ -166,8 +187,14 @@ def test_what_the_database_would_refuse_is_an_error_of_the_preview(producer_clie
 
 
 def test_a_preview_that_says_ok_applies(producer_client, catalogue):  # noqa: F811
-    data = (HEADER + "\r\n;Radis;;" + "d" * 4000 + ";botte;" + "s" * 40 +
-            ";9999,99;5,5;oui;100000;;oui\r\n").encode()
+    data = (
+        HEADER
+        + "\r\n;Radis;;"
+        + "d" * 4000
+        + ";botte;"
+        + "s" * 40
+        + ";9999,99;5,5;oui;100000;;oui\r\n"
+    ).encode()
     preview = send(producer_client, catalogue, data)
     assert preview.status_code == 200
     response = producer_client.post(apply_url(catalogue, preview))
@@ -175,6 +202,7 @@ def test_a_preview_that_says_ok_applies(producer_client, catalogue):  # noqa: F8
 
 
 # ---- photos ----
+
 
 def png(width: int, height: int) -> bytes:
     out = io.BytesIO()
@@ -185,8 +213,11 @@ def png(width: int, height: int) -> bytes:
 def test_a_huge_png_is_refused_before_decoding(app):
     data = png(8000, 5000)
     assert len(data) < 200 * 1024
-    with app.test_request_context(), bounded(seconds=1, megabytes=20), \
-            pytest.raises(photos.InvalidPhoto, match="trop de pixels"):
+    with (
+        app.test_request_context(),
+        bounded(seconds=1, megabytes=20),
+        pytest.raises(photos.InvalidPhoto, match="trop de pixels"),
+    ):
         photos.decode(data)
 
 

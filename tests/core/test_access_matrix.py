@@ -43,6 +43,8 @@ def test_access_matrix(request, app, role_index):
         response = client.open(url, method=method)
         got = outcome(response)
         if got != expected[role_index]:
-            failures.append(f"{endpoint} {method} {url}: expected {expected[role_index]}, "
-                            f"got {got} ({response.status_code})")
+            failures.append(
+                f"{endpoint} {method} {url}: expected {expected[role_index]}, "
+                f"got {got} ({response.status_code})"
+            )
     assert failures == []

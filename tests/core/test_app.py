@@ -75,9 +75,15 @@ class DatabaseGaveUp(Exception):
         self.sqlstate = sqlstate
 
 
-@pytest.mark.parametrize(("sqlstate", "text", "status"), [
-    ("40P01", "deadlock detected", 409), ("40001", "could not serialize", 409),
-    (None, "database is locked", 503), ("42P01", "no such table", 500)])
+@pytest.mark.parametrize(
+    ("sqlstate", "text", "status"),
+    [
+        ("40P01", "deadlock detected", 409),
+        ("40001", "could not serialize", 409),
+        (None, "database is locked", 503),
+        ("42P01", "no such table", 500),
+    ],
+)
 def test_requests_the_database_gave_up_may_be_sent_again(app, sqlstate, text, status):
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
@@ -126,7 +132,8 @@ def test_links_in_emails_from_commands_use_the_public_address(app):
     from market.urls import external_url
 
     app.config["PUBLIC_URL"] = "https://marche.example.org/app"
-    assert external_url("orders.order_page", order_id=7) == \
-        "https://marche.example.org/app/orders/7"
+    assert (
+        external_url("orders.order_page", order_id=7) == "https://marche.example.org/app/orders/7"
+    )
     with app.test_request_context(base_url="http://127.0.0.1:5000"):
         assert external_url("orders.shop") == "http://127.0.0.1:5000/shop"

@@ -1,6 +1,8 @@
 """Bad input found by a hostile tester: each answers 4xx with nothing changed, never 500, on
 SQLite and PostgreSQL alike."""
 
+# ruff: noqa: F811 - fixtures imported from other tests are parameters here
+
 import pytest
 from sqlalchemy import func, select
 
@@ -33,19 +35,31 @@ def test_the_parsing_helper_keeps_within_the_database(app):
         parse_whole_number("2147483648")
 
 
-@pytest.mark.parametrize("path", [
-    "/products/99999999999999999999", "/products/2147483648", "/producers/" + HUGE,
-    "/orders/99999999999", "/coordination/cycles/9999999999/lists",
-])
-def test_ids_beyond_the_database_range_are_not_found(client, coordinator_client,
-                                                     household_client, path):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/products/99999999999999999999",
+        "/products/2147483648",
+        "/producers/" + HUGE,
+        "/orders/99999999999",
+        "/coordination/cycles/9999999999/lists",
+    ],
+)
+def test_ids_beyond_the_database_range_are_not_found(
+    client, coordinator_client, household_client, path
+):
     for each in (client, household_client, coordinator_client):
         assert each.get(path).status_code in (302, 403, 404)
 
 
 @pytest.mark.parametrize("value", [*UNICODE_DIGITS, HUGE])
 def test_shop_filters_and_cart_quantities_refuse_unicode_and_huge_numbers(
-        app, db, market, household_client, value):  # noqa: F811
+    app,
+    db,
+    market,
+    household_client,
+    value,
+):
     assert household_client.get(f"/shop?category={value}&producer={value}").status_code == 200
     offer = market["carrots"].id
     for data in ({"offer_id": value, "quantity": "1"}, {"offer_id": offer, "quantity": value}):
@@ -53,20 +67,28 @@ def test_shop_filters_and_cart_quantities_refuse_unicode_and_huge_numbers(
     assert count(db, CartItem) == 0
 
 
-def test_export_filters_refuse_unicode_numbers(db, coordinator_client, market):  # noqa: F811
+def test_export_filters_refuse_unicode_numbers(db, coordinator_client, market):
     cycle = market["cycle"].id
     assert coordinator_client.get("/ledger/export?format=fec&year=²⁰²⁶").status_code == 400
-    assert coordinator_client.get(
-        f"/coordination/cycles/{cycle}/pickup-list.csv?pickup=²").status_code == 404
+    assert (
+        coordinator_client.get(f"/coordination/cycles/{cycle}/pickup-list.csv?pickup=²").status_code
+        == 404
+    )
 
 
-@pytest.mark.parametrize("coordinates", [
-    {"latitude": "sNaN"}, {"latitude": "NaN"}, {"longitude": "-Infinity"},
-    {"latitude": HUGE},
-])
+@pytest.mark.parametrize(
+    "coordinates",
+    [
+        {"latitude": "sNaN"},
+        {"latitude": "NaN"},
+        {"longitude": "-Infinity"},
+        {"latitude": HUGE},
+    ],
+)
 def test_coordinates_that_are_not_numbers_are_refused(db, coordinator_client, coordinates):
-    response = coordinator_client.post("/coordination/collection-points/new",
-                                       data={**POINT, **coordinates})
+    response = coordinator_client.post(
+        "/coordination/collection-points/new", data={**POINT, **coordinates}
+    )
     assert response.status_code == 400
     assert count(db, CollectionPoint) == 0
 
@@ -85,33 +107,41 @@ def test_dates_beyond_sane_bounds_are_refused(db, coordinator_client, moment):
 
 
 @pytest.mark.parametrize("price", ["   ", "21474836,48", "99999999,99", "10000,01", HUGE, "²"])
-def test_prices_beyond_what_a_product_costs_are_refused(db, producer_client, producer_user,
-                                                        price):
+def test_prices_beyond_what_a_product_costs_are_refused(db, producer_client, producer_user, price):
     response = producer_client.post(
         f"/producers/{producer_user.producer_id}/manage/products/new",
-        data={**PRODUCT, "price": price})
+        data={**PRODUCT, "price": price},
+    )
     assert response.status_code == 400
     assert count(db, Product) == 0
 
 
 @pytest.mark.parametrize("field", ["payment", "submission"])
-def test_checkout_fields_longer_than_their_columns_are_refused(app, db, market,  # noqa: F811
-                                                               field):
+def test_checkout_fields_longer_than_their_columns_are_refused(
+    app,
+    db,
+    market,
+    field,
+):
     from tests.conftest import logged_in_client
 
     client = logged_in_client(app, market["household"])
     client.post("/cart/add", data={"offer_id": market["carrots"].id, "quantity": "1"})
-    response = client.post("/checkout", data={"pickup": market["pickup"].id,
-                                              "payment": "pickup", field: "x" * 300})
+    response = client.post(
+        "/checkout", data={"pickup": market["pickup"].id, "payment": "pickup", field: "x" * 300}
+    )
     assert response.status_code == 400
     assert count(db, Order) == 0
 
 
-@pytest.mark.parametrize(("path", "data"), [
-    ("/login", {"email": "ana\x00@example.org", "password": "x"}),
-    ("/register", {**REGISTRATION, "name": "Famille\x01 Dufau"}),
-    ("/password/forgot", {"email": "\x00"}),
-])
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/login", {"email": "ana\x00@example.org", "password": "x"}),
+        ("/register", {**REGISTRATION, "name": "Famille\x01 Dufau"}),
+        ("/password/forgot", {"email": "\x00"}),
+    ],
+)
 def test_control_characters_are_refused_with_the_field_named(client, db, path, data):
     response = client.post(path, data=data)
     assert response.status_code == 400
@@ -126,13 +156,13 @@ def test_a_nul_in_an_address_or_a_query_is_refused(client):
 def test_tabs_and_line_breaks_are_still_welcome(db, producer_client, producer_user):
     response = producer_client.post(
         f"/producers/{producer_user.producer_id}/manage/products/new",
-        data={**PRODUCT, "description": "Ligne un\r\nLigne\tdeux"})
+        data={**PRODUCT, "description": "Ligne un\r\nLigne\tdeux"},
+    )
     assert response.status_code == 302
 
 
 @pytest.mark.parametrize("point_id", ["", "0", "²", "99999999999"])
-def test_a_cycle_naming_an_unknown_collection_point_is_refused(db, coordinator_client,
-                                                              point_id):
+def test_a_cycle_naming_an_unknown_collection_point_is_refused(db, coordinator_client, point_id):
     from tests.factories import CollectionPointFactory
 
     data = {**cycle_form(CollectionPointFactory()), "pickups-0-point_id": point_id}
@@ -142,16 +172,23 @@ def test_a_cycle_naming_an_unknown_collection_point_is_refused(db, coordinator_c
     assert count(db, OrderCycle) == 0
 
 
-def test_a_payment_beyond_its_column_is_refused(db, coordinator_client, market):  # noqa: F811
+def test_a_payment_beyond_its_column_is_refused(db, coordinator_client, market):
     from market.orders import services as orders
     from market.payments.models import Payment
     from market.timeutil import utcnow
 
-    order = orders.place(market["household"], market["cycle"], utcnow(),
-                         pickup_id=market["pickup"].id, payment="pickup",
-                         items={market["carrots"].id: 1})
+    order = orders.place(
+        market["household"],
+        market["cycle"],
+        utcnow(),
+        pickup_id=market["pickup"].id,
+        payment="pickup",
+        items={market["carrots"].id: 1},
+    )
     db.session.commit()
-    response = coordinator_client.post(f"/payments/orders/{order.id}/record", data={
-        "amount": "99999999,99", "method": "cash", "submission": "s" * 32})
+    response = coordinator_client.post(
+        f"/payments/orders/{order.id}/record",
+        data={"amount": "99999999,99", "method": "cash", "submission": "s" * 32},
+    )
     assert response.status_code == 400
     assert count(db, Payment) == 0

@@ -19,8 +19,10 @@ def test_demo_is_idempotent_and_gives_one_account_per_role(app, db, client):
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
     assert count(db, User) == users
-    roles = {db.session.scalar(select(User.role).where(User.email == email))
-             for _, email, _ in DEMO_ACCOUNTS}
+    roles = {
+        db.session.scalar(select(User.role).where(User.email == email))
+        for _, email, _ in DEMO_ACCOUNTS
+    }
     assert roles == {"household", "producer", "coordinator", "admin"}
     for _, email, _ in DEMO_ACCOUNTS:
         response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
@@ -34,8 +36,9 @@ def test_demo_scales_up_households_and_orders_for_benchmarks(app, db):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "--households", "30", "--orders", "20"])
     assert first.exit_code == 0, first.output
-    generated = select(func.count()).select_from(User).where(
-        User.email.like("foyer-%@generated.example"))
+    generated = (
+        select(func.count()).select_from(User).where(User.email.like("foyer-%@generated.example"))
+    )
     assert db.session.scalar(generated) == 30
     orders = db.session.scalar(select(func.count()).select_from(Order))
     again = runner.invoke(args=["demo", "--households", "30"])
@@ -54,5 +57,4 @@ def test_demo_orders_no_more_than_the_collection_points_hold(app, db):
     result = runner.invoke(args=["demo", "--households", "30", "--orders", "30"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
-    assert all(pickup.orders_count == pickup.collection_point.capacity
-               for pickup in latest.pickups)
+    assert all(pickup.orders_count == pickup.collection_point.capacity for pickup in latest.pickups)

@@ -11,7 +11,8 @@ def model_factories():
     return {
         value._meta.model: value
         for value in vars(factories).values()
-        if isinstance(value, type) and issubclass(value, factory.Factory)
+        if isinstance(value, type)
+        and issubclass(value, factory.Factory)
         and not value._meta.abstract
     }
 
@@ -22,9 +23,11 @@ def test_every_model_has_a_factory():
     assert missing == []
 
 
-@pytest.mark.parametrize("model_factory", sorted(model_factories().values(),
-                                                 key=lambda f: f.__name__),
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "model_factory",
+    sorted(model_factories().values(), key=lambda f: f.__name__),
+    ids=lambda f: f.__name__,
+)
 def test_each_factory_builds_a_row_the_database_accepts(db, model_factory):
     row = model_factory()
     db.session.commit()

@@ -34,13 +34,52 @@ from tests.exports.conftest import closed_cycle  # noqa: F401 - fixture
 from tests.orders.conftest import market, open_cycle  # noqa: F401 - fixtures
 
 HOSTILE = [
-    "", " ", "   ", "0", "-1", "1", "²", "٣", "１２", "⑦", "9" * 5000, "2147483648",
-    "99999999999999999999", "-2147483649", "1e308", "sNaN", "NaN", "-Infinity", "0x10",
-    "21474836,48", "99999999,99", "-0,01", "12,345", "0001-01-01", "9999-12-31",
-    "0001-01-01T00:00", "9999-12-31T23:59", "2026-02-30", "25:99", "x" * 300, "é" * 5000,
-    "\x00", "a\x01b", "\x7f", "\ufffe", "=HYPERLINK(\"http://evil.example\",\"x\")",
-    "<script>alert(1)</script>", "' OR 1=1 --", "../../etc/passwd", "//evil.example/",
-    "javascript:alert(1)", "\u202e", "🥕" * 50, "y", "on", "true",
+    "",
+    " ",
+    "   ",
+    "0",
+    "-1",
+    "1",
+    "²",
+    "٣",
+    "１２",
+    "⑦",
+    "9" * 5000,
+    "2147483648",
+    "99999999999999999999",
+    "-2147483649",
+    "1e308",
+    "sNaN",
+    "NaN",
+    "-Infinity",
+    "0x10",
+    "21474836,48",
+    "99999999,99",
+    "-0,01",
+    "12,345",
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01-01T00:00",
+    "9999-12-31T23:59",
+    "2026-02-30",
+    "25:99",
+    "x" * 300,
+    "é" * 5000,
+    "\x00",
+    "a\x01b",
+    "\x7f",
+    "\ufffe",
+    '=HYPERLINK("http://evil.example","x")',
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "//evil.example/",
+    "javascript:alert(1)",
+    "\u202e",
+    "🥕" * 50,
+    "y",
+    "on",
+    "true",
 ]
 # Tables a refusal may change by design: a failed log-in is counted.
 CHANGING_ON_REFUSAL = {"login_attempts", "login_throttles"}
@@ -59,8 +98,12 @@ class Form:
 
     @property
     def key(self):
-        return (self.method, re.sub(r"\d+", "N", self.action), tuple(sorted(self.fields)),
-                tuple(sorted(self.files)))
+        return (
+            self.method,
+            re.sub(r"\d+", "N", self.action),
+            tuple(sorted(self.fields)),
+            tuple(sorted(self.files)),
+        )
 
 
 class PageReader(HTMLParser):
@@ -133,8 +176,11 @@ def forms_of(client, app, role_index: int) -> list[Form]:
     while queue and len(seen) < PAGES_PER_ROLE:
         path = queue.pop(0)
         pattern = re.sub(r"\d+", "N", path)
-        if path in seen or patterns.get(pattern, 0) >= 2 or any(
-                path.startswith(skip) for skip in SKIPPED_ACTIONS):
+        if (
+            path in seen
+            or patterns.get(pattern, 0) >= 2
+            or any(path.startswith(skip) for skip in SKIPPED_ACTIONS)
+        ):
             continue
         seen.add(path)
         patterns[pattern] = patterns.get(pattern, 0) + 1
@@ -168,11 +214,19 @@ def snapshot() -> str:
 # Values a person would type, by field name: with them a form gets past its own checks, so
 # that the hostile value in one field reaches the services and the database behind it.
 PLAUSIBLE = [
-    (r"email", "fuzz@example.org"), (r"password|confirm|current", "une-phrase-assez-longue"),
-    (r"phone", "06 12 34 56 78"), (r"postcode", "40440"), (r"siret", "732 829 320 00074"),
-    (r"price|amount", "2,50"), (r"opens", "2026-12-10T18:00"), (r"closes", "2026-12-14T23:59"),
-    (r"day", "2026-12-18"), (r"starts", "16:30"), (r"ends", "19:00"),
-    (r"latitude|longitude", "43.5"), (r"capacity|position|cap|weight|quantity", "2"),
+    (r"email", "fuzz@example.org"),
+    (r"password|confirm|current", "une-phrase-assez-longue"),
+    (r"phone", "06 12 34 56 78"),
+    (r"postcode", "40440"),
+    (r"siret", "732 829 320 00074"),
+    (r"price|amount", "2,50"),
+    (r"opens", "2026-12-10T18:00"),
+    (r"closes", "2026-12-14T23:59"),
+    (r"day", "2026-12-18"),
+    (r"starts", "16:30"),
+    (r"ends", "19:00"),
+    (r"latitude|longitude", "43.5"),
+    (r"capacity|position|cap|weight|quantity", "2"),
     (r".", "Un texte ordinaire"),
 ]
 
@@ -190,9 +244,18 @@ def hostile():
 
 
 def a_file():
-    return st.one_of(st.binary(max_size=300), st.sampled_from([
-        b"PK\x03\x04broken", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, b"\xff\xd8\xff\xe0garbage",
-        "nom;unité;prix\r\n=1+1;pièce;²\r\n".encode(), b"\x00" * 100]))
+    return st.one_of(
+        st.binary(max_size=300),
+        st.sampled_from(
+            [
+                b"PK\x03\x04broken",
+                b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
+                b"\xff\xd8\xff\xe0garbage",
+                "nom;unité;prix\r\n=1+1;pièce;²\r\n".encode(),
+                b"\x00" * 100,
+            ]
+        ),
+    )
 
 
 @st.composite
@@ -205,9 +268,17 @@ def filled(draw, form: Form) -> tuple[dict, dict]:
         value = draw(hostile() if name in targets else plausible(name, form.fields[name]))
         if value is not None:
             values[name] = value
-    files = {name: (io.BytesIO(draw(a_file())), draw(st.sampled_from(
-        ["photo.jpg", "catalogue.csv", "catalogue.xlsx", "x\x00.png", "é" * 300])))
-        for name in form.files}
+    files = {
+        name: (
+            io.BytesIO(draw(a_file())),
+            draw(
+                st.sampled_from(
+                    ["photo.jpg", "catalogue.csv", "catalogue.xlsx", "x\x00.png", "é" * 300]
+                )
+            ),
+        )
+        for name in form.files
+    }
     return values, files
 
 
@@ -223,10 +294,15 @@ def world(db, closed_cycle, market):  # noqa: F811
         "coordinator": factories.UserFactory(role="coordinator"),
         "admin": factories.UserFactory(role="admin"),
     }
-    orders.place(market["household"], cycle, utcnow(), pickup_id=market["pickup"].id,
-                 payment="pickup", items={market["carrots"].id: 1})
-    factories.CartItemFactory(household_id=market["household"].household_id,
-                              offer=market["cheese"])
+    orders.place(
+        market["household"],
+        cycle,
+        utcnow(),
+        pickup_id=market["pickup"].id,
+        payment="pickup",
+        items={market["carrots"].id: 1},
+    )
+    factories.CartItemFactory(household_id=market["household"].household_id, offer=market["cheese"])
     assert closed_cycle["cycle"].closes_at < utcnow()
     db.session.commit()
     return users
@@ -235,8 +311,7 @@ def world(db, closed_cycle, market):  # noqa: F811
 def send(client, form: Form, values: dict, files: dict):
     if form.method == "get":
         return client.get(form.action.split("?")[0], query_string=values)
-    return client.post(form.action, data={**values, **files},
-                       content_type="multipart/form-data")
+    return client.post(form.action, data={**values, **files}, content_type="multipart/form-data")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -246,8 +321,13 @@ def test_no_form_answers_5xx_or_changes_data_when_refused(app, world, role):
     assert forms, "no form found"
     failures = []
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.data())
     def send_every_form(data):
         before = snapshot()
@@ -261,11 +341,12 @@ def test_no_form_answers_5xx_or_changes_data_when_refused(app, world, role):
                 continue
             after = snapshot()
             if response.status_code >= 500:
-                failures.append(f"{form.method} {form.action} {values!r}: "
-                                f"{response.status_code}")
+                failures.append(f"{form.method} {form.action} {values!r}: {response.status_code}")
             elif response.status_code >= 400 and after != before:
-                failures.append(f"{form.method} {form.action} {values!r}: refused "
-                                f"({response.status_code}) but the data changed")
+                failures.append(
+                    f"{form.method} {form.action} {values!r}: refused "
+                    f"({response.status_code}) but the data changed"
+                )
             before = after
 
     send_every_form()
@@ -274,12 +355,19 @@ def test_no_form_answers_5xx_or_changes_data_when_refused(app, world, role):
 
 def test_the_fuzzer_reads_every_kind_of_field():
     reader = PageReader("http://localhost/x")
-    reader.feed('<form method="post" action="/y"><input name="a" value="1">'
-                '<input type="radio" name="r" value="p"><input type="radio" name="r" value="q">'
-                '<select name="s"><option value="7">x</option></select>'
-                '<textarea name="t">hello</textarea><input type="file" name="f">'
-                '<button type="submit" name="action" value="go">Go</button></form>')
+    reader.feed(
+        '<form method="post" action="/y"><input name="a" value="1">'
+        '<input type="radio" name="r" value="p"><input type="radio" name="r" value="q">'
+        '<select name="s"><option value="7">x</option></select>'
+        '<textarea name="t">hello</textarea><input type="file" name="f">'
+        '<button type="submit" name="action" value="go">Go</button></form>'
+    )
     [form] = reader.forms
-    assert form.fields == {"a": ["1"], "r": ["p", "q"], "s": ["7"], "t": ["hello"],
-                           "action": ["go"]}
+    assert form.fields == {
+        "a": ["1"],
+        "r": ["p", "q"],
+        "s": ["7"],
+        "t": ["hello"],
+        "action": ["go"],
+    }
     assert form.files == {"f"}

@@ -30,7 +30,9 @@ def test_every_message_has_a_french_translation():
     translated = {
         (m.id if isinstance(m.id, str) else m.id[0])
         for m in catalogue
-        if m.id and m.string and all(m.string if isinstance(m.string, tuple) else [m.string])
+        if m.id
+        and m.string
+        and all(m.string if isinstance(m.string, tuple) else [m.string])
         and "fuzzy" not in m.flags
     }
     missing = sorted(extracted_messages() - translated)
@@ -83,8 +85,9 @@ def test_amounts_are_formatted_in_french(app):
 
 
 def test_translated_messages_do_not_let_typed_text_through_as_html(coordinator_client):
-    response = coordinator_client.post("/invitations", data={
-        "email": "x@example.org", "role": "<script>alert(1)</script>"})
+    response = coordinator_client.post(
+        "/invitations", data={"email": "x@example.org", "role": "<script>alert(1)</script>"}
+    )
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
 
@@ -97,9 +100,15 @@ def test_wtforms_messages_are_read_once_per_language(app, monkeypatch):
 
     loads = []
     load = Translations.load.__func__
-    monkeypatch.setattr(Translations, "load", classmethod(
-        lambda cls, *args, **kwargs: loads.append(kwargs.get("domain")) or load(cls, *args,
-                                                                              **kwargs)))
+    monkeypatch.setattr(
+        Translations,
+        "load",
+        classmethod(
+            lambda cls, *args, **kwargs: (
+                loads.append(kwargs.get("domain")) or load(cls, *args, **kwargs)
+            )
+        ),
+    )
     wtforms_catalogue.cache_clear()
     for _ in range(3):
         with app.test_request_context("/cart"):

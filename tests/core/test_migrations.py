@@ -57,17 +57,19 @@ def chain() -> list[str]:
 
 def test_each_header_names_the_revision_it_revises():
     assert {revision: info["header"] for revision, info in revisions().items()} == {
-        revision: info["down"] for revision, info in revisions().items()}
+        revision: info["down"] for revision, info in revisions().items()
+    }
 
 
 def test_the_revisions_make_one_chain_in_order():
     found = revisions()
     assert sorted(chain()) == sorted(found)  # one chain through all: a single head
     assert all(info["file"].startswith(f"{revision}_") for revision, info in found.items())
-    later = chain()[len(MERGE_ORDER):]
-    assert chain()[:len(MERGE_ORDER)] == MERGE_ORDER
+    later = chain()[len(MERGE_ORDER) :]
+    assert chain()[: len(MERGE_ORDER)] == MERGE_ORDER
     assert [int(revision) for revision in later] == list(
-        range(len(MERGE_ORDER) + 1, len(MERGE_ORDER) + 1 + len(later)))
+        range(len(MERGE_ORDER) + 1, len(MERGE_ORDER) + 1 + len(later))
+    )
 
 
 def test_no_revision_imports_another():

@@ -7,10 +7,18 @@ from hypothesis import strategies as st
 from market.money import InvalidAmount, format_cents, parse_amount
 
 
-@pytest.mark.parametrize(("text", "cents"), [
-    ("12,50", 1250), ("12.5", 1250), ("12", 1200), ("0,05", 5), ("12,50 €", 1250),
-    ("1 234,56", 123456), ("-3,20", -320),
-])
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [
+        ("12,50", 1250),
+        ("12.5", 1250),
+        ("12", 1200),
+        ("0,05", 5),
+        ("12,50 €", 1250),
+        ("1 234,56", 123456),
+        ("-3,20", -320),
+    ],
+)
 def test_parse_amount(text, cents):
     assert parse_amount(text) == cents
 
@@ -40,8 +48,9 @@ def test_an_amount_is_formatted_once_per_language(monkeypatch):
     from market import money
 
     calls = []
-    monkeypatch.setattr(money, "format_currency",
-                        lambda *args, **kwargs: calls.append(args) or "formatted")
+    monkeypatch.setattr(
+        money, "format_currency", lambda *args, **kwargs: calls.append(args) or "formatted"
+    )
     money.formatted_cents.cache_clear()
     assert format_cents(1250) == format_cents(1250) == "formatted"
     format_cents(1250, "en_GB")

@@ -12,15 +12,21 @@ LINES = st.lists(st.builds(PricedLine, st.integers(0, 10**7), RATES), max_size=3
 
 
 def test_known_values():
-    assert vat_included(1055, 550) == 55       # 10,55 € at 5,5 % holds 0,55 €
+    assert vat_included(1055, 550) == 55  # 10,55 € at 5,5 % holds 0,55 €
     assert vat_included(1200, 2000) == 200
     assert vat_included(110, 1000) == 10
     assert vat_included(1, 550) == 0
 
 
 def test_an_order_with_three_rates():
-    totals = order_totals([PricedLine(1055, 550), PricedLine(2110, 550), PricedLine(1200, 2000),
-                           PricedLine(550, 1000)])
+    totals = order_totals(
+        [
+            PricedLine(1055, 550),
+            PricedLine(2110, 550),
+            PricedLine(1200, 2000),
+            PricedLine(550, 1000),
+        ]
+    )
     assert totals.total_cents == 4915
     assert totals.vat_by_rate == {550: 55 + 110, 1000: 50, 2000: 200}
     assert totals.excluding_vat_cents == 4915 - 415

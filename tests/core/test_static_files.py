@@ -8,13 +8,15 @@ from market import create_app
 
 
 def production_app(database_url_for_test, tmp_path):
-    return create_app("production", SQLALCHEMY_DATABASE_URI=database_url_for_test,
-                      SECRET_KEY=secrets.token_urlsafe(32),
-                      MAIL_DIRECTORY=str(tmp_path / "mail"))
+    return create_app(
+        "production",
+        SQLALCHEMY_DATABASE_URI=database_url_for_test,
+        SECRET_KEY=secrets.token_urlsafe(32),
+        MAIL_DIRECTORY=str(tmp_path / "mail"),
+    )
 
 
-def test_production_fingerprints_static_files_and_caches_them(database_url_for_test,
-                                                              tmp_path):
+def test_production_fingerprints_static_files_and_caches_them(database_url_for_test, tmp_path):
     app = production_app(database_url_for_test, tmp_path)
     client = app.test_client()
     page = client.get("/privacy", base_url="https://marche.example").text
@@ -25,8 +27,7 @@ def test_production_fingerprints_static_files_and_caches_them(database_url_for_t
     assert response.cache_control.max_age == 365 * 24 * 3600
     assert response.cache_control.immutable and response.cache_control.public
     # An old or made-up version is served, but not kept: it may not be this content.
-    stale = client.get("/static/css/site.css?v=0000000000000000",
-                       base_url="https://marche.example")
+    stale = client.get("/static/css/site.css?v=0000000000000000", base_url="https://marche.example")
     assert stale.status_code == 200 and not stale.cache_control.immutable
 
 

@@ -20,15 +20,24 @@ def adds_category(db, name: str, status: int):
         db.session.add(Category(name=name))
         db.session.flush()
         return "", status
+
     return view
 
 
-@pytest.mark.parametrize(("method", "status", "kept"), [
-    ("POST", 200, True), ("POST", 302, True), ("PUT", 201, True),
-    ("POST", 400, False), ("POST", 409, False), ("GET", 200, False), ("HEAD", 200, False)])
+@pytest.mark.parametrize(
+    ("method", "status", "kept"),
+    [
+        ("POST", 200, True),
+        ("POST", 302, True),
+        ("PUT", 201, True),
+        ("POST", 400, False),
+        ("POST", 409, False),
+        ("GET", 200, False),
+        ("HEAD", 200, False),
+    ],
+)
 def test_only_a_successful_change_is_committed(app, db, method, status, kept):
-    app.add_url_rule("/change", "change", adds_category(db, "Fruits", status),
-                     methods=[method])
+    app.add_url_rule("/change", "change", adds_category(db, "Fruits", status), methods=[method])
     response = app.test_client().open("/change", method=method)
     assert response.status_code == status
     assert categories(db) == (["Fruits"] if kept else [])
@@ -86,6 +95,7 @@ def test_a_conflict_at_commit_is_answered_and_changes_nothing(app, db):
 def test_a_refusal_no_view_answers_shows_its_message_with_its_status(app, db):
     """A domain error a view lets through is an error page with the error's status and
     message, and what the request changed is undone."""
+
     class Taken(DomainError):
         status = 409
 

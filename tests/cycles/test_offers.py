@@ -25,8 +25,10 @@ def offer_count(db):
 @pytest.fixture
 def farm(db):
     user = ProducerUserFactory()
-    products = [ProductFactory(producer=user.producer, name=name, price_cents=price)
-                for name, price in [("Carottes", 250), ("Poireaux", 300)]]
+    products = [
+        ProductFactory(producer=user.producer, name=name, price_cents=price)
+        for name, price in [("Carottes", 250), ("Poireaux", 300)]
+    ]
     cycle = OrderCycleFactory(published_at=utcnow())
     db.session.commit()
     return user, products, cycle
@@ -42,9 +44,15 @@ def test_a_producer_offers_products_with_price_and_cap(app, db, farm):
     page = client.get(offers_url(user, cycle)).text
     assert "Carottes" in page
     assert "gardent le prix" in page  # the page says what a price change means
-    response = client.post(offers_url(user, cycle), data={
-        f"offer-{carrots.id}-include": "y", f"offer-{carrots.id}-cap": "40",
-        f"offer-{leeks.id}-include": "y", f"offer-{leeks.id}-price": "3,20"})
+    response = client.post(
+        offers_url(user, cycle),
+        data={
+            f"offer-{carrots.id}-include": "y",
+            f"offer-{carrots.id}-cap": "40",
+            f"offer-{leeks.id}-include": "y",
+            f"offer-{leeks.id}-price": "3,20",
+        },
+    )
     assert response.status_code == 302
     offers = {o.product_id: o for o in db.session.scalars(select(Offer))}
     assert (offers[carrots.id].price_cents, offers[carrots.id].cap) == (250, 40)
@@ -54,9 +62,15 @@ def test_a_producer_offers_products_with_price_and_cap(app, db, farm):
 def test_bad_values_are_named_per_product_and_nothing_is_saved(app, db, farm):
     user, (carrots, leeks), cycle = farm
     client = logged_in_client(app, user)
-    response = client.post(offers_url(user, cycle), data={
-        f"offer-{carrots.id}-include": "y", f"offer-{carrots.id}-price": "3,5O",
-        f"offer-{leeks.id}-include": "y", f"offer-{leeks.id}-cap": "-2"})
+    response = client.post(
+        offers_url(user, cycle),
+        data={
+            f"offer-{carrots.id}-include": "y",
+            f"offer-{carrots.id}-price": "3,5O",
+            f"offer-{leeks.id}-include": "y",
+            f"offer-{leeks.id}-cap": "-2",
+        },
+    )
     assert response.status_code == 400
     # Each message says what to do, beside its field.
     assert "« 3,5O » n’est pas un prix : saisissez un montant" in response.text
@@ -91,8 +105,11 @@ def test_the_database_refuses_a_cap_below_the_ordered_quantity(db, farm):
 
 def test_no_offer_in_a_closed_cycle(app, db, farm):
     user, (carrots, _), _ = farm
-    closed = OrderCycleFactory(opens_at=utcnow() - timedelta(days=5),
-                               closes_at=utcnow() - timedelta(hours=1), published_at=utcnow())
+    closed = OrderCycleFactory(
+        opens_at=utcnow() - timedelta(days=5),
+        closes_at=utcnow() - timedelta(hours=1),
+        published_at=utcnow(),
+    )
     closed.pickups[0].starts_at = utcnow() + timedelta(days=1)
     closed.pickups[0].ends_at = utcnow() + timedelta(days=1, hours=2)
     db.session.commit()
@@ -141,9 +158,14 @@ def test_next_week_carries_offers_over_for_confirmation(app, db, farm):
     assert carried.confirmed is False
     client = logged_in_client(app, user)
     assert "à confirmer" in client.get(offers_url(user, following)).text
-    client.post(offers_url(user, following), data={f"offer-{carrots.id}-include": "y",
-                                                   f"offer-{carrots.id}-price": "2,60",
-                                                   f"offer-{carrots.id}-cap": "25"})
+    client.post(
+        offers_url(user, following),
+        data={
+            f"offer-{carrots.id}-include": "y",
+            f"offer-{carrots.id}-price": "2,60",
+            f"offer-{carrots.id}-cap": "25",
+        },
+    )
     assert carried.confirmed is True
     assert carried.cap == 25
 
@@ -161,12 +183,14 @@ def test_the_coordinator_withdraws_an_offer_with_a_reason(coordinator_client, db
     db.session.commit()
     page = coordinator_client.get(f"/coordination/cycles/{offer.cycle_id}/offers").text
     assert offer.product.name in page
-    refused = coordinator_client.post(f"/coordination/offers/{offer.id}/withdraw",
-                                      data={"reason": ""}, follow_redirects=True)
+    refused = coordinator_client.post(
+        f"/coordination/offers/{offer.id}/withdraw", data={"reason": ""}, follow_redirects=True
+    )
     assert "Indiquez la raison" in refused.text
     assert offer.withdrawn_at is None
-    coordinator_client.post(f"/coordination/offers/{offer.id}/withdraw",
-                            data={"reason": "Grêle sur les fraises"})
+    coordinator_client.post(
+        f"/coordination/offers/{offer.id}/withdraw", data={"reason": "Grêle sur les fraises"}
+    )
     assert offer.withdrawal_reason == "Grêle sur les fraises"
     assert offer.on_sale is False
 
@@ -181,7 +205,8 @@ def test_the_producer_page_says_where_their_products_are_collected(client, db, f
 
 
 def test_withdrawing_an_ordered_offer_adjusts_the_orders_and_tells_the_households(
-        coordinator_client, db, farm):
+    coordinator_client, db, farm
+):
     from market.ledger.verify import verify
     from market.orders import services as orders
     from tests.factories import HouseholdUserFactory
@@ -194,13 +219,22 @@ def test_withdrawing_an_ordered_offer_adjusts_the_orders_and_tells_the_household
     first, second = HouseholdUserFactory(), HouseholdUserFactory()
     db.session.commit()
     pickup = cycle.pickups[0].id
-    both = orders.place(first, cycle, utcnow(), items={carrot_offer.id: 2, leek_offer.id: 1},
-                        pickup_id=pickup, payment="pickup")
-    only = orders.place(second, cycle, utcnow(), items={carrot_offer.id: 1}, pickup_id=pickup,
-                        payment="pickup")
+    both = orders.place(
+        first,
+        cycle,
+        utcnow(),
+        items={carrot_offer.id: 2, leek_offer.id: 1},
+        pickup_id=pickup,
+        payment="pickup",
+    )
+    only = orders.place(
+        second, cycle, utcnow(), items={carrot_offer.id: 1}, pickup_id=pickup, payment="pickup"
+    )
     db.session.commit()
-    coordinator_client.post(f"/coordination/offers/{carrot_offer.id}/withdraw",
-                            data={"reason": "Grêle sur les carottes"})
+    coordinator_client.post(
+        f"/coordination/offers/{carrot_offer.id}/withdraw",
+        data={"reason": "Grêle sur les carottes"},
+    )
     assert [line.product_name for line in both.lines] == ["Poireaux"]
     assert only.is_cancelled
     assert carrot_offer.ordered_quantity == 0

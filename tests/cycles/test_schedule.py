@@ -18,10 +18,19 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 def make_cycle(db, opening_day: date, points=None):
     points = points or [CollectionPointFactory()]
     cycle = cycles.create_cycle(
-        name="Semaine test", opens_at=at(opening_day, 18), note=None,
+        name="Semaine test",
+        opens_at=at(opening_day, 18),
+        note=None,
         closes_at=at(opening_day + timedelta(days=4), 23, 59),
-        pickups=[cycles.PickupWindow(p, at(opening_day + timedelta(days=8), 16, 30),
-                                     at(opening_day + timedelta(days=8), 19)) for p in points])
+        pickups=[
+            cycles.PickupWindow(
+                p,
+                at(opening_day + timedelta(days=8), 16, 30),
+                at(opening_day + timedelta(days=8), 19),
+            )
+            for p in points
+        ],
+    )
     db.session.flush()
     return cycle
 
@@ -59,9 +68,14 @@ def test_extending_past_the_pickup_is_refused(db):
     assert cycle.closes_at == closes_at
 
 
-@pytest.mark.parametrize(("action", "state_maker"), [
-    (cycles.close_early, "draft"), (cycles.settle, "open"), (cycles.publish, "open"),
-])
+@pytest.mark.parametrize(
+    ("action", "state_maker"),
+    [
+        (cycles.close_early, "draft"),
+        (cycles.settle, "open"),
+        (cycles.publish, "open"),
+    ],
+)
 def test_actions_in_the_wrong_state_are_refused(db, action, state_maker):
     cycle = OrderCycleFactory()
     now = cycle.opens_at + timedelta(hours=1)
@@ -71,38 +85,51 @@ def test_actions_in_the_wrong_state_are_refused(db, action, state_maker):
         action(cycle, now)
 
 
-@pytest.mark.parametrize(("opens", "closes", "pickup_start", "pickup_end", "message"), [
-    (18, 17, 20, 21, "se clore après son ouverture"),
-    (10, 18, 17, 19, "après la clôture"),
-    (10, 18, 20, 19, "finir après avoir commencé"),
-])
+@pytest.mark.parametrize(
+    ("opens", "closes", "pickup_start", "pickup_end", "message"),
+    [
+        (18, 17, 20, 21, "se clore après son ouverture"),
+        (10, 18, 17, 19, "après la clôture"),
+        (10, 18, 20, 19, "finir après avoir commencé"),
+    ],
+)
 def test_invalid_schedules_are_refused(db, opens, closes, pickup_start, pickup_end, message):
     day = date(2026, 12, 3)
     point = CollectionPointFactory()
     with pytest.raises(cycles.CycleInvalid, match=message):
-        cycles.create_cycle(name="X", opens_at=at(day, opens), closes_at=at(day, closes),
-                            note=None, pickups=[cycles.PickupWindow(
-                                point, at(day, pickup_start), at(day, pickup_end))])
+        cycles.create_cycle(
+            name="X",
+            opens_at=at(day, opens),
+            closes_at=at(day, closes),
+            note=None,
+            pickups=[cycles.PickupWindow(point, at(day, pickup_start), at(day, pickup_end))],
+        )
 
 
 def test_a_cycle_needs_a_collection_point(db):
     day = date(2026, 12, 3)
     with pytest.raises(cycles.CycleInvalid, match="au moins un point de retrait"):
-        cycles.create_cycle(name="X", opens_at=at(day, 10), closes_at=at(day, 18), note=None,
-                            pickups=[])
+        cycles.create_cycle(
+            name="X", opens_at=at(day, 10), closes_at=at(day, 18), note=None, pickups=[]
+        )
 
 
-@pytest.mark.parametrize("opening_day", [
-    date(2026, 10, 22),  # the next week crosses the last Sunday of October (25 Oct 2026)
-    date(2027, 3, 25),   # the next week crosses the last Sunday of March (28 Mar 2027)
-])
+@pytest.mark.parametrize(
+    "opening_day",
+    [
+        date(2026, 10, 22),  # the next week crosses the last Sunday of October (25 Oct 2026)
+        date(2027, 3, 25),  # the next week crosses the last Sunday of March (28 Mar 2027)
+    ],
+)
 def test_next_week_keeps_the_wall_clock_across_daylight_saving(db, opening_day):
     previous = make_cycle(db, opening_day)
     following = cycles.prepare_next_week()
-    for before, after in [(previous.opens_at, following.opens_at),
-                          (previous.closes_at, following.closes_at),
-                          (previous.pickups[0].starts_at, following.pickups[0].starts_at),
-                          (previous.pickups[0].ends_at, following.pickups[0].ends_at)]:
+    for before, after in [
+        (previous.opens_at, following.opens_at),
+        (previous.closes_at, following.closes_at),
+        (previous.pickups[0].starts_at, following.pickups[0].starts_at),
+        (previous.pickups[0].ends_at, following.pickups[0].ends_at),
+    ]:
         assert to_hub_time(after).time() == to_hub_time(before).time()
         assert to_hub_time(after).date() == to_hub_time(before).date() + timedelta(days=7)
     # The opening crosses the change: an hour more or less of real time, same clock time.
@@ -139,8 +166,10 @@ def test_times_are_written_the_french_way(app, db):
     ends = from_hub_wall_clock(date(2026, 12, 4), time(19, 0))
     with force_locale("fr"):
         # No-break spaces: "16 h 30" never splits across two lines.
-        assert cycles.format_window(starts, ends) == \
-            "vendredi 4 décembre, 16\u00a0h\u00a030 – 19\u00a0h"
+        assert (
+            cycles.format_window(starts, ends)
+            == "vendredi 4 décembre, 16\u00a0h\u00a030 – 19\u00a0h"
+        )
     with force_locale("en"):
         assert cycles.format_window(starts, ends) == "Friday 4 December, 16:30 – 19:00"
 
@@ -170,19 +199,29 @@ def test_next_week_gets_a_name_no_other_cycle_has(db):
     names = [first.name, second.name, third.name]
     assert len(set(names)) == 3
     with pytest.raises(cycles.CycleInvalid, match="déjà"):
-        cycles.create_cycle(name=f"semaine {week}", opens_at=first.opens_at,
-                            closes_at=first.closes_at, note=None,
-                            pickups=[cycles.PickupWindow(p.collection_point, p.starts_at,
-                                                         p.ends_at) for p in first.pickups])
+        cycles.create_cycle(
+            name=f"semaine {week}",
+            opens_at=first.opens_at,
+            closes_at=first.closes_at,
+            note=None,
+            pickups=[
+                cycles.PickupWindow(p.collection_point, p.starts_at, p.ends_at)
+                for p in first.pickups
+            ],
+        )
 
 
 def test_publishing_warns_of_a_short_or_overlapping_window(db):
     cycle = make_cycle(db, date(2026, 11, 26))
     short = cycles.create_cycle(
-        name="Courte", opens_at=cycle.opens_at + timedelta(days=1),
-        closes_at=cycle.opens_at + timedelta(days=1, minutes=25), note=None,
-        pickups=[cycles.PickupWindow(p.collection_point, p.starts_at, p.ends_at)
-                 for p in cycle.pickups])
+        name="Courte",
+        opens_at=cycle.opens_at + timedelta(days=1),
+        closes_at=cycle.opens_at + timedelta(days=1, minutes=25),
+        note=None,
+        pickups=[
+            cycles.PickupWindow(p.collection_point, p.starts_at, p.ends_at) for p in cycle.pickups
+        ],
+    )
     warnings = cycles.schedule_warnings(short)
     assert len(warnings) == 2 and "moins d'un jour" in warnings[0] and "Semaine test" in warnings[1]
     before = short.opens_at - timedelta(days=2)
@@ -194,7 +233,8 @@ def test_publishing_warns_of_a_short_or_overlapping_window(db):
 
 
 def test_the_cycle_list_shows_the_warnings_and_publishing_needs_the_confirmation(
-        db, coordinator_client):
+    db, coordinator_client
+):
     cycle = make_cycle(db, date(2030, 11, 28))
     cycle.closes_at = cycle.opens_at + timedelta(hours=2)
     db.session.commit()

@@ -45,8 +45,12 @@ def browser():
 @pytest.fixture
 def live_server(database_url_for_test, ledger_signing_key):
     """Base URL of the app served from a thread, on this test's database, with CSRF on."""
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url_for_test,
-                     WTF_CSRF_ENABLED=True, LEDGER_SIGNING_KEY=ledger_signing_key)
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url_for_test,
+        WTF_CSRF_ENABLED=True,
+        LEDGER_SIGNING_KEY=ledger_signing_key,
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -64,8 +68,7 @@ def page_problem(message) -> str | None:
     error. A page answered with 4xx on purpose (a refused form) is not one."""
     if message.type != "error":
         return None
-    if message.text.startswith("Failed to load resource: the server responded with a status "
-                               "of 4"):
+    if message.text.startswith("Failed to load resource: the server responded with a status of 4"):
         return None
     return message.text
 
@@ -82,5 +85,6 @@ def page(browser, live_server):
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     yield page
     context.close()
-    assert [problem for problem in problems if problem] == [], \
+    assert [problem for problem in problems if problem] == [], (
         "the browser reported a policy violation or an error"
+    )

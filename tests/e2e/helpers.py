@@ -28,9 +28,10 @@ def confirm_address(page, db) -> None:
     page.get_by_role("button", name="Confirmer et ouvrir mon compte").click()
 
 
-WCAG_21_AA = {"runOnly": {"type": "tag",
-                          "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-              "resultTypes": ["violations"]}
+WCAG_21_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 

@@ -32,10 +32,13 @@ def check(page, path: str) -> None:
 @pytest.fixture
 def open_market(db):
     now = utcnow()
-    cycle = OrderCycleFactory(name="Semaine 48", opens_at=now - timedelta(days=1),
-                              published_at=now - timedelta(days=2))
-    offers = [OfferFactory(cycle=cycle, product=ProductFactory(name=name, price_cents=price))
-              for name, price in [("Carottes", 250), ("Tomme de brebis", 1200)]]
+    cycle = OrderCycleFactory(
+        name="Semaine 48", opens_at=now - timedelta(days=1), published_at=now - timedelta(days=2)
+    )
+    offers = [
+        OfferFactory(cycle=cycle, product=ProductFactory(name=name, price_cents=price))
+        for name, price in [("Carottes", 250), ("Tomme de brebis", 1200)]
+    ]
     household = HouseholdUserFactory(email="amaia@example.org")
     db.session.commit()
     return {"cycle": cycle, "offers": offers, "household": household}
@@ -65,12 +68,22 @@ def test_a_household_s_pages(page, db, open_market, screen):
     page.get_by_role("button", name="Confirmer ma commande").click()
     page.locator("#pickup-error").wait_for()
     assert_accessible(page)  # the error state
-    order = orders.place(open_market["household"], open_market["cycle"], utcnow(),
-                         pickup_id=open_market["cycle"].pickups[0].id, payment="pickup",
-                         items={open_market["offers"][1].id: 1})
+    order = orders.place(
+        open_market["household"],
+        open_market["cycle"],
+        utcnow(),
+        pickup_id=open_market["cycle"].pickups[0].id,
+        payment="pickup",
+        items={open_market["offers"][1].id: 1},
+    )
     db.session.commit()
-    for path in (f"/orders/{order.id}", f"/orders/{order.id}/cancel", "/orders",
-                 "/ledger/statement", "/account"):
+    for path in (
+        f"/orders/{order.id}",
+        f"/orders/{order.id}/cancel",
+        "/orders",
+        "/ledger/statement",
+        "/account",
+    ):
         check(page, path)
 
 
@@ -83,9 +96,15 @@ def test_a_coordinator_s_and_a_volunteer_s_pages(page, db, closed_cycle, screen)
     cycle = closed_cycle["cycle"]
     order = closed_cycle["orders"]["martin"]
     pickup = f"/pickup/{order.pickup_id}"
-    for path in ("/coordination/cycles", f"/coordination/cycles/{cycle.id}/settle",
-                 "/pickup", pickup, f"{pickup}?q=zzz", f"{pickup}/orders/{order.id}",
-                 f"{pickup}/orders/{order.id}/absent"):
+    for path in (
+        "/coordination/cycles",
+        f"/coordination/cycles/{cycle.id}/settle",
+        "/pickup",
+        pickup,
+        f"{pickup}?q=zzz",
+        f"{pickup}/orders/{order.id}",
+        f"{pickup}/orders/{order.id}/absent",
+    ):
         check(page, path)
 
 

@@ -10,8 +10,10 @@ from playwright.sync_api import expect
 from tests.e2e.helpers import confirm_address
 from tests.factories import PASSWORD, CategoryFactory, UserFactory
 
-HEADER = "référence;nom;catégorie;description;unité;contenance;prix;TVA;vendu au poids;" \
-         "poids estimé (g);labels;actif"
+HEADER = (
+    "référence;nom;catégorie;description;unité;contenance;prix;TVA;vendu au poids;"
+    "poids estimé (g);labels;actif"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -39,8 +41,13 @@ def jpeg() -> bytes:
 
 
 def spreadsheet(price: str) -> dict:
-    text = "\r\n".join([HEADER, ";Radis roses;légumes;;botte;;2,20;5,5;non;;ab;oui",
-                        f";Navets;légumes;;botte;;{price};5,5;non;;;oui"])
+    text = "\r\n".join(
+        [
+            HEADER,
+            ";Radis roses;légumes;;botte;;2,20;5,5;non;;ab;oui",
+            f";Navets;légumes;;botte;;{price};5,5;non;;;oui",
+        ]
+    )
     return {"name": "catalogue.csv", "mimeType": "text/csv", "buffer": text.encode("cp1252")}
 
 
@@ -90,7 +97,8 @@ def test_apply_approve_add_product_with_photo_and_import(page, db):
     page.get_by_role("button", name="Enregistrer le produit").click()
     expect(page.get_by_text("« Blettes » a été enregistré.")).to_be_visible()
     page.get_by_label("Photo", exact=True).set_input_files(
-        {"name": "blettes.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
+        {"name": "blettes.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
+    )
     page.get_by_role("button", name="Envoyer la photo").click()
     expect(page.get_by_text("La photo a été enregistrée.")).to_be_visible()
     expect(page.get_by_alt_text("Photo actuelle de Blettes")).to_be_visible()

@@ -29,8 +29,9 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def phone(browser, live_server):
     """A phone whose browser runs no script: every confirmation is plain HTML."""
-    context = browser.new_context(base_url=live_server, locale="fr-FR", viewport=PHONE,
-                                  java_script_enabled=False)
+    context = browser.new_context(
+        base_url=live_server, locale="fr-FR", viewport=PHONE, java_script_enabled=False
+    )
     yield context.new_page()
     context.close()
 
@@ -49,14 +50,16 @@ def test_a_household_confirms_cancelling_its_order(phone, db):
     cycle = OrderCycleFactory(opens_at=now - timedelta(days=1), published_at=now)
     offer = OfferFactory(cycle=cycle, product=ProductFactory(name="Carottes"))
     user = HouseholdUserFactory(email="amaia@example.org")
-    order = orders.place(user, cycle, now, pickup_id=cycle.pickups[0].id, payment="pickup",
-                         items={offer.id: 2})
+    order = orders.place(
+        user, cycle, now, pickup_id=cycle.pickups[0].id, payment="pickup", items={offer.id: 2}
+    )
     db.session.commit()
     log_in(phone, "amaia@example.org")
     phone.goto(f"/orders/{order.id}")
     phone.get_by_role("link", name="Annuler ma commande").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(
-        f"Annuler la commande {order.reference} ?")
+        f"Annuler la commande {order.reference} ?"
+    )
     phone.get_by_role("link", name="Non, la garder").click()
     db.session.expire_all()
     assert not db.session.get(Order, order.id).is_cancelled
@@ -69,8 +72,7 @@ def test_a_household_confirms_cancelling_its_order(phone, db):
 
 def test_the_coordinator_confirms_closing_then_settling(phone, db):
     now = utcnow()
-    cycle = OrderCycleFactory(name="Semaine 48", opens_at=now - timedelta(days=1),
-                              published_at=now)
+    cycle = OrderCycleFactory(name="Semaine 48", opens_at=now - timedelta(days=1), published_at=now)
     UserFactory(role="coordinator", email="coordination@example.org")
     db.session.commit()
     log_in(phone, "coordination@example.org")
@@ -101,8 +103,12 @@ def test_a_volunteer_confirms_a_no_show(phone, db, closed_cycle):  # noqa: F811
     order = closed_cycle["orders"]["dupuy"]
     log_in(phone, "benevole@example.org")
     phone.goto(f"/pickup/{order.pickup_id}/orders/{order.id}")
-    confirm(phone, "Non retirée", f"Personne n’a retiré la commande {order.reference} "
-            "(Anne Dupuy) ?", "Oui, non retirée")
+    confirm(
+        phone,
+        "Non retirée",
+        f"Personne n’a retiré la commande {order.reference} (Anne Dupuy) ?",
+        "Oui, non retirée",
+    )
     expect(phone.get_by_text("Commande marquée comme non retirée.")).to_be_visible()
     db.session.expire_all()
     assert db.session.get(Order, order.id).no_show_at is not None

@@ -25,6 +25,7 @@ def test_inline_code_is_blocked_and_counts_as_a_problem(browser, live_server):
     hidden = page.evaluate("() => getComputedStyle(document.body).display === 'none'")
     context.close()
     assert not ran and not hidden
-    violations = [problem for problem in problems
-                  if problem and "Content Security Policy" in problem]
+    violations = [
+        problem for problem in problems if problem and "Content Security Policy" in problem
+    ]
     assert len(violations) == 2

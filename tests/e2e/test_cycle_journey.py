@@ -23,8 +23,12 @@ def test_prepare_next_week_confirm_offers_and_announce(page, browser, live_serve
     coordinator = UserFactory(role="coordinator", email="claire@example.org")
     farmer = ProducerUserFactory(email="jm@example.org", producer__name="Ferme Lafitte")
     carrots = ProductFactory(producer=farmer.producer, name="Carottes", price_cents=250)
-    last_week = OrderCycleFactory(name="Semaine 47", opens_at=now - timedelta(days=6),
-                                  closes_at=now - timedelta(hours=1), published_at=now)
+    last_week = OrderCycleFactory(
+        name="Semaine 47",
+        opens_at=now - timedelta(days=6),
+        closes_at=now - timedelta(hours=1),
+        published_at=now,
+    )
     last_week.pickups[0].starts_at = now + timedelta(days=1)
     last_week.pickups[0].ends_at = now + timedelta(days=1, hours=2)
     OfferFactory(cycle=last_week, product=carrots, cap=30)
@@ -55,6 +59,7 @@ def test_prepare_next_week_confirm_offers_and_announce(page, browser, live_serve
 
     visitor = browser.new_context(base_url=live_server, locale="fr-FR").new_page()
     visitor.goto("/")
-    expect(visitor.get_by_role("heading", name=f"Prochaines commandes : {next_week.name}"))\
-        .to_be_visible()
+    expect(
+        visitor.get_by_role("heading", name=f"Prochaines commandes : {next_week.name}")
+    ).to_be_visible()
     visitor.context.close()

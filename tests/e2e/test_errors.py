@@ -50,8 +50,7 @@ def test_checkout_without_a_collection_point(page, db):
 
 def test_a_producer_s_bad_price_is_shown_beside_it(page, db):
     now = utcnow()
-    cycle = OrderCycleFactory(name="Semaine 48", opens_at=now + timedelta(days=1),
-                              published_at=now)
+    cycle = OrderCycleFactory(name="Semaine 48", opens_at=now + timedelta(days=1), published_at=now)
     producer_user = ProducerUserFactory(email="ferme@example.org")
     product = ProductFactory(producer=producer_user.producer, name="Carottes")
     db.session.commit()
@@ -64,14 +63,15 @@ def test_a_producer_s_bad_price_is_shown_beside_it(page, db):
     assert page.title().startswith("Erreur")
     price = page.get_by_label("Prix (€ / pièce)")
     expect(price).to_have_attribute("aria-invalid", "true")
-    assert described_by(page, price) == ("« deux euros » n’est pas un prix : saisissez un "
-                                         "montant comme 3,50, ou laissez vide pour le prix "
-                                         "du catalogue.")
+    assert described_by(page, price) == (
+        "« deux euros » n’est pas un prix : saisissez un "
+        "montant comme 3,50, ou laissez vide pour le prix "
+        "du catalogue."
+    )
     assert_accessible(page)
 
 
-def test_a_volunteer_s_refused_missing_count_stays_open_beside_its_field(
-        page, db, closed_cycle):  # noqa: F811
+def test_a_volunteer_s_refused_missing_count_stays_open_beside_its_field(page, db, closed_cycle):  # noqa: F811
     UserFactory(role="coordinator", email="benevole@example.org")
     db.session.commit()
     page.set_viewport_size(PHONE)

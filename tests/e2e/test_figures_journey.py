@@ -24,13 +24,16 @@ def fits(page) -> bool:
 def test_the_observatory_is_accessible_on_a_desktop_and_a_phone(page, history):  # noqa: F811
     page.goto("/")
     page.get_by_role("link", name="Observatoire").click()
-    expect(page.get_by_role("heading", name="Dépenses auprès des producteurs locaux")) \
-        .to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Dépenses auprès des producteurs locaux")
+    ).to_be_visible()
     charts = page.locator("figure.chart img")
     expect(charts).to_have_count(5)
     # Every chart loads (an SVG image the policy lets through) and is drawn.
-    page.wait_for_function("() => [...document.querySelectorAll('figure.chart img')]"
-                           ".every((img) => img.complete && img.naturalWidth > 0)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('figure.chart img')]"
+        ".every((img) => img.complete && img.naturalWidth > 0)"
+    )
     assert accessibility_violations(page) == ""
     page.get_by_label("Chiffres").select_option("season")
     page.get_by_role("button", name="Afficher").click()

@@ -20,9 +20,17 @@ from tests.factories import (
 def test_french_plurals_spaces_and_agreement(page, db):
     now = utcnow()
     cycle = OrderCycleFactory(opens_at=now - timedelta(days=1), published_at=now)
-    OfferFactory(cycle=cycle, product=ProductFactory(
-        name="Potimarron", unit="kg", price_cents=300, sold_by_weight=True,
-        estimated_weight_grams=1200, category=CategoryFactory(name="Légumes")))
+    OfferFactory(
+        cycle=cycle,
+        product=ProductFactory(
+            name="Potimarron",
+            unit="kg",
+            price_cents=300,
+            sold_by_weight=True,
+            estimated_weight_grams=1200,
+            category=CategoryFactory(name="Légumes"),
+        ),
+    )
     db.session.commit()
     page.set_viewport_size(PHONE)
     page.goto("/shop")

@@ -19,12 +19,14 @@ from tests.factories import (
 
 def test_browse_order_edit_and_repeat_next_week(page, db):
     now = utcnow()
-    cycle = OrderCycleFactory(name="Semaine 48", opens_at=now - timedelta(days=1),
-                              published_at=now - timedelta(days=2))
+    cycle = OrderCycleFactory(
+        name="Semaine 48", opens_at=now - timedelta(days=1), published_at=now - timedelta(days=2)
+    )
     cycle.pickups[0].collection_point.name = "Salle des fêtes d'Ondres"
     carrots = OfferFactory(cycle=cycle, product=ProductFactory(name="Carottes", price_cents=250))
-    cheese = OfferFactory(cycle=cycle, product=ProductFactory(name="Tomme de brebis",
-                                                              price_cents=1200))
+    cheese = OfferFactory(
+        cycle=cycle, product=ProductFactory(name="Tomme de brebis", price_cents=1200)
+    )
     HouseholdUserFactory(email="amaia@example.org", name="Famille Iriart")
     db.session.commit()
 
@@ -62,8 +64,9 @@ def test_browse_order_edit_and_repeat_next_week(page, db):
 
     # The next week: the cycle has closed and a new one is open with carrots only.
     cycle.closes_at = utcnow() - timedelta(minutes=1)
-    following = OrderCycleFactory(name="Semaine 49", opens_at=utcnow() - timedelta(minutes=5),
-                                  published_at=utcnow())
+    following = OrderCycleFactory(
+        name="Semaine 49", opens_at=utcnow() - timedelta(minutes=5), published_at=utcnow()
+    )
     OfferFactory(cycle=following, product=carrots.product)
     db.session.commit()
     page.goto("/orders")

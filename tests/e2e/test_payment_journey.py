@@ -27,16 +27,18 @@ def fake_stripe(monkeypatch):
 def deliver_to(base_url: str):
     def deliver(payload: str, header: str):
         request = urllib.request.Request(  # noqa: S310 - the local test server
-            base_url + WEBHOOK, data=payload.encode(), method="POST",
-            headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+            base_url + WEBHOOK,
+            data=payload.encode(),
+            method="POST",
+            headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return response.status
 
     return deliver
 
 
-def test_a_household_pays_online_and_sees_its_order_paid(page, live_server, fake_stripe,
-                                                         market):  # noqa: F811
+def test_a_household_pays_online_and_sees_its_order_paid(page, live_server, fake_stripe, market):  # noqa: F811
     fake_stripe.deliver = deliver_to(live_server)
     fake_stripe.webhook_delay = 1.5  # Stripe's event arrives after the browser is back
 

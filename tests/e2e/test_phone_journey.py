@@ -20,24 +20,32 @@ def shop(db):
     """An open cycle with enough products that the last ones are far below the first
     screen, and a household."""
     now = utcnow()
-    cycle = OrderCycleFactory(name="Semaine 48", opens_at=now - timedelta(days=1),
-                              published_at=now - timedelta(days=2))
+    cycle = OrderCycleFactory(
+        name="Semaine 48", opens_at=now - timedelta(days=1), published_at=now - timedelta(days=2)
+    )
     cycle.pickups[0].collection_point.name = "Salle des fêtes d'Ondres"
-    offers = [OfferFactory(cycle=cycle, product=ProductFactory(name=f"Confiture n° {number:02d}",
-                                                               price_cents=450))
-              for number in range(12)]
-    offers.append(OfferFactory(cycle=cycle, product=ProductFactory(name="Tomme de brebis",
-                                                                   price_cents=1200)))
+    offers = [
+        OfferFactory(
+            cycle=cycle, product=ProductFactory(name=f"Confiture n° {number:02d}", price_cents=450)
+        )
+        for number in range(12)
+    ]
+    offers.append(
+        OfferFactory(cycle=cycle, product=ProductFactory(name="Tomme de brebis", price_cents=1200))
+    )
     HouseholdUserFactory(email="amaia@example.org", name="Famille Iriart")
     db.session.commit()
     return {"cycle": cycle, "offers": offers, "cheese": offers[-1]}
 
 
 def in_viewport(page, selector: str) -> bool:
-    return page.evaluate("""selector => {
+    return page.evaluate(
+        """selector => {
         const box = document.querySelector(selector).getBoundingClientRect();
         return box.top >= 0 && box.bottom <= window.innerHeight;
-    }""", selector)
+    }""",
+        selector,
+    )
 
 
 def test_the_cart_bar_answers_each_add_in_place_and_counts_units(page, shop):
@@ -57,8 +65,9 @@ def test_the_cart_bar_answers_each_add_in_place_and_counts_units(page, shop):
 
 
 def test_without_script_an_add_comes_back_to_the_product(browser, live_server, shop):
-    context = browser.new_context(base_url=live_server, locale="fr-FR",
-                                  java_script_enabled=False, viewport=PHONE)
+    context = browser.new_context(
+        base_url=live_server, locale="fr-FR", java_script_enabled=False, viewport=PHONE
+    )
     page = context.new_page()
     log_in(page, "amaia@example.org")
     page.goto("/shop")
@@ -88,8 +97,7 @@ def test_confirming_the_cart_orders_the_quantities_shown(page, db, shop):
     page.get_by_role("button", name="Confirmer ma commande").click()
     expect(page.get_by_text("Merci ! Votre commande")).to_be_visible()
     order = db.session.scalar(select(Order))
-    assert [(line.product_name, line.quantity) for line in order.lines] == [
-        ("Tomme de brebis", 3)]
+    assert [(line.product_name, line.quantity) for line in order.lines] == [("Tomme de brebis", 3)]
     expect(page.get_by_text("36,00 €").first).to_be_visible()
 
 
@@ -162,8 +170,7 @@ def test_the_first_product_is_on_the_first_screen_grouped_by_category(page, db, 
     # Categories in the hub's order, those without one last; a jump list to each.
     headings = page.locator(".category > h2").all_inner_texts()
     assert headings == ["Légumes", "Fromages", "Autres produits"]
-    page.get_by_role("navigation", name="Catégories").get_by_role("link",
-                                                                  name="Fromages").click()
+    page.get_by_role("navigation", name="Catégories").get_by_role("link", name="Fromages").click()
     assert in_viewport(page, f"#offer-{shop['cheese'].id}")
     # The cycle in one line, its pickups one tap away.
     page.get_by_text("Semaine 48").click()

@@ -1,6 +1,8 @@
 """Pickup day on a phone: find a household, record a missing item and a cash payment, hand the
 order over."""
 
+# ruff: noqa: F811 - fixtures imported from other tests are parameters here
+
 from playwright.sync_api import expect
 
 from market.ledger.accounts import household_key
@@ -14,7 +16,7 @@ from tests.factories import PASSWORD, UserFactory
 PHONE = {"width": 390, "height": 844}
 
 
-def test_a_volunteer_hands_out_an_order_on_a_phone(page, db, closed_cycle):  # noqa: F811
+def test_a_volunteer_hands_out_an_order_on_a_phone(page, db, closed_cycle):
     UserFactory(role="coordinator", email="benevole@example.org")
     db.session.commit()
     page.set_viewport_size(PHONE)
@@ -56,7 +58,10 @@ def test_a_volunteer_hands_out_an_order_on_a_phone(page, db, closed_cycle):  # n
 
 
 def test_a_volunteer_finds_a_name_without_its_accent_and_hands_over_in_one_tap(
-        page, db, closed_cycle):  # noqa: F811
+    page,
+    db,
+    closed_cycle,
+):
     UserFactory(role="coordinator", email="benevole@example.org")
     closed_cycle["orders"]["dupuy"].household.name = "Anne Barrère"
     db.session.commit()

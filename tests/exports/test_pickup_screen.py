@@ -77,8 +77,9 @@ def test_missing_item_adjusts_the_order_and_the_ledger(db, coordinator_client, c
     carrots = line(closed_cycle, "martin", "Carottes")
     order = closed_cycle["orders"]["martin"]
     version = order.version
-    response = coordinator_client.post(url(closed_cycle, action="missing"),
-                                       data={"line_id": carrots.id, "missing": "1"})
+    response = coordinator_client.post(
+        url(closed_cycle, action="missing"), data={"line_id": carrots.id, "missing": "1"}
+    )
     assert response.status_code == 302
     assert db.session.get(OrderLine, carrots.id).missing_quantity == 1
     assert db.session.get(Order, order.id).version == version + 1
@@ -89,8 +90,9 @@ def test_missing_item_adjusts_the_order_and_the_ledger(db, coordinator_client, c
 def test_real_weight_adjusts_the_amount(db, coordinator_client, closed_cycle):
     squash = line(closed_cycle, "martin", "Potimarron")
     order = closed_cycle["orders"]["martin"]
-    coordinator_client.post(url(closed_cycle, action="weight"),
-                            data={"line_id": squash.id, "weight": "1,8"})
+    coordinator_client.post(
+        url(closed_cycle, action="weight"), data={"line_id": squash.id, "weight": "1,8"}
+    )
     assert db.session.get(OrderLine, squash.id).real_weight_grams == 1800
     # 1,8 kg × 3,00 € instead of the estimated 1,5 kg
     assert account_balance(household_key(order.household_id)) == 2150 - 450 + 540
@@ -99,21 +101,26 @@ def test_real_weight_adjusts_the_amount(db, coordinator_client, closed_cycle):
 def test_payment_at_pickup_is_recorded_once(db, coordinator_client, closed_cycle):
     order = closed_cycle["orders"]["martin"]
     form = {"amount": "21,50", "method": "cash", "submission": "abc123"}
-    assert coordinator_client.post(url(closed_cycle, action="payment"),
-                                   data=form).status_code == 302
-    assert coordinator_client.post(url(closed_cycle, action="payment"),
-                                   data=form).status_code == 302
+    assert (
+        coordinator_client.post(url(closed_cycle, action="payment"), data=form).status_code == 302
+    )
+    assert (
+        coordinator_client.post(url(closed_cycle, action="payment"), data=form).status_code == 302
+    )
     assert paid_cents(order) == 2150
     assert account_balance(household_key(order.household_id)) == 0
 
 
 def test_paid_more_than_owed_leaves_credit(db, coordinator_client, closed_cycle):
     order = closed_cycle["orders"]["martin"]
-    coordinator_client.post(url(closed_cycle, action="payment"),
-                            data={"amount": "21,50", "method": "cheque", "submission": "p1"})
+    coordinator_client.post(
+        url(closed_cycle, action="payment"),
+        data={"amount": "21,50", "method": "cheque", "submission": "p1"},
+    )
     cheese = line(closed_cycle, "martin", "Tomme de brebis")
-    coordinator_client.post(url(closed_cycle, action="missing"),
-                            data={"line_id": cheese.id, "missing": "1"})
+    coordinator_client.post(
+        url(closed_cycle, action="missing"), data={"line_id": cheese.id, "missing": "1"}
+    )
     assert account_balance(household_key(order.household_id)) == -1200
     page = coordinator_client.get(url(closed_cycle)).get_data(True)
     assert "Crédit sur le compte" in page and "12,00" in page
@@ -122,8 +129,7 @@ def test_paid_more_than_owed_leaves_credit(db, coordinator_client, closed_cycle)
 def test_collected_then_no_show_is_refused(db, coordinator_client, closed_cycle):
     order = closed_cycle["orders"]["martin"]
     response = coordinator_client.post(url(closed_cycle, action="collected"))
-    assert response.status_code == 302 and response.location.endswith(
-        f"/pickup/{order.pickup_id}")
+    assert response.status_code == 302 and response.location.endswith(f"/pickup/{order.pickup_id}")
     assert db.session.get(Order, order.id).collected_at is not None
     response = coordinator_client.post(url(closed_cycle, action="absent"))
     assert response.status_code == 409
@@ -136,20 +142,21 @@ def test_collected_then_no_show_is_refused(db, coordinator_client, closed_cycle)
 
 def test_paid_and_collected_in_one_tap(db, coordinator_client, closed_cycle):
     order = closed_cycle["orders"]["dupuy"]
-    response = coordinator_client.post(url(closed_cycle, "dupuy", action="paid-collected"),
-                                       data={"amount": "2,50", "method": "cash",
-                                             "submission": "tap1"})
-    assert response.status_code == 302 and response.location.endswith(
-        f"/pickup/{order.pickup_id}")
+    response = coordinator_client.post(
+        url(closed_cycle, "dupuy", action="paid-collected"),
+        data={"amount": "2,50", "method": "cash", "submission": "tap1"},
+    )
+    assert response.status_code == 302 and response.location.endswith(f"/pickup/{order.pickup_id}")
     assert paid_cents(order) == 250
     assert db.session.get(Order, order.id).collected_at is not None
 
 
 def test_a_refused_payment_does_not_mark_collected(db, coordinator_client, closed_cycle):
     order = closed_cycle["orders"]["dupuy"]
-    response = coordinator_client.post(url(closed_cycle, "dupuy", action="paid-collected"),
-                                       data={"amount": "99", "method": "cash",
-                                             "submission": "tap2"})
+    response = coordinator_client.post(
+        url(closed_cycle, "dupuy", action="paid-collected"),
+        data={"amount": "99", "method": "cash", "submission": "tap2"},
+    )
     assert response.status_code == 400
     assert db.session.get(Order, order.id).collected_at is None
     assert paid_cents(order) == 0
@@ -169,22 +176,27 @@ def test_no_show_asks_first_and_changes_nothing(db, coordinator_client, closed_c
     assert db.session.get(Order, order.id).no_show_at is None
 
 
-@pytest.mark.parametrize("action, form, message", [
-    ("missing", {"line_id": "LINE", "missing": "9"}, "Au plus 2 unités"),
-    ("missing", {"line_id": "LINE", "missing": "-1"}, "nombre entier"),
-    ("missing", {"line_id": "999999", "missing": "1"}, "ne fait pas partie"),
-    ("weight", {"line_id": "LINE", "weight": "1,2"}, "pas vendu au poids"),
-    ("weight", {"line_id": "SQUASH", "weight": "lourd"}, "en kilogrammes"),
-    ("weight", {"line_id": "SQUASH", "weight": "0"}, "en kilogrammes"),
-    ("payment", {"amount": "abc", "method": "cash", "submission": "x1"}, "montant reçu"),
-    ("payment", {"amount": "5", "method": "bitcoin", "submission": "x2"}, "comment le foyer"),
-    ("payment", {"amount": "99", "method": "cash", "submission": "x3"}, "plus que ce qui"),
-    ("payment", {"amount": "5", "method": "cash"}, "expiré"),
-])
+@pytest.mark.parametrize(
+    "action, form, message",
+    [
+        ("missing", {"line_id": "LINE", "missing": "9"}, "Au plus 2 unités"),
+        ("missing", {"line_id": "LINE", "missing": "-1"}, "nombre entier"),
+        ("missing", {"line_id": "999999", "missing": "1"}, "ne fait pas partie"),
+        ("weight", {"line_id": "LINE", "weight": "1,2"}, "pas vendu au poids"),
+        ("weight", {"line_id": "SQUASH", "weight": "lourd"}, "en kilogrammes"),
+        ("weight", {"line_id": "SQUASH", "weight": "0"}, "en kilogrammes"),
+        ("payment", {"amount": "abc", "method": "cash", "submission": "x1"}, "montant reçu"),
+        ("payment", {"amount": "5", "method": "bitcoin", "submission": "x2"}, "comment le foyer"),
+        ("payment", {"amount": "99", "method": "cash", "submission": "x3"}, "plus que ce qui"),
+        ("payment", {"amount": "5", "method": "cash"}, "expiré"),
+    ],
+)
 def test_bad_input_changes_nothing(db, coordinator_client, closed_cycle, action, form, message):
     order = closed_cycle["orders"]["martin"]
-    ids = {"LINE": str(line(closed_cycle, "martin", "Carottes").id),
-           "SQUASH": str(line(closed_cycle, "martin", "Potimarron").id)}
+    ids = {
+        "LINE": str(line(closed_cycle, "martin", "Carottes").id),
+        "SQUASH": str(line(closed_cycle, "martin", "Potimarron").id),
+    }
     form = {key: ids.get(value, value) for key, value in form.items()}
     before = account_balance(household_key(order.household_id))
     version = order.version
@@ -200,18 +212,21 @@ def test_nothing_changes_while_the_cycle_is_open(db, coordinator_client, closed_
     cycle.closes_at = utcnow() + timedelta(days=1)
     db.session.commit()
     carrots = line(closed_cycle, "martin", "Carottes")
-    response = coordinator_client.post(url(closed_cycle, action="missing"),
-                                       data={"line_id": carrots.id, "missing": "1"})
+    response = coordinator_client.post(
+        url(closed_cycle, action="missing"), data={"line_id": carrots.id, "missing": "1"}
+    )
     assert response.status_code == 409
     assert db.session.get(OrderLine, carrots.id).missing_quantity == 0
 
 
 def test_the_pickup_list_shows_pickup_day_changes(db, coordinator_client, closed_cycle):
     carrots = line(closed_cycle, "martin", "Carottes")
-    coordinator_client.post(url(closed_cycle, action="missing"),
-                            data={"line_id": carrots.id, "missing": "2"})
+    coordinator_client.post(
+        url(closed_cycle, action="missing"), data={"line_id": carrots.id, "missing": "2"}
+    )
     cycle = closed_cycle["cycle"]
-    text = coordinator_client.get(
-        f"/coordination/cycles/{cycle.id}/pickup-list.csv").data.decode("utf-8-sig")
+    text = coordinator_client.get(f"/coordination/cycles/{cycle.id}/pickup-list.csv").data.decode(
+        "utf-8-sig"
+    )
     assert "0\u00a0botte (2\u00a0manquants) × Carottes" in text
     assert "16,50" in text

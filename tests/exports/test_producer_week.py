@@ -31,9 +31,14 @@ def test_the_week_s_queries_do_not_grow_with_the_orders(app, db, closed_cycle):
     cycle.closed_early_at = None
     db.session.commit()
     for _ in range(10):
-        orders.place(HouseholdUserFactory(), cycle, utcnow(),
-                     pickup_id=closed_cycle["bourg"].id, payment="pickup",
-                     items={carrots.id: 1})
+        orders.place(
+            HouseholdUserFactory(),
+            cycle,
+            utcnow(),
+            pickup_id=closed_cycle["bourg"].id,
+            payment="pickup",
+            items={carrots.id: 1},
+        )
     db.session.commit()
     with count_queries(db.engine) as many:
         assert "13\u00a0commandes" in client.get("/").text

@@ -27,8 +27,15 @@ from tests.factories import (
     ProductFactory,
 )
 
-FRENCH_MODES = ["Espèces", "Chèque", "Carte bancaire (terminal)", "Virement", "Carte, en ligne",
-                "Depuis le crédit", "Reste dû"]
+FRENCH_MODES = [
+    "Espèces",
+    "Chèque",
+    "Carte bancaire (terminal)",
+    "Virement",
+    "Carte, en ligne",
+    "Depuis le crédit",
+    "Reste dû",
+]
 
 
 @pytest.fixture
@@ -36,26 +43,44 @@ def every_mode(db):
     """One cycle, two points: an order paid in each way, a refund, a missing item, a real
     weight, a no-show; then the summary."""
     now = utcnow()
-    cycle = OrderCycleFactory(opens_at=now - timedelta(days=1),
-                              published_at=now - timedelta(days=2), pickups=[])
+    cycle = OrderCycleFactory(
+        opens_at=now - timedelta(days=1), published_at=now - timedelta(days=2), pickups=[]
+    )
     bourg = CyclePickupFactory(cycle=cycle, collection_point=CollectionPointFactory(name="Bourg"))
     gare = CyclePickupFactory(cycle=cycle, collection_point=CollectionPointFactory(name="Gare"))
-    eggs = OfferFactory(cycle=cycle, product=ProductFactory(name="Œufs", price_cents=333,
-                                                            vat_basis_points=550))
-    juice = OfferFactory(cycle=cycle, product=ProductFactory(name="Jus", price_cents=417,
-                                                             vat_basis_points=2000))
-    squash = OfferFactory(cycle=cycle, product=ProductFactory(
-        name="Potimarron", unit="kg", price_cents=299, sold_by_weight=True,
-        estimated_weight_grams=1500))
-    people = {name: HouseholdUserFactory() for name in (
-        "cash", "cheque", "card", "transfer", "online", "credit", "noshow", "weighed")}
+    eggs = OfferFactory(
+        cycle=cycle, product=ProductFactory(name="Œufs", price_cents=333, vat_basis_points=550)
+    )
+    juice = OfferFactory(
+        cycle=cycle, product=ProductFactory(name="Jus", price_cents=417, vat_basis_points=2000)
+    )
+    squash = OfferFactory(
+        cycle=cycle,
+        product=ProductFactory(
+            name="Potimarron",
+            unit="kg",
+            price_cents=299,
+            sold_by_weight=True,
+            estimated_weight_grams=1500,
+        ),
+    )
+    people = {
+        name: HouseholdUserFactory()
+        for name in ("cash", "cheque", "card", "transfer", "online", "credit", "noshow", "weighed")
+    }
     post_credit_topup(people["credit"].household_id, 5000, "cheque", "avance", "topup-credit")
     placed = {}
     for index, (name, user) in enumerate(people.items()):
         pickup = bourg if index % 2 else gare
         payment = "credit" if name == "credit" else "pickup"
-        placed[name] = orders.place(user, cycle, now, pickup_id=pickup.id, payment=payment,
-                                    items={eggs.id: 2, juice.id: 1, squash.id: 1})
+        placed[name] = orders.place(
+            user,
+            cycle,
+            now,
+            pickup_id=pickup.id,
+            payment=payment,
+            items={eggs.id: 2, juice.id: 1, squash.id: 1},
+        )
     close_early(cycle, now)
     db.session.flush()
     later = now + timedelta(seconds=1)
@@ -64,17 +89,29 @@ def every_mode(db):
     pickup_day.mark_missing(placed["cash"], eggs_line.id, "1", later)
     weighed = next(line for line in placed["weighed"].lines if line.offer_id == squash.id)
     pickup_day.record_weight(placed["weighed"], weighed.id, "1,777", later)
-    for name, method in (("cash", "cash"), ("cheque", "cheque"), ("card", "card"),
-                         ("transfer", "transfer")):
+    for name, method in (
+        ("cash", "cash"),
+        ("cheque", "cheque"),
+        ("card", "card"),
+        ("transfer", "transfer"),
+    ):
         order = placed[name]
-        pickup_day.record_payment(order, str(pickup_day.order_amount(order) / 100), method,
-                                  f"pay{name}", later)
+        pickup_day.record_payment(
+            order, str(pickup_day.order_amount(order) / 100), method, f"pay{name}", later
+        )
     pickup_day.record_payment(placed["weighed"], "5", "cash", "payweighedpart", later)
     online = placed["online"]
-    post_payment_received(online.household_id, pickup_day.order_amount(online) + 300, "stripe",
-                          online.reference, "stripe-1", order_id=online.id)
-    post_refund(online.household_id, 300, "stripe", online.reference, "stripe-refund-1",
-                order_id=online.id)
+    post_payment_received(
+        online.household_id,
+        pickup_day.order_amount(online) + 300,
+        "stripe",
+        online.reference,
+        "stripe-1",
+        order_id=online.id,
+    )
+    post_refund(
+        online.household_id, 300, "stripe", online.reference, "stripe-refund-1", order_id=online.id
+    )
     pickup_day.mark_no_show(placed["noshow"], later)
     db.session.commit()
     return {"cycle": cycle, "orders": placed}
@@ -87,9 +124,13 @@ def test_the_payments_add_up_to_the_sales(db, every_mode):
     assert sales == sum(order.amount_cents for order in data.orders())
     placed = every_mode["orders"]
     amount = {name: pickup_day.order_amount(order) for name, order in placed.items()}
-    assert summary.payments == {"cash": amount["cash"] + 500, "cheque": amount["cheque"],
-                                "card": amount["card"], "transfer": amount["transfer"],
-                                "stripe": amount["online"]}
+    assert summary.payments == {
+        "cash": amount["cash"] + 500,
+        "cheque": amount["cheque"],
+        "card": amount["card"],
+        "transfer": amount["transfer"],
+        "stripe": amount["online"],
+    }
     assert summary.credit_used_cents == amount["credit"]
     assert summary.due_cents == amount["noshow"] + amount["weighed"] - 500
     assert summary.beyond_cents == 0
@@ -108,10 +149,11 @@ def money_cents(text) -> int:
 
 def payment_rows(rows) -> dict[str, int]:
     """The rows of the table « How the sales were paid », as {label: cents}."""
-    start = next(i for i, row in enumerate(rows)
-                 if row and row[0] == "Comment les ventes ont été payées")
+    start = next(
+        i for i, row in enumerate(rows) if row and row[0] == "Comment les ventes ont été payées"
+    )
     found = {}
-    for row in rows[start + 2:]:
+    for row in rows[start + 2 :]:
         if not row or not row[0]:
             break
         found[row[0]] = money_cents(row[1])
@@ -135,26 +177,30 @@ def test_every_format_reconciles(app, db, coordinator_client, every_mode):
     check(payment_rows(list(csv.reader(io.StringIO(text), delimiter=";"))), sales)
 
     book = openpyxl.load_workbook(io.BytesIO(writers.xlsx_bytes(tables)))
-    sheet_rows = [list(row) for sheet in book.worksheets
-                  for row in sheet.iter_rows(values_only=True)]
+    sheet_rows = [
+        list(row) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+    ]
     check(payment_rows(sheet_rows), sales)
 
-    pdf = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(
-        bundle.summary_pdf(data))).pages)
+    pdf = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(bundle.summary_pdf(data))).pages
+    )
     lines = pdf.splitlines()  # one cell per line: the label, then its amount
     start = lines.index("Comment les ventes ont été payées") + 3
     pairs = [[lines[i], lines[i + 1]] for i in range(start, start + 2 * 9, 2)]
-    check(payment_rows([["Comment les ventes ont été payées"], ["Mode", "Montant"], *pairs]),
-          sales)
+    check(payment_rows([["Comment les ventes ont été payées"], ["Mode", "Montant"], *pairs]), sales)
 
     page = coordinator_client.get(f"/coordination/cycles/{every_mode['cycle'].id}/summary")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     cells = re.findall(r"<tr><th scope=\"row\">([^<]*)</th><td>([^<]*)</td></tr>", html)
     page_rows = [["Comment les ventes ont été payées"], ["Mode", "Montant"]]
-    page_rows += [[label.replace("&#39;", "'"), amount] for label, amount in cells
-                  if label.replace("&#39;", "'") in (*FRENCH_MODES, "Total : les ventes")
-                  or label.startswith("Moins")]
+    page_rows += [
+        [label.replace("&#39;", "'"), amount]
+        for label, amount in cells
+        if label.replace("&#39;", "'") in (*FRENCH_MODES, "Total : les ventes")
+        or label.startswith("Moins")
+    ]
     check(payment_rows(page_rows), sales)
     assert "ne correspondent pas" not in html
 
@@ -170,8 +216,9 @@ def test_one_vat_rule_orders_and_summary_agree(db, every_mode):
     assert summary.sales_vat_by_rate == expected
 
 
-def test_no_shows_under_each_policy_are_listed_with_what_they_owe(app, db, coordinator_client,
-                                                                  closed_cycle):
+def test_no_shows_under_each_policy_are_listed_with_what_they_owe(
+    app, db, coordinator_client, closed_cycle
+):
     from market.ledger.accounts import household_key
     from market.ledger.statements import account_balance
     from tests.helpers import outbox

@@ -15,10 +15,12 @@ from market.timeutil import utcnow
 
 
 def ledger_sum(db, references, account_filter, kinds=None) -> int:
-    query = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-             .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-             .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-             .where(LedgerTransaction.reference.in_(references), account_filter))
+    query = (
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(LedgerTransaction.reference.in_(references), account_filter)
+    )
     if kinds:
         query = query.where(LedgerTransaction.kind.in_(kinds))
     return int(db.session.scalar(query))
@@ -27,10 +29,12 @@ def ledger_sum(db, references, account_filter, kinds=None) -> int:
 def test_summary_matches_the_ledger(db, closed_cycle):
     placed = closed_cycle["orders"]
     martin, etcheverry = placed["martin"], placed["etcheverry"]
-    post_payment_received(martin.household_id, 1000, "cash", martin.reference, "t-1",
-                          order_id=martin.id)
-    post_payment_received(etcheverry.household_id, 3300, "stripe", etcheverry.reference, "t-2",
-                          order_id=etcheverry.id)
+    post_payment_received(
+        martin.household_id, 1000, "cash", martin.reference, "t-1", order_id=martin.id
+    )
+    post_payment_received(
+        etcheverry.household_id, 3300, "stripe", etcheverry.reference, "t-2", order_id=etcheverry.id
+    )
     # Pickup day: a missing cheese and a real weight change the sale.
     now = utcnow()
     cheese = next(line for line in etcheverry.lines if line.product_name == "Tomme de brebis")
@@ -44,15 +48,18 @@ def test_summary_matches_the_ledger(db, closed_cycle):
     for producer in summary.producers:
         key = f"producer:{producer.producer_id}"
         assert -ledger_sum(db, references, LedgerAccount.key == key) == producer.producer_cents
-    assert -ledger_sum(db, references, LedgerAccount.key == "hub:commission") \
-        == summary.total("commission_cents")
-    assert -ledger_sum(db, references, LedgerAccount.key == "hub:vat") \
-        == summary.total("vat_cents")
-    sales = ledger_sum(db, references, LedgerAccount.kind == "household",
-                       ["order.placed", "order.changed", "fulfilment.adjusted"])
+    assert -ledger_sum(db, references, LedgerAccount.key == "hub:commission") == summary.total(
+        "commission_cents"
+    )
+    assert -ledger_sum(db, references, LedgerAccount.key == "hub:vat") == summary.total("vat_cents")
+    sales = ledger_sum(
+        db,
+        references,
+        LedgerAccount.kind == "household",
+        ["order.placed", "order.changed", "fulfilment.adjusted"],
+    )
     assert sales == summary.total("sales_cents") == 2150 + 250 + 1200 + 1000
-    assert summary.payments == {"cash": 1000, "cheque": 0, "card": 0, "transfer": 0,
-                                "stripe": 3300}
+    assert summary.payments == {"cash": 1000, "cheque": 0, "card": 0, "transfer": 0, "stripe": 3300}
     owed = ledger_sum(db, references, LedgerAccount.kind == "household")
     assert owed == summary.due_cents - summary.beyond_cents
     assert summary.beyond_cents == 3300 - 2200 and summary.due_cents == 1150 + 250

@@ -7,8 +7,9 @@ from tests.factories import PASSWORD
 from tests.helpers import count_queries
 
 
-def test_the_dashboard_shows_the_open_cycle_against_the_last_ones(coordinator_client,
-                                                                  open_cycle, closed_cycle):
+def test_the_dashboard_shows_the_open_cycle_against_the_last_ones(
+    coordinator_client, open_cycle, closed_cycle
+):
     board = dashboard.build(utcnow())
     assert board.cycle.id == open_cycle["cycle"].id
     assert (board.now.orders, board.now.amount_cents) == (1, 750)
@@ -21,7 +22,10 @@ def test_the_dashboard_shows_the_open_cycle_against_the_last_ones(coordinator_cl
     # Everything of the closed cycle is still to be paid at pickup.
     due = sum(order.total_cents for order in closed_cycle["orders"].values())
     assert (board.last_closed.id, board.unpaid_orders, board.unpaid_cents) == (
-        closed_cycle["cycle"].id, 3, due)
+        closed_cycle["cycle"].id,
+        3,
+        due,
+    )
     page = coordinator_client.get("/coordination")
     assert page.status_code == 200
     assert "Semaine 49" in page.text and "Carottes" in page.text
@@ -29,7 +33,8 @@ def test_the_dashboard_shows_the_open_cycle_against_the_last_ones(coordinator_cl
 
 
 def test_the_dashboard_asks_the_same_number_of_queries_whatever_the_orders(
-        app, coordinator_client, open_cycle):
+    app, coordinator_client, open_cycle
+):
     coordinator_client.get("/coordination")
     with count_queries(database.engine) as statements:
         assert coordinator_client.get("/coordination").status_code == 200
@@ -46,7 +51,9 @@ def test_the_last_verify_is_on_the_dashboard(app, coordinator_client, closed_cyc
 
 def test_a_coordinator_logs_in_to_the_dashboard(client, db, coordinator_user):
     db.session.commit()
-    answer = client.post("/login", data={"email": coordinator_user.email,
-                                         "password": PASSWORD},
-                         environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    answer = client.post(
+        "/login",
+        data={"email": coordinator_user.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "192.0.2.1"},
+    )
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/coordination")

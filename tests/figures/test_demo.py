@@ -14,5 +14,4 @@ def test_the_demo_has_a_year_of_figures(app, db, coordinator_client):
     assert board.cycle is not None and len(board.earlier) == dashboard.EARLIER_CYCLES
     assert all(item.orders for item in board.earlier)
     assert verify().ok
-    assert "Dépenses auprès des producteurs locaux" in coordinator_client.get(
-        "/observatoire").text
+    assert "Dépenses auprès des producteurs locaux" in coordinator_client.get("/observatoire").text

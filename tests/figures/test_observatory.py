@@ -55,16 +55,23 @@ def test_the_figures_agree_with_the_orders_and_the_books_to_the_cent(app, histor
         assert row["commission_cents"] == figures["spent"] - figures["share"]
         assert row["withheld"] is False
     # The books: every producer's credit and the hub's commission and VAT, all months.
-    books = -sum(account_balance(key) for key in (
-        producer_key(history["farm"].id), producer_key(history["dairy"].id),
-        "hub:commission", "hub:vat"))
+    books = -sum(
+        account_balance(key)
+        for key in (
+            producer_key(history["farm"].id),
+            producer_key(history["dairy"].id),
+            "hub:commission",
+            "hub:vat",
+        )
+    )
     assert sum(row["spent_cents"] for row in spending.values()) == books
     by_season = observatory.build(utcnow(), "season").figure("spending").rows
     assert [(row["period"], row["spent_cents"]) for row in by_season] == [("2026", books)]
     people = rows_by_period(built, "people")
-    assert [(people[month]["households"], people[month]["new_households"],
-             people[month]["producers"]) for month in sorted(people)] == [
-        (6, 6, 2), (6, 0, 2), (1, 1, 1)]
+    assert [
+        (people[month]["households"], people[month]["new_households"], people[month]["producers"])
+        for month in sorted(people)
+    ] == [(6, 6, 2), (6, 0, 2), (1, 1, 1)]
     assert people["2026-02"]["repeat_rate_percent"] == 100.0
 
 
@@ -73,8 +80,11 @@ def test_the_distance_is_weighted_by_what_was_sold_where_both_places_are_known(a
     built = observatory.build(utcnow(), "month")
     distance = rows_by_period(built, "distance")
     # Only the farm is placed: its distance, whatever it sold.
-    assert distance["2026-01"]["average_distance_km"] == round(
-        great_circle_km(*FARM, *POINT), 1) == 20.0
+    assert (
+        distance["2026-01"]["average_distance_km"]
+        == round(great_circle_km(*FARM, *POINT), 1)
+        == 20.0
+    )
     assert distance["2026-01"]["reference_distance_km"] == 700
     assert 0 < distance["2026-01"]["located_percent"] < 100
     assert distance["2026-03"]["located_percent"] == 100.0
@@ -90,8 +100,10 @@ def test_no_figure_singles_out_one_household(app, client, history):
     assert sum(row["withheld"] for row in spending.values()) == 2
     season = observatory.build(utcnow(), "season").figure("spending").rows[0]
     hidden = season["spent_cents"] - sum(row["spent_cents"] or 0 for row in spending.values())
-    lone_spent = sum(order.total_cents for order in database.session.scalars(
-        select(Order).where(Order.household_id == lone.id)))
+    lone_spent = sum(
+        order.total_cents
+        for order in database.session.scalars(select(Order).where(Order.household_id == lone.id))
+    )
     assert hidden != lone_spent and hidden > lone_spent
     # Her commune and her category are not named: they count among the others, with
     # enough households that the others give nobody away.
@@ -102,10 +114,15 @@ def test_no_figure_singles_out_one_household(app, client, history):
     categories = {row["key"] for row in built.figure("categories").rows}
     assert "Miel" not in categories
     # Nor in what the page, the downloads or the charts say.
-    for path in ("/observatoire", "/observatoire?by=season",
-                 *(f"/observatoire/{name}.{kind}" for name in
-                   ("spending", "people", "distance", "categories", "communes")
-                   for kind in ("csv", "json", "svg"))):
+    for path in (
+        "/observatoire",
+        "/observatoire?by=season",
+        *(
+            f"/observatoire/{name}.{kind}"
+            for name in ("spending", "people", "distance", "categories", "communes")
+            for kind in ("csv", "json", "svg")
+        ),
+    ):
         answer = client.get(path)
         assert answer.status_code == 200, path
         text = answer.get_data(as_text=True)
@@ -136,10 +153,14 @@ def test_downloads_are_open_data_with_their_licence(app, client, history):
     assert "Licence Ouverte" in document["licence"]
     assert document["privacy_threshold_households"] == 1
     assert [row["period"] for row in document["rows"]] == ["2026-01", "2026-02", "2026-03"]
-    rows = list(csv.DictReader(io.StringIO(
-        client.get("/observatoire/spending.csv?by=season").get_data(as_text=True))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/observatoire/spending.csv?by=season").get_data(as_text=True))
+        )
+    )
     assert rows[0]["period"] == "2026" and int(rows[0]["spent_cents"]) == sum(
-        row["spent_cents"] for row in document["rows"])
+        row["spent_cents"] for row in document["rows"]
+    )
     page = client.get("/observatoire").text
     assert "Licence Ouverte" in page and "/observatoire/spending.csv?by=month" in page
 
@@ -161,8 +182,14 @@ def test_in_english(app, client, history):
     assert "too few to show" in page.text
 
 
-@pytest.mark.parametrize("path", ["/observatoire?by=week", "/observatoire/spending.csv?by=",
-                                  "/observatoire/people.json?by=year"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/observatoire?by=week",
+        "/observatoire/spending.csv?by=",
+        "/observatoire/people.json?by=year",
+    ],
+)
 def test_a_period_that_is_neither_month_nor_season_is_refused(client, history, path):
     answer = client.get(path)
     assert answer.status_code == 400
@@ -184,22 +211,37 @@ def test_categories_and_communes_add_up_to_what_was_spent(app, history):
     built = observatory.build(utcnow(), "season")
     [season] = built.figure("spending").rows
     for name in ("categories", "communes"):
-        assert sum(row["amount_cents"] for row in built.figure(name).rows) == \
-            season["spent_cents"], name
+        assert (
+            sum(row["amount_cents"] for row in built.figure(name).rows) == season["spent_cents"]
+        ), name
 
 
 def test_sql_prices_each_line_as_the_order_does(db):
     """Missing units, estimated and real weights, odd prices: rounded half up alike."""
-    lines = [factories.OrderLineFactory(unit_price_cents=price, quantity=quantity,
-                                        missing_quantity=missing, sold_by_weight=by_weight,
-                                        estimated_weight_grams=estimated,
-                                        real_weight_grams=real)
-             for price, quantity, missing, by_weight, estimated, real in [
-                 (250, 3, 1, False, None, None), (333, 3, 0, True, 1501, None),
-                 (333, 2, 1, True, 1499, None), (999, 1, 0, True, 250, 1237),
-                 (1, 1, 0, True, 500, 500), (701, 4, 4, False, None, None)]]
+    lines = [
+        factories.OrderLineFactory(
+            unit_price_cents=price,
+            quantity=quantity,
+            missing_quantity=missing,
+            sold_by_weight=by_weight,
+            estimated_weight_grams=estimated,
+            real_weight_grams=real,
+        )
+        for price, quantity, missing, by_weight, estimated, real in [
+            (250, 3, 1, False, None, None),
+            (333, 3, 0, True, 1501, None),
+            (333, 2, 1, True, 1499, None),
+            (999, 1, 0, True, 250, 1237),
+            (1, 1, 0, True, 500, 500),
+            (701, 4, 4, False, None, None),
+        ]
+    ]
     db.session.flush()
-    priced = dict(db.session.execute(
-        select(OrderLine.id, queries.line_amount_sql())
-        .where(OrderLine.id.in_([line.id for line in lines]))).all())
+    priced = dict(
+        db.session.execute(
+            select(OrderLine.id, queries.line_amount_sql()).where(
+                OrderLine.id.in_([line.id for line in lines])
+            )
+        ).all()
+    )
     assert {line.id: line.amount_cents for line in lines} == priced

@@ -18,8 +18,12 @@ def test_a_producers_figures_agree_with_its_lines_and_the_books(app, history):
     farm = history["farm"]
     figures = producer_figures.build(farm.id, utcnow())
     rate = app.config["HUB_COMMISSION_BASIS_POINTS"]
-    lines = [line for line in database.session.scalars(
-        select(OrderLine).where(OrderLine.producer_id == farm.id))]
+    lines = [
+        line
+        for line in database.session.scalars(
+            select(OrderLine).where(OrderLine.producer_id == farm.id)
+        )
+    ]
     assert figures.season == "2026"
     assert figures.sold_cents == sum(line.amount_cents for line in lines)
     assert figures.share_cents == sum(split_line(line.amount_cents, rate)[0] for line in lines)

@@ -46,16 +46,21 @@ def test_issue_verify_and_register_from_the_command_line(app, db, settled, tmp_p
     assert sorted(row[0] for row in rows[1:]) == references
     totals = {row[0]: row[9] for row in rows[1:]}
     for invoice in db.session.scalars(select(Invoice)):
-        assert totals[invoice.reference] == f"{invoice.total_incl_vat_cents // 100}," \
-                                            f"{invoice.total_incl_vat_cents % 100:02d}"
+        assert (
+            totals[invoice.reference] == f"{invoice.total_incl_vat_cents // 100},"
+            f"{invoice.total_incl_vat_cents % 100:02d}"
+        )
         assert rows[1][-1]  # the ledger transactions it states
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["issue", "--cycle", "999999"], "no such cycle"),
-    (["register", "--month", "2026-13", "--out", "x.csv"], "YYYY-MM"),
-    (["commission", "--month", "nope"], "YYYY-MM"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["issue", "--cycle", "999999"], "no such cycle"),
+        (["register", "--month", "2026-13", "--out", "x.csv"], "YYYY-MM"),
+        (["commission", "--month", "nope"], "YYYY-MM"),
+    ],
+)
 def test_bad_input_is_refused_in_one_line(app, db, args, message):
     result = run(app, *args)
     assert result.exit_code == 1 and message in result.output

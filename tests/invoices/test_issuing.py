@@ -36,8 +36,10 @@ def invoices(db, **where) -> list[Invoice]:
 
 def pdf_text(invoice: Invoice) -> str:
     """The PDF's words, whatever the lines they were wrapped on."""
-    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(
-        io.BytesIO(invoice.document)).pages)
+    return " ".join(
+        " ".join(page.extract_text().split())
+        for page in PdfReader(io.BytesIO(invoice.document)).pages
+    )
 
 
 def in_force(db, producer_id) -> int:
@@ -64,27 +66,40 @@ def test_settled_cycle_invoiced_per_order_and_producer_in_the_producers_name(db,
     # The farm sold to Martin and Dupuy (carrots, squash) and Etcheverry (squash); the dairy
     # has no profile nor mandate: its two sales are listed, never skipped silently.
     assert [(invoice.series, invoice.number) for invoice in outcome.issued] == [
-        (issuing.series_key(farm.id), number) for number in (1, 2, 3)]
-    assert sorted((item.order_reference, item.reason) for item in outcome.not_invoiced) == \
-        sorted((order.reference, "pas de profil fiscal") for order in (
-            settled["orders"]["martin"], settled["orders"]["etcheverry"]))
+        (issuing.series_key(farm.id), number) for number in (1, 2, 3)
+    ]
+    assert sorted((item.order_reference, item.reason) for item in outcome.not_invoiced) == sorted(
+        (order.reference, "pas de profil fiscal")
+        for order in (settled["orders"]["martin"], settled["orders"]["etcheverry"])
+    )
     # Each invoice states what the household paid for the farm's goods, to the cent, and
     # the farm's share in the ledger is that less the commission.
     martin = settled["orders"]["martin"]
     first = outcome.issued[0]
     assert first.order_id == martin.id
-    assert first.total_incl_vat_cents == sum(line.amount_cents for line in martin.lines
-                                             if line.producer_id == farm.id)
+    assert first.total_incl_vat_cents == sum(
+        line.amount_cents for line in martin.lines if line.producer_id == farm.id
+    )
     assert in_force(db, farm.id) == -account_balance(producer_key(farm.id))
     assert first.total_excl_vat_cents + first.total_vat_cents == first.total_incl_vat_cents
     assert first.ledger_seqs and all(isinstance(seq, int) for seq in first.ledger_seqs)
     # Every mandatory mention, read back from the PDF.
     document = pdf_text(first)
-    for expected in (f"Facture n° {first.reference}", "EARL Ferme Lafitte",
-                     "SIRET 73282932000074", "FR44732829320", "Zoé Martin",
-                     "au nom et pour le compte de EARL Ferme Lafitte",
-                     "mandat de facturation (version 1", "Carottes", "Potimarron",
-                     "Prix unitaire HT", "5,5 %", "Total HT", martin.reference):
+    for expected in (
+        f"Facture n° {first.reference}",
+        "EARL Ferme Lafitte",
+        "SIRET 73282932000074",
+        "FR44732829320",
+        "Zoé Martin",
+        "au nom et pour le compte de EARL Ferme Lafitte",
+        "mandat de facturation (version 1",
+        "Carottes",
+        "Potimarron",
+        "Prix unitaire HT",
+        "5,5 %",
+        "Total HT",
+        martin.reference,
+    ):
         assert expected in document, expected
     # Issued again: nothing new.
     again = issuing.issue_cycle(settled["cycle"].id, utcnow())
@@ -106,17 +121,17 @@ def test_a_change_after_issue_is_a_credit_note_and_a_new_invoice(db, settled):
     outcome = issuing.issue_cycle(settled["cycle"].id, utcnow())
     db.session.commit()
     kinds = [(invoice.kind, invoice.order_id) for invoice in outcome.issued]
-    assert kinds == [("credit_note", martin.id), ("sale", martin.id),
-                     ("credit_note", dupuy.id)]
+    assert kinds == [("credit_note", martin.id), ("sale", martin.id), ("credit_note", dupuy.id)]
     note, replacement = outcome.issued[0], outcome.issued[1]
     assert note.credited_invoice.order_id == martin.id
     assert note.total_incl_vat_cents == note.credited_invoice.total_incl_vat_cents
     assert "Avoir annulant la facture n° " + note.credited_invoice.reference in pdf_text(note)
-    assert any(line["quantity"] == "1.720" and line["unit"] == "kg"
-               for line in replacement.content["lines"])
+    assert any(
+        line["quantity"] == "1.720" and line["unit"] == "kg"
+        for line in replacement.content["lines"]
+    )
     # Gapless: 1–3 first, then 4–6.
-    assert [invoice.number for invoice in invoices(db, producer_id=farm.id)] == [1, 2, 3, 4,
-                                                                                  5, 6]
+    assert [invoice.number for invoice in invoices(db, producer_id=farm.id)] == [1, 2, 3, 4, 5, 6]
     assert in_force(db, farm.id) == -account_balance(producer_key(farm.id))
     assert verify(1000).ok
 
@@ -140,14 +155,21 @@ def test_a_withdrawn_mandate_stops_the_invoices(db, settled):
     outcome = issuing.issue_cycle(settled["cycle"].id, utcnow())
     assert outcome.issued == []
     assert {item.reason for item in outcome.not_invoiced} >= {
-        "pas de mandat de facturation en vigueur"}
+        "pas de mandat de facturation en vigueur"
+    }
 
 
 def test_a_credit_note_larger_than_its_invoice_is_refused(db, settled):
     invoice = issuing.issue_cycle(settled["cycle"].id, utcnow()).issued[0]
     db.session.commit()
-    bigger = [{**invoice.content["lines"][0], "incl": invoice.total_incl_vat_cents + 1,
-               "excl": invoice.total_incl_vat_cents + 1, "vat": 0}]
+    bigger = [
+        {
+            **invoice.content["lines"][0],
+            "incl": invoice.total_incl_vat_cents + 1,
+            "excl": invoice.total_incl_vat_cents + 1,
+            "vat": 0,
+        }
+    ]
     with pytest.raises(issuing.InvoicingRefused, match="ne peut dépasser"):
         issuing.credit_note(invoice, utcnow(), [], bigger)
     issuing.credit_note(invoice, utcnow(), [])
@@ -158,21 +180,29 @@ def test_a_credit_note_larger_than_its_invoice_is_refused(db, settled):
 def test_issued_invoices_are_append_only_and_numbers_follow_on(db, settled):
     issuing.issue_cycle(settled["cycle"].id, utcnow())
     db.session.commit()
-    for statement in ("UPDATE invoices SET total_incl_vat_cents = 1, total_excl_vat_cents = 1,"
-                      " total_vat_cents = 0",
-                      "DELETE FROM invoices WHERE number = 2",
-                      "UPDATE invoice_series SET last_number = last_number + 2",
-                      "DELETE FROM invoice_series"):
+    for statement in (
+        "UPDATE invoices SET total_incl_vat_cents = 1, total_excl_vat_cents = 1,"
+        " total_vat_cents = 0",
+        "DELETE FROM invoices WHERE number = 2",
+        "UPDATE invoice_series SET last_number = last_number + 2",
+        "DELETE FROM invoice_series",
+    ):
         with pytest.raises(DBAPIError):
             db.session.execute(text(statement))
         db.session.rollback()
     invoice = invoices(db)[-1]
-    copy = {column.name: getattr(invoice, column.key) for column in Invoice.__table__.columns
-            if column.name not in ("id", "reference")}
+    copy = {
+        column.name: getattr(invoice, column.key)
+        for column in Invoice.__table__.columns
+        if column.name not in ("id", "reference")
+    }
     for number in (invoice.number, invoice.number + 2):  # taken, and a gap
         with pytest.raises(DBAPIError, match="must follow the last of its series"):
-            db.session.execute(Invoice.__table__.insert().values(
-                **{**copy, "number": number, "reference": f"X-{number}"}))
+            db.session.execute(
+                Invoice.__table__.insert().values(
+                    **{**copy, "number": number, "reference": f"X-{number}"}
+                )
+            )
         db.session.rollback()
     assert verify(1000).ok
 
@@ -190,15 +220,19 @@ def without_triggers(db, statement: str) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize(("statement", "problem"), [
-    ("UPDATE invoices SET total_incl_vat_cents = total_incl_vat_cents + 100, "
-     "total_excl_vat_cents = total_excl_vat_cents + 100 WHERE number = 2",
-     "what it states was changed"),
-    ("DELETE FROM invoices WHERE number = 2", "number 2 is missing"),
-    ("DELETE FROM invoices WHERE number = 3", "3 numbers given, 2 invoices found"),
-])
-def test_verify_catches_an_edited_amount_and_a_deleted_invoice(db, settled, statement,
-                                                               problem):
+@pytest.mark.parametrize(
+    ("statement", "problem"),
+    [
+        (
+            "UPDATE invoices SET total_incl_vat_cents = total_incl_vat_cents + 100, "
+            "total_excl_vat_cents = total_excl_vat_cents + 100 WHERE number = 2",
+            "what it states was changed",
+        ),
+        ("DELETE FROM invoices WHERE number = 2", "number 2 is missing"),
+        ("DELETE FROM invoices WHERE number = 3", "3 numbers given, 2 invoices found"),
+    ],
+)
+def test_verify_catches_an_edited_amount_and_a_deleted_invoice(db, settled, statement, problem):
     issuing.issue_cycle(settled["cycle"].id, utcnow())
     db.session.commit()
     without_triggers(db, statement)
@@ -209,6 +243,7 @@ def test_verify_catches_an_edited_amount_and_a_deleted_invoice(db, settled, stat
 
 def test_the_series_counter_and_the_invoices_agree(db, settled):
     issuing.issue_cycle(settled["cycle"].id, utcnow())
-    series = db.session.scalar(select(InvoiceSeries).where(
-        InvoiceSeries.key == issuing.series_key(settled["farm"].id)))
+    series = db.session.scalar(
+        select(InvoiceSeries).where(InvoiceSeries.key == issuing.series_key(settled["farm"].id))
+    )
     assert series.last_number == 3

@@ -33,12 +33,19 @@ from tests.invoices.schematron import failed_rules
 def ledger_by_order_and_producer() -> dict[tuple[int, int], int]:
     """What the ledger credited each producer per order, and the households' net debit."""
     rows = _db.session.execute(
-        select(LedgerTransaction.order_id, LedgerAccount.kind, LedgerAccount.producer_id,
-               LedgerEntry.amount)
+        select(
+            LedgerTransaction.order_id,
+            LedgerAccount.kind,
+            LedgerAccount.producer_id,
+            LedgerEntry.amount,
+        )
         .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .where(LedgerTransaction.kind.in_(SALE_KINDS),
-               LedgerAccount.kind.in_(("producer", "household"))))
+        .where(
+            LedgerTransaction.kind.in_(SALE_KINDS),
+            LedgerAccount.kind.in_(("producer", "household")),
+        )
+    )
     found: dict[tuple[int, int | None], int] = defaultdict(int)
     for order_id, kind, producer_id, amount in rows:
         found[(order_id, producer_id if kind == "producer" else None)] -= amount
@@ -58,16 +65,25 @@ def invoiced_by_order_and_producer() -> dict[tuple[int, int | None], int]:
 
 def second_cycle(settled):
     now = utcnow()
-    cycle = OrderCycleFactory(name="Semaine 49", opens_at=now - timedelta(hours=1),
-                              published_at=now - timedelta(days=1), pickups=[])
+    cycle = OrderCycleFactory(
+        name="Semaine 49",
+        opens_at=now - timedelta(hours=1),
+        published_at=now - timedelta(days=1),
+        pickups=[],
+    )
     pickup = CyclePickupFactory(cycle=cycle, collection_point=settled["bourg"].collection_point)
     carrots = OfferFactory(cycle=cycle, product=settled["carrots"].product)
     cheese = OfferFactory(cycle=cycle, product=settled["cheese"].product)
     squash = OfferFactory(cycle=cycle, product=settled["squash"].product)
-    placed = [orders.place(settled["people"][name], cycle, now, pickup_id=pickup.id,
-                           payment="pickup", items=items)
-              for name, items in (("martin", {cheese.id: 3, squash.id: 2}),
-                                  ("etcheverry", {carrots.id: 4, cheese.id: 1}))]
+    placed = [
+        orders.place(
+            settled["people"][name], cycle, now, pickup_id=pickup.id, payment="pickup", items=items
+        )
+        for name, items in (
+            ("martin", {cheese.id: 3, squash.id: 2}),
+            ("etcheverry", {carrots.id: 4, cheese.id: 1}),
+        )
+    ]
     close_early(cycle, now)
     return cycle, placed
 
@@ -75,8 +91,9 @@ def second_cycle(settled):
 def test_a_month_of_invoices(app, db, settled):
     app.config["HUB_NO_SHOW_POLICY"] = "cancel"
     dairy = settled["dairy"]
-    TaxProfileFactory(producer=dairy, legal_name="SARL Laiterie Biarrot",
-                      vat_regime="franchise", vat_number=None)
+    TaxProfileFactory(
+        producer=dairy, legal_name="SARL Laiterie Biarrot", vat_regime="franchise", vat_number=None
+    )
     MandateAcceptanceFactory(producer_id=dairy.id)
     db.session.commit()
     start = utcnow() - timedelta(days=40)

@@ -13,19 +13,27 @@ from tests.conftest import logged_in_client
 from tests.factories import InvoiceFactory, ProducerUserFactory
 from tests.helpers import count_queries, outbox
 
-PROFILE = {"legal_name": "EARL Ferme Lafitte", "address": "12 chemin des Barthes",
-           "postcode": "40440", "town": "Ondres", "siret": "732 829 320 00074",
-           "vat_number": "FR44732829320", "vat_regime": "normal"}
+PROFILE = {
+    "legal_name": "EARL Ferme Lafitte",
+    "address": "12 chemin des Barthes",
+    "postcode": "40440",
+    "town": "Ondres",
+    "siret": "732 829 320 00074",
+    "vat_number": "FR44732829320",
+    "vat_regime": "normal",
+}
 
 
-def test_the_producer_fills_in_its_profile_and_accepts_the_mandate(app, db, producer_client,
-                                                                    producer_user):
+def test_the_producer_fills_in_its_profile_and_accepts_the_mandate(
+    app, db, producer_client, producer_user
+):
     producer_id = producer_user.producer_id
     page = producer_client.get("/producer/invoices")
     assert page.status_code == 200 and "Profil fiscal" in page.text
     assert "Mandat de facturation" in page.text
-    bad = producer_client.post("/producer/invoices/profile",
-                               data={**PROFILE, "siret": "73282932000075"})
+    bad = producer_client.post(
+        "/producer/invoices/profile", data={**PROFILE, "siret": "73282932000075"}
+    )
     assert bad.status_code == 400 and "pas un SIRET valide" in bad.text
     assert services.tax_profile(producer_id) is None
     missing = producer_client.post("/producer/invoices/profile", data={**PROFILE, "town": ""})
@@ -35,11 +43,11 @@ def test_the_producer_fills_in_its_profile_and_accepts_the_mandate(app, db, prod
     assert not services.tax_profile(producer_id).is_checked
     unticked = producer_client.post("/producer/invoices/mandate", data={"version": "1"})
     assert unticked.status_code == 400 and services.active_mandate(producer_id) is None
-    stale = producer_client.post("/producer/invoices/mandate",
-                                 data={"version": "7", "agree": "y"})
+    stale = producer_client.post("/producer/invoices/mandate", data={"version": "7", "agree": "y"})
     assert stale.status_code == 409 and "a changé" in stale.text
-    accepted = producer_client.post("/producer/invoices/mandate",
-                                    data={"version": "1", "agree": "y"})
+    accepted = producer_client.post(
+        "/producer/invoices/mandate", data={"version": "1", "agree": "y"}
+    )
     assert accepted.status_code == 302
     assert services.active_mandate(producer_id).accepted_by_id == producer_user.id
     withdrawn = producer_client.post("/producer/invoices/mandate/withdraw")
@@ -49,27 +57,31 @@ def test_the_producer_fills_in_its_profile_and_accepts_the_mandate(app, db, prod
     assert again.status_code == 409
 
 
-def test_the_coordinator_checks_issues_and_downloads_the_month(db, coordinator_client,
-                                                                invoiceable):
+def test_the_coordinator_checks_issues_and_downloads_the_month(db, coordinator_client, invoiceable):
     farm = invoiceable["farm"]
     profile = services.tax_profile(farm.id)
     profile.checked_at = None
     db.session.commit()
     page = coordinator_client.get("/coordination/invoices")
     assert "Marquer comme vérifié" in page.text and "non rempli" in page.text
-    assert coordinator_client.post(f"/coordination/invoices/profiles/{farm.id}/check"
-                                   ).status_code == 302
+    assert (
+        coordinator_client.post(f"/coordination/invoices/profiles/{farm.id}/check").status_code
+        == 302
+    )
     assert services.tax_profile(farm.id).is_checked
     unknown = coordinator_client.post(
-        f"/coordination/invoices/profiles/{invoiceable['dairy'].id}/check")
+        f"/coordination/invoices/profiles/{invoiceable['dairy'].id}/check"
+    )
     assert unknown.status_code == 400
     cycle_id = invoiceable["cycle"].id
     early = coordinator_client.post("/coordination/invoices/issue", data={"cycle": cycle_id})
     assert early.status_code == 409 and "pas encore soldé" in early.text
     assert db.session.scalars(select(Invoice)).all() == []
     for bad in ("", "abc", "-1", "99999999999"):
-        assert coordinator_client.post("/coordination/invoices/issue",
-                                       data={"cycle": bad}).status_code == 400
+        assert (
+            coordinator_client.post("/coordination/invoices/issue", data={"cycle": bad}).status_code
+            == 400
+        )
     from market.cycles.services import settle
 
     settle(invoiceable["cycle"], utcnow())
@@ -81,18 +93,27 @@ def test_the_coordinator_checks_issues_and_downloads_the_month(db, coordinator_c
     assert "Ventes de chaque producteur facturées en son nom" in summary
     assert "Ferme Lafitte" in summary and "5,5 %" in summary
     month = to_hub_time(utcnow()).strftime("%Y-%m")
-    archive = zipfile.ZipFile(io.BytesIO(coordinator_client.get(
-        f"/coordination/invoices/{month}.zip").data))
+    archive = zipfile.ZipFile(
+        io.BytesIO(coordinator_client.get(f"/coordination/invoices/{month}.zip").data)
+    )
     names = sorted(archive.namelist())
     assert len([name for name in names if name.endswith(".pdf")]) == 3
     assert f"registre-{month}.csv" in names
     register = coordinator_client.get(f"/coordination/invoices/{month}.csv")
     assert register.status_code == 200 and register.mimetype == "text/csv"
     assert coordinator_client.get("/coordination/invoices/2026-13.csv").status_code == 404
-    assert coordinator_client.post("/coordination/invoices/commission",
-                                   data={"month": "2026-13"}).status_code == 400
-    assert coordinator_client.post("/coordination/invoices/commission",
-                                   data={"month": month}).status_code == 409
+    assert (
+        coordinator_client.post(
+            "/coordination/invoices/commission", data={"month": "2026-13"}
+        ).status_code
+        == 400
+    )
+    assert (
+        coordinator_client.post(
+            "/coordination/invoices/commission", data={"month": month}
+        ).status_code
+        == 409
+    )
 
 
 def test_each_downloads_its_own_invoices_and_no_one_elses(app, db, settled):
@@ -100,8 +121,7 @@ def test_each_downloads_its_own_invoices_and_no_one_elses(app, db, settled):
     db.session.commit()
     martin = settled["people"]["martin"]
     own = db.session.scalar(select(Invoice).where(Invoice.household_id == martin.household_id))
-    other = db.session.scalar(select(Invoice).where(Invoice.household_id
-                                                    != martin.household_id))
+    other = db.session.scalar(select(Invoice).where(Invoice.household_id != martin.household_id))
     household = logged_in_client(app, martin)
     listing = household.get("/account/invoices")
     assert own.reference in listing.text and other.reference not in listing.text
@@ -123,8 +143,9 @@ def test_each_downloads_its_own_invoices_and_no_one_elses(app, db, settled):
     assert stranger.get(f"/invoices/{own.id}.pdf").status_code == 404
 
 
-def test_invoice_pages_query_the_database_a_bounded_number_of_times(app, db, settled,
-                                                                     coordinator_user):
+def test_invoice_pages_query_the_database_a_bounded_number_of_times(
+    app, db, settled, coordinator_user
+):
     farmer = logged_in_client(app, settled["farmer"])
     coordinator = logged_in_client(app, coordinator_user)
     counts = []
@@ -133,8 +154,10 @@ def test_invoice_pages_query_the_database_a_bounded_number_of_times(app, db, set
             InvoiceFactory(producer_id=settled["farm"].id, series="P-LOAD-" + str(size))
         db.session.commit()
         found = []
-        for client, url in ((farmer, "/producer/invoices"),
-                            (coordinator, "/coordination/invoices")):
+        for client, url in (
+            (farmer, "/producer/invoices"),
+            (coordinator, "/coordination/invoices"),
+        ):
             with count_queries(db.engine) as counter:
                 assert client.get(url).status_code == 200
             found.append(len(counter))

@@ -9,8 +9,14 @@ from market.extensions import db as _db
 from tests import factories
 
 # Every table of the books, in an order that deletes can follow.
-LEDGER_TABLES = ("ledger_entries", "ledger_unchained", "ledger_transactions", "ledger_closures",
-                 "ledger_accounts", "ledger_chain_head")
+LEDGER_TABLES = (
+    "ledger_entries",
+    "ledger_unchained",
+    "ledger_transactions",
+    "ledger_closures",
+    "ledger_accounts",
+    "ledger_chain_head",
+)
 SEED_HEAD = "INSERT INTO ledger_chain_head (id, seq, hash) VALUES (1, 0, :genesis)"
 
 
@@ -27,9 +33,12 @@ def triggers_set_aside(connection):
         for table in LEDGER_TABLES:
             connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
         return
-    triggers = connection.execute(text(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'ledger%'"
-        " ORDER BY name")).all()
+    triggers = connection.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'ledger%'"
+            " ORDER BY name"
+        )
+    ).all()
     for name, _ in triggers:
         connection.execute(text(f"DROP TRIGGER {name}"))
     yield
@@ -70,4 +79,5 @@ def producer(db):
 def commit(db):
     def do():
         _db.session.commit()
+
     return do

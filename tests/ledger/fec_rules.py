@@ -5,14 +5,41 @@ from collections import defaultdict
 from decimal import Decimal
 
 COLUMNS = [
-    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
-    "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
-    "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise",
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
 ]
 DATE = re.compile(r"^\d{8}$")
 AMOUNT = re.compile(r"^\d+,\d{2}$")
-REQUIRED = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
-            "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit", "ValidDate")
+REQUIRED = (
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "ValidDate",
+)
 
 
 def amount(text: str) -> Decimal:
@@ -50,7 +77,8 @@ def fec_problems(name: str, content: bytes, siren: str, year: int) -> list[str]:
         if (amount(row["Debit"]) > 0) == (amount(row["Credit"]) > 0):
             problems.append(f"line {index}: one of debit and credit")
         if row["CompteNum"].startswith(("411", "467")) and not (
-                row["CompAuxNum"] and row["CompAuxLib"]):
+            row["CompAuxNum"] and row["CompAuxLib"]
+        ):
             problems.append(f"line {index}: no auxiliary account")
         number = int(row["EcritureNum"])
         if not numbers or numbers[-1] != number:

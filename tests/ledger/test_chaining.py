@@ -24,8 +24,10 @@ from market.timeutil import to_hub_time, utcnow
 def recorded(db) -> tuple[int, int]:
     """(transactions, head seq) as another connection sees them: what has been committed."""
     with db.engine.connect() as other:
-        return (other.execute(select(func.count(LedgerTransaction.id))).scalar(),
-                other.execute(select(LedgerChainHead.seq)).scalar() or 0)
+        return (
+            other.execute(select(func.count(LedgerTransaction.id))).scalar(),
+            other.execute(select(LedgerChainHead.seq)).scalar() or 0,
+        )
 
 
 def waiting(db) -> int:
@@ -34,8 +36,13 @@ def waiting(db) -> int:
 
 
 def topup(household, key, **options):
-    return post("credit.topup", [("cash:till", 500), (f"household:{household.id}", -500)],
-                idempotency_key=key, payment_method="cash", **options)
+    return post(
+        "credit.topup",
+        [("cash:till", 500), (f"household:{household.id}", -500)],
+        idempotency_key=key,
+        payment_method="cash",
+        **options,
+    )
 
 
 @pytest.mark.postgres_only
@@ -55,8 +62,9 @@ def test_a_posting_is_chained_when_its_transaction_commits(db, household):
 
 
 def test_a_posting_can_be_reversed_in_the_transaction_that_made_it(db, household, producer):
-    original = builders.post_order_placed(household.id, "o-1", [(producer.id, 3000, 550)], 1000,
-                                          "o-1")
+    original = builders.post_order_placed(
+        household.id, "o-1", [(producer.id, 3000, 550)], 1000, "o-1"
+    )
     reversal = reverse(original, reason="Entered twice", idempotency_key="rev-1")
     assert reversal.reference == f"seq {original.seq}" == "seq 1"
     db.session.commit()
@@ -87,8 +95,9 @@ def test_a_dated_posting_fails_its_commit_when_its_period_closed_in_between(app,
 
 
 @pytest.mark.postgres_only
-def test_a_posting_dated_now_lands_after_a_period_closed_before_it_commits(app, db, household,
-                                                                            monkeypatch):
+def test_a_posting_dated_now_lands_after_a_period_closed_before_it_commits(
+    app, db, household, monkeypatch
+):
     db.session.commit()
     posted = topup(household, "now")
     later = utcnow() + timedelta(days=2)
@@ -113,28 +122,37 @@ def test_a_transaction_written_by_hand_without_its_chain_is_refused(db):
     """PostgreSQL refuses it when it commits (no canonical text to chain it with), SQLite
     as it is written."""
     with pytest.raises(DBAPIError, match=r"no canonical text|must be chained"):
-        db.session.execute(text(
-            "INSERT INTO ledger_transactions (occurred_at, kind, idempotency_key, payload_hash,"
-            " reference, memo) VALUES (CURRENT_TIMESTAMP, 'credit.topup', 'by hand', 'x', '',"
-            " '')"))
+        db.session.execute(
+            text(
+                "INSERT INTO ledger_transactions (occurred_at, kind, idempotency_key, payload_hash,"
+                " reference, memo) VALUES (CURRENT_TIMESTAMP, 'credit.topup', 'by hand', 'x', '',"
+                " '')"
+            )
+        )
         db.session.commit()
     db.session.rollback()
     assert recorded(db) == (0, 0)
 
 
-SEAL_BY_HAND = ("UPDATE ledger_transactions SET seq = :seq, prev_hash = repeat('0', 64),"
-                " hash = repeat('f', 64) WHERE idempotency_key = :key")
+SEAL_BY_HAND = (
+    "UPDATE ledger_transactions SET seq = :seq, prev_hash = repeat('0', 64),"
+    " hash = repeat('f', 64) WHERE idempotency_key = :key"
+)
 
 
 @pytest.mark.postgres_only
-@pytest.mark.parametrize(("statement", "refusal"), [
-    ("UPDATE ledger_transactions SET memo = 'changed' WHERE idempotency_key = :key",
-     "append-only"),
-    ("DELETE FROM ledger_transactions WHERE idempotency_key = :key", "append-only"),
-    (SEAL_BY_HAND.replace(":seq", "7"), "must follow the chain head"),
-])
-def test_an_unchained_transaction_accepts_no_change_but_its_seal(db, household, statement,
-                                                                 refusal):
+@pytest.mark.parametrize(
+    ("statement", "refusal"),
+    [
+        (
+            "UPDATE ledger_transactions SET memo = 'changed' WHERE idempotency_key = :key",
+            "append-only",
+        ),
+        ("DELETE FROM ledger_transactions WHERE idempotency_key = :key", "append-only"),
+        (SEAL_BY_HAND.replace(":seq", "7"), "must follow the chain head"),
+    ],
+)
+def test_an_unchained_transaction_accepts_no_change_but_its_seal(db, household, statement, refusal):
     topup(household, "waiting")
     with pytest.raises(DBAPIError, match=refusal):
         db.session.execute(text(statement), {"key": "waiting"})

@@ -20,13 +20,31 @@ def history(household, producer):
     """An order, its payment by cash and a top-up by cheque, three days ago; one today."""
     moment = days_ago(3)
     h = f"household:{household.id}"
-    order = post("order.placed", [(h, 3000), (f"producer:{producer.id}", -2700, 550),
-                                  ("hub:commission", -250, 550), ("hub:vat", -50, 550)],
-                 idempotency_key="o", occurred_at=moment)
-    post("payment.received", [("cash:till", 3000), (h, -3000)], payment_method="cash",
-         idempotency_key="p", occurred_at=moment + timedelta(seconds=1))
-    post("credit.topup", [("cash:cheque", 2000), (h, -2000)], payment_method="cheque",
-         idempotency_key="t", occurred_at=moment + timedelta(seconds=2))
+    order = post(
+        "order.placed",
+        [
+            (h, 3000),
+            (f"producer:{producer.id}", -2700, 550),
+            ("hub:commission", -250, 550),
+            ("hub:vat", -50, 550),
+        ],
+        idempotency_key="o",
+        occurred_at=moment,
+    )
+    post(
+        "payment.received",
+        [("cash:till", 3000), (h, -3000)],
+        payment_method="cash",
+        idempotency_key="p",
+        occurred_at=moment + timedelta(seconds=1),
+    )
+    post(
+        "credit.topup",
+        [("cash:cheque", 2000), (h, -2000)],
+        payment_method="cheque",
+        idempotency_key="t",
+        occurred_at=moment + timedelta(seconds=2),
+    )
     builders.post_credit_topup(household.id, 500, "cash", "", "today")
     return order, to_hub_time(moment).date()
 
@@ -63,8 +81,12 @@ def test_nothing_posts_into_a_closed_period(db, household, producer):
     order, day = history(household, producer)
     close_period("day", day)
     with pytest.raises(PeriodClosed):
-        post("credit.topup", [("cash:till", 1), (f"household:{household.id}", -1)],
-             idempotency_key="late", occurred_at=days_ago(3) + timedelta(seconds=5))
+        post(
+            "credit.topup",
+            [("cash:till", 1), (f"household:{household.id}", -1)],
+            idempotency_key="late",
+            occurred_at=days_ago(3) + timedelta(seconds=5),
+        )
     # A late correction goes into the open period, dated now, naming the original.
     correction = reverse(order, reason="Wrong order", idempotency_key="fix")
     assert correction.occurred_at > days_ago(1)
@@ -96,13 +118,15 @@ def test_close_command(app, db, household, producer):
 def test_coordinator_closes_with_the_button(db, coordinator_client, household, producer):
     _, day = history(household, producer)
     db.session.commit()
-    response = coordinator_client.post("/ledger/closures", data={"period": "day",
-                                                                 "day": day.isoformat()})
+    response = coordinator_client.post(
+        "/ledger/closures", data={"period": "day", "day": day.isoformat()}
+    )
     assert response.status_code == 302
     page = coordinator_client.get("/ledger/closures")
     assert day.isoformat() in page.text
-    refused = coordinator_client.post("/ledger/closures", data={"period": "day",
-                                                                "day": day.isoformat()})
+    refused = coordinator_client.post(
+        "/ledger/closures", data={"period": "day", "day": day.isoformat()}
+    )
     assert refused.status_code == 400
     bad = coordinator_client.post("/ledger/closures", data={"period": "week"})
     assert bad.status_code == 400

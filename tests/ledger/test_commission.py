@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from market.ledger.commission import split_line
 
-AMOUNTS = st.integers(min_value=-10**9, max_value=10**9)
+AMOUNTS = st.integers(min_value=-(10**9), max_value=10**9)
 RATES = st.integers(min_value=0, max_value=10_000)
 
 

@@ -21,17 +21,30 @@ def test_parallel_writers_keep_a_gapless_valid_chain(db, database_url_for_test):
     db.session.commit()
     context = multiprocessing.get_context("spawn")
     with context.Pool(WORKERS) as pool:
-        pool.starmap(write, [(database_url_for_test, worker, household.id, producer.id, EACH)
-                             for worker in range(WORKERS)])
+        pool.starmap(
+            write,
+            [
+                (database_url_for_test, worker, household.id, producer.id, EACH)
+                for worker in range(WORKERS)
+            ],
+        )
     db.session.expire_all()
-    seqs = db.session.execute(select(LedgerTransaction.seq)
-                              .order_by(LedgerTransaction.seq)).scalars().all()
+    seqs = (
+        db.session.execute(select(LedgerTransaction.seq).order_by(LedgerTransaction.seq))
+        .scalars()
+        .all()
+    )
     assert seqs == list(range(1, WORKERS * EACH + 3))  # + the two shared keys, posted once
     for key in (f"first-{household.id}", f"shared-{household.id}"):
-        assert db.session.execute(select(func.count()).where(
-            LedgerTransaction.idempotency_key == key)).scalar() == 1
-    rows = db.session.execute(select(LedgerTransaction.prev_hash, LedgerTransaction.hash)
-                              .order_by(LedgerTransaction.seq)).all()
+        assert (
+            db.session.execute(
+                select(func.count()).where(LedgerTransaction.idempotency_key == key)
+            ).scalar()
+            == 1
+        )
+    rows = db.session.execute(
+        select(LedgerTransaction.prev_hash, LedgerTransaction.hash).order_by(LedgerTransaction.seq)
+    ).all()
     assert all(after.prev_hash == before.hash for before, after in pairwise(rows))
     assert db.session.get(LedgerChainHead, 1).seq == WORKERS * EACH + 2
     verdict = verify()

@@ -13,9 +13,18 @@ from tests.ledger.fec_rules import fec_problems
 def year_of_postings(household, producer):
     h = f"household:{household.id}"
     start = utcnow() - timedelta(minutes=5)
-    post("order.placed", [(h, 3000), (f"producer:{producer.id}", -2700, 550),
-                          ("hub:commission", -250, 550), ("hub:vat", -50, 550)],
-         idempotency_key="o", reference="Commande n°1\ttab", occurred_at=start)
+    post(
+        "order.placed",
+        [
+            (h, 3000),
+            (f"producer:{producer.id}", -2700, 550),
+            ("hub:commission", -250, 550),
+            ("hub:vat", -50, 550),
+        ],
+        idempotency_key="o",
+        reference="Commande n°1\ttab",
+        occurred_at=start,
+    )
     builders.post_payment_received(household.id, 3000, "cash", "pickup", "p")
     builders.post_payout(producer.id, 2700, "VIR-2026-11", "v")
     builders.post_adjustment(h, 150, "Geste commercial : œufs cassés", "a")
@@ -47,14 +56,16 @@ def test_export_command_writes_both_formats(app, db, household, producer, tmp_pa
     year = year_of_postings(household, producer)
     db.session.commit()
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["ledger", "export", "--format", "fec", "--year", str(year),
-                                 "--out", str(tmp_path)])
+    result = runner.invoke(
+        args=["ledger", "export", "--format", "fec", "--year", str(year), "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     path = tmp_path / f"{app.config['HUB_SIREN']}FEC{year}1231.txt"
     assert fec_problems(path.name, path.read_bytes(), app.config["HUB_SIREN"], year) == []
     out = tmp_path / "journal.csv"
-    result = runner.invoke(args=["ledger", "export", "--format", "csv", "--year", str(year),
-                                 "--out", str(out)])
+    result = runner.invoke(
+        args=["ledger", "export", "--format", "csv", "--year", str(year), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert len(rows) == 4 + 2 + 2 + 2
@@ -74,8 +85,15 @@ def test_coordinator_downloads_exports(db, coordinator_client, household, produc
     response = coordinator_client.get(f"/ledger/export?format=fec&year={year}")
     assert response.status_code == 200
     assert f"{app.config['HUB_SIREN']}FEC{year}1231.txt" in response.headers["Content-Disposition"]
-    assert fec_problems(f"{app.config['HUB_SIREN']}FEC{year}1231.txt", response.data,
-                        app.config["HUB_SIREN"], year) == []
+    assert (
+        fec_problems(
+            f"{app.config['HUB_SIREN']}FEC{year}1231.txt",
+            response.data,
+            app.config["HUB_SIREN"],
+            year,
+        )
+        == []
+    )
     assert coordinator_client.get(f"/ledger/export?format=csv&year={year}").status_code == 200
     assert coordinator_client.get("/ledger/export?format=xls&year=2026").status_code == 400
     assert coordinator_client.get("/ledger/export?format=fec&year=abc").status_code == 400

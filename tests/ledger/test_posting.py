@@ -29,8 +29,9 @@ def entry_map(transaction):
 
 
 def test_order_placed_splits_as_the_design_says(db, household, producer):
-    transaction = builders.post_order_placed(household.id, "order-1", [(producer.id, 3000, 550)],
-                                             1000, "order.placed:1")
+    transaction = builders.post_order_placed(
+        household.id, "order-1", [(producer.id, 3000, 550)], 1000, "order.placed:1"
+    )
     assert transaction.kind == "order.placed"
     assert entry_map(transaction) == {
         (f"household:{household.id}", None): 3000,
@@ -99,23 +100,29 @@ def test_the_database_refuses_to_seal_an_unbalanced_transaction(db, household):
 
 def test_the_database_refuses_a_transaction_that_does_not_follow_the_head(db):
     with pytest.raises(DB_REFUSAL) as refused, db.engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO ledger_transactions (seq, occurred_at, kind, idempotency_key,"
-            " payload_hash, reference, memo, prev_hash, hash) VALUES (5, :now, 'adjustment',"
-            " 'gap', 'x', '', '', :prev, 'h')"),
-            {"now": utcnow().replace(tzinfo=None), "prev": GENESIS_HASH})
+        connection.execute(
+            text(
+                "INSERT INTO ledger_transactions (seq, occurred_at, kind, idempotency_key,"
+                " payload_hash, reference, memo, prev_hash, hash) VALUES (5, :now, 'adjustment',"
+                " 'gap', 'x', '', '', :prev, 'h')"
+            ),
+            {"now": utcnow().replace(tzinfo=None), "prev": GENESIS_HASH},
+        )
     assert "chain head" in str(refused.value)
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE ledger_transactions SET memo = 'changed'",
-    "DELETE FROM ledger_transactions",
-    "UPDATE ledger_entries SET amount = amount * 2",
-    "DELETE FROM ledger_entries",
-    "UPDATE ledger_closures SET total = 0",
-    "DELETE FROM ledger_closures",
-    "DELETE FROM ledger_chain_head",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_transactions SET memo = 'changed'",
+        "DELETE FROM ledger_transactions",
+        "UPDATE ledger_entries SET amount = amount * 2",
+        "DELETE FROM ledger_entries",
+        "UPDATE ledger_closures SET total = 0",
+        "DELETE FROM ledger_closures",
+        "DELETE FROM ledger_chain_head",
+    ],
+)
 def test_triggers_refuse_update_and_delete(db, household, statement):
     builders.post_credit_topup(household.id, 1000, "cash", "r", "k")
     factories.LedgerClosureFactory()
@@ -129,10 +136,13 @@ def test_entries_cannot_be_added_to_a_sealed_transaction(db, household):
     transaction = builders.post_credit_topup(household.id, 1000, "cash", "r", "k")
     db.session.commit()
     with pytest.raises(DB_REFUSAL) as refused, db.engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO ledger_entries (transaction_id, account_id, amount)"
-            " VALUES (:tx, :account, 5)"),
-            {"tx": transaction.id, "account": transaction.entries[0].account_id})
+        connection.execute(
+            text(
+                "INSERT INTO ledger_entries (transaction_id, account_id, amount)"
+                " VALUES (:tx, :account, 5)"
+            ),
+            {"tx": transaction.id, "account": transaction.entries[0].account_id},
+        )
     assert "sealed" in str(refused.value)
 
 
@@ -148,8 +158,9 @@ def test_postings_commit_or_roll_back_with_the_business_change(db):
 
 
 def test_the_chain_is_gapless_and_linked(db, household, producer):
-    transactions = [builders.post_credit_topup(household.id, 100 + n, "cash", "", f"k{n}")
-                    for n in range(5)]
+    transactions = [
+        builders.post_credit_topup(household.id, 100 + n, "cash", "", f"k{n}") for n in range(5)
+    ]
     db.session.commit()
     assert [t.seq for t in transactions] == [1, 2, 3, 4, 5]
     assert transactions[0].prev_hash == GENESIS_HASH
@@ -179,8 +190,12 @@ def test_times_round_trip_with_microseconds(db, household):
     stored = canonical_time(transaction.occurred_at)
     db.session.expire_all()
     assert canonical_time(db.session.get(LedgerTransaction, transaction.id).occurred_at) == stored
-    explicit = post("credit.topup", [("cash:till", 5), (f"household:{household.id}", -5)],
-                    idempotency_key="k2", occurred_at=moment + timedelta(days=1))
+    explicit = post(
+        "credit.topup",
+        [("cash:till", 5), (f"household:{household.id}", -5)],
+        idempotency_key="k2",
+        occurred_at=moment + timedelta(days=1),
+    )
     db.session.commit()
     db.session.expire_all()
     reread = db.session.get(LedgerTransaction, explicit.id).occurred_at
@@ -191,13 +206,18 @@ def test_times_round_trip_with_microseconds(db, household):
 def test_dating_before_the_last_transaction_is_refused(db, household):
     builders.post_credit_topup(household.id, 100, "cash", "", "k")
     with pytest.raises(LedgerError):
-        post("credit.topup", [("cash:till", 5), (f"household:{household.id}", -5)],
-             idempotency_key="k2", occurred_at=utcnow() - timedelta(days=1))
+        post(
+            "credit.topup",
+            [("cash:till", 5), (f"household:{household.id}", -5)],
+            idempotency_key="k2",
+            occurred_at=utcnow() - timedelta(days=1),
+        )
 
 
 def test_reversal_mirrors_and_names_the_original_once(db, household, producer):
-    original = builders.post_order_placed(household.id, "o-1", [(producer.id, 3000, 550)], 1000,
-                                          "o-1")
+    original = builders.post_order_placed(
+        household.id, "o-1", [(producer.id, 3000, 550)], 1000, "o-1"
+    )
     reversal = reverse(original, reason="Entered twice", idempotency_key="rev-1")
     assert reversal.kind == "reversal"
     assert reversal.reverses_id == original.id
@@ -227,34 +247,55 @@ def test_builders_refuse_bad_amounts_and_methods(db, household, producer):
 def test_order_change_and_cancellation_mirror_the_placement(db, household, producer):
     lines = [(producer.id, 1999, 550), (producer.id, 333, 2000)]
     builders.post_order_placed(household.id, "o", lines, 1000, "placed")
-    changed = builders.post_order_changed(household.id, "o", lines, [(producer.id, 1999, 550)],
-                                          1000, "changed")
+    changed = builders.post_order_changed(
+        household.id, "o", lines, [(producer.id, 1999, 550)], 1000, "changed"
+    )
     assert entry_map(changed)[(f"household:{household.id}", None)] == -333
     assert builders.post_order_changed(household.id, "o", lines, lines, 1000, "same") is None
-    builders.post_order_cancelled(household.id, "o", [(producer.id, 1999, 550)], 1000,
-                                  "cancelled")
-    balances = dict(db.session.execute(text(
-        "SELECT a.key, SUM(e.amount) FROM ledger_entries e JOIN ledger_accounts a"
-        " ON a.id = e.account_id GROUP BY a.key")).all())
+    builders.post_order_cancelled(household.id, "o", [(producer.id, 1999, 550)], 1000, "cancelled")
+    balances = dict(
+        db.session.execute(
+            text(
+                "SELECT a.key, SUM(e.amount) FROM ledger_entries e JOIN ledger_accounts a"
+                " ON a.id = e.account_id GROUP BY a.key"
+            )
+        ).all()
+    )
     assert set(balances.values()) == {0}
 
 
 def test_payment_payout_topup_repayment_and_adjustment_postings(db, household, producer):
     h, p = f"household:{household.id}", f"producer:{producer.id}"
-    assert entry_map(builders.post_payment_received(household.id, 500, "stripe", "cs_1", "a")) \
-        == {("cash:stripe", None): 500, (h, None): -500}
-    assert entry_map(builders.post_refund(household.id, 200, "stripe", "re_1", "b")) \
-        == {("cash:stripe", None): -200, (h, None): 200}
-    assert entry_map(builders.post_payout(producer.id, 700, "VIR-1", "c")) \
-        == {("cash:bank", None): -700, (p, None): 700}
-    assert entry_map(builders.post_credit_topup(household.id, 900, "cheque", "CHQ 12", "d")) \
-        == {("cash:cheque", None): 900, (h, None): -900}
-    assert entry_map(builders.post_credit_repayment(household.id, 100, "cash", "", "e")) \
-        == {("cash:till", None): -100, (h, None): 100}
-    assert entry_map(builders.post_adjustment(h, 150, "Goodwill", "f")) \
-        == {("hub:adjustments", None): 150, (h, None): -150}
-    assert entry_map(builders.post_adjustment(h, -40, "Forgotten basket", "f2")) \
-        == {("hub:gains", None): -40, (h, None): 40}
-    assert entry_map(builders.post_fulfilment_adjusted(
-        household.id, "o", [(producer.id, 1000, 550)], [(producer.id, 800, 550)], 1000, "g")) \
-        == {(h, None): -200, (p, 550): 180, ("hub:commission", 550): 16, ("hub:vat", 550): 4}
+    assert entry_map(builders.post_payment_received(household.id, 500, "stripe", "cs_1", "a")) == {
+        ("cash:stripe", None): 500,
+        (h, None): -500,
+    }
+    assert entry_map(builders.post_refund(household.id, 200, "stripe", "re_1", "b")) == {
+        ("cash:stripe", None): -200,
+        (h, None): 200,
+    }
+    assert entry_map(builders.post_payout(producer.id, 700, "VIR-1", "c")) == {
+        ("cash:bank", None): -700,
+        (p, None): 700,
+    }
+    assert entry_map(builders.post_credit_topup(household.id, 900, "cheque", "CHQ 12", "d")) == {
+        ("cash:cheque", None): 900,
+        (h, None): -900,
+    }
+    assert entry_map(builders.post_credit_repayment(household.id, 100, "cash", "", "e")) == {
+        ("cash:till", None): -100,
+        (h, None): 100,
+    }
+    assert entry_map(builders.post_adjustment(h, 150, "Goodwill", "f")) == {
+        ("hub:adjustments", None): 150,
+        (h, None): -150,
+    }
+    assert entry_map(builders.post_adjustment(h, -40, "Forgotten basket", "f2")) == {
+        ("hub:gains", None): -40,
+        (h, None): 40,
+    }
+    assert entry_map(
+        builders.post_fulfilment_adjusted(
+            household.id, "o", [(producer.id, 1000, 550)], [(producer.id, 800, 550)], 1000, "g"
+        )
+    ) == {(h, None): -200, (p, 550): 180, ("hub:commission", 550): 16, ("hub:vat", 550): 4}

@@ -34,9 +34,13 @@ def history(db, household) -> None:
     h = f"household:{household.id}"
     for days in (3, 2):
         for n in range(2):
-            post("credit.topup", [("cash:till", 1000 + n), (h, -1000 - n)],
-                 payment_method="cash", idempotency_key=f"d{days}-{n}",
-                 occurred_at=days_ago(days) + timedelta(seconds=n))
+            post(
+                "credit.topup",
+                [("cash:till", 1000 + n), (h, -1000 - n)],
+                payment_method="cash",
+                idempotency_key=f"d{days}-{n}",
+                occurred_at=days_ago(days) + timedelta(seconds=n),
+            )
         close_period("day", to_hub_time(days_ago(days)).date())
     builders.post_credit_topup(household.id, 700, "cheque", "", "today-1")
     builders.post_credit_topup(household.id, 800, "cheque", "", "today-2")
@@ -63,9 +67,16 @@ def test_closing_without_a_key_is_refused_and_writes_nothing(app, db, household)
     builders.post_credit_topup(household.id, 100, "cash", "", "old")
     db.session.commit()
     app.config["LEDGER_SIGNING_KEY"] = None
-    result = app.test_cli_runner().invoke(args=["ledger", "close", "--period", "day",
-                                                "--date", to_hub_time(days_ago(2)).date()
-                                                .isoformat()])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "ledger",
+            "close",
+            "--period",
+            "day",
+            "--date",
+            to_hub_time(days_ago(2)).date().isoformat(),
+        ]
+    )
     assert result.exit_code == 1
     assert "ledger keygen" in result.output
     assert db.session.scalar(select(LedgerClosure.seq)) is None
@@ -77,8 +88,10 @@ def test_a_closure_signed_with_another_key_is_caught(app, db, household, tamper)
     history(db, household)
     forger = load_private_key(new_private_key_pem())
     closure = db.session.get(LedgerClosure, 1)
-    tamper.run("UPDATE ledger_closures SET signature = :signature WHERE seq = 1",
-               signature=forger.sign(bytes.fromhex(closure.hash)).hex())
+    tamper.run(
+        "UPDATE ledger_closures SET signature = :signature WHERE seq = 1",
+        signature=forger.sign(bytes.fromhex(closure.hash)).hex(),
+    )
     verdict = verify()
     assert verdict.problem == f"closure 1 (day {closure.label}): its signature is not the hub's"
 
@@ -95,8 +108,9 @@ def test_an_auditor_verifies_with_the_public_key_alone(app, db, household):
 def test_a_retired_key_still_vouches_for_its_closures(app, db, household):
     history(db, household)
     old = load_private_key(app.config["LEDGER_SIGNING_KEY"].encode()).public_key()
-    app.config.update(LEDGER_SIGNING_KEY=new_private_key_pem().decode(),
-                      LEDGER_PUBLIC_KEYS=public_hex(old))
+    app.config.update(
+        LEDGER_SIGNING_KEY=new_private_key_pem().decode(), LEDGER_PUBLIC_KEYS=public_hex(old)
+    )
     close_period("day", to_hub_time(days_ago(1)).date())
     db.session.commit()
     verdict = verify()
@@ -116,20 +130,34 @@ def raw(db, *statements) -> None:
 def rechained(db) -> list[tuple[str, dict]]:
     """Every transaction's previous hash and hash computed again, and the head's."""
     updates, prev = [], GENESIS_HASH
-    for transaction in db.session.scalars(select(LedgerTransaction)
-                                          .order_by(LedgerTransaction.seq)):
+    for transaction in db.session.scalars(
+        select(LedgerTransaction).order_by(LedgerTransaction.seq)
+    ):
         prev_hash = prev
         prev = transaction_hash(
-            format=transaction.format, kind=transaction.kind,
-            idempotency_key=transaction.idempotency_key, payload_hash=transaction.payload_hash,
-            reference=transaction.reference, memo=transaction.memo,
-            payment_method=transaction.payment_method, reverses=None,
-            order_id=transaction.order_id, seq=transaction.seq, prev_hash=prev_hash,
+            format=transaction.format,
+            kind=transaction.kind,
+            idempotency_key=transaction.idempotency_key,
+            payload_hash=transaction.payload_hash,
+            reference=transaction.reference,
+            memo=transaction.memo,
+            payment_method=transaction.payment_method,
+            reverses=None,
+            order_id=transaction.order_id,
+            seq=transaction.seq,
+            prev_hash=prev_hash,
             occurred_at=canonical_time(transaction.occurred_at),
-            entries=[(entry.account.key, entry.amount, entry.vat_rate,
-                      identity(entry.account.key)) for entry in transaction.entries])
-        updates.append(("UPDATE ledger_transactions SET prev_hash = :p, hash = :h"
-                        " WHERE id = :id", {"p": prev_hash, "h": prev, "id": transaction.id}))
+            entries=[
+                (entry.account.key, entry.amount, entry.vat_rate, identity(entry.account.key))
+                for entry in transaction.entries
+            ],
+        )
+        updates.append(
+            (
+                "UPDATE ledger_transactions SET prev_hash = :p, hash = :h WHERE id = :id",
+                {"p": prev_hash, "h": prev, "id": transaction.id},
+            )
+        )
     return [*updates, ("UPDATE ledger_chain_head SET hash = :h", {"h": prev})]
 
 
@@ -139,14 +167,28 @@ def reclosed(db) -> list[tuple[str, dict]]:
     for closure in db.session.scalars(select(LedgerClosure).order_by(LedgerClosure.seq)).all():
         totals = period_totals(closure.starts_at, closure.ends_at)
         grand += totals["total"]
-        document = {**closure_document(closure), "total": totals["total"],
-                    "grand_total": grand, "prev_hash": prev,
-                    "ledger_hash": ledger_hash_before(closure.ends_at)}
+        document = {
+            **closure_document(closure),
+            "total": totals["total"],
+            "grand_total": grand,
+            "prev_hash": prev,
+            "ledger_hash": ledger_hash_before(closure.ends_at),
+        }
         prev = digest(document)
-        updates.append(("UPDATE ledger_closures SET total = :t, grand_total = :g,"
-                        " ledger_hash = :l, prev_hash = :p, hash = :h WHERE seq = :s",
-                        {"t": document["total"], "g": grand, "l": document["ledger_hash"],
-                         "p": document["prev_hash"], "h": prev, "s": closure.seq}))
+        updates.append(
+            (
+                "UPDATE ledger_closures SET total = :t, grand_total = :g,"
+                " ledger_hash = :l, prev_hash = :p, hash = :h WHERE seq = :s",
+                {
+                    "t": document["total"],
+                    "g": grand,
+                    "l": document["ledger_hash"],
+                    "p": document["prev_hash"],
+                    "h": prev,
+                    "s": closure.seq,
+                },
+            )
+        )
     return [*updates, ("UPDATE ledger_chain_head SET closure_hash = :h", {"h": prev})]
 
 
@@ -154,10 +196,15 @@ def rewrite_everything_but_the_signatures(db, seq: int, amount: int) -> None:
     """A tamperer with full access to the database but not the key: move an amount within
     transaction `seq`, then recompute every hash after it, every closure and the head, so
     that all of it is consistent again — but for the signatures."""
-    moved = ("UPDATE ledger_entries SET amount = amount + :delta WHERE position = :position"
-             " AND transaction_id = (SELECT id FROM ledger_transactions WHERE seq = :seq)")
-    raw(db, (moved, {"delta": amount, "position": 0, "seq": seq}),
-        (moved, {"delta": -amount, "position": 1, "seq": seq}))
+    moved = (
+        "UPDATE ledger_entries SET amount = amount + :delta WHERE position = :position"
+        " AND transaction_id = (SELECT id FROM ledger_transactions WHERE seq = :seq)"
+    )
+    raw(
+        db,
+        (moved, {"delta": amount, "position": 0, "seq": seq}),
+        (moved, {"delta": -amount, "position": 1, "seq": seq}),
+    )
     raw(db, *rechained(db))
     raw(db, *reclosed(db))
 
@@ -177,19 +224,23 @@ def run_verify(app, *options):
 
 def test_a_receipt_is_held_until_the_tail_is_truncated(app, db, household, tamper):
     history(db, household)
-    last = db.session.scalar(select(LedgerTransaction).order_by(LedgerTransaction.seq.desc())
-                             .limit(1))
+    last = db.session.scalar(
+        select(LedgerTransaction).order_by(LedgerTransaction.seq.desc()).limit(1)
+    )
     receipt = f"{last.seq}:{last.hash[:16]}"
     held = run_verify(app, "--receipt", receipt)
     assert held.exit_code == 0, held.output
     assert f"receipt {receipt} held" in held.output
     # After the last closure only a receipt can tell: delete the last posting, move the head.
-    tamper.run("DELETE FROM ledger_entries WHERE transaction_id = :id",
-               "DELETE FROM ledger_transactions WHERE id = :id",
-               "UPDATE ledger_chain_head SET seq = seq - 1, hash = (SELECT hash FROM"
-               " ledger_transactions WHERE seq = :previous), occurred_at = (SELECT occurred_at"
-               " FROM ledger_transactions WHERE seq = :previous)",
-               id=last.id, previous=last.seq - 1)
+    tamper.run(
+        "DELETE FROM ledger_entries WHERE transaction_id = :id",
+        "DELETE FROM ledger_transactions WHERE id = :id",
+        "UPDATE ledger_chain_head SET seq = seq - 1, hash = (SELECT hash FROM"
+        " ledger_transactions WHERE seq = :previous), occurred_at = (SELECT occurred_at"
+        " FROM ledger_transactions WHERE seq = :previous)",
+        id=last.id,
+        previous=last.seq - 1,
+    )
     assert run_verify(app).exit_code == 0  # the shorter journal is consistent in itself
     caught = run_verify(app, "--receipt", receipt)
     assert caught.exit_code == 1
@@ -236,8 +287,16 @@ def test_keygen_writes_a_private_key_once(app, db, tmp_path, household):
     assert kept.exit_code == 0 and "already configured" in kept.output
     builders.post_credit_topup(household.id, 100, "cash", "", "old")
     db.session.commit()
-    closed = runner.invoke(args=["ledger", "close", "--period", "day", "--date",
-                                 to_hub_time(days_ago(1)).date().isoformat()])
+    closed = runner.invoke(
+        args=[
+            "ledger",
+            "close",
+            "--period",
+            "day",
+            "--date",
+            to_hub_time(days_ago(1)).date().isoformat(),
+        ]
+    )
     assert closed.exit_code == 0, closed.output
     assert run_verify(app).exit_code == 0
     app.config.update(LEDGER_SIGNING_KEY_FILE=None)
@@ -249,8 +308,10 @@ def test_keygen_writes_a_private_key_once(app, db, tmp_path, household):
 def test_a_key_that_is_not_one_is_named_not_a_crash(app, db, household):
     history(db, household)
     app.config["LEDGER_PUBLIC_KEYS"] = "not-hex"
-    assert verify().problem == ("the hub's keys cannot be read from the configuration: "
-                                "MARKET_LEDGER_PUBLIC_KEYS: 'not-hex' is not an Ed25519 public "
-                                "key in hex")
+    assert verify().problem == (
+        "the hub's keys cannot be read from the configuration: "
+        "MARKET_LEDGER_PUBLIC_KEYS: 'not-hex' is not an Ed25519 public "
+        "key in hex"
+    )
     result = app.test_cli_runner().invoke(args=["ledger", "verify"])
     assert result.exit_code == 1 and "Traceback" not in result.output

@@ -83,8 +83,13 @@ class LedgerMachine(RuleBasedStateMachine):
         return entries
 
     def order_lines(self, data):
-        return data.draw(st.lists(st.tuples(st.sampled_from(self.producers), AMOUNTS, VAT_RATES),
-                                  min_size=1, max_size=3))
+        return data.draw(
+            st.lists(
+                st.tuples(st.sampled_from(self.producers), AMOUNTS, VAT_RATES),
+                min_size=1,
+                max_size=3,
+            )
+        )
 
     @rule(data=st.data())
     def place_order(self, data):
@@ -92,9 +97,10 @@ class LedgerMachine(RuleBasedStateMachine):
         lines = self.order_lines(data)
         ref = self.key("order")
         self.orders[ref] = (household, lines)
-        self.record(lambda: builders.post_order_placed(household, ref, lines, COMMISSION,
-                                                       f"placed:{ref}"),
-                    self.sale(household, lines))
+        self.record(
+            lambda: builders.post_order_placed(household, ref, lines, COMMISSION, f"placed:{ref}"),
+            self.sale(household, lines),
+        )
 
     @precondition(lambda self: self.orders)
     @rule(data=st.data())
@@ -107,54 +113,78 @@ class LedgerMachine(RuleBasedStateMachine):
         for account, amount in self.sale(household, old).items():
             entries[account] -= amount
         key = self.key("change")
-        self.record(lambda: builders.post_order_changed(household, ref, old, new, COMMISSION,
-                                                        key), entries)
+        self.record(
+            lambda: builders.post_order_changed(household, ref, old, new, COMMISSION, key), entries
+        )
 
     @precondition(lambda self: self.orders)
     @rule(data=st.data())
     def cancel_order(self, data):
         ref = data.draw(st.sampled_from(sorted(self.orders)))
         household, lines = self.orders.pop(ref)
-        self.record(lambda: builders.post_order_cancelled(household, ref, lines, COMMISSION,
-                                                          f"cancel:{ref}"),
-                    self.sale(household, lines, -1))
+        self.record(
+            lambda: builders.post_order_cancelled(
+                household, ref, lines, COMMISSION, f"cancel:{ref}"
+            ),
+            self.sale(household, lines, -1),
+        )
 
-    @rule(household=st.integers(0, 2), amount=AMOUNTS,
-          method=st.sampled_from(["cash", "cheque", "transfer", "stripe"]),
-          kind=st.sampled_from(["payment", "topup", "refund", "repayment"]))
+    @rule(
+        household=st.integers(0, 2),
+        amount=AMOUNTS,
+        method=st.sampled_from(["cash", "cheque", "transfer", "stripe"]),
+        kind=st.sampled_from(["payment", "topup", "refund", "repayment"]),
+    )
     def household_money(self, household, amount, method, kind):
         household = self.households[household]
-        post = {"payment": builders.post_payment_received, "topup": builders.post_credit_topup,
-                "refund": builders.post_refund,
-                "repayment": builders.post_credit_repayment}[kind]
+        post = {
+            "payment": builders.post_payment_received,
+            "topup": builders.post_credit_topup,
+            "refund": builders.post_refund,
+            "repayment": builders.post_credit_repayment,
+        }[kind]
         sign = -1 if kind in ("payment", "topup") else 1
-        cash = {"cash": "cash:till", "cheque": "cash:cheque", "transfer": "cash:bank",
-                "stripe": "cash:stripe"}[method]
+        cash = {
+            "cash": "cash:till",
+            "cheque": "cash:cheque",
+            "transfer": "cash:bank",
+            "stripe": "cash:stripe",
+        }[method]
         key = self.key(kind)
-        self.record(lambda: post(household, amount, method, "ref", key),
-                    {f"household:{household}": sign * amount, cash: -sign * amount})
+        self.record(
+            lambda: post(household, amount, method, "ref", key),
+            {f"household:{household}": sign * amount, cash: -sign * amount},
+        )
 
     @rule(producer=st.integers(0, 1), amount=AMOUNTS)
     def payout(self, producer, amount):
         producer = self.producers[producer]
         key = self.key("payout")
-        self.record(lambda: builders.post_payout(producer, amount, "VIR", key),
-                    {f"producer:{producer}": amount, "cash:bank": -amount})
+        self.record(
+            lambda: builders.post_payout(producer, amount, "VIR", key),
+            {f"producer:{producer}": amount, "cash:bank": -amount},
+        )
 
     @precondition(lambda self: self.expected)
     @rule(data=st.data())
     def reversal(self, data):
-        reversible = [tid for tid in sorted(self.expected)
-                      if self.db.session.get(LedgerTransaction, tid).kind != "reversal"
-                      and not self.db.session.execute(select(LedgerTransaction.id).where(
-                          LedgerTransaction.reverses_id == tid)).first()]
+        reversible = [
+            tid
+            for tid in sorted(self.expected)
+            if self.db.session.get(LedgerTransaction, tid).kind != "reversal"
+            and not self.db.session.execute(
+                select(LedgerTransaction.id).where(LedgerTransaction.reverses_id == tid)
+            ).first()
+        ]
         if not reversible:
             return
         target = data.draw(st.sampled_from(reversible))
         original = self.db.session.get(LedgerTransaction, target)
         key = self.key("reversal")
-        self.record(lambda: reverse(original, reason="test", idempotency_key=key),
-                    {account: -amount for account, amount in self.expected[target].items()})
+        self.record(
+            lambda: reverse(original, reason="test", idempotency_key=key),
+            {account: -amount for account, amount in self.expected[target].items()},
+        )
 
     @precondition(lambda self: self.calls)
     @rule(data=st.data())
@@ -167,10 +197,13 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def books_match_the_model(self):
-        stored = dict(self.db.session.execute(
-            select(LedgerAccount.key, func.sum(LedgerEntry.amount))
-            .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
-            .group_by(LedgerAccount.key)).all())
+        stored = dict(
+            self.db.session.execute(
+                select(LedgerAccount.key, func.sum(LedgerEntry.amount))
+                .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+                .group_by(LedgerAccount.key)
+            ).all()
+        )
         expected = {key: amount for key, amount in self.model.items() if amount}
         assert {key: int(amount) for key, amount in stored.items() if amount} == expected
         assert sum(stored.values() or [0]) == 0
@@ -184,5 +217,10 @@ def test_random_event_sequences_keep_the_books(db):
     _db.session.commit()
     run_state_machine_as_test(
         lambda: LedgerMachine(db, households, producers),
-        settings=settings(max_examples=20, stateful_step_count=12, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow]))
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )

@@ -16,8 +16,12 @@ def transaction_count():
 
 def test_head_is_public_json(db, client, household):
     assert client.get("/ledger/head").json == {
-        "seq": 0, "hash": "0" * 64, "short": "0" * 16, "occurred_at": None,
-        "closure": {"seq": 0, "hash": "0" * 64}}
+        "seq": 0,
+        "hash": "0" * 64,
+        "short": "0" * 16,
+        "occurred_at": None,
+        "closure": {"seq": 0, "hash": "0" * 64},
+    }
     transaction = builders.post_credit_topup(household.id, 100, "cash", "", "k")
     db.session.commit()
     body = client.get("/ledger/head").json
@@ -45,8 +49,13 @@ def test_household_sees_its_own_statement_only(db, household_client, household_u
 def test_producer_sees_its_statement_with_the_head(db, producer_client, producer_user):
     household = factories.HouseholdFactory()
     other = factories.ProducerFactory()
-    builders.post_order_placed(household.id, "o-1", [(producer_user.producer_id, 3000, 550),
-                                                     (other.id, 5000, 550)], 1000, "o-1")
+    builders.post_order_placed(
+        household.id,
+        "o-1",
+        [(producer_user.producer_id, 3000, 550), (other.id, 5000, 550)],
+        1000,
+        "o-1",
+    )
     payout = builders.post_payout(producer_user.producer_id, 2700, "VIR-42", "payout")
     db.session.commit()
     page = producer_client.get("/ledger/statement")
@@ -67,8 +76,9 @@ def test_balances_page_and_csv_with_bounded_queries(app, db, coordinator_client)
     def populate(count):
         for n in range(count):
             household, producer = factories.HouseholdFactory(), factories.ProducerFactory()
-            builders.post_order_placed(household.id, f"o{n}", [(producer.id, 1000, 550)], 1000,
-                                       f"o-{household.id}")
+            builders.post_order_placed(
+                household.id, f"o{n}", [(producer.id, 1000, 550)], 1000, f"o-{household.id}"
+            )
         db.session.commit()
 
     populate(2)
@@ -97,8 +107,12 @@ def test_coordinator_records_a_payout(db, coordinator_client, producer_user):
     db.session.commit()
     page = coordinator_client.get("/ledger/movements")
     assert page.status_code == 200
-    form = {"producer": producer_user.producer_id, "amount": "27,00", "reference": "VIR-7",
-            "idempotency_key": "a" * 32}
+    form = {
+        "producer": producer_user.producer_id,
+        "amount": "27,00",
+        "reference": "VIR-7",
+        "idempotency_key": "a" * 32,
+    }
     response = coordinator_client.post("/ledger/movements/payout", data=form)
     assert response.status_code == 302
     assert coordinator_client.post("/ledger/movements/payout", data=form).status_code == 302
@@ -108,17 +122,23 @@ def test_coordinator_records_a_payout(db, coordinator_client, producer_user):
     assert verify().ok
 
 
-def test_payout_without_reference_or_amount_changes_nothing(db, coordinator_client,
-                                                            producer_user):
+def test_payout_without_reference_or_amount_changes_nothing(db, coordinator_client, producer_user):
     db.session.commit()
-    base = {"producer": producer_user.producer_id, "amount": "10", "reference": "VIR",
-            "idempotency_key": "b" * 32}
-    for change, message in [({"reference": ""}, "This field is required"),
-                            ({"amount": "dix euros"}, "Enter an amount in euros"),
-                            ({"amount": "-5"}, "more than zero"),
-                            ({"producer": "999"}, "Not a valid choice")]:
-        response = coordinator_client.post("/ledger/movements/payout", data={**base, **change},
-                                           headers={"Accept-Language": "en"})
+    base = {
+        "producer": producer_user.producer_id,
+        "amount": "10",
+        "reference": "VIR",
+        "idempotency_key": "b" * 32,
+    }
+    for change, message in [
+        ({"reference": ""}, "This field is required"),
+        ({"amount": "dix euros"}, "Enter an amount in euros"),
+        ({"amount": "-5"}, "more than zero"),
+        ({"producer": "999"}, "Not a valid choice"),
+    ]:
+        response = coordinator_client.post(
+            "/ledger/movements/payout", data={**base, **change}, headers={"Accept-Language": "en"}
+        )
         assert response.status_code == 400, change
         assert message in response.text, change
     assert transaction_count() == 0
@@ -126,23 +146,38 @@ def test_payout_without_reference_or_amount_changes_nothing(db, coordinator_clie
 
 def test_coordinator_records_household_money(db, coordinator_client, household_user):
     db.session.commit()
-    data = {"household": household_user.household_id, "direction": "topup", "method": "cheque",
-            "amount": "50", "reference": "CHQ 1234", "idempotency_key": "c" * 32}
+    data = {
+        "household": household_user.household_id,
+        "direction": "topup",
+        "method": "cheque",
+        "amount": "50",
+        "reference": "CHQ 1234",
+        "idempotency_key": "c" * 32,
+    }
     assert coordinator_client.post("/ledger/movements/household", data=data).status_code == 302
     data.update(direction="repayment", method="cash", amount="20", idempotency_key="d" * 32)
     assert coordinator_client.post("/ledger/movements/household", data=data).status_code == 302
-    kinds = _db.session.execute(select(LedgerTransaction.kind, LedgerTransaction.payment_method)
-                                .order_by(LedgerTransaction.seq)).all()
+    kinds = _db.session.execute(
+        select(LedgerTransaction.kind, LedgerTransaction.payment_method).order_by(
+            LedgerTransaction.seq
+        )
+    ).all()
     assert kinds == [("credit.topup", "cheque"), ("credit.repayment", "cash")]
 
 
 def test_adjustment_needs_a_reason(db, coordinator_client, household_user):
     db.session.commit()
     key = f"household:{household_user.household_id}"
-    data = {"account": key, "direction": "credit", "amount": "3,50", "reason": "",
-            "idempotency_key": "e" * 32}
-    refused = coordinator_client.post("/ledger/movements/adjustment", data=data,
-                                      headers={"Accept-Language": "en"})
+    data = {
+        "account": key,
+        "direction": "credit",
+        "amount": "3,50",
+        "reason": "",
+        "idempotency_key": "e" * 32,
+    }
+    refused = coordinator_client.post(
+        "/ledger/movements/adjustment", data=data, headers={"Accept-Language": "en"}
+    )
     assert refused.status_code == 400
     assert transaction_count() == 0
     data["reason"] = "Œufs cassés à la livraison"
@@ -150,16 +185,23 @@ def test_adjustment_needs_a_reason(db, coordinator_client, household_user):
     transaction = _db.session.execute(select(LedgerTransaction)).scalar_one()
     assert transaction.memo == "Œufs cassés à la livraison"
     assert {e.account.key: e.amount for e in transaction.entries} == {
-        key: -350, "hub:adjustments": 350}
+        key: -350,
+        "hub:adjustments": 350,
+    }
 
 
 def test_idempotency_conflict_from_a_form_is_a_clear_409(db, coordinator_client, producer_user):
     db.session.commit()
-    data = {"producer": producer_user.producer_id, "amount": "10", "reference": "VIR",
-            "idempotency_key": "f" * 32}
+    data = {
+        "producer": producer_user.producer_id,
+        "amount": "10",
+        "reference": "VIR",
+        "idempotency_key": "f" * 32,
+    }
     coordinator_client.post("/ledger/movements/payout", data=data)
-    response = coordinator_client.post("/ledger/movements/payout", data={**data, "amount": "11"},
-                                       headers={"Accept-Language": "en"})
+    response = coordinator_client.post(
+        "/ledger/movements/payout", data={**data, "amount": "11"}, headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 409
     assert "already recorded" in response.text
     assert transaction_count() == 1
@@ -174,12 +216,14 @@ def test_coordinator_sees_any_account_statement(db, coordinator_client, househol
     assert coordinator_client.get("/ledger/accounts/999").status_code == 404
 
 
-def test_statement_and_closure_pages_issue_bounded_queries(app, db, household_client,
-                                                           household_user, coordinator_client):
+def test_statement_and_closure_pages_issue_bounded_queries(
+    app, db, household_client, household_user, coordinator_client
+):
     def populate(count, start):
         for n in range(start, start + count):
-            builders.post_credit_topup(household_user.household_id, 100 + n, "cash", f"R{n}",
-                                       f"k{n}")
+            builders.post_credit_topup(
+                household_user.household_id, 100 + n, "cash", f"R{n}", f"k{n}"
+            )
         db.session.commit()
 
     populate(2, 0)
@@ -209,9 +253,15 @@ def test_statement_is_in_french_by_default(db, household_client, household_user)
 def test_movement_forms_need_the_csrf_token(app, db, coordinator_client, producer_user):
     db.session.commit()
     app.config["WTF_CSRF_ENABLED"] = True
-    response = coordinator_client.post("/ledger/movements/payout", data={
-        "producer": producer_user.producer_id, "amount": "10", "reference": "VIR",
-        "idempotency_key": "g" * 32})
+    response = coordinator_client.post(
+        "/ledger/movements/payout",
+        data={
+            "producer": producer_user.producer_id,
+            "amount": "10",
+            "reference": "VIR",
+            "idempotency_key": "g" * 32,
+        },
+    )
     assert response.status_code == 400
     assert transaction_count() == 0
 
@@ -222,15 +272,21 @@ def test_coordinator_reverses_a_transaction_once(db, coordinator_client, househo
     page = coordinator_client.get(f"/ledger/transactions/{original.seq}")
     assert page.status_code == 200
     assert original.hash in page.text
-    refused = coordinator_client.post(f"/ledger/transactions/{original.seq}/reverse",
-                                      data={"reason": "", "idempotency_key": "h" * 32})
+    refused = coordinator_client.post(
+        f"/ledger/transactions/{original.seq}/reverse",
+        data={"reason": "", "idempotency_key": "h" * 32},
+    )
     assert refused.status_code == 400
     assert transaction_count() == 1
-    done = coordinator_client.post(f"/ledger/transactions/{original.seq}/reverse",
-                                   data={"reason": "Entered twice", "idempotency_key": "h" * 32})
+    done = coordinator_client.post(
+        f"/ledger/transactions/{original.seq}/reverse",
+        data={"reason": "Entered twice", "idempotency_key": "h" * 32},
+    )
     assert done.status_code == 302
-    again = coordinator_client.post(f"/ledger/transactions/{original.seq}/reverse",
-                                    data={"reason": "Again", "idempotency_key": "i" * 32})
+    again = coordinator_client.post(
+        f"/ledger/transactions/{original.seq}/reverse",
+        data={"reason": "Again", "idempotency_key": "i" * 32},
+    )
     assert again.status_code == 409
     assert transaction_count() == 2
     assert coordinator_client.get("/ledger/transactions/99").status_code == 404

@@ -5,8 +5,9 @@ import time
 from sqlalchemy import select
 
 
-def write(url: str, worker: int, household_id: int, producer_id: int, count: int,
-          start_at: float = 0.0) -> tuple[float, float]:
+def write(
+    url: str, worker: int, household_id: int, producer_id: int, count: int, start_at: float = 0.0
+) -> tuple[float, float]:
     """Post `count` orders and payments, plus one replayable key shared by the writers of the
     same household; start at the wall-clock time `start_at`; return (start, end) times."""
     from market import create_app
@@ -24,12 +25,17 @@ def write(url: str, worker: int, household_id: int, producer_id: int, count: int
         db.session.commit()
         for n in range(count):
             if n % 2:
-                builders.post_payment_received(household_id, 1000 + n, "cash", f"w{worker}",
-                                               f"pay-{worker}-{n}")
+                builders.post_payment_received(
+                    household_id, 1000 + n, "cash", f"w{worker}", f"pay-{worker}-{n}"
+                )
             else:
-                builders.post_order_placed(household_id, f"w{worker}-{n}",
-                                           [(producer_id, 1000 + n, 550)], 1000,
-                                           f"order-{worker}-{n}")
+                builders.post_order_placed(
+                    household_id,
+                    f"w{worker}-{n}",
+                    [(producer_id, 1000 + n, 550)],
+                    1000,
+                    f"order-{worker}-{n}",
+                )
             db.session.commit()
         builders.post_credit_topup(household_id, 500, "cash", "shared", f"shared-{household_id}")
         db.session.commit()

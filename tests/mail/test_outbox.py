@@ -12,8 +12,12 @@ from tests.helpers import outbox
 
 
 def test_a_message_is_rolled_back_with_its_change(app, db):
-    register_household(name="Famille Test", email="t@example.org", phone="0600000000",
-                       password="une-phrase-secrete")
+    register_household(
+        name="Famille Test",
+        email="t@example.org",
+        phone="0600000000",
+        password="une-phrase-secrete",
+    )
     db.session.rollback()
     assert outbox(db) == []
 
@@ -76,8 +80,9 @@ def test_two_senders_never_send_a_message_twice(app, db, tmp_path):
             queue_mail(f"p{n}@example.org", "welcome", "fr", user=type("U", (), {"name": "X"}))
     db.session.commit()
     runner = app.test_cli_runner()
-    threads = [threading.Thread(target=runner.invoke, kwargs={"args": ["mail", "send"]})
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=runner.invoke, kwargs={"args": ["mail", "send"]}) for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

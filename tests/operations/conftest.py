@@ -58,8 +58,9 @@ def empty_database_url(tmp_path):
 @contextmanager
 def app_on(url: str, photos: Path, **settings):
     """Another installation of the app, on this database, in its own context."""
-    other = create_app("testing", SQLALCHEMY_DATABASE_URI=url,
-                       CATALOG_PHOTO_DIRECTORY=str(photos), **settings)
+    other = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=url, CATALOG_PHOTO_DIRECTORY=str(photos), **settings
+    )
     other.test_client_class = IsolatedClient
     with other.app_context():
         yield other

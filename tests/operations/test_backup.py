@@ -24,11 +24,13 @@ def sample_books(db):
     producer = factories.ProducerFactory(name="Ferme Lafitte")
     for n in range(3):
         household = factories.HouseholdFactory()
-        builders.post_order_placed(household.id, f"S48-{n:04d}",
-                                   [(producer.id, 1250 + n, 550), (producer.id, 400, 2000)],
-                                   idempotency_key=f"order:{n}")
-        builders.post_payment_received(household.id, 1650 + n, "cash", f"S48-{n:04d}",
-                                       f"pay:{n}")
+        builders.post_order_placed(
+            household.id,
+            f"S48-{n:04d}",
+            [(producer.id, 1250 + n, 550), (producer.id, 400, 2000)],
+            idempotency_key=f"order:{n}",
+        )
+        builders.post_payment_received(household.id, 1650 + n, "cash", f"S48-{n:04d}", f"pay:{n}")
         builders.post_credit_topup(household.id, 2000, "cheque", "Chèque 0012345", f"top:{n}")
     builders.post_payout(producer.id, 1000, "VIR-0001", "payout:1")
     db.session.commit()
@@ -77,8 +79,7 @@ def test_the_archive_holds_database_photos_and_a_manifest_with_the_head(archive,
         names = set(bundle.getnames())
         manifest = json.load(bundle.extractfile("manifest.json"))
     database = "database.sqlite3" if BACKEND == "sqlite" else "database.pgdump"
-    assert names == {"manifest.json", database, "photos/a1b2c3-thumb.jpg",
-                     "photos/a1b2c3-page.jpg"}
+    assert names == {"manifest.json", database, "photos/a1b2c3-thumb.jpg", "photos/a1b2c3-page.jpg"}
     assert manifest["engine"] == BACKEND
     assert manifest["ledger_head"] == {"seq": head()["seq"], "hash": head()["hash"]}
     assert manifest["ledger_head"]["seq"] == 10
@@ -86,26 +87,29 @@ def test_the_archive_holds_database_photos_and_a_manifest_with_the_head(archive,
 
 
 def test_restore_into_an_empty_database_verifies_with_the_same_head(
-        photographed, archive, db, empty_database_url, tmp_path, ledger_signing_key):
+    photographed, archive, db, empty_database_url, tmp_path, ledger_signing_key
+):
     original_head, original_photos = head(), photos_of(photographed)
     # The new server has the hub's signing key, kept apart from the backups.
-    with app_on(empty_database_url, tmp_path / "restored-photos",
-                LEDGER_SIGNING_KEY=ledger_signing_key) as restored:
+    with app_on(
+        empty_database_url, tmp_path / "restored-photos", LEDGER_SIGNING_KEY=ledger_signing_key
+    ) as restored:
         result = invoke(restored, "restore", str(archive))
         assert result.exit_code == 0, result.output
         assert result.output == (
             f"restored {archive.name} of {json.loads(manifest_text(archive))['created_at']}: "
             f"ledger verified, 10 transactions, head {original_head['hash']} "
-            "(as the manifest says)\n")
+            "(as the manifest says)\n"
+        )
         verified = invoke(restored, "ledger", "verify")
         assert verified.exit_code == 0, verified.output
-        assert f"10 transactions, 1 closures, head hash {original_head['hash']}" in \
-            verified.output
+        assert f"10 transactions, 1 closures, head hash {original_head['hash']}" in verified.output
         assert photos_of(restored) == original_photos
         assert db.session.scalar(select(Producer.name)) == "Ferme Lafitte"
         # The restored books go on: the triggers and the chain work as before.
-        builders.post_credit_topup(db.session.scalar(select(func.min(Household.id))), 500,
-                                   "cash", "", "after-restore")
+        builders.post_credit_topup(
+            db.session.scalar(select(func.min(Household.id))), 500, "cash", "", "after-restore"
+        )
         db.session.commit()
         assert invoke(restored, "ledger", "verify").exit_code == 0
         assert head()["seq"] == 11
@@ -126,10 +130,12 @@ def test_restore_refuses_a_database_that_holds_data_unless_forced(app, archive, 
 
 
 @pytest.mark.postgres_only
-def test_restore_into_a_database_already_migrated_but_empty(archive, db, empty_database_url,
-                                                            tmp_path, ledger_signing_key):
-    with app_on(empty_database_url, tmp_path / "p",
-                LEDGER_SIGNING_KEY=ledger_signing_key) as restored:
+def test_restore_into_a_database_already_migrated_but_empty(
+    archive, db, empty_database_url, tmp_path, ledger_signing_key
+):
+    with app_on(
+        empty_database_url, tmp_path / "p", LEDGER_SIGNING_KEY=ledger_signing_key
+    ) as restored:
         assert invoke(restored, "db", "upgrade").exit_code == 0
         result = invoke(restored, "restore", str(archive))
         assert result.exit_code == 0, result.output
@@ -157,8 +163,7 @@ def rewritten(archive: Path, target: Path, manifest=None, extra=()) -> Path:
     return target
 
 
-def test_restore_refuses_a_damaged_or_foreign_archive(archive, db, empty_database_url,
-                                                      tmp_path):
+def test_restore_refuses_a_damaged_or_foreign_archive(archive, db, empty_database_url, tmp_path):
     manifest = json.loads(manifest_text(archive))
     not_a_tar = tmp_path / "notes.txt"
     not_a_tar.write_text("hello")
@@ -170,20 +175,39 @@ def test_restore_refuses_a_damaged_or_foreign_archive(archive, db, empty_databas
     cases = [
         (not_a_tar, "is not a backup archive that can be read."),
         (no_manifest, "This file is not a backup of market: it has no manifest."),
-        (rewritten(archive, tmp_path / "v2.tar.gz", {**manifest, "format": 2}),
-         "This backup's format is not one this version reads."),
-        (rewritten(archive, tmp_path / "engine.tar.gz", {**manifest, "engine": other_engine}),
-         f"This backup is of a {other_engine} database; this installation uses {BACKEND}."),
-        (rewritten(archive, tmp_path / "sum.tar.gz",
-                   {**manifest, "files": {**manifest["files"], database: "0" * 64}}),
-         f"{database} does not match its checksum: the backup is damaged."),
-        (rewritten(archive, tmp_path / "escape.tar.gz",
-                   {**manifest, "files": {**manifest["files"], "../../evil": "0" * 64}},
-                   extra=[("../../evil", b"x")]),
-         "The backup names a file outside its folder: ../../evil"),
-        (rewritten(archive, tmp_path / "lacks.tar.gz",
-                   {**manifest, "files": {**manifest["files"], "photos/gone.jpg": "0" * 64}}),
-         "The backup lacks photos/gone.jpg."),
+        (
+            rewritten(archive, tmp_path / "v2.tar.gz", {**manifest, "format": 2}),
+            "This backup's format is not one this version reads.",
+        ),
+        (
+            rewritten(archive, tmp_path / "engine.tar.gz", {**manifest, "engine": other_engine}),
+            f"This backup is of a {other_engine} database; this installation uses {BACKEND}.",
+        ),
+        (
+            rewritten(
+                archive,
+                tmp_path / "sum.tar.gz",
+                {**manifest, "files": {**manifest["files"], database: "0" * 64}},
+            ),
+            f"{database} does not match its checksum: the backup is damaged.",
+        ),
+        (
+            rewritten(
+                archive,
+                tmp_path / "escape.tar.gz",
+                {**manifest, "files": {**manifest["files"], "../../evil": "0" * 64}},
+                extra=[("../../evil", b"x")],
+            ),
+            "The backup names a file outside its folder: ../../evil",
+        ),
+        (
+            rewritten(
+                archive,
+                tmp_path / "lacks.tar.gz",
+                {**manifest, "files": {**manifest["files"], "photos/gone.jpg": "0" * 64}},
+            ),
+            "The backup lacks photos/gone.jpg.",
+        ),
     ]
     with app_on(empty_database_url, tmp_path / "p") as restored:
         for path, message in cases:
@@ -203,10 +227,12 @@ def test_backup_refuses_a_folder_it_cannot_write(app, db, tmp_path):
 
 @pytest.mark.postgres_only
 def test_without_the_postgresql_client_backup_and_restore_say_what_to_install(
-        app, archive, db, monkeypatch, tmp_path):
+    app, archive, db, monkeypatch, tmp_path
+):
     monkeypatch.setenv("PATH", str(tmp_path))
-    one_line_error(invoke(app, "backup", "--out", str(tmp_path / "b")),
-                   "pg_dump was not found: install the PostgreSQL client tools of the "
-                   "server's version (on Debian: apt install postgresql-client).")
-    one_line_error(invoke(app, "restore", "--force", str(archive)),
-                   "pg_restore was not found")
+    one_line_error(
+        invoke(app, "backup", "--out", str(tmp_path / "b")),
+        "pg_dump was not found: install the PostgreSQL client tools of the "
+        "server's version (on Debian: apt install postgresql-client).",
+    )
+    one_line_error(invoke(app, "restore", "--force", str(archive)), "pg_restore was not found")

@@ -34,10 +34,11 @@ BAD = [
     (["invoices", "issue", "--cycle", "999"], "There is no such cycle."),
     (["invoices", "issue", "--cycle", "{cycle}"], "is not settled yet"),
     (["invoices", "verify", "x"], "Got unexpected extra argument (x)"),
-    (["invoices", "register", "--month", "2026-13", "--out", "{tmp}/r.csv"],
-     "Choose a month as YYYY-MM."),
-    (["invoices", "register", "--month", "2026-11", "--out", "{file}/sub/r.csv"],
-     "cannot write"),
+    (
+        ["invoices", "register", "--month", "2026-13", "--out", "{tmp}/r.csv"],
+        "Choose a month as YYYY-MM.",
+    ),
+    (["invoices", "register", "--month", "2026-11", "--out", "{file}/sub/r.csv"], "cannot write"),
     (["invoices", "commission", "--month", "2999-01"], "is not over"),
     (["payments", "reconcile"], "Online payment is not configured"),
     (["payments", "reconcile", "--days", "0"], "0 is not in the range x>=1"),
@@ -68,24 +69,32 @@ def command_paths(group: click.Group, prefix=()) -> set[tuple[str, ...]]:
 
 def test_every_command_has_bad_input_rows(app):
     commands = {path for path in command_paths(app.cli) if path[0] not in FOREIGN_GROUPS}
-    covered = {tuple(arguments[:2]) if tuple(arguments[:2]) in commands else (arguments[0],)
-               for arguments, _ in BAD}
+    covered = {
+        tuple(arguments[:2]) if tuple(arguments[:2]) in commands else (arguments[0],)
+        for arguments, _ in BAD
+    }
     assert commands - covered == set()
 
 
-@pytest.mark.parametrize("arguments, message", BAD, ids=lambda value: " ".join(value)
-                         if isinstance(value, list) else None)
+@pytest.mark.parametrize(
+    "arguments, message",
+    BAD,
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
 def test_bad_arguments_are_refused_in_one_line(app, db, tmp_path, arguments, message):
     a_file = tmp_path / "a-file"
     a_file.write_text("not an archive")
     cycle = factories.OrderCycleFactory() if "{cycle}" in arguments else None
     db.session.commit()
-    filled = [argument.format(tmp=tmp_path, file=a_file, cycle=cycle and cycle.id)
-              for argument in arguments]
+    filled = [
+        argument.format(tmp=tmp_path, file=a_file, cycle=cycle and cycle.id)
+        for argument in arguments
+    ]
     result = app.test_cli_runner().invoke(args=filled)
     assert result.exit_code != 0, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        repr(result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
     last = result.output.strip().splitlines()[-1]
     assert message in last
     assert "Traceback" not in result.output

@@ -28,10 +28,26 @@ def lines_by_subject(output: str) -> dict[str, str]:
 def test_a_configured_production_passes_on_postgresql_and_names_sqlite(production, db):
     result = run_check(production)
     lines = lines_by_subject(result.output)
-    assert list(lines) == ["environment", "secret key", "database", "migrations", "ledger",
-                           "ledger signing key", "hub name", "hub email", "hub SIREN",
-                           "hub IBAN", "public URL", "mail", "mail sender", "Stripe",
-                           "refund policy", "time zone", "commission", "photos"]
+    assert list(lines) == [
+        "environment",
+        "secret key",
+        "database",
+        "migrations",
+        "ledger",
+        "ledger signing key",
+        "hub name",
+        "hub email",
+        "hub SIREN",
+        "hub IBAN",
+        "public URL",
+        "mail",
+        "mail sender",
+        "Stripe",
+        "refund policy",
+        "time zone",
+        "commission",
+        "photos",
+    ]
     failing = [line for line in lines.values() if line.startswith("✘")]
     assert lines["hub SIREN"] == "✔ hub SIREN: 732 829 320"
     if BACKEND == "postgresql":
@@ -46,20 +62,26 @@ def test_a_configured_production_passes_on_postgresql_and_names_sqlite(productio
 
 
 def test_the_development_defaults_name_each_setting_to_set(app, db, tmp_path):
-    app.config.update(HUB_SIREN=Config.HUB_SIREN, CATALOG_PHOTO_DIRECTORY=str(tmp_path),
-                      LEDGER_SIGNING_KEY=None, LEDGER_SIGNING_KEY_FILE=str(tmp_path / "none"))
+    app.config.update(
+        HUB_SIREN=Config.HUB_SIREN,
+        CATALOG_PHOTO_DIRECTORY=str(tmp_path),
+        LEDGER_SIGNING_KEY=None,
+        LEDGER_SIGNING_KEY_FILE=str(tmp_path / "none"),
+    )
     result = run_check(app)
     assert result.exit_code == 1
     lines = lines_by_subject(result.output)
-    for subject, setting in [("environment", "MARKET_ENV=production"),
-                             ("secret key", "MARKET_SECRET_KEY"),
-                             ("hub email", "MARKET_HUB_EMAIL"),
-                             ("hub SIREN", "MARKET_HUB_SIREN"),
-                             ("hub IBAN", "MARKET_HUB_IBAN"),
-                             ("ledger signing key", "ledger keygen"),
-                             ("public URL", "MARKET_PUBLIC_URL"),
-                             ("mail", "MARKET_MAIL_URL"),
-                             ("mail sender", "MARKET_MAIL_SENDER")]:
+    for subject, setting in [
+        ("environment", "MARKET_ENV=production"),
+        ("secret key", "MARKET_SECRET_KEY"),
+        ("hub email", "MARKET_HUB_EMAIL"),
+        ("hub SIREN", "MARKET_HUB_SIREN"),
+        ("hub IBAN", "MARKET_HUB_IBAN"),
+        ("ledger signing key", "ledger keygen"),
+        ("public URL", "MARKET_PUBLIC_URL"),
+        ("mail", "MARKET_MAIL_URL"),
+        ("mail sender", "MARKET_MAIL_SENDER"),
+    ]:
         assert lines[subject].startswith("✘"), lines[subject]
         assert setting in lines[subject]
     # The placeholder SIREN passes a bare Luhn test: it still counts as missing.
@@ -67,42 +89,66 @@ def test_the_development_defaults_name_each_setting_to_set(app, db, tmp_path):
     assert lines["hub SIREN"].startswith("✘ hub SIREN: missing")
 
 
-@pytest.mark.parametrize("settings, subject, expected", [
-    ({"SECRET_KEY": "short-key"}, "secret key", "only 9 characters"),
-    ({"HUB_SIREN": "732829321"}, "hub SIREN", "'732829321' is not a valid SIREN"),
-    ({"HUB_SIREN": "73282932"}, "hub SIREN", "is not a valid SIREN"),
-    ({"HUB_SIREN": ""}, "hub SIREN", "missing"),
-    ({"HUB_IBAN": "FR76 3000 6000 0112 3456 7890 188"}, "hub IBAN", "MARKET_HUB_IBAN"),
-    ({"HUB_IBAN": "FR76 3000 6000 0112 3456 7890 189", "HUB_BIC": "NOTABIC"}, "hub IBAN",
-     "MARKET_HUB_BIC"),
-    ({"LEDGER_SIGNING_KEY": "not a key"}, "ledger signing key", "cannot be read"),
-    ({"HUB_NAME": "  "}, "hub name", "MARKET_HUB_NAME"),
-    ({"HUB_EMAIL": "contact@hub.test"}, "hub email", "not a real address"),
-    ({"PUBLIC_URL": "http://marche.seignanx.fr"}, "public URL", "https"),
-    ({"PUBLIC_URL": "https://localhost:5000"}, "public URL", "https"),
-    ({"MAIL_URL": "http://smtp.seignanx.fr"}, "mail", "must look like"),
-    ({"MAIL_URL": "smtp://smtp.seignanx.fr:587"}, "mail", "without encryption"),
-    ({"MAIL_SENDER": "Marché <ne-pas-repondre@marche.example.org>"}, "mail sender",
-     "MARKET_MAIL_SENDER"),
-    ({"STRIPE_SECRET_KEY": "sk_live_abc"}, "Stripe", "both"),
-    ({"STRIPE_WEBHOOK_SECRET": "whsec_abc"}, "Stripe", "both"),
-    ({"STRIPE_SECRET_KEY": "sk_test_abc", "STRIPE_WEBHOOK_SECRET": "whsec_abc"}, "Stripe",
-     "a test key"),
-    ({"STRIPE_SECRET_KEY": "pk_live_abc", "STRIPE_WEBHOOK_SECRET": "whsec_abc"}, "Stripe",
-     "not a Stripe secret key"),
-    ({"STRIPE_SECRET_KEY": "sk_live_abc", "STRIPE_WEBHOOK_SECRET": "abc"}, "Stripe",
-     "not a webhook signing secret"),
-    ({"STRIPE_SECRET_KEY": "sk_live_abc", "STRIPE_WEBHOOK_SECRET": "whsec_abc",
-      "STRIPE_API_BASE": "http://127.0.0.1:12111"}, "Stripe", "MARKET_STRIPE_API_BASE"),
-    ({"HUB_REFUND_POLICY": "card"}, "refund policy", "card refunds need Stripe"),
-    ({"HUB_REFUND_POLICY": "cash"}, "refund policy", "card or credit"),
-    ({"BABEL_DEFAULT_TIMEZONE": "Europe/Pariss"}, "time zone", "MARKET_HUB_TIME_ZONE"),
-    ({"HUB_COMMISSION_BASIS_POINTS": 10_000}, "commission", "between 0 and 9999"),
-    ({"HUB_COMMISSION_BASIS_POINTS": -1}, "commission", "between 0 and 9999"),
-    ({"CATALOG_PHOTO_DIRECTORY": "/proc/market-photos"}, "photos", "not writable"),
-])
-def test_each_wrong_setting_is_named_with_what_to_do(production, db, settings, subject,
-                                                      expected):
+@pytest.mark.parametrize(
+    "settings, subject, expected",
+    [
+        ({"SECRET_KEY": "short-key"}, "secret key", "only 9 characters"),
+        ({"HUB_SIREN": "732829321"}, "hub SIREN", "'732829321' is not a valid SIREN"),
+        ({"HUB_SIREN": "73282932"}, "hub SIREN", "is not a valid SIREN"),
+        ({"HUB_SIREN": ""}, "hub SIREN", "missing"),
+        ({"HUB_IBAN": "FR76 3000 6000 0112 3456 7890 188"}, "hub IBAN", "MARKET_HUB_IBAN"),
+        (
+            {"HUB_IBAN": "FR76 3000 6000 0112 3456 7890 189", "HUB_BIC": "NOTABIC"},
+            "hub IBAN",
+            "MARKET_HUB_BIC",
+        ),
+        ({"LEDGER_SIGNING_KEY": "not a key"}, "ledger signing key", "cannot be read"),
+        ({"HUB_NAME": "  "}, "hub name", "MARKET_HUB_NAME"),
+        ({"HUB_EMAIL": "contact@hub.test"}, "hub email", "not a real address"),
+        ({"PUBLIC_URL": "http://marche.seignanx.fr"}, "public URL", "https"),
+        ({"PUBLIC_URL": "https://localhost:5000"}, "public URL", "https"),
+        ({"MAIL_URL": "http://smtp.seignanx.fr"}, "mail", "must look like"),
+        ({"MAIL_URL": "smtp://smtp.seignanx.fr:587"}, "mail", "without encryption"),
+        (
+            {"MAIL_SENDER": "Marché <ne-pas-repondre@marche.example.org>"},
+            "mail sender",
+            "MARKET_MAIL_SENDER",
+        ),
+        ({"STRIPE_SECRET_KEY": "sk_live_abc"}, "Stripe", "both"),
+        ({"STRIPE_WEBHOOK_SECRET": "whsec_abc"}, "Stripe", "both"),
+        (
+            {"STRIPE_SECRET_KEY": "sk_test_abc", "STRIPE_WEBHOOK_SECRET": "whsec_abc"},
+            "Stripe",
+            "a test key",
+        ),
+        (
+            {"STRIPE_SECRET_KEY": "pk_live_abc", "STRIPE_WEBHOOK_SECRET": "whsec_abc"},
+            "Stripe",
+            "not a Stripe secret key",
+        ),
+        (
+            {"STRIPE_SECRET_KEY": "sk_live_abc", "STRIPE_WEBHOOK_SECRET": "abc"},
+            "Stripe",
+            "not a webhook signing secret",
+        ),
+        (
+            {
+                "STRIPE_SECRET_KEY": "sk_live_abc",
+                "STRIPE_WEBHOOK_SECRET": "whsec_abc",
+                "STRIPE_API_BASE": "http://127.0.0.1:12111",
+            },
+            "Stripe",
+            "MARKET_STRIPE_API_BASE",
+        ),
+        ({"HUB_REFUND_POLICY": "card"}, "refund policy", "card refunds need Stripe"),
+        ({"HUB_REFUND_POLICY": "cash"}, "refund policy", "card or credit"),
+        ({"BABEL_DEFAULT_TIMEZONE": "Europe/Pariss"}, "time zone", "MARKET_HUB_TIME_ZONE"),
+        ({"HUB_COMMISSION_BASIS_POINTS": 10_000}, "commission", "between 0 and 9999"),
+        ({"HUB_COMMISSION_BASIS_POINTS": -1}, "commission", "between 0 and 9999"),
+        ({"CATALOG_PHOTO_DIRECTORY": "/proc/market-photos"}, "photos", "not writable"),
+    ],
+)
+def test_each_wrong_setting_is_named_with_what_to_do(production, db, settings, subject, expected):
     production.config.update(settings)
     result = run_check(production)
     line = lines_by_subject(result.output)[subject]
@@ -112,8 +158,11 @@ def test_each_wrong_setting_is_named_with_what_to_do(production, db, settings, s
 
 
 def test_live_stripe_keys_pass(production, db):
-    production.config.update(STRIPE_SECRET_KEY="sk_live_51abc", STRIPE_WEBHOOK_SECRET="whsec_1x",
-                             HUB_REFUND_POLICY="card")
+    production.config.update(
+        STRIPE_SECRET_KEY="sk_live_51abc",
+        STRIPE_WEBHOOK_SECRET="whsec_1x",
+        HUB_REFUND_POLICY="card",
+    )
     lines = lines_by_subject(run_check(production).output)
     assert lines["Stripe"] == "✔ Stripe: live keys and webhook secret set"
     assert lines["refund policy"] == "✔ refund policy: card"
@@ -133,8 +182,11 @@ def test_migrations_behind_and_a_ledger_that_does_not_verify(production, db):
 
 
 def test_an_unreachable_database_is_one_line_per_check(tmp_path):
-    unreachable = create_app("testing", SQLALCHEMY_DATABASE_URI="postgresql://nobody@127.0.0.1:1/x",
-                             CATALOG_PHOTO_DIRECTORY=str(tmp_path))
+    unreachable = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI="postgresql://nobody@127.0.0.1:1/x",
+        CATALOG_PHOTO_DIRECTORY=str(tmp_path),
+    )
     with unreachable.app_context():
         result = run_check(unreachable)
     assert result.exit_code == 1

@@ -23,8 +23,11 @@ CITED = re.compile(r"flask --app market ((?:[^`\n|\\]|\\\n)+)")
 
 def cited_commands() -> list[str]:
     texts = [GUIDE.read_text()] + [path.read_text() for path in DEPLOY.glob("*.service")]
-    return [" ".join(match.replace("\\\n", " ").split()).split("  #")[0]
-            for text in texts for match in CITED.findall(text)]
+    return [
+        " ".join(match.replace("\\\n", " ").split()).split("  #")[0]
+        for text in texts
+        for match in CITED.findall(text)
+    ]
 
 
 def resolve(app, arguments: list[str]) -> click.Context:
@@ -48,9 +51,17 @@ def test_every_command_the_guide_and_the_units_cite_exists(app):
         except click.UsageError as error:
             pytest.fail(f"`flask --app market {command}`: {error.format_message()}")
     named = {" ".join(shlex.split(command)[:2]) for command in commands}
-    for needed in ("db upgrade", "users create-admin", "check --send-test", "mail send",
-                   "cycles notify-closed", "payments reconcile", "ledger close",
-                   "ledger verify", "privacy erase"):
+    for needed in (
+        "db upgrade",
+        "users create-admin",
+        "check --send-test",
+        "mail send",
+        "cycles notify-closed",
+        "payments reconcile",
+        "ledger close",
+        "ledger verify",
+        "privacy erase",
+    ):
         assert needed in named, needed
     assert any(command.startswith("backup --out ") for command in commands)
     assert any(command.startswith("restore ") for command in commands)
@@ -61,8 +72,15 @@ def test_the_readme_keeps_its_two_commands_and_links_the_guide():
     top = readme.split("\n## ")[0]
     assert "make run" in top and "make test" in top
     assert "(docs/deploy.md)" in readme
-    for command in ("users create-admin", "users list", "users set-role", "`check",
-                    "backup --out", "restore FILE", "privacy erase"):
+    for command in (
+        "users create-admin",
+        "users list",
+        "users set-role",
+        "`check",
+        "backup --out",
+        "restore FILE",
+        "privacy erase",
+    ):
         assert command in readme, command
 
 
@@ -78,29 +96,39 @@ def unit(path: Path) -> dict[str, list[str]]:
 def test_each_timer_starts_its_service_as_the_market_user_with_the_environment_file():
     timers = sorted(DEPLOY.glob("*.timer"))
     assert {path.stem for path in timers} == {
-        "market-mail", "market-remind", "market-notify-closed", "market-reconcile",
+        "market-mail",
+        "market-remind",
+        "market-notify-closed",
+        "market-reconcile",
         "market-ledger-close",
-        "market-backup"}
+        "market-backup",
+    }
     for timer in timers:
         service = unit(timer.with_suffix(".service"))
         assert service["Type"] == ["oneshot"]
         assert service["User"] == ["market"]
         assert service["EnvironmentFile"] == ["/etc/market/market.env"]
-        assert all(command.startswith("/srv/market/.venv/bin/flask --app market ")
-                   for command in service["ExecStart"])
+        assert all(
+            command.startswith("/srv/market/.venv/bin/flask --app market ")
+            for command in service["ExecStart"]
+        )
         [calendar] = unit(timer)["OnCalendar"]
-        analysed = subprocess.run(["systemd-analyze", "calendar", calendar],
-                                  capture_output=True, text=True)
+        analysed = subprocess.run(
+            ["systemd-analyze", "calendar", calendar], capture_output=True, text=True
+        )
         assert analysed.returncode == 0, analysed.stderr
     web = unit(DEPLOY / "market.service")
     assert web["ExecStart"] == [
-        "/srv/market/.venv/bin/gunicorn -c deploy/gunicorn.conf.py 'market:create_app()'"]
+        "/srv/market/.venv/bin/gunicorn -c deploy/gunicorn.conf.py 'market:create_app()'"
+    ]
 
 
 def test_the_environment_example_names_only_real_settings():
-    names = {line.split("=")[0].lstrip("#") for line in
-             (DEPLOY / "market.env.example").read_text().splitlines()
-             if re.match(r"#?MARKET_\w+=", line)}
+    names = {
+        line.split("=")[0].lstrip("#")
+        for line in (DEPLOY / "market.env.example").read_text().splitlines()
+        if re.match(r"#?MARKET_\w+=", line)
+    }
     known = {f"MARKET_{name}" for name in config.ENVIRONMENT} | {"MARKET_ENV"}
     assert names - known == set()
     assert "127.0.0.1:8000" in (DEPLOY / "Caddyfile").read_text()
@@ -115,19 +143,35 @@ def free_port() -> int:
 def test_gunicorn_serves_the_app_with_the_shipped_settings(tmp_path):
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    environment = {"PATH": str(gunicorn.parent), "MARKET_ENV": "production",
-                   "MARKET_SECRET_KEY": "k" * 40, "MARKET_PHOTO_DIRECTORY": str(tmp_path),
-                   "MARKET_DATABASE_URL": f"sqlite:///{tmp_path / 'market.db'}"}
+    environment = {
+        "PATH": str(gunicorn.parent),
+        "MARKET_ENV": "production",
+        "MARKET_SECRET_KEY": "k" * 40,
+        "MARKET_PHOTO_DIRECTORY": str(tmp_path),
+        "MARKET_DATABASE_URL": f"sqlite:///{tmp_path / 'market.db'}",
+    }
     server = subprocess.Popen(
-        [str(gunicorn), "-c", "deploy/gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
-         "market:create_app()"], cwd=ROOT, env=environment, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+        [
+            str(gunicorn),
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "-b",
+            f"127.0.0.1:{port}",
+            "market:create_app()",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         body = None
         for _ in range(150):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
-                                            timeout=2) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=2
+                ) as response:
                     body = response.read().decode()
                 break
             except OSError:

@@ -28,8 +28,11 @@ def first_run_commands() -> list[list[str]]:
     """The flask lines of the guide's section 5 block, as written there."""
     section = (ROOT / "docs" / "deploy.md").read_text().split("\n## 5.")[1].split("\n## 6.")[0]
     block = section.split("```sh\n")[1].split("```")[0]
-    return [shlex.split(line) for line in block.splitlines()
-            if line.startswith(".venv/bin/flask --app market ")]
+    return [
+        shlex.split(line)
+        for line in block.splitlines()
+        if line.startswith(".venv/bin/flask --app market ")
+    ]
 
 
 def environment_file(**settings) -> dict:
@@ -39,17 +42,29 @@ def environment_file(**settings) -> dict:
         if re.match(r"MARKET_\w+=", line):
             name, _, value = line.partition("=")
             values[name] = shlex.split(value)[0] if value else ""
-    values.update(MARKET_SECRET_KEY="Qm9uam91ciBsZSBtYXJjaMOpIGR1IFNlaWduYW54IQ",
-                  MARKET_HUB_SIREN="732829320",
-                  MARKET_HUB_IBAN="FR76 3000 6000 0112 3456 7890 189", **settings)
-    return {**{name: value for name, value in os.environ.items()
-               if not name.startswith("MARKET_")}, **values}
+    values.update(
+        MARKET_SECRET_KEY="Qm9uam91ciBsZSBtYXJjaMOpIGR1IFNlaWduYW54IQ",
+        MARKET_HUB_SIREN="732829320",
+        MARKET_HUB_IBAN="FR76 3000 6000 0112 3456 7890 189",
+        **settings,
+    )
+    return {
+        **{name: value for name, value in os.environ.items() if not name.startswith("MARKET_")},
+        **values,
+    }
 
 
 def run(command: list[str], environment: dict, stdin: str = "") -> subprocess.CompletedProcess:
     assert command[0] == ".venv/bin/flask"
-    return subprocess.run([str(FLASK), *command[1:]], cwd=ROOT, env=environment, input=stdin,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(FLASK), *command[1:]],
+        cwd=ROOT,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_documented_first_run_on_an_empty_database(empty_database_url, tmp_path):
@@ -59,8 +74,10 @@ def test_the_documented_first_run_on_an_empty_database(empty_database_url, tmp_p
     assert create_admin[3:5] == ["users", "create-admin"]
     assert check[1:] == ["--app", "market", "check"]
     environment = environment_file(
-        MARKET_DATABASE_URL=empty_database_url, MARKET_PHOTO_DIRECTORY=str(tmp_path / "photos"),
-        MARKET_LEDGER_SIGNING_KEY_FILE=str(tmp_path / "ledger-signing-key.pem"))
+        MARKET_DATABASE_URL=empty_database_url,
+        MARKET_PHOTO_DIRECTORY=str(tmp_path / "photos"),
+        MARKET_LEDGER_SIGNING_KEY_FILE=str(tmp_path / "ledger-signing-key.pem"),
+    )
 
     upgraded = run(upgrade, environment)
     assert upgraded.returncode == 0, upgraded.stderr
@@ -76,8 +93,10 @@ def test_the_documented_first_run_on_an_empty_database(empty_database_url, tmp_p
     assert created.stdout == "administrator 1 created: jeanne@marche.example.fr\n"
     again = run(create_admin, environment, stdin=f"{PASSWORD}\n{PASSWORD}\n")
     assert again.returncode == 1
-    assert again.stderr == ("Error: An account already exists with this email address. Log "
-                            "in, or reset your password if you forgot it.\n")
+    assert again.stderr == (
+        "Error: An account already exists with this email address. Log "
+        "in, or reset your password if you forgot it.\n"
+    )
 
     checked = run(check, environment)
     lines = checked.stdout.splitlines()
@@ -85,8 +104,7 @@ def test_the_documented_first_run_on_an_empty_database(empty_database_url, tmp_p
     assert any(line.startswith("✔ migrations: at the latest revision (") for line in lines)
     assert "✔ ledger: verified, 0 transactions, head " + "0" * 64 in lines
     assert "✔ hub SIREN: 732 829 320" in lines
-    assert (f"✔ ledger signing key: public key {public_key}, published at /ledger/key"
-            in lines)
+    assert f"✔ ledger signing key: public key {public_key}, published at /ledger/key" in lines
     assert "✔ public URL: https://marche.example.fr" in lines
     failing = [line for line in lines if line.startswith("✘")]
     if BACKEND == "postgresql":
@@ -100,43 +118,74 @@ def test_the_documented_first_run_on_an_empty_database(empty_database_url, tmp_p
     assert checked.stderr == ""
 
 
-def test_a_new_hub_reaches_its_first_open_cycle_through_the_browser(empty_database_url,
-                                                                    tmp_path):
-    environment = environment_file(MARKET_DATABASE_URL=empty_database_url,
-                                   MARKET_PHOTO_DIRECTORY=str(tmp_path / "photos"))
+def test_a_new_hub_reaches_its_first_open_cycle_through_the_browser(empty_database_url, tmp_path):
+    environment = environment_file(
+        MARKET_DATABASE_URL=empty_database_url, MARKET_PHOTO_DIRECTORY=str(tmp_path / "photos")
+    )
     upgrade, _keygen, create_admin, _check = first_run_commands()
     assert run(upgrade, environment).returncode == 0
     assert run(create_admin, environment, stdin=f"{PASSWORD}\n{PASSWORD}\n").returncode == 0
 
     with app_on(empty_database_url, tmp_path / "photos") as hub:
         admin = hub.test_client()
-        assert admin.post("/login", data={"email": "jeanne@marche.example.fr",
-                                          "password": PASSWORD}).status_code == 302
-        invited = admin.post("/invitations", data={"email": "claire@marche.example.fr",
-                                                   "role": "coordinator", "producer": "0"})
+        assert (
+            admin.post(
+                "/login", data={"email": "jeanne@marche.example.fr", "password": PASSWORD}
+            ).status_code
+            == 302
+        )
+        invited = admin.post(
+            "/invitations",
+            data={"email": "claire@marche.example.fr", "role": "coordinator", "producer": "0"},
+        )
         assert invited.status_code == 302
         [message] = db.session.scalars(select(OutboxMessage)).all()
         assert message.recipient == "claire@marche.example.fr"
         token = re.search(r"/invitations/([\w-]+)", message.body).group(1)
 
         coordinator = hub.test_client()
-        accepted = coordinator.post(f"/invitations/{token}", data={
-            "name": "Claire Duhau", "phone": "", "password": "une-autre-phrase-solide",
-            "confirm": "une-autre-phrase-solide"})
+        accepted = coordinator.post(
+            f"/invitations/{token}",
+            data={
+                "name": "Claire Duhau",
+                "phone": "",
+                "password": "une-autre-phrase-solide",
+                "confirm": "une-autre-phrase-solide",
+            },
+        )
         assert accepted.status_code == 302
-        assert coordinator.post("/coordination/collection-points/new", data={
-            "name": "Salle des fêtes", "address": "Place de la Mairie", "postcode": "40440",
-            "town": "Ondres", "capacity": "60", "active": "y"}).status_code == 302
+        assert (
+            coordinator.post(
+                "/coordination/collection-points/new",
+                data={
+                    "name": "Salle des fêtes",
+                    "address": "Place de la Mairie",
+                    "postcode": "40440",
+                    "town": "Ondres",
+                    "capacity": "60",
+                    "active": "y",
+                },
+            ).status_code
+            == 302
+        )
 
         now = to_hub_time(utcnow())
         opens, closes = now - timedelta(hours=1), now + timedelta(days=3)
         pickup = closes + timedelta(days=2)
-        created = coordinator.post("/coordination/cycles/new", data={
-            "name": "Semaine 1", "opens_at": opens.strftime("%Y-%m-%dT%H:%M"),
-            "closes_at": closes.strftime("%Y-%m-%dT%H:%M"), "note": "",
-            "pickups-0-point_id": "1", "pickups-0-include": "y",
-            "pickups-0-day": pickup.strftime("%Y-%m-%d"), "pickups-0-starts": "16:30",
-            "pickups-0-ends": "19:00"})
+        created = coordinator.post(
+            "/coordination/cycles/new",
+            data={
+                "name": "Semaine 1",
+                "opens_at": opens.strftime("%Y-%m-%dT%H:%M"),
+                "closes_at": closes.strftime("%Y-%m-%dT%H:%M"),
+                "note": "",
+                "pickups-0-point_id": "1",
+                "pickups-0-include": "y",
+                "pickups-0-day": pickup.strftime("%Y-%m-%d"),
+                "pickups-0-starts": "16:30",
+                "pickups-0-ends": "19:00",
+            },
+        )
         assert created.status_code == 302
         cycle = db.session.scalar(select(OrderCycle))
         assert coordinator.post(f"/coordination/cycles/{cycle.id}/publish").status_code == 302

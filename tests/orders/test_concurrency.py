@@ -56,8 +56,9 @@ def test_twenty_clients_race_for_the_last_five_units(app, db, market):
 
     def attempt(user):
         cycle = _db.session.get(OrderCycle, cycle_id)
-        orders.place(user, cycle, utcnow(), items={offer_id: 1}, pickup_id=pickup_id,
-                     payment="pickup")
+        orders.place(
+            user, cycle, utcnow(), items={offer_id: 1}, pickup_id=pickup_id, payment="pickup"
+        )
 
     outcomes = race(app, users, attempt)
     assert outcomes.count("ordered") == 5
@@ -78,8 +79,9 @@ def test_twenty_clients_race_for_the_last_places_at_a_collection_point(app, db, 
 
     def attempt(user):
         cycle = _db.session.get(OrderCycle, cycle_id)
-        orders.place(user, cycle, utcnow(), items={offer_id: 1}, pickup_id=pickup_id,
-                     payment="pickup")
+        orders.place(
+            user, cycle, utcnow(), items={offer_id: 1}, pickup_id=pickup_id, payment="pickup"
+        )
 
     outcomes = race(app, users, attempt)
     assert outcomes.count("ordered") == 3

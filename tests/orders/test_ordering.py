@@ -29,8 +29,9 @@ def add(client, offer, quantity="1"):
 
 
 def checkout(client, pickup, payment="pickup", submission="s-1"):
-    return client.post("/checkout", data={"pickup": pickup.id, "payment": payment,
-                                          "submission": submission})
+    return client.post(
+        "/checkout", data={"pickup": pickup.id, "payment": payment, "submission": submission}
+    )
 
 
 def the_order(db):
@@ -44,8 +45,10 @@ def test_a_household_orders_and_is_told(client_of, db, market):
     assert response.status_code == 302
     order = the_order(db)
     assert order.reference == f"{market['cycle'].id}-001"
-    assert [(line.product_name, line.quantity, line.unit_price_cents)
-            for line in order.lines] == [("Carottes", 3, 250), ("Tomme de brebis", 1, 1200)]
+    assert [(line.product_name, line.quantity, line.unit_price_cents) for line in order.lines] == [
+        ("Carottes", 3, 250),
+        ("Tomme de brebis", 1, 1200),
+    ]
     assert db.session.get(Offer, market["carrots"].id).ordered_quantity == 3
     assert count(db, CartItem) == 0
     confirmation = outbox(db)[-1]
@@ -90,9 +93,15 @@ def test_change_quantities_and_cancel_until_close(client_of, db, market):
     add(client_of, market["cheese"], "1")
     checkout(client_of, market["pickup"])
     order = the_order(db)
-    response = client_of.post(f"/orders/{order.id}/change", data={
-        f"quantity-{market['carrots'].id}": "1", f"quantity-{market['cheese'].id}": "0",
-        "pickup": market["pickup"].id, "submission": "c"})
+    response = client_of.post(
+        f"/orders/{order.id}/change",
+        data={
+            f"quantity-{market['carrots'].id}": "1",
+            f"quantity-{market['cheese'].id}": "0",
+            "pickup": market["pickup"].id,
+            "submission": "c",
+        },
+    )
     assert response.status_code == 302
     assert [(line.product_name, line.quantity) for line in order.lines] == [("Carottes", 1)]
     assert db.session.get(Offer, market["carrots"].id).ordered_quantity == 1
@@ -112,19 +121,26 @@ def test_after_close_the_order_is_read_only(client_of, db, market):
     db.session.commit()
     page = client_of.get(f"/orders/{order.id}").text
     assert "ne peut plus être modifiée" in page
-    response = client_of.post(f"/orders/{order.id}/change", data={
-        f"quantity-{market['carrots'].id}": "5", "pickup": market["pickup"].id})
+    response = client_of.post(
+        f"/orders/{order.id}/change",
+        data={f"quantity-{market['carrots'].id}": "5", "pickup": market["pickup"].id},
+    )
     assert response.status_code == 409
     assert order.lines[0].quantity == 2
     assert client_of.post(f"/orders/{order.id}/cancel").status_code == 409
     assert not order.is_cancelled
 
 
-@pytest.mark.parametrize(("quantity", "message"), [
-    ("-1", "n&#39;est pas une quantité"), ("0", "n&#39;est pas une quantité"),
-    ("1.5", "n&#39;est pas une quantité"), ("100000", "n&#39;est pas une quantité"),
-    ("deux", "n&#39;est pas une quantité"),
-])
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [
+        ("-1", "n&#39;est pas une quantité"),
+        ("0", "n&#39;est pas une quantité"),
+        ("1.5", "n&#39;est pas une quantité"),
+        ("100000", "n&#39;est pas une quantité"),
+        ("deux", "n&#39;est pas une quantité"),
+    ],
+)
 def test_bad_quantities_are_refused(client_of, db, market, quantity, message):
     response = add(client_of, market["carrots"], quantity)
     assert response.status_code == 400
@@ -169,10 +185,19 @@ def test_someone_elses_order_is_not_found(app, client_of, db, market):
 
 
 def test_a_tampered_price_field_is_ignored(client_of, db, market):
-    client_of.post("/cart/add", data={"offer_id": market["carrots"].id, "quantity": "1",
-                                      "price": "1", "unit_price_cents": "1"})
-    client_of.post("/checkout", data={"pickup": market["pickup"].id, "payment": "pickup",
-                                      "submission": "x", "price": "1"})
+    client_of.post(
+        "/cart/add",
+        data={
+            "offer_id": market["carrots"].id,
+            "quantity": "1",
+            "price": "1",
+            "unit_price_cents": "1",
+        },
+    )
+    client_of.post(
+        "/checkout",
+        data={"pickup": market["pickup"].id, "payment": "pickup", "submission": "x", "price": "1"},
+    )
     assert the_order(db).lines[0].unit_price_cents == 250
 
 
@@ -224,22 +249,29 @@ def test_a_visitor_keeps_what_they_chose_through_log_in(app, db, market):
 
 def script_add(client, offer, quantity="1"):
     """What the shop's script sends: the same form, asking for JSON."""
-    return client.post("/cart/add", data={"offer_id": offer.id, "quantity": quantity},
-                       headers={"Accept": "application/json"})
+    return client.post(
+        "/cart/add",
+        data={"offer_id": offer.id, "quantity": quantity},
+        headers={"Accept": "application/json"},
+    )
 
 
-def test_the_shop_script_adds_in_place_and_is_told_the_cart_units_and_total(client_of, db,
-                                                                           market):
+def test_the_shop_script_adds_in_place_and_is_told_the_cart_units_and_total(client_of, db, market):
     script_add(client_of, market["cheese"])
     response = script_add(client_of, market["carrots"], "2")
     assert response.status_code == 200
     total = market["cheese"].price_cents + 2 * market["carrots"].price_cents
-    assert response.json == {"message": "« Carottes » × 2 ajouté à votre panier.",
-                             "units": "3 articles", "total": format_cents(total),
-                             "location": None}
+    assert response.json == {
+        "message": "« Carottes » × 2 ajouté à votre panier.",
+        "units": "3 articles",
+        "total": format_cents(total),
+        "location": None,
+    }
     items = db.session.scalars(select(CartItem).order_by(CartItem.offer_id)).all()
     assert [(item.offer_id, item.quantity) for item in items] == [
-        (market["carrots"].id, 2), (market["cheese"].id, 1)]
+        (market["carrots"].id, 2),
+        (market["cheese"].id, 1),
+    ]
     # The bar counts units: the same product again is one more.
     assert script_add(client_of, market["carrots"]).json["units"] == "4 articles"
 
@@ -269,8 +301,10 @@ def test_a_cart_line_holds_at_most_99(client_of, db, market):
 def test_cart_quantities_change_in_place(client_of, db, market):
     add(client_of, market["carrots"], "1")
     add(client_of, market["cheese"], "1")
-    client_of.post("/cart/update", data={f"quantity-{market['carrots'].id}": "4",
-                                         f"quantity-{market['cheese'].id}": "0"})
+    client_of.post(
+        "/cart/update",
+        data={f"quantity-{market['carrots'].id}": "4", f"quantity-{market['cheese'].id}": "0"},
+    )
     items = db.session.scalars(select(CartItem)).all()
     assert [(item.offer_id, item.quantity) for item in items] == [(market["carrots"].id, 4)]
 
@@ -278,12 +312,18 @@ def test_cart_quantities_change_in_place(client_of, db, market):
 def test_confirming_orders_the_quantities_typed_in_the_cart(client_of, db, market):
     add(client_of, market["carrots"], "1")
     add(client_of, market["cheese"], "1")
-    response = client_of.post("/checkout", data={
-        f"quantity-{market['carrots'].id}": "3", f"quantity-{market['cheese'].id}": "0",
-        "pickup": market["pickup"].id, "payment": "pickup", "submission": "s-1"})
+    response = client_of.post(
+        "/checkout",
+        data={
+            f"quantity-{market['carrots'].id}": "3",
+            f"quantity-{market['cheese'].id}": "0",
+            "pickup": market["pickup"].id,
+            "payment": "pickup",
+            "submission": "s-1",
+        },
+    )
     assert response.status_code == 302
-    assert [(line.product_name, line.quantity) for line in the_order(db).lines] == [
-        ("Carottes", 3)]
+    assert [(line.product_name, line.quantity) for line in the_order(db).lines] == [("Carottes", 3)]
 
 
 def test_a_refused_confirmation_keeps_the_typed_quantities_on_screen(client_of, db, market):
@@ -293,8 +333,9 @@ def test_a_refused_confirmation_keeps_the_typed_quantities_on_screen(client_of, 
     assert response.status_code == 400
     assert f'name="{field}" value="3"' in response.text
     assert db.session.scalar(select(CartItem.quantity)) == 1  # nothing changed
-    response = client_of.post("/checkout", data={field: "trois", "pickup": market["pickup"].id,
-                                                 "payment": "pickup"})
+    response = client_of.post(
+        "/checkout", data={field: "trois", "pickup": market["pickup"].id, "payment": "pickup"}
+    )
     assert response.status_code == 400
     assert "« trois » n&#39;est pas une quantité" in response.text
     assert f'name="{field}" value="trois"' in response.text

@@ -42,8 +42,7 @@ def statements(db, send) -> list[str]:
 
 def add(client, offer_id, json=False):
     headers = {"Accept": "application/json"} if json else {}
-    return client.post("/cart/add", data={"offer_id": offer_id, "quantity": "1"},
-                       headers=headers)
+    return client.post("/cart/add", data={"offer_id": offer_id, "quantity": "1"}, headers=headers)
 
 
 def fill_cart(db, client, market, extra):
@@ -51,7 +50,8 @@ def fill_cart(db, client, market, extra):
     farm = market["carrots"].product.producer
     offers = [market["carrots"], market["cheese"], market["cider"]] + [
         OfferFactory(cycle=market["cycle"], product=ProductFactory(producer=farm))
-        for _ in range(extra)]
+        for _ in range(extra)
+    ]
     db.session.commit()
     for offer_id in [offer.id for offer in offers]:
         assert add(client, offer_id).status_code == 302

@@ -17,11 +17,14 @@ def fake_stripe(app):
     Events are delivered to the app's webhook through a test client of its own.
     """
     fake = FakeStripe(SECRET_KEY, WEBHOOK_SECRET).start()
-    app.config.update(STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-                      STRIPE_API_BASE=fake.base_url)
+    app.config.update(
+        STRIPE_SECRET_KEY=SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=fake.base_url,
+    )
     webhook_client = app.test_client()
     fake.deliver = lambda payload, header: webhook_client.post(
-        WEBHOOK, data=payload, headers={"Stripe-Signature": header},
-        content_type="application/json")
+        WEBHOOK, data=payload, headers={"Stripe-Signature": header}, content_type="application/json"
+    )
     yield fake
     fake.stop()

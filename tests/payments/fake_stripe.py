@@ -39,11 +39,15 @@ def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
 
 
 class StripeFailure(Exception):
-    def __init__(self, status: int, message: str, kind: str = "invalid_request_error",
-                 code: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        kind: str = "invalid_request_error",
+        code: str | None = None,
+    ):
         super().__init__(message)
-        self.status, self.body = status, {"error": {"type": kind, "message": message,
-                                                    "code": code}}
+        self.status, self.body = status, {"error": {"type": kind, "message": message, "code": code}}
 
 
 def metadata_of(params: dict, prefix: str = "metadata") -> dict:
@@ -98,23 +102,34 @@ class FakeStripe:
         with self.lock:
             self.calls.append((method, path, params, key))
             if headers.get("Authorization") != f"Bearer {self.secret_key}":
-                return 401, {"error": {"type": "invalid_request_error",
-                                       "message": "Invalid API Key provided"}}
+                return 401, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "message": "Invalid API Key provided",
+                    }
+                }
             if self.down:
                 return 500, {"error": {"type": "api_error", "message": "fake outage"}}
             if method == "POST":
                 if not key:
-                    return 400, {"error": {"type": "invalid_request_error",
-                                           "message": "fake: every write needs an "
-                                                      "Idempotency-Key"}}
+                    return 400, {
+                        "error": {
+                            "type": "invalid_request_error",
+                            "message": "fake: every write needs an Idempotency-Key",
+                        }
+                    }
                 if key in self.idempotent:
                     seen, status, body = self.idempotent[key]
                     if seen != {"path": path, **params}:
-                        return 400, {"error": {"type": "idempotency_error",
-                                               "message": "Keys for idempotent requests can "
-                                                          "only be used with the same "
-                                                          "parameters they were first used "
-                                                          "with."}}
+                        return 400, {
+                            "error": {
+                                "type": "idempotency_error",
+                                "message": "Keys for idempotent requests can "
+                                "only be used with the same "
+                                "parameters they were first used "
+                                "with.",
+                            }
+                        }
                     return status, body
             try:
                 status, body = 200, self.route(method, path, params)
@@ -128,13 +143,20 @@ class FakeStripe:
         if method == "POST" and path == "/v1/checkout/sessions":
             return self.create_session(params)
         if method == "GET" and path == "/v1/checkout/sessions":
-            return self.list_of([s for s in self.sessions.values()
-                                 if s["created"] >= int(params.get("created[gte]", 0))],
-                                path, params)
+            return self.list_of(
+                [
+                    s
+                    for s in self.sessions.values()
+                    if s["created"] >= int(params.get("created[gte]", 0))
+                ],
+                path,
+                params,
+            )
         match = re.fullmatch(r"/v1/checkout/sessions/([\w]+)(/expire)?", path)
         if match and match.group(1) not in self.sessions:
-            raise StripeFailure(404, f"No such checkout.session: '{match.group(1)}'",
-                                code="resource_missing")
+            raise StripeFailure(
+                404, f"No such checkout.session: '{match.group(1)}'", code="resource_missing"
+            )
         if method == "GET" and match and not match.group(2):
             return self.sessions[match.group(1)]
         if method == "POST" and match and match.group(2):
@@ -143,30 +165,39 @@ class FakeStripe:
             return self.create_refund(params)
         if method == "GET" and path == "/v1/refunds":
             intent = params.get("payment_intent")
-            return self.list_of([r for r in self.refunds.values()
-                                 if r["payment_intent"] == intent], path, params)
+            return self.list_of(
+                [r for r in self.refunds.values() if r["payment_intent"] == intent], path, params
+            )
         raise StripeFailure(404, f"fake: no route {method} {path}")
 
     def expire_open(self, session_id: str) -> dict:
         """POST /v1/checkout/sessions/:id/expire: only an open session can be expired."""
         session = self.sessions[session_id]
         if session["status"] != "open":
-            raise StripeFailure(400, "Only Checkout Sessions with a status in [open] can be "
-                                "expired.", code="checkout_session_not_open")
+            raise StripeFailure(
+                400,
+                "Only Checkout Sessions with a status in [open] can be expired.",
+                code="checkout_session_not_open",
+            )
         session["status"] = "expired"
         return session
 
     def list_of(self, items: list[dict], path: str, params: dict) -> dict:
         limit = int(params.get("limit", 10))
         items = sorted(items, key=lambda item: item["created"], reverse=True)
-        return {"object": "list", "url": path, "has_more": len(items) > limit,
-                "data": items[:limit]}
+        return {
+            "object": "list",
+            "url": path,
+            "has_more": len(items) > limit,
+            "data": items[:limit],
+        }
 
     def create_session(self, params: dict) -> dict:
         for required in ("success_url", "cancel_url", "customer_email"):
             if not params.get(required):
-                raise StripeFailure(400, f"Missing required param: {required}.",
-                                    code="parameter_missing")
+                raise StripeFailure(
+                    400, f"Missing required param: {required}.", code="parameter_missing"
+                )
         if params.get("mode") != "payment":
             raise StripeFailure(400, "fake: only mode=payment is expected")
         metadata = metadata_of(params)
@@ -179,41 +210,59 @@ class FakeStripe:
                 raise StripeFailure(400, "fake: amounts are expected in eur")
             if not params.get(f"{item}[price_data][product_data][name]"):
                 raise StripeFailure(400, f"Missing {item}[price_data][product_data][name]")
-            total += (integer(params, f"{item}[price_data][unit_amount]")
-                      * integer(params, f"{item}[quantity]", 1))
+            total += integer(params, f"{item}[price_data][unit_amount]") * integer(
+                params, f"{item}[quantity]", 1
+            )
             index += 1
         if index == 0 or total <= 0:
             raise StripeFailure(400, "fake: a session needs line items worth something")
         session_id = new_id("cs")
         session = {
-            "id": session_id, "object": "checkout.session", "mode": "payment",
-            "amount_total": total, "currency": "eur", "customer_email": params["customer_email"],
-            "client_reference_id": params.get("client_reference_id"), "metadata": metadata,
-            "payment_intent": None, "payment_status": "unpaid", "status": "open",
-            "success_url": params["success_url"], "cancel_url": params["cancel_url"],
-            "url": f"{self.base_url}/pay/{session_id}", "created": int(time.time()),
-            "expires_at": int(time.time()) + 86400, "livemode": False,
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": "payment",
+            "amount_total": total,
+            "currency": "eur",
+            "customer_email": params["customer_email"],
+            "client_reference_id": params.get("client_reference_id"),
+            "metadata": metadata,
+            "payment_intent": None,
+            "payment_status": "unpaid",
+            "status": "open",
+            "success_url": params["success_url"],
+            "cancel_url": params["cancel_url"],
+            "url": f"{self.base_url}/pay/{session_id}",
+            "created": int(time.time()),
+            "expires_at": int(time.time()) + 86400,
+            "livemode": False,
         }
         self.sessions[session_id] = session
         return session
 
     def create_refund(self, params: dict) -> dict:
         intent = params.get("payment_intent")
-        session = next((s for s in self.sessions.values() if s["payment_intent"] == intent
-                        and intent), None)
+        session = next(
+            (s for s in self.sessions.values() if s["payment_intent"] == intent and intent), None
+        )
         if session is None or session["payment_status"] != "paid":
-            raise StripeFailure(400, f"No such payment_intent: '{intent}'",
-                                code="resource_missing")
+            raise StripeFailure(400, f"No such payment_intent: '{intent}'", code="resource_missing")
         amount = integer(params, "amount", 1)
-        already = sum(r["amount"] for r in self.refunds.values()
-                      if r["payment_intent"] == intent)
+        already = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent)
         if already + amount > session["amount_total"]:
-            raise StripeFailure(400, "Refund amount is greater than unrefunded amount",
-                                code="amount_too_large")
-        refund = {"id": new_id("re"), "object": "refund", "amount": amount, "currency": "eur",
-                  "payment_intent": intent, "charge": session["charge"],
-                  "status": "succeeded", "metadata": metadata_of(params),
-                  "created": int(time.time())}
+            raise StripeFailure(
+                400, "Refund amount is greater than unrefunded amount", code="amount_too_large"
+            )
+        refund = {
+            "id": new_id("re"),
+            "object": "refund",
+            "amount": amount,
+            "currency": "eur",
+            "payment_intent": intent,
+            "charge": session["charge"],
+            "status": "succeeded",
+            "metadata": metadata_of(params),
+            "created": int(time.time()),
+        }
         self.refunds[refund["id"]] = refund
         return refund
 
@@ -223,9 +272,12 @@ class FakeStripe:
         """The customer pays (card) or submits a bank debit that settles later."""
         with self.lock:
             session = self.sessions[session_id]
-            session.update(status="complete",
-                           payment_status="unpaid" if asynchronous else "paid",
-                           payment_intent=new_id("pi"), charge=new_id("ch"))
+            session.update(
+                status="complete",
+                payment_status="unpaid" if asynchronous else "paid",
+                payment_intent=new_id("pi"),
+                charge=new_id("ch"),
+            )
             return session
 
     def settle(self, session_id: str, succeeded: bool) -> dict:
@@ -249,22 +301,38 @@ class FakeStripe:
 
     def charge_of(self, session_id: str) -> dict:
         session = self.sessions[session_id]
-        refunded = sum(r["amount"] for r in self.refunds.values()
-                       if r["payment_intent"] == session["payment_intent"])
-        return {"id": session["charge"], "object": "charge", "amount": session["amount_total"],
-                "amount_refunded": refunded, "payment_intent": session["payment_intent"],
-                "refunded": refunded == session["amount_total"]}
+        refunded = sum(
+            r["amount"]
+            for r in self.refunds.values()
+            if r["payment_intent"] == session["payment_intent"]
+        )
+        return {
+            "id": session["charge"],
+            "object": "charge",
+            "amount": session["amount_total"],
+            "amount_refunded": refunded,
+            "payment_intent": session["payment_intent"],
+            "refunded": refunded == session["amount_total"],
+        }
 
     def event(self, kind: str, obj: dict) -> dict:
-        event = {"id": new_id("evt"), "object": "event", "type": kind,
-                 "api_version": "2025-01-01", "created": int(time.time()), "livemode": False,
-                 "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
-                 "data": {"object": dict(obj)}}
+        event = {
+            "id": new_id("evt"),
+            "object": "event",
+            "type": kind,
+            "api_version": "2025-01-01",
+            "created": int(time.time()),
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "data": {"object": dict(obj)},
+        }
         self.events.append(event)
         return event
 
-    def signed(self, event: dict, *, timestamp: int | None = None,
-               secret: str | None = None) -> tuple[str, str]:
+    def signed(
+        self, event: dict, *, timestamp: int | None = None, secret: str | None = None
+    ) -> tuple[str, str]:
         payload = json.dumps(event)
         return payload, sign(payload, secret or self.webhook_secret, timestamp)
 
@@ -280,12 +348,14 @@ class FakeStripe:
     def hosted_page(self, session_id: str) -> str:
         session = self.sessions[session_id]
         amount = f"{session['amount_total'] / 100:.2f} EUR"
-        return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-                f"<title>Fake Stripe Checkout</title></head><body>"
-                f"<h1>Fake Stripe Checkout</h1><p>{html.escape(amount)}</p>"
-                f"<form method='post' action='/pay/{session_id}'>"
-                f"<button type='submit'>Pay</button></form>"
-                f"<p><a href='{html.escape(session['cancel_url'])}'>Back</a></p></body></html>")
+        return (
+            f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>Fake Stripe Checkout</title></head><body>"
+            f"<h1>Fake Stripe Checkout</h1><p>{html.escape(amount)}</p>"
+            f"<form method='post' action='/pay/{session_id}'>"
+            f"<button type='submit'>Pay</button></form>"
+            f"<p><a href='{html.escape(session['cancel_url'])}'>Back</a></p></body></html>"
+        )
 
     def pay_from_page(self, session_id: str) -> str:
         """The Pay button: complete, tell the app (maybe a little later), send the browser back."""
@@ -325,10 +395,12 @@ class FakeStripe:
                 if page and page.group(1) in fake.sessions:
                     if method == "GET":
                         return self.answer(200, fake.hosted_page(page.group(1)), "text/html")
-                    return self.answer(303, "", "text/html",
-                                       location=fake.pay_from_page(page.group(1)))
-                params = dict(parse_qsl(body if method == "POST" else parts.query,
-                                        keep_blank_values=True))
+                    return self.answer(
+                        303, "", "text/html", location=fake.pay_from_page(page.group(1))
+                    )
+                params = dict(
+                    parse_qsl(body if method == "POST" else parts.query, keep_blank_values=True)
+                )
                 status, answer = fake.api(method, parts.path, params, self.headers)
                 self.answer(status, json.dumps(answer), "application/json")
 

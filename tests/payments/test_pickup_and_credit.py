@@ -41,8 +41,9 @@ def balance(market) -> int:
 
 
 def top_up(db, market, cents):
-    post_credit_topup(household_id(market), cents, "transfer", "VIR-1",
-                      idempotency_key=f"topup:{cents}")
+    post_credit_topup(
+        household_id(market), cents, "transfer", "VIR-1", idempotency_key=f"topup:{cents}"
+    )
     db.session.commit()
 
 
@@ -51,13 +52,14 @@ def order(client, market, payment, carrots="2", cheese="1", submission="s-1"):
         client.post("/cart/add", data={"offer_id": market["carrots"].id, "quantity": carrots})
     if cheese:
         client.post("/cart/add", data={"offer_id": market["cheese"].id, "quantity": cheese})
-    return client.post("/checkout", data={"pickup": market["pickup"].id, "payment": payment,
-                                          "submission": submission})
+    return client.post(
+        "/checkout",
+        data={"pickup": market["pickup"].id, "payment": payment, "submission": submission},
+    )
 
 
 def kinds(db) -> list[str]:
-    return list(db.session.scalars(select(LedgerTransaction.kind)
-                                   .order_by(LedgerTransaction.seq)))
+    return list(db.session.scalars(select(LedgerTransaction.kind).order_by(LedgerTransaction.seq)))
 
 
 def the_order(db) -> Order:
@@ -100,16 +102,21 @@ def test_a_credit_order_that_grows_beyond_the_credit_owes_the_rest(db, shopper, 
     top_up(db, market, 2000)
     order(shopper, market, "credit")
     the = the_order(db)
-    shopper.post(f"/orders/{the.id}/change", data={
-        f"quantity-{market['carrots'].id}": "2", f"quantity-{market['cheese'].id}": "2",
-        "pickup": market["pickup"].id, "submission": "grow"})
+    shopper.post(
+        f"/orders/{the.id}/change",
+        data={
+            f"quantity-{market['carrots'].id}": "2",
+            f"quantity-{market['cheese'].id}": "2",
+            "pickup": market["pickup"].id,
+            "submission": "grow",
+        },
+    )
     assert services.due_cents(the_order(db)) == 900  # 29.00 ordered, 20.00 of credit
     assert verify().ok
     assert balance(market) == 900
 
 
-def test_the_coordinator_records_a_payment_at_pickup(app, db, shopper, market,
-                                                     coordinator):
+def test_the_coordinator_records_a_payment_at_pickup(app, db, shopper, market, coordinator):
     order(shopper, market, "pickup")
     the = the_order(db)
     coordinator = logged_in_client(app, coordinator)
@@ -121,11 +128,14 @@ def test_the_coordinator_records_a_payment_at_pickup(app, db, shopper, market,
     coordinator.post(f"/payments/orders/{the.id}/record", data=data)  # sent twice
     assert kinds(db) == ["order.placed", "payment.received"]
     assert account_balance("cash:card") == 1000
-    transaction = db.session.scalar(select(LedgerTransaction)
-                                    .where(LedgerTransaction.kind == "payment.received"))
+    transaction = db.session.scalar(
+        select(LedgerTransaction).where(LedgerTransaction.kind == "payment.received")
+    )
     assert (transaction.payment_method, transaction.reference) == ("card", the.reference)
-    coordinator.post(f"/payments/orders/{the.id}/record",
-                     data={"amount": "7", "method": "cash", "submission": "b" * 32})
+    coordinator.post(
+        f"/payments/orders/{the.id}/record",
+        data={"amount": "7", "method": "cash", "submission": "b" * 32},
+    )
     assert account_balance("cash:till") == 700
     assert services.due_cents(the_order(db)) == 0
     assert db.session.scalar(select(func.count()).select_from(Payment)) == 2
@@ -133,18 +143,21 @@ def test_the_coordinator_records_a_payment_at_pickup(app, db, shopper, market,
     assert balance(market) == 0  # 17.00 ordered − 10.00 by card − 7.00 in cash
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"amount": "douze", "method": "cash"}, "Saisissez un montant en euros"),
-    ({"amount": "0", "method": "cash"}, "Le montant doit être supérieur à zéro."),
-    ({"amount": "5", "method": "bitcoin"}, "Not a valid choice"),
-    ({"amount": "", "method": "cash"}, "Ce champ est obligatoire."),
-])
-def test_bad_pickup_payments_are_refused(app, db, shopper, market, coordinator, data,
-                                         message):
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"amount": "douze", "method": "cash"}, "Saisissez un montant en euros"),
+        ({"amount": "0", "method": "cash"}, "Le montant doit être supérieur à zéro."),
+        ({"amount": "5", "method": "bitcoin"}, "Not a valid choice"),
+        ({"amount": "", "method": "cash"}, "Ce champ est obligatoire."),
+    ],
+)
+def test_bad_pickup_payments_are_refused(app, db, shopper, market, coordinator, data, message):
     order(shopper, market, "pickup")
     coordinator = logged_in_client(app, coordinator)
-    response = coordinator.post(f"/payments/orders/{the_order(db).id}/record",
-                                data={**data, "submission": "c" * 32})
+    response = coordinator.post(
+        f"/payments/orders/{the_order(db).id}/record", data={**data, "submission": "c" * 32}
+    )
     assert response.status_code == 400
     assert message in response.text or "choix" in response.text
     assert kinds(db) == ["order.placed"]
@@ -161,14 +174,18 @@ def test_no_payment_on_a_cancelled_order(app, db, shopper, market, coordinator):
     assert balance(market) == 0
 
 
-@pytest.mark.parametrize("method, account", [
-    ("cash", "cash:till"), ("cheque", "cash:cheque"), ("card", "cash:card"),
-    ("transfer", "cash:bank")])
-def test_each_pickup_method_goes_to_its_account(db, shopper, market, coordinator,
-                                                method, account):
+@pytest.mark.parametrize(
+    "method, account",
+    [
+        ("cash", "cash:till"),
+        ("cheque", "cash:cheque"),
+        ("card", "cash:card"),
+        ("transfer", "cash:bank"),
+    ],
+)
+def test_each_pickup_method_goes_to_its_account(db, shopper, market, coordinator, method, account):
     order(shopper, market, "pickup")
-    services.record_pickup_payment(the_order(db), ORDER_TOTAL, method, coordinator,
-                                   key="k")
+    services.record_pickup_payment(the_order(db), ORDER_TOTAL, method, coordinator, key="k")
     db.session.commit()
     assert account_balance(account) == ORDER_TOTAL
     assert verify().ok

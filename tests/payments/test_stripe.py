@@ -31,8 +31,10 @@ def shopper(app, market):
 def order_online(client, market, submission="s-1"):
     client.post("/cart/add", data={"offer_id": market["carrots"].id, "quantity": "2"})
     client.post("/cart/add", data={"offer_id": market["cheese"].id, "quantity": "1"})
-    return client.post("/checkout", data={"pickup": market["pickup"].id, "payment": "online",
-                                          "submission": submission})
+    return client.post(
+        "/checkout",
+        data={"pickup": market["pickup"].id, "payment": "online", "submission": submission},
+    )
 
 
 def the_order(db) -> Order:
@@ -48,8 +50,9 @@ def balance(market) -> int:
 
 
 def payment_postings(db, kind="payment.received") -> int:
-    return db.session.scalar(select(func.count()).select_from(LedgerTransaction)
-                             .where(LedgerTransaction.kind == kind))
+    return db.session.scalar(
+        select(func.count()).select_from(LedgerTransaction).where(LedgerTransaction.kind == kind)
+    )
 
 
 def checked_out(db, shopper, market, fake_stripe) -> str:
@@ -71,8 +74,9 @@ def test_online_payment_is_not_offered_without_both_settings(app, db, shopper, m
     shopper.post("/cart/add", data={"offer_id": market["carrots"].id, "quantity": "1"})
     page = shopper.get("/cart").text
     assert 'value="online"' not in page and 'value="pickup"' in page
-    response = shopper.post("/checkout", data={"pickup": market["pickup"].id,
-                                               "payment": "online", "submission": "x"})
+    response = shopper.post(
+        "/checkout", data={"pickup": market["pickup"].id, "payment": "online", "submission": "x"}
+    )
     assert response.status_code == 400
     assert "Choose how you will pay." in response.text or "Choisissez" in response.text
     assert the_order(db) is None and payments(db) == []
@@ -84,14 +88,15 @@ def test_a_good_payment(db, shopper, market, fake_stripe):
     (payment,) = payments(db)
     method, path, params, key = fake_stripe.calls[0]
     order = the_order(db)
-    assert (method, path, key) == ("POST", "/v1/checkout/sessions",
-                                   f"market-checkout-{payment.id}")
+    assert (method, path, key) == ("POST", "/v1/checkout/sessions", f"market-checkout-{payment.id}")
     assert params["customer_email"] == "famille@example.org"
     assert params["metadata[order_id]"] == str(order.id)
     assert params["metadata[order_version]"] == "1"
     assert params["line_items[0][price_data][currency]"] == "eur"
-    assert (params["line_items[0][price_data][unit_amount]"],
-            params["line_items[0][quantity]"]) == ("250", "2")
+    assert (
+        params["line_items[0][price_data][unit_amount]"],
+        params["line_items[0][quantity]"],
+    ) == ("250", "2")
     assert params["line_items[1][price_data][product_data][name]"] == "Tomme de brebis"
     assert fake_stripe.sessions[session_id]["amount_total"] == ORDER_TOTAL
 
@@ -157,12 +162,14 @@ def test_events_out_of_order_converge(db, shopper, market, fake_stripe):
     fake_stripe.complete(session_id, asynchronous=True)
     completed = fake_stripe.event("checkout.session.completed", fake_stripe.sessions[session_id])
     fake_stripe.settle(session_id, succeeded=True)
-    succeeded = fake_stripe.event("checkout.session.async_payment_succeeded",
-                                  fake_stripe.sessions[session_id])
+    succeeded = fake_stripe.event(
+        "checkout.session.async_payment_succeeded", fake_stripe.sessions[session_id]
+    )
     assert fake_stripe.send(succeeded).json["outcome"] == "paid"
     assert fake_stripe.send(completed).json["outcome"] == "paid"  # re-fetched: still paid
-    expired = fake_stripe.event("checkout.session.expired",
-                                {**fake_stripe.sessions[session_id], "status": "expired"})
+    expired = fake_stripe.event(
+        "checkout.session.expired", {**fake_stripe.sessions[session_id], "status": "expired"}
+    )
     assert fake_stripe.send(expired).json["outcome"] == "paid"
     assert payment_postings(db) == 1
     assert_books(0, market)
@@ -175,8 +182,7 @@ def test_async_payment_succeeds_later(db, shopper, market, fake_stripe):
     assert outcome.json["outcome"] == "pending" and payment_postings(db) == 0
     assert_books(ORDER_TOTAL, market)
     fake_stripe.settle(session_id, succeeded=True)
-    outcome = fake_stripe.send_session_event("checkout.session.async_payment_succeeded",
-                                             session_id)
+    outcome = fake_stripe.send_session_event("checkout.session.async_payment_succeeded", session_id)
     assert outcome.json["outcome"] == "paid" and payment_postings(db) == 1
     assert_books(0, market)
 
@@ -186,8 +192,7 @@ def test_async_payment_fails(db, shopper, market, fake_stripe):
     fake_stripe.complete(session_id, asynchronous=True)
     fake_stripe.send_session_event("checkout.session.completed", session_id)
     fake_stripe.settle(session_id, succeeded=False)
-    outcome = fake_stripe.send_session_event("checkout.session.async_payment_failed",
-                                             session_id)
+    outcome = fake_stripe.send_session_event("checkout.session.async_payment_failed", session_id)
     assert outcome.json["outcome"] == "failed" and payment_postings(db) == 0
     order = the_order(db)
     page = shopper.get(f"/orders/{order.id}").text
@@ -264,9 +269,15 @@ def test_a_partial_refund_to_the_card(app, db, shopper, market, fake_stripe):
     app.config["HUB_REFUND_POLICY"] = "card"
     session_id = paid_order(db, shopper, market, fake_stripe)
     order = the_order(db)
-    response = shopper.post(f"/orders/{order.id}/change", data={
-        f"quantity-{market['carrots'].id}": "2", f"quantity-{market['cheese'].id}": "0",
-        "pickup": market["pickup"].id, "submission": "change-1"})
+    response = shopper.post(
+        f"/orders/{order.id}/change",
+        data={
+            f"quantity-{market['carrots'].id}": "2",
+            f"quantity-{market['cheese'].id}": "0",
+            "pickup": market["pickup"].id,
+            "submission": "change-1",
+        },
+    )
     assert response.status_code == 302
     (refund,) = fake_stripe.refunds.values()
     assert refund["amount"] == 1200
@@ -321,9 +332,15 @@ def test_a_refund_made_on_the_dashboard_is_posted(db, shopper, market, fake_stri
 def test_a_grown_order_owes_the_difference(db, shopper, market, fake_stripe):
     paid_order(db, shopper, market, fake_stripe)
     order = the_order(db)
-    shopper.post(f"/orders/{order.id}/change", data={
-        f"quantity-{market['carrots'].id}": "4", f"quantity-{market['cheese'].id}": "1",
-        "pickup": market["pickup"].id, "submission": "grow"})
+    shopper.post(
+        f"/orders/{order.id}/change",
+        data={
+            f"quantity-{market['carrots'].id}": "4",
+            f"quantity-{market['cheese'].id}": "1",
+            "pickup": market["pickup"].id,
+            "submission": "grow",
+        },
+    )
     assert_books(500, market)
     assert "Payer 5,00" in shopper.get(f"/orders/{order.id}").text
     response = shopper.post(f"/payments/orders/{order.id}/pay")
@@ -334,8 +351,6 @@ def test_a_grown_order_owes_the_difference(db, shopper, market, fake_stripe):
     fake_stripe.complete(second.stripe_session_id)
     fake_stripe.send_session_event("checkout.session.completed", second.stripe_session_id)
     assert_books(0, market)
-
-
 
 
 def test_the_webhook_needs_no_csrf_token(app, db, shopper, market, fake_stripe):
@@ -373,8 +388,9 @@ def test_paid_after_cancelling_goes_back_to_the_card(app, db, shopper, market, f
     assert_books(0, market)  # ordered and cancelled, paid and refunded
 
 
-def test_a_missing_item_at_pickup_goes_back_to_the_card(app, db, shopper, market, fake_stripe,
-                                                         coordinator_client):
+def test_a_missing_item_at_pickup_goes_back_to_the_card(
+    app, db, shopper, market, fake_stripe, coordinator_client
+):
     from datetime import timedelta
 
     from market.timeutil import utcnow
@@ -387,20 +403,28 @@ def test_a_missing_item_at_pickup_goes_back_to_the_card(app, db, shopper, market
     cheese = next(line for line in order.lines if line.offer_id == market["cheese"].id)
     response = coordinator_client.post(
         f"/pickup/{order.pickup_id}/orders/{order.id}/missing",
-        data={"line_id": cheese.id, "missing": "1"})
+        data={"line_id": cheese.id, "missing": "1"},
+    )
     assert response.status_code in (302, 303)
     assert [r["amount"] for r in fake_stripe.refunds.values()] == [1200]
     assert_books(0, market)  # 1700 ordered − 1200 missing − 1700 paid + 1200 refunded
 
 
-def test_a_session_of_an_earlier_amount_is_expired_before_another_opens(db, shopper, market,
-                                                                         fake_stripe):
+def test_a_session_of_an_earlier_amount_is_expired_before_another_opens(
+    db, shopper, market, fake_stripe
+):
     """Paying both could charge the household twice: one open session per order."""
     first = checked_out(db, shopper, market, fake_stripe)
     order = the_order(db)
-    shopper.post(f"/orders/{order.id}/change", data={
-        f"quantity-{market['carrots'].id}": "3", f"quantity-{market['cheese'].id}": "1",
-        "pickup": market["pickup"].id, "submission": "more"})
+    shopper.post(
+        f"/orders/{order.id}/change",
+        data={
+            f"quantity-{market['carrots'].id}": "3",
+            f"quantity-{market['cheese'].id}": "1",
+            "pickup": market["pickup"].id,
+            "submission": "more",
+        },
+    )
     again = shopper.post(f"/payments/orders/{order.id}/pay")
     assert again.status_code == 303
     second = payments(db)[-1].stripe_session_id
@@ -410,13 +434,11 @@ def test_a_session_of_an_earlier_amount_is_expired_before_another_opens(db, shop
     assert [payment.status for payment in payments(db)] == ["expired", "pending"]
 
 
-def test_a_payment_cut_off_before_stripe_answered_is_opened_again(db, shopper, market,
-                                                                   fake_stripe):
+def test_a_payment_cut_off_before_stripe_answered_is_opened_again(db, shopper, market, fake_stripe):
     """Its row was written, then the request died before Stripe's answer was recorded: paying
     again opens that same payment with the same idempotency key, not a second one."""
     session_id = checked_out(db, shopper, market, fake_stripe)
-    db.session.execute(Payment.__table__.update().values(stripe_session_id=None,
-                                                         checkout_url=None))
+    db.session.execute(Payment.__table__.update().values(stripe_session_id=None, checkout_url=None))
     db.session.commit()
     again = shopper.post(f"/payments/orders/{the_order(db).id}/pay")
     assert again.status_code == 303

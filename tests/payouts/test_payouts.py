@@ -38,15 +38,30 @@ def test_owed_payouts_posted_once_with_a_valid_sepa_file(app, db, closed_cycle, 
     set_bank_account(farm, FARM_IBAN, "")
     cycles = [closed_cycle["cycle"]]
     owed = {item.producer.id: item.amount_cents for item in payouts.owed(cycles)}
-    assert owed == {farm.id: -account_balance(producer_key(farm.id)),
-                    dairy.id: -account_balance(producer_key(dairy.id))}
+    assert owed == {
+        farm.id: -account_balance(producer_key(farm.id)),
+        dairy.id: -account_balance(producer_key(dairy.id)),
+    }
     key = uuid4().hex
-    batch = payouts.confirm(cycles, label="Semaine 48", execution_date=closed_cycle[
-        "cycle"].closes_at.date(), key=key, created_by_id=None)
+    batch = payouts.confirm(
+        cycles,
+        label="Semaine 48",
+        execution_date=closed_cycle["cycle"].closes_at.date(),
+        key=key,
+        created_by_id=None,
+    )
     db.session.commit()
     # Sent twice: the same batch, nothing posted again.
-    assert payouts.confirm(cycles, label="Semaine 48", execution_date=batch.execution_date,
-                           key=key, created_by_id=None).id == batch.id
+    assert (
+        payouts.confirm(
+            cycles,
+            label="Semaine 48",
+            execution_date=batch.execution_date,
+            key=key,
+            created_by_id=None,
+        ).id
+        == batch.id
+    )
     assert account_balance(producer_key(farm.id)) == 0
     assert account_balance(producer_key(dairy.id)) == -owed[dairy.id]  # no IBAN: still owed
     assert {item.producer.id for item in payouts.owed(cycles)} == {dairy.id}
@@ -54,33 +69,49 @@ def test_owed_payouts_posted_once_with_a_valid_sepa_file(app, db, closed_cycle, 
     schema = xmlschema.XMLSchema(SCHEMA)
     schema.validate(batch.sepa_xml)
     document = schema.to_dict(batch.sepa_xml)
-    transfers = [tx for info in document["CstmrCdtTrfInitn"]["PmtInf"]
-                 for tx in info["CdtTrfTxInf"]]
-    assert [(tx["CdtrAcct"]["Id"]["IBAN"], round(tx["Amt"]["InstdAmt"]["$"] * 100),
-             tx["PmtId"]["EndToEndId"]) for tx in transfers] == [
-        (FARM_IBAN, owed[farm.id], batch.reference(farm.id))]
+    transfers = [
+        tx for info in document["CstmrCdtTrfInitn"]["PmtInf"] for tx in info["CdtTrfTxInf"]
+    ]
+    assert [
+        (
+            tx["CdtrAcct"]["Id"]["IBAN"],
+            round(tx["Amt"]["InstdAmt"]["$"] * 100),
+            tx["PmtId"]["EndToEndId"],
+        )
+        for tx in transfers
+    ] == [(FARM_IBAN, owed[farm.id], batch.reference(farm.id))]
     # The producer sees the payout and its reference on its statement.
     last = statement(account_by_key(producer_key(farm.id)))[-1]
-    assert (last.kind, last.reference, last.amount) == ("payout", batch.reference(farm.id),
-                                                         owed[farm.id])
+    assert (last.kind, last.reference, last.amount) == (
+        "payout",
+        batch.reference(farm.id),
+        owed[farm.id],
+    )
     assert verify().ok
 
 
-def test_the_coordinator_sees_what_is_owed_and_confirms(app, db, coordinator_client,
-                                                         closed_cycle, hub_bank):
+def test_the_coordinator_sees_what_is_owed_and_confirms(
+    app, db, coordinator_client, closed_cycle, hub_bank
+):
     set_bank_account(closed_cycle["farm"], FARM_IBAN, "")
     db.session.commit()
     cycle_id = closed_cycle["cycle"].id
     page = coordinator_client.get(f"/coordination/payouts?cycle={cycle_id}").text
     assert "Ferme Lafitte" in page and "Laiterie Biarrot" in page and "sans IBAN" in page
-    bad = coordinator_client.post("/coordination/payouts", data={
-        "cycle": cycle_id, "key": "x", "execution_date": "2026-12-01"})
+    bad = coordinator_client.post(
+        "/coordination/payouts",
+        data={"cycle": cycle_id, "key": "x", "execution_date": "2026-12-01"},
+    )
     assert bad.status_code == 400
-    response = coordinator_client.post("/coordination/payouts", data={
-        "cycle": cycle_id, "key": "a" * 32, "execution_date": "2026-12-01"})
+    response = coordinator_client.post(
+        "/coordination/payouts",
+        data={"cycle": cycle_id, "key": "a" * 32, "execution_date": "2026-12-01"},
+    )
     assert response.status_code == 302
     download = coordinator_client.get(response.location + ".xml")
     assert download.status_code == 200 and b"CstmrCdtTrfInitn" in download.data
-    again = coordinator_client.post("/coordination/payouts", data={
-        "cycle": cycle_id, "key": "b" * 32, "execution_date": "2026-12-01"})
+    again = coordinator_client.post(
+        "/coordination/payouts",
+        data={"cycle": cycle_id, "key": "b" * 32, "execution_date": "2026-12-01"},
+    )
     assert again.status_code == 400  # nothing left to pay to a producer with an IBAN

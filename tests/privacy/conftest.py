@@ -14,13 +14,15 @@ from tests.helpers import confirm_signup
 from tests.orders.conftest import market, open_cycle  # noqa: F401 - shared fixtures
 
 PERSON = {
-    "name": "Élodie Marchand-Testu", "email": "elodie.marchand@exemple.fr",
-    "phone": "06 71 42 93 18", "second_collector": "Gaspard Marchand-Testu",
-    "password": "des-carottes-en-hiver", "confirm": "des-carottes-en-hiver",
+    "name": "Élodie Marchand-Testu",
+    "email": "elodie.marchand@exemple.fr",
+    "phone": "06 71 42 93 18",
+    "second_collector": "Gaspard Marchand-Testu",
+    "password": "des-carottes-en-hiver",
+    "confirm": "des-carottes-en-hiver",
 }
 # Everything that would tell who the household is, in the forms people would look for.
-TRACES = ("Élodie", "Marchand-Testu", "elodie.marchand", "06 71 42 93 18", "0671429318",
-          "Gaspard")
+TRACES = ("Élodie", "Marchand-Testu", "elodie.marchand", "06 71 42 93 18", "0671429318", "Gaspard")
 
 
 def database_values() -> list[str]:
@@ -39,8 +41,11 @@ def database_values() -> list[str]:
 def traces_in(text: str) -> list[str]:
     folded = text.casefold()
     digits = re.sub(r"\D", "", text)
-    return [trace for trace in TRACES
-            if trace.casefold() in folded or (trace.isdigit() and trace in digits)]
+    return [
+        trace
+        for trace in TRACES
+        if trace.casefold() in folded or (trace.isdigit() and trace in digits)
+    ]
 
 
 @pytest.fixture
@@ -51,20 +56,31 @@ def lived(app, db, market, coordinator_user, client):  # noqa: F811 - the fixtur
     assert client.post("/register", data=PERSON).status_code == 200  # "check your email"
     assert confirm_signup(client, db).status_code == 302  # the link emailed to her
     client.post("/logout")
-    assert client.post("/login", data={"email": PERSON["email"], "password": "wrong-one"}
-                       ).status_code == 401
+    assert (
+        client.post("/login", data={"email": PERSON["email"], "password": "wrong-one"}).status_code
+        == 401
+    )
     client.post("/password/forgot", data={"email": PERSON["email"]})
     client.post("/login", data={"email": PERSON["email"], "password": PERSON["password"]})
     client.post("/cart/add", data={"offer_id": market["carrots"].id, "quantity": "2"})
     client.post("/cart/add", data={"offer_id": market["cheese"].id, "quantity": "1"})
-    assert client.post("/checkout", data={"pickup": market["pickup"].id, "payment": "pickup",
-                                          "submission": "first"}).status_code == 302
+    assert (
+        client.post(
+            "/checkout",
+            data={"pickup": market["pickup"].id, "payment": "pickup", "submission": "first"},
+        ).status_code
+        == 302
+    )
     user = db.session.scalar(select(User).where(User.email == PERSON["email"]))
     order = db.session.scalar(select(Order).where(Order.household_id == user.household_id))
     staff = logged_in_client(app, coordinator_user)
-    assert staff.post(f"/payments/orders/{order.id}/record",
-                      data={"amount": "17,00", "method": "cash",
-                            "submission": "a" * 32}).status_code == 302
+    assert (
+        staff.post(
+            f"/payments/orders/{order.id}/record",
+            data={"amount": "17,00", "method": "cash", "submission": "a" * 32},
+        ).status_code
+        == 302
+    )
     cycle_id, pickup_id = market["cycle"].id, market["pickup"].id
     assert staff.post(f"/coordination/cycles/{cycle_id}/close").status_code == 302
     assert staff.post(f"/pickup/{pickup_id}/orders/{order.id}/collected").status_code == 302

@@ -23,15 +23,18 @@ def test_a_household_downloads_everything_the_hub_holds_about_it(app, db, lived)
     assert data["household"]["name"] == PERSON["name"]
     assert data["household"]["second_collector"] == PERSON["second_collector"]
     [person] = data["people"]
-    assert (person["email"], person["phone"], person["role"]) == \
-        (PERSON["email"], PERSON["phone"], "household")
+    assert (person["email"], person["phone"], person["role"]) == (
+        PERSON["email"],
+        PERSON["phone"],
+        "household",
+    )
     [order] = data["orders"]
     assert order["reference"] == lived["order"].reference
     assert order["collection_point"] == lived["order"].pickup.collection_point.name
     assert order["collected_at"] is not None
-    assert sorted((line["product"], line["quantity"], line["amount_cents"])
-                  for line in order["lines"]) == [("Carottes", 2, 500),
-                                                  ("Tomme de brebis", 1, 1200)]
+    assert sorted(
+        (line["product"], line["quantity"], line["amount_cents"]) for line in order["lines"]
+    ) == [("Carottes", 2, 500), ("Tomme de brebis", 1, 1200)]
     assert order["total_cents"] == 1700
     [payment] = data["payments"]
     assert (payment["method"], payment["amount_cents"]) == ("cash", 1700)
@@ -40,8 +43,9 @@ def test_a_household_downloads_everything_the_hub_holds_about_it(app, db, lived)
     assert data["statement"]["balance_cents"] == 0
     # The address confirmation, the welcome, the reset link and the order confirmation.
     subjects = [message["subject"] for message in data["emails"]]
-    assert len(subjects) == 4 and all(message["to"] == PERSON["email"]
-                                      for message in data["emails"])
+    assert len(subjects) == 4 and all(
+        message["to"] == PERSON["email"] for message in data["emails"]
+    )
     assert [attempt["succeeded"] for attempt in data["login_attempts"]] == [False, True]
     # Nobody else's data.
     assert "famille@example.org" not in response.get_data(as_text=True)
@@ -97,8 +101,7 @@ def test_asking_to_close_needs_the_password_and_the_box_ticked(app, db, lived):
     assert PERSON["name"] not in notice.body and PERSON["email"] not in notice.body
 
     # Asking again changes nothing and tells the hub once.
-    assert "Vous avez demandé la fermeture" in client.get("/account/close").get_data(
-        as_text=True)
+    assert "Vous avez demandé la fermeture" in client.get("/account/close").get_data(as_text=True)
     client.post("/account/close", data={"password": PERSON["password"], "confirm": "y"})
     db.session.expire_all()
     assert household.closure_requested_at == requested_at
@@ -108,18 +111,21 @@ def test_asking_to_close_needs_the_password_and_the_box_ticked(app, db, lived):
 
 def test_the_close_page_says_what_is_still_due(app, db, market):
     household = market["household"]
-    factories.OrderLineFactory(order=factories.OrderFactory(
-        cycle=market["cycle"], household_id=household.household_id))
-    builders.post_order_placed(household.household_id, "S48-0001",
-                               [(market["carrots"].product.producer_id, 350, 550)],
-                               idempotency_key="placed")
+    factories.OrderLineFactory(
+        order=factories.OrderFactory(cycle=market["cycle"], household_id=household.household_id)
+    )
+    builders.post_order_placed(
+        household.household_id,
+        "S48-0001",
+        [(market["carrots"].product.producer_id, 350, 550)],
+        idempotency_key="placed",
+    )
     db.session.commit()
     page = logged_in_client(app, household).get("/account/close").get_data(as_text=True)
     assert "Vous devez encore 3,50" in page
 
 
-def test_the_coordinator_sees_requests_in_a_bounded_number_of_queries(app, db,
-                                                                      coordinator_client):
+def test_the_coordinator_sees_requests_in_a_bounded_number_of_queries(app, db, coordinator_client):
     def ask(count):
         for _ in range(count):
             user = factories.HouseholdUserFactory()
@@ -145,4 +151,3 @@ def test_the_privacy_page_in_french_and_english(app, db, client):
     assert "<h1>Privacy</h1>" in english
     assert "ten years" in english and "What we keep, and why" in english
     assert 'href="/privacy"' in client.get("/").get_data(as_text=True)
-

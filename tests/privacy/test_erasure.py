@@ -51,7 +51,11 @@ def test_the_coordinator_erases_a_household_and_no_trace_is_left(app, db, lived,
     assert household.erased_at is not None and household.second_collector is None
     assert household.town is None
     assert (user.name, user.email, user.phone, user.active) == (
-        household.name, f"erased-{user.id}@erased.invalid", None, False)
+        household.name,
+        f"erased-{user.id}@erased.invalid",
+        None,
+        False,
+    )
     assert account_by_key(household_key(household_id)).label == household.name
 
     # The books are whole: the order is there, and the ledger verifies with the same head.
@@ -79,8 +83,12 @@ def backup_dump(folder, archive) -> str:
             text = "\n".join(connection.iterdump())
         connection.close()
         return text
-    return subprocess.run(["pg_restore", "--file=-", str(extracted / "database.pgdump")],
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pg_restore", "--file=-", str(extracted / "database.pgdump")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def test_an_erased_household_cannot_log_in_and_its_session_ends(app, db, lived):
@@ -88,54 +96,83 @@ def test_an_erased_household_cannot_log_in_and_its_session_ends(app, db, lived):
     assert erase(lived["staff"], household_id).status_code == 302
     assert lived["client"].get("/account").status_code == 302  # sent to log in
     fresh = app.test_client()
-    refused = fresh.post("/login", data={"email": PERSON["email"],
-                                         "password": PERSON["password"]})
+    refused = fresh.post("/login", data={"email": PERSON["email"], "password": PERSON["password"]})
     assert refused.status_code == 401
     erased = db.session.scalar(select(User.email).where(User.household_id == household_id))
-    assert fresh.post("/login", data={"email": erased, "password": PERSON["password"]}
-                      ).status_code == 401
+    assert (
+        fresh.post("/login", data={"email": erased, "password": PERSON["password"]}).status_code
+        == 401
+    )
     assert fresh.post("/password/forgot", data={"email": PERSON["email"]}).status_code == 302
     assert db.session.scalar(select(func.count()).select_from(PasswordReset)) == 0
 
 
 def test_erasure_removes_log_ins_resets_cart_and_drops_unsent_mail(app, db, lived):
     user = lived["user"]
-    db.session.add(CartItem(household_id=user.household_id,
-                            offer_id=lived["order"].lines[0].offer_id, quantity=1))
+    db.session.add(
+        CartItem(
+            household_id=user.household_id, offer_id=lived["order"].lines[0].offer_id, quantity=1
+        )
+    )
     db.session.commit()
-    unsent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.recipient == PERSON["email"], OutboxMessage.sent_at.is_(None)))
+    unsent = db.session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.recipient == PERSON["email"], OutboxMessage.sent_at.is_(None))
+    )
     assert unsent >= 3  # welcome, password reset, order confirmation
     erase_household(user.household_id)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
     assert db.session.scalar(select(func.count()).select_from(CartItem)) == 0
-    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.recipient.like("erased-%"), OutboxMessage.sent_at.is_(None))) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.recipient.like("erased-%"), OutboxMessage.sent_at.is_(None))
+        )
+        == 0
+    )
 
 
 def test_sent_messages_keep_their_date_but_lose_their_text(app, db, lived, tmp_path):
     app.config["MAIL_DIRECTORY"] = str(tmp_path / "mail")
     assert app.test_cli_runner().invoke(args=["mail", "send"]).exit_code == 0
-    sent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.recipient == PERSON["email"]))
+    sent = db.session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.recipient == PERSON["email"])
+    )
     erase_household(lived["user"].household_id)
     db.session.commit()
-    kept = list(db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.recipient == f"erased-{lived['user'].id}@erased.invalid")))
+    kept = list(
+        db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.recipient == f"erased-{lived['user'].id}@erased.invalid"
+            )
+        )
+    )
     assert len(kept) == sent
     assert all(message.body == "" and message.sent_at for message in kept)
 
 
-@pytest.mark.parametrize("amount, page, message", [
-    (1250, "Ce foyer doit encore 12,50 € : enregistrez son paiement avant de l'effacer.",
-     "This household still owes 12,50 €: record its payment before erasing it."),
-    (-800, "Le marché détient encore 8,00 € de crédit pour ce foyer",
-     "The hub still holds 8,00 € of credit for this household: give it back (Books, "
-     "movements) before erasing it."),
-])
-def test_erasure_is_refused_while_money_is_due_either_way(app, db, lived, amount, page,
-                                                           message):
+@pytest.mark.parametrize(
+    "amount, page, message",
+    [
+        (
+            1250,
+            "Ce foyer doit encore 12,50 € : enregistrez son paiement avant de l'effacer.",
+            "This household still owes 12,50 €: record its payment before erasing it.",
+        ),
+        (
+            -800,
+            "Le marché détient encore 8,00 € de crédit pour ce foyer",
+            "The hub still holds 8,00 € of credit for this household: give it back (Books, "
+            "movements) before erasing it.",
+        ),
+    ],
+)
+def test_erasure_is_refused_while_money_is_due_either_way(app, db, lived, amount, page, message):
     household_id = lived["user"].household_id
     if amount > 0:
         builders.post_adjustment(household_key(household_id), -amount, "frais", "due")
@@ -162,8 +199,9 @@ def test_erasure_waits_for_an_order_still_to_collect(app, db, market):
     household = market["household"]
     order = factories.OrderFactory(cycle=market["cycle"], household_id=household.household_id)
     db.session.commit()
-    with pytest.raises(ErasureRefused,
-                       match=f"La commande {order.reference} de ce foyer n.a pas encore été"):
+    with pytest.raises(
+        ErasureRefused, match=f"La commande {order.reference} de ce foyer n.a pas encore été"
+    ):
         erase_household(household.household_id)
 
 
@@ -191,8 +229,10 @@ def test_erasing_twice_through_the_page_says_it_is_done(app, db, lived):
     assert again.status_code == 409
     assert "déjà été effacé" in again.get_data(as_text=True)
     assert lived["staff"].post(f"/privacy/requests/{household_id}/erase").status_code == 400
-    assert lived["staff"].post("/privacy/requests/999999/erase",
-                               data={"confirm": "y"}).status_code == 404
+    assert (
+        lived["staff"].post("/privacy/requests/999999/erase", data={"confirm": "y"}).status_code
+        == 404
+    )
 
 
 @pytest.mark.postgres_only

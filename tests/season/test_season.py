@@ -41,11 +41,15 @@ def schedule(week: int, monday):
     week as the seventh, on its Friday, and closes on Saturday."""
     day = monday + timedelta(days=7 * min(week, 6))
     if week == 7:
-        opens, closes = from_hub_wall_clock(day + timedelta(days=4), time(21)), \
-            from_hub_wall_clock(day + timedelta(days=5), time(20))
+        opens, closes = (
+            from_hub_wall_clock(day + timedelta(days=4), time(21)),
+            from_hub_wall_clock(day + timedelta(days=5), time(20)),
+        )
     else:
-        opens, closes = from_hub_wall_clock(day, time(10)), \
-            from_hub_wall_clock(day + timedelta(days=4), time(20))
+        opens, closes = (
+            from_hub_wall_clock(day, time(10)),
+            from_hub_wall_clock(day + timedelta(days=4), time(20)),
+        )
     return opens, closes, closes + timedelta(hours=16), closes + timedelta(hours=19)
 
 
@@ -57,25 +61,46 @@ def test_a_whole_season(app, db):
     set_bank_account(farm, BANK[0], "")
     set_bank_account(dairy, BANK[1], "")
     point = CollectionPointFactory(name="Bourg")
-    people = {name: HouseholdUserFactory(name=name) for name in
-              ("cash", "credit", "online", "lapsed")}
+    people = {
+        name: HouseholdUserFactory(name=name) for name in ("cash", "credit", "online", "lapsed")
+    }
     people["credit"].reminders = False  # switched off in the profile
     post_credit_topup(people["credit"].household_id, 100_000, "cheque", "avance", "topup")
     expected = Counter()
     cycles = []
     for week in range(8):
         opens, closes, starts, ends = schedule(week, monday)
-        cycle = OrderCycleFactory(name=f"Saison {week}", opens_at=opens, closes_at=closes,
-                                  published_at=opens - timedelta(days=1), pickups=[])
-        pickup = CyclePickupFactory(cycle=cycle, collection_point=point, starts_at=starts,
-                                    ends_at=ends)
-        carrots = OfferFactory(cycle=cycle, product=ProductFactory(
-            producer=farm, name=f"Carottes {week}", price_cents=250))
-        squash = OfferFactory(cycle=cycle, product=ProductFactory(
-            producer=farm, name=f"Potimarron {week}", unit="kg", price_cents=299,
-            sold_by_weight=True, estimated_weight_grams=1500))
-        cheese = OfferFactory(cycle=cycle, product=ProductFactory(
-            producer=dairy, name=f"Tomme {week}", price_cents=1233, vat_basis_points=550))
+        cycle = OrderCycleFactory(
+            name=f"Saison {week}",
+            opens_at=opens,
+            closes_at=closes,
+            published_at=opens - timedelta(days=1),
+            pickups=[],
+        )
+        pickup = CyclePickupFactory(
+            cycle=cycle, collection_point=point, starts_at=starts, ends_at=ends
+        )
+        carrots = OfferFactory(
+            cycle=cycle,
+            product=ProductFactory(producer=farm, name=f"Carottes {week}", price_cents=250),
+        )
+        squash = OfferFactory(
+            cycle=cycle,
+            product=ProductFactory(
+                producer=farm,
+                name=f"Potimarron {week}",
+                unit="kg",
+                price_cents=299,
+                sold_by_weight=True,
+                estimated_weight_grams=1500,
+            ),
+        )
+        cheese = OfferFactory(
+            cycle=cycle,
+            product=ProductFactory(
+                producer=dairy, name=f"Tomme {week}", price_cents=1233, vat_basis_points=550
+            ),
+        )
         cycles.append(cycle)
         during = opens + timedelta(hours=1)
         ordering = {"cash": "pickup", "credit": "credit"}
@@ -85,23 +110,46 @@ def test_a_whole_season(app, db):
             ordering["lapsed"] = "pickup"
         placed = {}
         for name, payment in ordering.items():
-            placed[name] = orders.place(people[name], cycle, during, pickup_id=pickup.id,
-                                        payment=payment, submission=f"s{week}{name}",
-                                        items={carrots.id: 2, cheese.id: 1, squash.id: 1})
+            placed[name] = orders.place(
+                people[name],
+                cycle,
+                during,
+                pickup_id=pickup.id,
+                payment=payment,
+                submission=f"s{week}{name}",
+                items={carrots.id: 2, cheese.id: 1, squash.id: 1},
+            )
             expected[name] += 1  # confirmation
             # The same form sent twice: one order, one message.
-            orders.place(people[name], cycle, during, pickup_id=pickup.id, payment=payment,
-                         submission=f"s{week}{name}", items={carrots.id: 2})
+            orders.place(
+                people[name],
+                cycle,
+                during,
+                pickup_id=pickup.id,
+                payment=payment,
+                submission=f"s{week}{name}",
+                items={carrots.id: 2},
+            )
         # Adding through the cart changes the order: "order changed", not a confirmation.
-        orders.place(people["cash"], cycle, during, pickup_id=pickup.id, payment="pickup",
-                     submission=f"more{week}", items={carrots.id: 1})
+        orders.place(
+            people["cash"],
+            cycle,
+            during,
+            pickup_id=pickup.id,
+            payment="pickup",
+            submission=f"more{week}",
+            items={carrots.id: 1},
+        )
         expected["cash"] += 1
         db.session.commit()
 
         # The day before close: who ordered lately but not now is reminded.
         before_close = closes - timedelta(hours=2)
-        recent = {name for name, weeks in (("online", range(0, 8, 2)), ("lapsed", range(3)))
-                  if any(week - 4 <= w < week for w in weeks) and name not in ordering}
+        recent = {
+            name
+            for name, weeks in (("online", range(0, 8, 2)), ("lapsed", range(3)))
+            if any(week - 4 <= w < week for w in weeks) and name not in ordering
+        }
         for name in recent:
             expected[name] += 1
         remind(before_close)
@@ -129,17 +177,32 @@ def test_a_whole_season(app, db):
             pickup_day.mark_no_show(placed["cash"], during_pickup)  # tapped twice
             expected["cash"] += 1
         else:
-            pickup_day.record_payment(placed["cash"], decimal_text(pickup_day.order_amount(
-                placed["cash"])), "cash", f"cash{week}", during_pickup)
+            pickup_day.record_payment(
+                placed["cash"],
+                decimal_text(pickup_day.order_amount(placed["cash"])),
+                "cash",
+                f"cash{week}",
+                during_pickup,
+            )
         if "lapsed" in placed:
             method = ("cheque", "card", "transfer")[week]
-            pickup_day.record_payment(placed["lapsed"], decimal_text(pickup_day.order_amount(
-                placed["lapsed"])), method, f"lapsed{week}", during_pickup)
+            pickup_day.record_payment(
+                placed["lapsed"],
+                decimal_text(pickup_day.order_amount(placed["lapsed"])),
+                method,
+                f"lapsed{week}",
+                during_pickup,
+            )
         if "online" in placed:
             online = placed["online"]
-            post_payment_received(online.household_id, pickup_day.order_amount(online),
-                                  "stripe", online.reference, f"stripe-{week}",
-                                  order_id=online.id)
+            post_payment_received(
+                online.household_id,
+                pickup_day.order_amount(online),
+                "stripe",
+                online.reference,
+                f"stripe-{week}",
+                order_id=online.id,
+            )
         db.session.commit()
 
         # After pickup: a receipt for each order handed over.
@@ -156,8 +219,9 @@ def test_a_whole_season(app, db):
 
     # Producers paid for every cycle: their balances are zero.
     for cycle in cycles:
-        payouts.confirm([cycle], label=cycle.name, execution_date=today, key=uuid4().hex,
-                        created_by_id=None)
+        payouts.confirm(
+            [cycle], label=cycle.name, execution_date=today, key=uuid4().hex, created_by_id=None
+        )
     db.session.commit()
     assert account_balance(producer_key(farm.id)) == 0
     assert account_balance(producer_key(dairy.id)) == 0

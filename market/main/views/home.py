@@ -16,14 +16,21 @@ from market.web import is_local_path
 @bp.route("/")
 def home():
     now = utcnow()
-    online = any(provider.choice == PaymentChoice.ONLINE.value
-                 for provider in paying.available_providers())
+    online = any(
+        provider.choice == PaymentChoice.ONLINE.value for provider in paying.available_providers()
+    )
     producer = current_user.producer if current_user.is_authenticated else None
-    week = (producer_week(producer.id, now) if producer is not None and producer.is_approved
-            else None)
-    return render_template("main/home.html", cycle=cycles.open_cycle(now),
-                           upcoming=cycles.next_cycle(now), pays_online=online, week=week,
-                           producer=producer)
+    week = (
+        producer_week(producer.id, now) if producer is not None and producer.is_approved else None
+    )
+    return render_template(
+        "main/home.html",
+        cycle=cycles.open_cycle(now),
+        upcoming=cycles.next_cycle(now),
+        pays_online=online,
+        week=week,
+        producer=producer,
+    )
 
 
 @bp.route("/locale", methods=["POST"])

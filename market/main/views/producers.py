@@ -17,8 +17,12 @@ def directory():
 def producer_page(producer_id: int):
     producer = catalogue.public_producer(producer_id)
     products = [product for product in producer.products if product.active]
-    return render_template("main/producer.html", producer=producer, products=products,
-                           points=collection_points_of(producer.id, utcnow()))
+    return render_template(
+        "main/producer.html",
+        producer=producer,
+        products=products,
+        points=collection_points_of(producer.id, utcnow()),
+    )
 
 
 @bp.route("/products/<int:product_id>")

@@ -32,8 +32,11 @@ def back_to(default: str) -> str:
 
 @user_logged_in.connect
 def merge_visitor_cart(app, user):
-    if (user.household_id and request.method == "POST"
-            and cart.merge_visitor_cart(user.household_id, current.moment().open_cycle)):
+    if (
+        user.household_id
+        and request.method == "POST"
+        and cart.merge_visitor_cart(user.household_id, current.moment().open_cycle)
+    ):
         flash(_("What you chose before logging in is in your cart."), "info")
 
 
@@ -42,13 +45,22 @@ def shop(status: int = 200):
     moment = current.moment()
     cycle = moment.open_cycle
     filters = catalogue.ShopFilters.from_args(request.args)
-    context: dict[str, object] = {"cycle": cycle, "upcoming": moment.upcoming,
-                                  "filters": filters, "offers": [], "choices": {},
-                                  "in_cart": cart.Summary()}
+    context: dict[str, object] = {
+        "cycle": cycle,
+        "upcoming": moment.upcoming,
+        "filters": filters,
+        "offers": [],
+        "choices": {},
+        "in_cart": cart.Summary(),
+    }
     if cycle:
         offers = catalogue.offers_on_sale(cycle, filters)
-        context.update(offers=offers, groups=catalogue.by_category(offers),
-                       choices=catalogue.filter_choices(cycle), in_cart=in_cart(cycle))
+        context.update(
+            offers=offers,
+            groups=catalogue.by_category(offers),
+            choices=catalogue.filter_choices(cycle),
+            in_cart=in_cart(cycle),
+        )
     return render_template("orders/shop.html", **context), status
 
 
@@ -95,8 +107,10 @@ def add_to_cart():
 
 
 def visitor_added(name: str):
-    flash(_("« %(name)s » is kept for you: log in or create your account to order.",
-            name=name), "info")
+    flash(
+        _("« %(name)s » is kept for you: log in or create your account to order.", name=name),
+        "info",
+    )
     login = url_for("auth.login", next=url_for("orders.cart_page"))
     return added("", location=login) if wants_json() else redirect(login)
 
@@ -113,8 +127,11 @@ def pickup_choices(cycle) -> list[SelectChoice]:
 def full_points(cycle, current_pickup_id=None) -> dict[str, str]:
     """{pickup id: why it cannot be chosen} for the points that are full (but the order's
     own)."""
-    return {str(pickup.id): _("Full for this cycle.") for pickup in cycle.pickups
-            if pickup.is_full and pickup.id != current_pickup_id}
+    return {
+        str(pickup.id): _("Full for this cycle.")
+        for pickup in cycle.pickups
+        if pickup.is_full and pickup.id != current_pickup_id
+    }
 
 
 def unpayable(credit_cents: int, total_cents: int) -> dict[str, str]:
@@ -143,9 +160,17 @@ def render_cart(cycle, form=None, status=200):
             form.pickup.data = str(order.pickup_id)
     # A refused form shows the quantities as they were typed, not as they were stored.
     typed = request.form if request.method == "POST" else {}
-    return render_template("orders/cart.html", cycle=cycle, lines=lines, form=form,
-                           totals=totals, order=order, credit=credit, typed=typed,
-                           **context), status
+    return render_template(
+        "orders/cart.html",
+        cycle=cycle,
+        lines=lines,
+        form=form,
+        totals=totals,
+        order=order,
+        credit=credit,
+        typed=typed,
+        **context,
+    ), status
 
 
 @bp.route("/cart")
@@ -195,14 +220,22 @@ def checkout():
     if not form.validate_on_submit():
         return render_cart(cycle, form, 400)
     try:
-        order = orders.checkout(current_user, cycle, now, pickup_id=form.pickup.data,
-                                payment=form.payment.data, submission=form.submission.data)
+        order = orders.checkout(
+            current_user,
+            cycle,
+            now,
+            pickup_id=form.pickup.data,
+            payment=form.payment.data,
+            submission=form.submission.data,
+        )
     except DomainError as error:
         refuse(error, render_cart, cycle, form, error.status)
-    flash(_("Thank you! Your order %(reference)s is recorded.", reference=order.reference),
-          "success")
-    return (paying.provider_for(order.payment_choice).after_checkout(order)
-            or redirect(url_for("orders.order_page", order_id=order.id)))
+    flash(
+        _("Thank you! Your order %(reference)s is recorded.", reference=order.reference), "success"
+    )
+    return paying.provider_for(order.payment_choice).after_checkout(order) or redirect(
+        url_for("orders.order_page", order_id=order.id)
+    )
 
 
 @bp.route("/orders")
@@ -211,10 +244,15 @@ def my_orders(status: int = 200):
     cycle = current.moment().open_cycle
     household_id = current_user.household_id
     repeatable = cycle is not None and orders.previous_order(household_id, cycle) is not None
-    this_cycle = (orders.household_order(household_id, cycle.id)
-                  if cycle is not None and repeatable else None)
-    return render_template("orders/orders.html", orders=orders.household_orders(household_id),
-                           repeatable=repeatable, this_cycle=this_cycle), status
+    this_cycle = (
+        orders.household_order(household_id, cycle.id) if cycle is not None and repeatable else None
+    )
+    return render_template(
+        "orders/orders.html",
+        orders=orders.household_orders(household_id),
+        repeatable=repeatable,
+        this_cycle=this_cycle,
+    ), status
 
 
 def owned(order_id: int) -> Order:
@@ -229,10 +267,15 @@ def order_page(order_id: int, form=None, status=200):
     form = form or CheckoutForm()
     form.pickup.choices = pickup_choices(order.cycle)
     form.pickup.data = form.pickup.data or str(order.pickup_id)
-    return render_template("orders/order.html", order=order, totals=order.totals,
-                           editable=editable, form=form,
-                           full_points=full_points(order.cycle, order.pickup_id),
-                           payment=paying.payments().panel(order)), status
+    return render_template(
+        "orders/order.html",
+        order=order,
+        totals=order.totals,
+        editable=editable,
+        form=form,
+        full_points=full_points(order.cycle, order.pickup_id),
+        payment=paying.payments().panel(order),
+    ), status
 
 
 @bp.route("/orders/<int:order_id>/change", methods=["POST"])
@@ -241,17 +284,27 @@ def change_order(order_id: int):
     order = owned(order_id)
     form = CheckoutForm()
     try:
-        quantities = {line.offer_id: cart.parse_quantity(
-            request.form.get(f"quantity-{line.offer_id}", line.quantity), allow_zero=True)
-            for line in order.lines}
-        orders.change(current_user, order, utcnow(), quantities=quantities,
-                      pickup_id=form.pickup.data or order.pickup_id,
-                      submission=form.submission.data)
+        quantities = {
+            line.offer_id: cart.parse_quantity(
+                request.form.get(f"quantity-{line.offer_id}", line.quantity), allow_zero=True
+            )
+            for line in order.lines
+        }
+        orders.change(
+            current_user,
+            order,
+            utcnow(),
+            quantities=quantities,
+            pickup_id=form.pickup.data or order.pickup_id,
+            submission=form.submission.data,
+        )
         paying.payments().settle_overpayment(order)
     except DomainError as error:
         refuse(error, order_page, order_id, form, error.status)
-    flash(_("Your order is updated.") if not order.is_cancelled
-          else _("Your order is cancelled."), "success")
+    flash(
+        _("Your order is updated.") if not order.is_cancelled else _("Your order is cancelled."),
+        "success",
+    )
     return redirect(url_for("orders.order_page", order_id=order.id))
 
 
@@ -261,13 +314,19 @@ def confirm_cancel_order(order_id: int):
     order = owned(order_id)
     return confirmation_page(
         question=_("Cancel the order %(reference)s?", reference=order.reference),
-        consequences=[_("Its products go back on sale for other households."),
-                      _("Anything already paid for it stays on your account as credit, or "
-                        "goes back to your card as the hub decides."),
-                      _("You can order again until the cycle closes.")],
+        consequences=[
+            _("Its products go back on sale for other households."),
+            _(
+                "Anything already paid for it stays on your account as credit, or "
+                "goes back to your card as the hub decides."
+            ),
+            _("You can order again until the cycle closes."),
+        ],
         action=url_for("orders.cancel_order", order_id=order.id),
         confirm=_("Yes, cancel my order"),
-        back=url_for("orders.order_page", order_id=order.id), back_label=_("No, keep it"))
+        back=url_for("orders.order_page", order_id=order.id),
+        back_label=_("No, keep it"),
+    )
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
