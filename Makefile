@@ -50,8 +50,9 @@ messages: $(VENV)/.dev-installed ## refresh the catalogues after changing user-f
 	$(BIN)/pybabel extract --no-wrap -F babel.cfg -k _l -o translations/messages.pot .
 	$(BIN)/pybabel update --no-wrap -N -i translations/messages.pot -d translations
 
-lint: $(VENV)/.dev-installed ## ruff, the import contract between domains, the template linter
+lint: $(VENV)/.dev-installed ## ruff (checks and formatting), the import contract, the template linter
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/djlint templates --lint
 
