@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
+from bench.exports import ids, prepare  # noqa: E402
 from config import database_url  # noqa: E402
 from market import create_app  # noqa: E402
 from market.extensions import db  # noqa: E402
@@ -50,24 +51,6 @@ COMMUNES = (
 CATEGORIES = ("Légumes", "Fruits", "Fromages", "Viandes", "Pain", "Épicerie")
 # One household in five skips a given week: about 1,600 orders a week.
 SKIP_EVERY = 5
-
-
-def prepare(url: str) -> None:
-    from flask_migrate import upgrade
-
-    if url.startswith("postgresql"):
-        from sqlalchemy import create_engine
-
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade()
-
-
-def ids(table) -> list[int]:
-    return list(db.session.scalars(select(table.id).order_by(table.id)))
 
 
 def build(households: int, weeks: int, lines_per_order: int) -> tuple[int, int]:

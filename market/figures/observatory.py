@@ -43,9 +43,9 @@ class Figure:
 
 def great_circle_km(lat1, lon1, lat2, lon2) -> float:
     """Distance as the crow flies (haversine); roads are longer, so it understates."""
-    phi1, phi2 = math.radians(float(lat1)), math.radians(float(lat2))
+    phi1, phi2 = math.radians(float(lat1)), math.radians(float(lat2))  # not money
     dphi = phi2 - phi1
-    dlambda = math.radians(float(lon2) - float(lon1))
+    dlambda = math.radians(float(lon2) - float(lon1))  # not money
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
