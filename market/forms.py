@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
-from wtforms.validators import ValidationError
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 # Dates people may type: any later and the hub's time zone cannot place them; any earlier
 # and nothing of the market existed.
@@ -34,3 +34,20 @@ class FiniteDecimalField(DecimalField):
         if self.data is not None and not self.data.is_finite():
             self.data = None
             raise ValueError(_l("Enter a number, e.g. 43.5339."))
+
+
+def latitude_field() -> FiniteDecimalField:
+    """An optional latitude, in degrees (a farm's, a collection point's)."""
+    return FiniteDecimalField(
+        _l("Latitude (optional)"),
+        places=6,
+        validators=[Optional(), NumberRange(-90, 90, message=_l("Between -90 and 90."))],
+    )
+
+
+def longitude_field() -> FiniteDecimalField:
+    return FiniteDecimalField(
+        _l("Longitude (optional)"),
+        places=6,
+        validators=[Optional(), NumberRange(-180, 180, message=_l("Between -180 and 180."))],
+    )

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from market.auth.forms import EMAIL, PHONE, REQUIRED, name_field, new_password_fields
 from market.catalog.models import LABELS, UNIT_LABELS, VAT_LABELS
-from market.forms import FiniteDecimalField
+from market.forms import latitude_field, longitude_field
 from market.money import MAX_PRICE_CENTS, InvalidAmount, parse_amount
 
 # Required and not only spaces.
@@ -99,16 +99,8 @@ class ProducerProfileForm(ProducerFields):
     """The producer's own details, with the account the hub pays it on and where the farm
     is (how far its food travels, on the observatory)."""
 
-    latitude = FiniteDecimalField(
-        _l("Latitude (optional)"),
-        places=6,
-        validators=[Optional(), NumberRange(-90, 90, message=_l("Between -90 and 90."))],
-    )
-    longitude = FiniteDecimalField(
-        _l("Longitude (optional)"),
-        places=6,
-        validators=[Optional(), NumberRange(-180, 180, message=_l("Between -180 and 180."))],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

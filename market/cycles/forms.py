@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from market.auth.forms import REQUIRED, stripped
-from market.forms import FiniteDecimalField, sane_date
+from market.forms import latitude_field, longitude_field, sane_date
 from market.money import MAX_PRICE_CENTS, InvalidAmount, parse_amount
 from market.numbers import InvalidNumber, parse_whole_number
 
@@ -44,16 +44,8 @@ class CollectionPointForm(FlaskForm):
         filters=[stripped],
     )
     town = StringField(_l("Town"), validators=[REQUIRED, Length(max=100)], filters=[stripped])
-    latitude = FiniteDecimalField(
-        _l("Latitude (optional)"),
-        places=6,
-        validators=[Optional(), NumberRange(-90, 90, message=_l("Between -90 and 90."))],
-    )
-    longitude = FiniteDecimalField(
-        _l("Longitude (optional)"),
-        places=6,
-        validators=[Optional(), NumberRange(-180, 180, message=_l("Between -180 and 180."))],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     access_notes = TextAreaField(
         _l("Access notes (optional)"), validators=[Optional(), Length(max=2000)]
     )

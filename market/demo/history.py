@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from market.cycles.models import OrderCycle
 from market.demo.cycles import demo_week, seed_collection_points
+from market.demo.ledger import post_demo_payment
 from market.demo.orders import seed_households, seed_offers, seed_orders
 from market.extensions import db
-from market.ledger import builders
 from market.orders.models import Order, OrderStatus
 from market.timeutil import to_hub_time
 
@@ -59,11 +59,4 @@ def pay_history(before: OrderCycle) -> None:
         .order_by(Order.id)
     ).scalars()
     for index, order in enumerate(rows):
-        builders.post_payment_received(
-            order.household_id,
-            order.totals.total_cents,
-            METHODS[index % len(METHODS)],
-            order.reference,
-            f"demo:payment:{order.reference}",
-            order_id=order.id,
-        )
+        post_demo_payment(order, METHODS[index % len(METHODS)])

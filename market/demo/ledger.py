@@ -36,20 +36,25 @@ def last_week_orders() -> list[Order]:
     )
 
 
+def post_demo_payment(order: Order, method: str) -> None:
+    """The order paid in full at pickup; its key is fixed, so the demo posts it once."""
+    builders.post_payment_received(
+        order.household_id,
+        order.totals.total_cents,
+        method,
+        order.reference,
+        f"demo:payment:{order.reference}",
+        order_id=order.id,
+    )
+
+
 def seed_ledger() -> int:
     """Post the demo movements; returns how many postings were asked for."""
     postings = 0
     for index, order in enumerate(last_week_orders()):
         if transaction_by_key(f"demo:payment:{order.reference}"):
             continue  # seeded already, perhaps by an earlier version of the demo
-        builders.post_payment_received(
-            order.household_id,
-            order.totals.total_cents,
-            METHODS[index % len(METHODS)],
-            order.reference,
-            f"demo:payment:{order.reference}",
-            order_id=order.id,
-        )
+        post_demo_payment(order, METHODS[index % len(METHODS)])
         postings += 1
     household = db.session.scalar(select(User).where(User.email == DEMO_HOUSEHOLD_EMAIL))
     if household is not None and household.household_id:
