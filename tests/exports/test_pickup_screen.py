@@ -3,14 +3,18 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from market.ledger.accounts import household_key
+from market.ledger.models import LedgerTransaction
 from market.ledger.statements import account_balance
 from market.ledger.verify import verify
 from market.orders.models import Order, OrderLine
 from market.payments.services import paid_cents
 from market.timeutil import utcnow
+from tests.factories import UserFactory
 from tests.helpers import count_queries
+from tests.orders.test_double_tap import TIMES, at_once
 
 
 def url(closed_cycle, who="martin", action=None):
@@ -230,3 +234,26 @@ def test_the_pickup_list_shows_pickup_day_changes(db, coordinator_client, closed
     )
     assert "0\u00a0botte (2\u00a0manquants) × Carottes" in text
     assert "16,50" in text
+
+
+@pytest.mark.postgres_only
+def test_paid_and_collected_tapped_eight_times_pays_once(app, db, closed_cycle):
+    """A volunteer's double tap, or two volunteers on one order: one payment, one hand-over."""
+    volunteer = UserFactory(role="coordinator")
+    db.session.commit()
+    order = closed_cycle["orders"]["dupuy"]
+    form = {"amount": "2,50", "method": "cash", "submission": "tap8"}
+    responses = at_once(
+        app, [(volunteer.id, "POST", url(closed_cycle, "dupuy", "paid-collected"), form)] * TIMES
+    )
+    assert all(response.status_code < 500 for response in responses)
+    db.session.expire_all()
+    assert paid_cents(order) == 250
+    assert db.session.get(Order, order.id).collected_at is not None
+    received = (
+        select(func.count())
+        .select_from(LedgerTransaction)
+        .where(LedgerTransaction.kind == "payment.received", LedgerTransaction.order_id == order.id)
+    )
+    assert db.session.scalar(received) == 1
+    assert verify().ok
