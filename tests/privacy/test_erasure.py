@@ -207,7 +207,7 @@ def test_erasure_waits_for_an_order_still_to_collect(app, db, market):
 
 def test_privacy_erase_command(app, db, lived):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["privacy", "erase", " Elodie.Marchand@exemple.fr "])
+    result = runner.invoke(args=["privacy", "erase", " Maelwenn.Marchand@exemple.fr "])
     assert result.exit_code == 0, result.output
     household_id = lived["user"].household_id
     assert result.output == f"household erased: it is now Foyer effacé H{household_id:05d}\n"
