@@ -1,5 +1,5 @@
-"""A household that registered, ordered, paid and collected through the site, and the tools
-to look for its traces in the whole database."""
+"""A household that registered, gave its address, ordered, paid and collected through the
+site, and the tools to look for its traces in the whole database."""
 
 import re
 
@@ -21,8 +21,18 @@ PERSON = {
     "password": "des-carottes-en-hiver",
     "confirm": "des-carottes-en-hiver",
 }
+# Where she lives, given on her account page (printed on her invoices).
+ADDRESS = {"address": "14 impasse des Palombières", "postcode": "40440", "town": "Ondres"}
 # Everything that would tell who the household is, in the forms people would look for.
-TRACES = ("Élodie", "Marchand-Testu", "elodie.marchand", "06 71 42 93 18", "0671429318", "Gaspard")
+TRACES = (
+    "Élodie",
+    "Marchand-Testu",
+    "elodie.marchand",
+    "06 71 42 93 18",
+    "0671429318",
+    "Gaspard",
+    "Palombières",
+)
 
 
 def database_values() -> list[str]:
@@ -62,6 +72,8 @@ def lived(app, db, market, coordinator_user, client):  # noqa: F811 - the fixtur
     )
     client.post("/password/forgot", data={"email": PERSON["email"]})
     client.post("/login", data={"email": PERSON["email"], "password": PERSON["password"]})
+    details = {key: PERSON[key] for key in ("name", "phone", "second_collector")}
+    assert client.post("/account", data={**details, **ADDRESS, "reminders": "y"}).status_code == 302
     client.post("/cart/add", data={"offer_id": market["carrots"].id, "quantity": "2"})
     client.post("/cart/add", data={"offer_id": market["cheese"].id, "quantity": "1"})
     assert (
