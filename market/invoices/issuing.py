@@ -35,12 +35,12 @@ from market.cycles.signals import cycle_settled
 from market.errors import DomainError
 from market.extensions import db
 from market.invoices import amounts, documents
-from market.invoices.models import Invoice, InvoiceKind, InvoiceSeries, VatRegime
+from market.invoices.models import Invoice, InvoiceKind, InvoiceSeries, TaxProfile, VatRegime
 from market.invoices.services import active_mandate, invoicing_blocker, tax_profile
 from market.ledger.builders import SALE_KINDS
 from market.ledger.commission import split_line
 from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from market.orders.models import Order
+from market.orders.models import Order, OrderLine
 from market.rowlock import lock_row
 from market.timeutil import to_hub_time
 
@@ -351,6 +351,7 @@ def issue_cycle(cycle_id: int, now: datetime, *, looking: bool = False) -> Outco
     for order_id, producer_id in in_force:
         invoiced_producers[order_id].add(producer_id)
     blockers: dict[int, str | None] = {}
+    profiles: dict[int, TaxProfile | None] = {}
     outcome = Outcome()
     with force_locale("fr"):
         for order in orders:
@@ -364,8 +365,10 @@ def issue_cycle(cycle_id: int, now: datetime, *, looking: bool = False) -> Outco
             for producer_id in sorted(concerned):
                 if producer_id not in blockers:
                     blockers[producer_id] = invoicing_blocker(producer_id)
+                    # Held here: the session keeps no object nobody holds.
+                    profiles[producer_id] = tax_profile(producer_id)
                 current = in_force.get((order.id, producer_id))
-                profile = tax_profile(producer_id)
+                profile = profiles[producer_id]
                 regime = profile.vat_regime if profile else VatRegime.NORMAL.value
                 wanted = [
                     amounts.sale_line(line, regime, commission_bp)
@@ -413,11 +416,28 @@ def issue_settled(now: datetime) -> dict[int, Outcome]:
     return {cycle_id: issue_cycle(cycle_id, now) for cycle_id in settled_cycle_ids()}
 
 
+def sales_to_invoice(cycle_id: int) -> int:
+    """How many invoices the cycle's sales make at most (orders × producers): one query."""
+    pairs = (
+        select(OrderLine.order_id, OrderLine.producer_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.cycle_id == cycle_id)
+        .distinct()
+        .subquery()
+    )
+    return db.session.scalar(select(func.count()).select_from(pairs)) or 0
+
+
 @cycle_settled.connect
 def issue_at_settlement(cycle: OrderCycle, now: datetime) -> None:
-    """A settled cycle is invoiced in the transaction that settles it (bench/invoices.py
-    measures it for the demo's cycle). Invoicing never stands in the way of settling: if it
-    fails, what it wrote is undone to a savepoint, and `invoices issue --settled` tries again."""
+    """A settled cycle is invoiced in the transaction that settles it when that is cheap: at
+    most INVOICES_AT_SETTLEMENT_MAX invoices (each is a PDF drawn, some 0.1 s; bench/invoices.py
+    measures it). A bigger cycle is left to `invoices issue --settled`, which a timer runs
+    every quarter of an hour, so that settling stays a quick click that holds no lock for long.
+    Invoicing never stands in the way of settling: if it fails, what it wrote is undone to a
+    savepoint, and the timer tries again."""
+    if sales_to_invoice(cycle.id) > current_app.config["INVOICES_AT_SETTLEMENT_MAX"]:
+        return
     try:
         with db.session.begin_nested():
             issue_cycle(cycle.id, now)

@@ -130,3 +130,19 @@ def test_the_cycle_page_queries_the_database_a_bounded_number_of_times(
     with count_queries(db.engine) as counter:
         assert client.get(url).status_code == 200
     assert len(counter) <= 25, len(counter)
+
+
+def test_a_cycle_too_big_to_invoice_in_the_click_is_left_to_the_timer(
+    app, db, invoiceable, coordinator_client
+):
+    app.config["INVOICES_AT_SETTLEMENT_MAX"] = 4  # the cycle makes 5 (orders × producers)
+    cycle_id = invoiceable["cycle"].id
+    assert issuing.sales_to_invoice(cycle_id) == 5
+    assert coordinator_client.post(f"/coordination/cycles/{cycle_id}/settle").status_code == 302
+    assert count(db) == 0
+    page = coordinator_client.get(f"/coordination/invoices/cycles/{cycle_id}").text
+    assert "3 factures ou avoirs restent à émettre." in page
+    result = run(app, "issue", "--settled")
+    assert result.exit_code == 0 and "3 issued, 2 not invoiced" in result.output
+    assert "0 issued, 2 not invoiced" in run(app, "issue", "--settled").output
+    assert count(db) == 3
