@@ -30,7 +30,7 @@ def issue_command(cycle_id: int | None, settled: bool) -> None:
     if (cycle_id is None) == (not settled):
         raise click.UsageError("give either --cycle ID or --settled")
     try:
-        if settled:
+        if cycle_id is None:
             outcomes = issuing.issue_settled(utcnow())
         else:
             outcomes = {cycle_id: issuing.issue_cycle(cycle_id, utcnow())}
