@@ -28,7 +28,13 @@ from market.invoices.forms import (
     MonthForm,
     TaxProfileForm,
 )
-from market.invoices.models import KIND_LABELS, VAT_REGIME_LABELS, Invoice, TaxProfile
+from market.invoices.models import (
+    KIND_LABELS,
+    VAT_REGIME_LABELS,
+    Invoice,
+    InvoiceKind,
+    TaxProfile,
+)
 from market.money import InvalidAmount, parse_amount
 from market.numbers import identifier
 from market.timeutil import to_hub_time, utcnow
@@ -440,6 +446,8 @@ def wanted_lines(invoice: Invoice, values) -> dict[int, credits.Wanted]:
 def credit(invoice_id: int):
     invoice = get_or_404(Invoice, invoice_id)
     if request.method == "GET":
+        if invoice.kind != InvoiceKind.SALE:  # only a sales invoice has a credit page
+            abort(404)
         return credit_page(invoice)
     form = CreditForm()
     if not form.validate():

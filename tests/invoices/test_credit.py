@@ -152,6 +152,7 @@ def test_only_an_issued_sales_invoice_in_force_is_credited(app, db, invoiced, co
     [note] = notes(db)
     refused = credit(coordinator_client, note.id, **{"quantity-0": "1", "reason": "x"})
     assert refused.status_code == 409 and "Seule une facture de vente émise" in refused.text
+    assert coordinator_client.get(f"/coordination/invoices/{note.id}/credit").status_code == 404
     # A producer or a household cannot issue one, even on their own invoice.
     for person in (invoiced["farmer"], invoiced["people"]["martin"]):
         client = logged_in_client(app, person)
