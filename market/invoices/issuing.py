@@ -4,7 +4,9 @@ One invoice per order and producer once the cycle is settled (its amounts final 
 numbered in the producer's own series. Issuing a cycle again issues only what changed since:
 an order whose lines changed after its invoice (a missing item, a weight, a cancellation)
 gets a credit note cancelling that invoice and, when something is still sold, a new invoice;
-an issued invoice never changes.
+an issued invoice never changes. Settling a cycle issues its invoices at once when they are
+few (`issue_at_settlement`); `issue_settled`, run by a timer, issues whatever is still due.
+A partial credit note (market/invoices/credits.py) leaves its invoice in force.
 
 Issuing takes the cycle's lock, so two runs at once issue once; each series is moved under
 its own lock (the producer's row, or the hub's series row), and the database refuses any
