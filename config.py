@@ -152,6 +152,11 @@ class Config:
     # no forwarded header (the app faces the internet, or the header could be forged).
     PROXY_COUNT = 0
 
+    # A settled cycle with at most this many invoices to issue (orders × producers) is
+    # invoiced in the transaction that settles it; a bigger one by `invoices issue --settled`
+    # (a timer, every quarter of an hour), so that settling stays a quick click.
+    INVOICES_AT_SETTLEMENT_MAX = 20
+
     # The public observatory shows no figure resting on fewer households than this.
     FIGURES_PRIVACY_THRESHOLD = 5
     # How far food travels in the hub's conventional supply, to compare the short circuit

@@ -11,10 +11,19 @@ from wtforms import (  # type: ignore[attr-defined]  # SelectChoice (WTForms 3.3
     StringField,
     TelField,
 )
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 PHONE = Regexp(r"^\+?[0-9 .\-()]{6,20}$", message=_l("Enter a phone number, e.g. 06 12 34 56 78."))
 REQUIRED = InputRequired(message=_l("This field is required."))
+POSTCODE = Regexp(r"^\d{5}$", message=_l("A French postcode has 5 digits, e.g. 40440."))
 EMAIL = Email(message=_l("Enter a valid email address, e.g. nom@exemple.fr."))
 
 
@@ -95,6 +104,12 @@ class ProfileForm(FlaskForm):
     second_collector = StringField(
         _l("Second person allowed to collect (optional)"), validators=[Optional(), Length(max=120)]
     )
+    address = StringField(
+        _l("Street address (optional: printed on your invoices)"),
+        validators=[Optional(), Length(max=200)],
+        filters=[stripped],
+    )
+    postcode = StringField(_l("Postcode"), validators=[Optional(), POSTCODE], filters=[stripped])
     town = StringField(
         _l(
             "Commune where you live (optional: counted only together with "
@@ -102,6 +117,12 @@ class ProfileForm(FlaskForm):
         ),
         validators=[Optional(), Length(max=120)],
     )
+
+    def validate_address(self, field) -> None:
+        """A street means nothing on an invoice without its postcode and town."""
+        if field.data and not (self.postcode.data and (self.town.data or "").strip()):
+            raise ValidationError(_l("Give the postcode and the commune with the street address."))
+
     locale = SelectField(_l("Language"), choices=LOCALES, validators=[Optional()])
     reminders = BooleanField(
         _l("Remind me by email the day before a cycle closes and the day before pickup")

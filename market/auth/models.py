@@ -39,9 +39,19 @@ class Household(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     second_collector: Mapped[str | None] = mapped_column(String(120))
-    # Where the household lives, counted only in aggregate on the public observatory.
+    # Where the household lives: the commune is counted only in aggregate on the public
+    # observatory; the whole address is the customer's on the invoices issued to it.
+    address: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(10))
     town: Mapped[str | None] = mapped_column(String(120))
+
+    @property
+    def postal_address(self) -> dict[str, str] | None:
+        """Street, postcode and town when all three are known: what an invoice prints."""
+        if not (self.address and self.postcode and self.town):
+            return None
+        return {"address": self.address, "postcode": self.postcode, "town": self.town}
+
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The household asked to close its account; the coordinator then erases it (RGPD): its
     # people's details are replaced by a pseudonym, its orders and books stay.

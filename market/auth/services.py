@@ -307,6 +307,8 @@ def update_profile(
     second_collector: str | None,
     reminders: bool = True,
     town: str | None = None,
+    address: str | None = None,
+    postcode: str | None = None,
 ) -> None:
     user.name = name.strip()
     user.reminders = bool(reminders)
@@ -316,6 +318,8 @@ def update_profile(
         user.household.name = user.name
         user.household.second_collector = (second_collector or "").strip() or None
         user.household.town = (town or "").strip() or None
+        user.household.address = (address or "").strip() or None
+        user.household.postcode = (postcode or "").strip() or None
     db.session.flush()
 
 

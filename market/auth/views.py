@@ -186,6 +186,8 @@ def profile():
     if request.method == "GET" and current_user.household:
         form.second_collector.data = current_user.household.second_collector
         form.town.data = current_user.household.town
+        form.address.data = current_user.household.address
+        form.postcode.data = current_user.household.postcode
     if form.validate_on_submit():
         accounts.update_profile(
             current_user,
@@ -195,6 +197,8 @@ def profile():
             second_collector=form.second_collector.data,
             reminders=form.reminders.data,
             town=form.town.data,
+            address=form.address.data,
+            postcode=form.postcode.data,
         )
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("auth.profile"))

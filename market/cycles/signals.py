@@ -8,3 +8,9 @@ signals = Namespace()
 # transaction that closes it (a receiver's error refuses the closing). A cycle closing by its
 # date announces nothing: `cycles notify-closed`, run by cron, catches those.
 cycle_closed = signals.signal("cycle-closed")
+
+# The coordinator settled a cycle (its amounts final after pickup): sent with the cycle and
+# `now`, inside the transaction that settles it. The invoices domain issues the cycle's
+# invoices in that transaction; `invoices issue --settled`, run by a timer, catches up on
+# whatever could not be invoiced then.
+cycle_settled = signals.signal("cycle-settled")

@@ -20,25 +20,38 @@ invoices_cli = AppGroup(
 
 
 @invoices_cli.command("issue")
-@click.option("--cycle", "cycle_id", type=int, required=True, help="The settled cycle's id.")
-def issue_command(cycle_id: int) -> None:
-    """Issue the settled cycle's invoices, and the credit notes of what changed since; run
-    again, it issues nothing new."""
+@click.option("--cycle", "cycle_id", type=int, help="The settled cycle's id.")
+@click.option(
+    "--settled", is_flag=True, help="Every settled cycle whose invoices are not all issued."
+)
+def issue_command(cycle_id: int | None, settled: bool) -> None:
+    """Issue a settled cycle's invoices (or every settled cycle's), and the credit notes of
+    what changed since; run again, it issues nothing new."""
+    if (cycle_id is None) == (not settled):
+        raise click.UsageError("give either --cycle ID or --settled")
     try:
-        outcome = issuing.issue_cycle(cycle_id, utcnow())
+        if cycle_id is None:
+            outcomes = issuing.issue_settled(utcnow())
+        else:
+            outcomes = {cycle_id: issuing.issue_cycle(cycle_id, utcnow())}
     except DomainError as error:
         raise refuse(error) from None
     db.session.commit()
-    for invoice in outcome.issued:
-        click.echo(
-            f"issued {invoice.reference} ({invoice.kind}): {invoice.total_incl_vat_cents} cents"
-        )
-    for item in outcome.not_invoiced:
-        click.echo(
-            f"NOT invoiced: order {item.order_reference}, producer {item.producer_id}: "
-            f"{item.reason}"
-        )
-    click.echo(f"{len(outcome.issued)} issued, {len(outcome.not_invoiced)} not invoiced")
+    issued = not_invoiced = 0
+    for cycle, outcome in outcomes.items():
+        for invoice in outcome.issued:
+            click.echo(
+                f"cycle {cycle}: issued {invoice.reference} ({invoice.kind}): "
+                f"{invoice.total_incl_vat_cents} cents"
+            )
+        for item in outcome.not_invoiced:
+            click.echo(
+                f"cycle {cycle}: NOT invoiced: order {item.order_reference}, producer "
+                f"{item.producer_id}: {item.reason}"
+            )
+        issued += len(outcome.issued)
+        not_invoiced += len(outcome.not_invoiced)
+    click.echo(f"{issued} issued, {not_invoiced} not invoiced")
 
 
 @invoices_cli.command("verify")

@@ -129,17 +129,23 @@ def draw(reference: str, kind: str, issued_at: datetime, content: dict) -> bytes
         ),
     ]
     if content.get("credited"):
-        story.append(
-            Paragraph(
-                escape(
-                    _(
-                        "Credit note cancelling invoice n° %(reference)s of %(date)s",
-                        reference=content["credited"]["reference"],
-                        date=content["credited"]["date"],
-                    )
-                ),
-                styles["Normal"],
+        credited = content["credited"]
+        if content.get("partial"):
+            said = _(
+                "Partial credit note on invoice n° %(reference)s of %(date)s",
+                reference=credited["reference"],
+                date=credited["date"],
             )
+        else:
+            said = _(
+                "Credit note cancelling invoice n° %(reference)s of %(date)s",
+                reference=credited["reference"],
+                date=credited["date"],
+            )
+        story.append(Paragraph(escape(said), styles["Normal"]))
+    if content.get("reason"):
+        story.append(
+            Paragraph(escape(_("Reason: %(reason)s", reason=content["reason"])), styles["Normal"])
         )
     if content.get("about"):
         story.append(Paragraph(escape(content["about"]), styles["Normal"]))

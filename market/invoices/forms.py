@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from market.catalog.forms import FILLED, POSTCODE, choices
@@ -62,3 +69,13 @@ class IssueForm(FlaskForm):
 
 class MonthForm(FlaskForm):
     month = StringField(_l("Month (YYYY-MM)"), validators=[FILLED, MONTH])
+
+
+class CreditForm(FlaskForm):
+    """The reason of a partial credit note; each line's quantity and amount are read by the
+    view from `quantity-N` and `amount-N` (N the line's place on the invoice)."""
+
+    reason = TextAreaField(
+        _l("Reason, printed on the credit note"),
+        validators=[FILLED, Length(max=300)],
+    )

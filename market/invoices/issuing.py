@@ -4,7 +4,9 @@ One invoice per order and producer once the cycle is settled (its amounts final 
 numbered in the producer's own series. Issuing a cycle again issues only what changed since:
 an order whose lines changed after its invoice (a missing item, a weight, a cancellation)
 gets a credit note cancelling that invoice and, when something is still sold, a new invoice;
-an issued invoice never changes.
+an issued invoice never changes. Settling a cycle issues its invoices at once when they are
+few (`issue_at_settlement`); `issue_settled`, run by a timer, issues whatever is still due.
+A partial credit note (market/invoices/credits.py) leaves its invoice in force.
 
 Issuing takes the cycle's lock, so two runs at once issue once; each series is moved under
 its own lock (the producer's row, or the hub's series row), and the database refuses any
@@ -16,6 +18,7 @@ profile or a mandate in force. Nothing is skipped silently.
 
 import hashlib
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,19 +33,21 @@ from sqlalchemy.orm import selectinload
 from market.catalog.models import Producer
 from market.company_numbers import hub_siren
 from market.cycles.models import OrderCycle
+from market.cycles.signals import cycle_settled
 from market.errors import DomainError
 from market.extensions import db
 from market.invoices import amounts, documents
-from market.invoices.models import Invoice, InvoiceKind, InvoiceSeries, VatRegime
+from market.invoices.models import Invoice, InvoiceKind, InvoiceSeries, TaxProfile, VatRegime
 from market.invoices.services import active_mandate, invoicing_blocker, tax_profile
 from market.ledger.builders import SALE_KINDS
 from market.ledger.commission import split_line
 from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from market.orders.models import Order
+from market.orders.models import Order, OrderLine
 from market.rowlock import lock_row
 from market.timeutil import to_hub_time
 
 HUB_SERIES = "COM"
+log = logging.getLogger(__name__)
 
 
 class InvoicingRefused(DomainError):
@@ -60,6 +65,13 @@ class NotInvoiced:
 class Outcome:
     issued: list[Invoice] = field(default_factory=list)
     not_invoiced: list[NotInvoiced] = field(default_factory=list)
+    # What a run would issue (only counted when looking, never issuing).
+    pending: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Every sale of the cycle invoiced as it stands: nothing to issue, nothing held up."""
+        return not self.pending and not self.not_invoiced
 
 
 def series_key(producer_id: int) -> str:
@@ -126,6 +138,13 @@ def record(invoice: Invoice, lines: list[dict], document_maker=documents.pdf) ->
     invoice.total_excl_vat_cents, invoice.total_vat_cents = excl, vat
     invoice.total_incl_vat_cents = incl
     invoice.number = next_number(invoice.series)
+    # Numbers follow dates: one that waited for the series' lock behind a later moment takes
+    # that moment (as the ledger does with its head), never a date before its predecessor.
+    latest = db.session.scalar(
+        select(func.max(Invoice.issued_at)).where(Invoice.series == invoice.series)
+    )
+    if latest is not None and invoice.issued_at < latest:
+        invoice.issued_at = latest
     invoice.reference = f"{invoice.series}-{invoice.number:06d}"
     invoice.document = document_maker(
         invoice.reference, invoice.kind, invoice.issued_at, invoice.content
@@ -264,7 +283,12 @@ def open_invoices(cycle_id: int) -> dict[tuple[int, int], Invoice]:
         )
         .order_by(Invoice.id)
     ).all()
-    credited = {invoice.credited_invoice_id for invoice in invoices if invoice.is_credit_note}
+    # A partial credit note (market/invoices/credits.py) leaves its invoice in force.
+    credited = {
+        invoice.credited_invoice_id
+        for invoice in invoices
+        if invoice.is_credit_note and not invoice.content.get("partial")
+    }
     return {
         (invoice.order_id, invoice.producer_id): invoice
         for invoice in invoices
@@ -274,12 +298,37 @@ def open_invoices(cycle_id: int) -> dict[tuple[int, int], Invoice]:
     }  # (a sale always names its order)
 
 
-def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
+def partial_credits(cycle_id: int, postings: dict[int, OrderPostings], commission_bp: int) -> set:
+    """The invoices of the cycle that partial credit notes reduced (their ids). What those
+    notes credited was posted to the ledger with them: it is added back to the orders'
+    postings, so that the order's lines and its ledger are compared as they were sold."""
+    notes = db.session.scalars(
+        select(Invoice).where(
+            Invoice.cycle_id == cycle_id, Invoice.kind == InvoiceKind.CREDIT_NOTE.value
+        )
+    ).all()
+    reduced = set()
+    for note in notes:
+        if not note.content.get("partial") or note.order_id is None:
+            continue
+        reduced.add(note.credited_invoice_id)
+        for line in note.content["lines"]:
+            postings[note.order_id].household += line["incl"]
+            postings[note.order_id].producers[note.producer_id] += split_line(
+                line["incl"], commission_bp
+            )[0]
+    return reduced
+
+
+def issue_cycle(cycle_id: int, now: datetime, *, looking: bool = False) -> Outcome:
+    """Issue what the settled cycle still lacks; `looking` only says what that would be
+    (how many documents, and what cannot be invoiced and why), takes no lock, writes nothing."""
     cycle = db.session.get(OrderCycle, cycle_id)
     if cycle is None:
         raise InvoicingRefused(_l("There is no such cycle."))
-    lock_row(OrderCycle, cycle.id)
-    db.session.refresh(cycle)
+    if not looking:
+        lock_row(OrderCycle, cycle.id)
+        db.session.refresh(cycle)
     if cycle.settled_at is None:
         raise InvoicingRefused(
             _l(
@@ -299,10 +348,12 @@ def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
     ).all()
     postings = sale_postings([order.id for order in orders])
     in_force = open_invoices(cycle.id)
+    partly_credited = partial_credits(cycle.id, postings, commission_bp)
     invoiced_producers: dict[int, set[int]] = defaultdict(set)
     for order_id, producer_id in in_force:
         invoiced_producers[order_id].add(producer_id)
     blockers: dict[int, str | None] = {}
+    profiles: dict[int, TaxProfile | None] = {}
     outcome = Outcome()
     with force_locale("fr"):
         for order in orders:
@@ -316,8 +367,10 @@ def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
             for producer_id in sorted(concerned):
                 if producer_id not in blockers:
                     blockers[producer_id] = invoicing_blocker(producer_id)
+                    # Held here: the session keeps no object nobody holds.
+                    profiles[producer_id] = tax_profile(producer_id)
                 current = in_force.get((order.id, producer_id))
-                profile = tax_profile(producer_id)
+                profile = profiles[producer_id]
                 regime = profile.vat_regime if profile else VatRegime.NORMAL.value
                 wanted = [
                     amounts.sale_line(line, regime, commission_bp)
@@ -326,8 +379,17 @@ def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
                 if current is not None and current.content["lines"] == wanted:
                     continue
                 reason = problem or blockers[producer_id]
+                if current is not None and current.id in partly_credited:
+                    reason = _(
+                        "its invoice %(reference)s has a partial credit note: credit what "
+                        "changed by another partial credit note",
+                        reference=current.reference,
+                    )
                 if reason is not None:
                     outcome.not_invoiced.append(NotInvoiced(producer_id, order.reference, reason))
+                    continue
+                if looking:
+                    outcome.pending += (current is not None) + bool(wanted)
                     continue
                 seqs = sorted(postings[order.id].seqs.get(producer_id, ()))
                 lock_row(Producer, producer_id)
@@ -338,6 +400,51 @@ def issue_cycle(cycle_id: int, now: datetime) -> Outcome:
                         sale_invoice(order, cycle, producer_id, wanted, regime, seqs, now)
                     )
     return outcome
+
+
+def settled_cycle_ids() -> list[int]:
+    return list(
+        db.session.scalars(
+            select(OrderCycle.id)
+            .where(OrderCycle.settled_at.is_not(None))
+            .order_by(OrderCycle.settled_at, OrderCycle.id)
+        )
+    )
+
+
+def issue_settled(now: datetime) -> dict[int, Outcome]:
+    """Every settled cycle's invoices not issued yet (a producer's mandate came later, an
+    issue at settlement failed): per cycle, what was issued and what still cannot be."""
+    return {cycle_id: issue_cycle(cycle_id, now) for cycle_id in settled_cycle_ids()}
+
+
+def sales_to_invoice(cycle_id: int) -> int:
+    """How many invoices the cycle's sales make at most (orders × producers): one query."""
+    pairs = (
+        select(OrderLine.order_id, OrderLine.producer_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.cycle_id == cycle_id)
+        .distinct()
+        .subquery()
+    )
+    return db.session.scalar(select(func.count()).select_from(pairs)) or 0
+
+
+@cycle_settled.connect
+def issue_at_settlement(cycle: OrderCycle, now: datetime) -> None:
+    """A settled cycle is invoiced in the transaction that settles it when that is cheap: at
+    most INVOICES_AT_SETTLEMENT_MAX invoices (each is a PDF drawn, some 0.1 s; bench/invoices.py
+    measures it). A bigger cycle is left to `invoices issue --settled`, which a timer runs
+    every quarter of an hour, so that settling stays a quick click that holds no lock for long.
+    Invoicing never stands in the way of settling: if it fails, what it wrote is undone to a
+    savepoint, and the timer tries again."""
+    if sales_to_invoice(cycle.id) > current_app.config["INVOICES_AT_SETTLEMENT_MAX"]:
+        return
+    try:
+        with db.session.begin_nested():
+            issue_cycle(cycle.id, now)
+    except Exception:
+        log.exception("invoices of cycle %s not issued at settlement", cycle.id)
 
 
 def sale_invoice(
@@ -356,7 +463,8 @@ def sale_invoice(
     pickup_day = to_hub_time(order.pickup.starts_at).strftime("%d/%m/%Y")
     content = {
         "seller": producer_party(profile),
-        "buyer": {"name": order.household.name},
+        # The customer's postal address when the household gave it (its profile).
+        "buyer": {"name": order.household.name, **(order.household.postal_address or {})},
         "hub": hub,
         "about": _(
             "Order %(reference)s — %(cycle)s, delivered on %(day)s",
@@ -396,7 +504,11 @@ def sale_invoice(
 
 
 def credit_note(
-    invoice: Invoice, now: datetime, seqs: list[int], lines: list[dict] | None = None
+    invoice: Invoice,
+    now: datetime,
+    seqs: list[int],
+    lines: list[dict] | None = None,
+    extra: dict | None = None,
 ) -> Invoice:
     """An avoir on `invoice`: all its lines, or some of them; never more than it has left."""
     lines = invoice.content["lines"] if lines is None else lines
@@ -424,6 +536,7 @@ def credit_note(
             "date": to_hub_time(invoice.issued_at).strftime("%d/%m/%Y"),
         }
         content["mentions"] = invoice.content["mentions"]
+        content.update(extra or {})
     note = Invoice(
         kind=InvoiceKind.CREDIT_NOTE.value,
         series=invoice.series,

@@ -3,11 +3,12 @@ summary) and the coordinator (checks, issue, downloads for the accountant)."""
 
 import io
 import zipfile
+from decimal import Decimal, InvalidOperation
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
 from market.auth.decorators import role_required
@@ -17,10 +18,24 @@ from market.catalog.models import Producer
 from market.cycles.models import OrderCycle
 from market.errors import DomainError
 from market.extensions import db
-from market.invoices import bp, commission, issuing, reports, services
+from market.invoices import bp, commission, credits, issuing, reports, services
 from market.invoices.documents import rate_text
-from market.invoices.forms import ConfirmForm, IssueForm, MandateForm, MonthForm, TaxProfileForm
-from market.invoices.models import KIND_LABELS, VAT_REGIME_LABELS, Invoice, TaxProfile
+from market.invoices.forms import (
+    ConfirmForm,
+    CreditForm,
+    IssueForm,
+    MandateForm,
+    MonthForm,
+    TaxProfileForm,
+)
+from market.invoices.models import (
+    KIND_LABELS,
+    VAT_REGIME_LABELS,
+    Invoice,
+    InvoiceKind,
+    TaxProfile,
+)
+from market.money import InvalidAmount, parse_amount
 from market.numbers import identifier
 from market.timeutil import to_hub_time, utcnow
 from market.web import get_or_404, refuse
@@ -267,6 +282,13 @@ def coordination_page(issue_form=None, month_form=None, outcome=None, status=200
         hub_vat=reports.hub_commission_summary(month),
         rate_text=rate_text,
         producers_vat=reports.vat_by_producer(month),
+        issued_counts=dict(
+            db.session.execute(
+                select(Invoice.cycle_id, func.count(Invoice.id))
+                .where(Invoice.cycle_id.in_([cycle.id for cycle in settled]))
+                .group_by(Invoice.cycle_id)
+            ).all()
+        ),
     ), status
 
 
@@ -346,3 +368,95 @@ def register(month: str):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="registre-{month}.csv"'},
     )
+
+
+# --- the coordinator: a settled cycle's invoices, partial credit notes -----------------------
+
+
+def cycle_page(cycle: OrderCycle, status=200):
+    """Whether the cycle's invoices are issued, what is not invoiced and why, and every
+    invoice and credit note of the cycle."""
+    outcome = None
+    if cycle.settled_at is not None:
+        outcome = issuing.issue_cycle(cycle.id, utcnow(), looking=True)
+    names = dict(db.session.execute(select(Producer.id, Producer.name)).all())
+    return render_template(
+        "invoices/cycle.html",
+        cycle=cycle,
+        outcome=outcome,
+        names=names,
+        invoices=invoice_list(select(Invoice).where(Invoice.cycle_id == cycle.id)),
+        kinds=KIND_LABELS,
+        issue_form=IssueForm(cycle=cycle.id),
+    ), status
+
+
+@bp.route("/coordination/invoices/cycles/<int:cycle_id>")
+@staff
+def cycle_invoices(cycle_id: int):
+    return cycle_page(get_or_404(OrderCycle, cycle_id))
+
+
+def credit_page(invoice: Invoice, form=None, status=200):
+    notes = credits.notes_on(invoice)
+    return render_template(
+        "invoices/credit.html",
+        invoice=invoice,
+        form=form or CreditForm(),
+        left=credits.remaining_by_line(invoice, notes),
+        notes=notes,
+        rate_text=rate_text,
+        values=request.form,
+    ), status
+
+
+def wanted_lines(invoice: Invoice, values) -> dict[int, credits.Wanted]:
+    """Each line's quantity and amount as typed; a line left blank is not credited."""
+    wanted = {}
+    for index, line in enumerate(invoice.content["lines"]):
+        quantity_text = (values.get(f"quantity-{index}") or "").strip().replace(",", ".")
+        amount_text = (values.get(f"amount-{index}") or "").strip()
+        if not quantity_text and not amount_text:
+            continue
+        want = credits.Wanted()
+        if quantity_text:
+            try:
+                want.quantity = Decimal(quantity_text)
+            except InvalidOperation:
+                raise credits.CreditInvalid(
+                    _("« %(line)s »: the quantity is a number.", line=line["description"])
+                ) from None
+            if not want.quantity.is_finite():
+                raise credits.CreditInvalid(
+                    _("« %(line)s »: the quantity is a number.", line=line["description"])
+                )
+        if amount_text:
+            try:
+                want.amount_cents = parse_amount(amount_text)
+            except InvalidAmount:
+                raise credits.CreditInvalid(
+                    _("« %(line)s »: the amount is in euros, e.g. 2,50.", line=line["description"])
+                ) from None
+        wanted[index] = want
+    return wanted
+
+
+@bp.route("/coordination/invoices/<int:invoice_id>/credit", methods=["GET", "POST"])
+@staff
+def credit(invoice_id: int):
+    invoice = get_or_404(Invoice, invoice_id)
+    if request.method == "GET":
+        if invoice.kind != InvoiceKind.SALE:  # only a sales invoice has a credit page
+            abort(404)
+        return credit_page(invoice)
+    form = CreditForm()
+    if not form.validate():
+        return credit_page(invoice, form, 400)
+    try:
+        note = credits.issue_partial_credit(
+            invoice.id, wanted_lines(invoice, request.form), form.reason.data or "", utcnow()
+        )
+    except DomainError as error:
+        refuse(error, credit_page, invoice, form, error.status)
+    flash(_("Credit note %(reference)s issued.", reference=note.reference), "success")
+    return redirect(url_for("invoices.cycle_invoices", cycle_id=invoice.cycle_id))

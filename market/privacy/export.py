@@ -113,6 +113,8 @@ def household_data(household: Household) -> dict:
         "household": {
             "name": household.name,
             "second_collector": household.second_collector,
+            "address": household.address,
+            "postcode": household.postcode,
             "town": household.town,
             "created_at": moment(household.created_at),
             "closure_requested_at": moment(household.closure_requested_at),

@@ -244,7 +244,7 @@ def erase_household(household_id: int) -> Household:
         user.locale, user.last_login_at = None, None
         user.password_hash, user.active = UNUSABLE_PASSWORD, False
     household.name, household.second_collector = replacement, None
-    household.postcode = household.town = None
+    household.address = household.postcode = household.town = None
     household.erased_at = moment  # its ledger account's name follows the household's
     db.session.flush()
     log.info("household %s erased", pseudonym_number(household))

@@ -56,3 +56,40 @@ def test_change_password_needs_the_current_one(household_client, household_user)
     assert response.status_code == 401
     assert "Le mot de passe actuel est incorrect." in response.text
     assert verify_password(household_user.password_hash, PASSWORD)
+
+
+def test_a_household_gives_its_postal_address(household_client, household_user):
+    details = {"name": household_user.name, "reminders": "y"}
+    response = household_client.post(
+        "/account",
+        data={
+            **details,
+            "address": " 3 chemin de Lou Pitou ",
+            "postcode": "40440",
+            "town": "Ondres",
+        },
+    )
+    assert response.status_code == 302
+    household = household_user.household
+    assert household.postal_address == {
+        "address": "3 chemin de Lou Pitou",
+        "postcode": "40440",
+        "town": "Ondres",
+    }
+    page = household_client.get("/account").text
+    assert 'value="3 chemin de Lou Pitou"' in page and 'autocomplete="street-address"' in page
+    assert '<label for="address">' in page and '<label for="postcode">' in page
+
+
+def test_a_street_without_postcode_or_a_bad_postcode_is_refused(household_client, household_user):
+    details = {"name": household_user.name}
+    for data, message in (
+        ({"address": "3 chemin de Lou Pitou", "town": "Ondres"}, "avec l’adresse"),
+        ({"address": "3 chemin de Lou Pitou", "postcode": "40440"}, "avec l’adresse"),
+        ({"postcode": "4044", "town": "Ondres"}, "Un code postal français a 5 chiffres"),
+    ):
+        response = household_client.post("/account", data={**details, **data})
+        assert response.status_code == 400
+        assert message in response.text
+        assert household_user.household.address is None
+        assert household_user.household.postcode is None

@@ -3,10 +3,23 @@
 import pytest
 
 from market.cycles.services import settle
+from market.cycles.signals import cycle_settled
 from market.invoices.services import accept_mandate
 from market.timeutil import utcnow
 from tests.exports.conftest import closed_cycle  # noqa: F401 - a fixture
 from tests.factories import TaxProfileFactory
+
+
+@pytest.fixture(autouse=True)
+def issued_by_hand(request):
+    """Settling a cycle issues its invoices (market/invoices/issuing.py); these tests settle,
+    then issue by hand to look at each step. A module with ISSUE_AT_SETTLEMENT = True tests
+    the issue that settling makes."""
+    if getattr(request.module, "ISSUE_AT_SETTLEMENT", False):
+        yield
+        return
+    with cycle_settled.muted():
+        yield
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ cycle from separate connections at once issues once (PostgreSQL)."""
 
 import csv
 import io
+import json
 import threading
 from datetime import timedelta
 
@@ -117,3 +118,30 @@ def test_issuing_one_cycle_from_several_connections_at_once_issues_once(app, db,
     assert sorted(outcomes) == [0, 0, 0, 3]
     assert count(db) == 3
     assert verify(1000).ok
+
+
+def test_verify_exits_1_on_an_edited_amount_even_with_its_hash_made_again(app, db, settled):
+    """Someone with the database's keys raises an amount and recomputes the row's hash: the
+    ledger still says what was sold, and verify says so."""
+    issuing.issue_cycle(settled["cycle"].id, utcnow())
+    db.session.commit()
+    invoice = db.session.scalar(select(Invoice).where(Invoice.number == 1))
+    lines = [dict(line) for line in invoice.content["lines"]]
+    lines[0]["incl"] += 100
+    lines[0]["excl"] += 100
+    invoice.content = {**invoice.content, "lines": lines}
+    invoice.total_excl_vat_cents += 100
+    invoice.total_incl_vat_cents += 100
+    forged = issuing.content_sha256(invoice)
+    stated = json.dumps(invoice.content).replace("'", "''")  # as SQL text
+    db.session.rollback()
+    # The test's own values, typed as someone at the database would.
+    forgery = (
+        "UPDATE invoices SET total_excl_vat_cents = total_excl_vat_cents + 100, "  # noqa: S608
+        "total_incl_vat_cents = total_incl_vat_cents + 100, "
+        f"content = '{stated}', content_sha256 = '{forged}' WHERE id = {invoice.id}"
+    )
+    without_triggers(db, forgery)
+    result = run(app, "verify")
+    assert result.exit_code == 1
+    assert f"order {invoice.order_id}, producer {invoice.producer_id}: invoiced" in result.output

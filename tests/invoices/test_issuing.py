@@ -247,3 +247,17 @@ def test_the_series_counter_and_the_invoices_agree(db, settled):
         select(InvoiceSeries).where(InvoiceSeries.key == issuing.series_key(settled["farm"].id))
     )
     assert series.last_number == 3
+
+
+def test_the_customer_address_is_printed_when_the_household_gave_it(db, settled):
+    martin = settled["orders"]["martin"].household
+    martin.address, martin.postcode, martin.town = "12 rue des Arènes", "40440", "Ondres"
+    db.session.commit()
+    issuing.issue_cycle(settled["cycle"].id, utcnow())
+    db.session.commit()
+    for invoice in invoices(db):
+        if invoice.household_id == martin.id:
+            assert invoice.content["buyer"]["address"] == "12 rue des Arènes"
+            assert "12 rue des Arènes 40440 Ondres" in pdf_text(invoice)
+        else:  # no street given: the name alone
+            assert set(invoice.content["buyer"]) == {"name"}

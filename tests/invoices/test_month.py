@@ -1,7 +1,8 @@
 """A simulated month: two settled cycles, missing items, real weights, a cancellation after
-pickup, a producer under the franchise en base. Every series stays gapless, every invoice and
-credit note agrees with the ledger to the cent, every Factur-X file passes the library's
-checks, and verify holds."""
+pickup, a partial credit note, a producer under the franchise en base. Every series stays
+gapless, every invoice and credit note agrees with the ledger to the cent, the commission
+invoices state the hub's commission and VAT in the ledger, every Factur-X file passes the
+library's checks, and verify holds."""
 
 from collections import defaultdict
 from datetime import timedelta
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from market.cycles.services import close_early, settle
 from market.extensions import db as _db
-from market.invoices import commission, issuing
+from market.invoices import commission, credits, issuing
 from market.invoices.models import Invoice
 from market.invoices.verify import verify
 from market.ledger.builders import SALE_KINDS
@@ -28,6 +29,7 @@ from tests.factories import (
     TaxProfileFactory,
 )
 from tests.invoices.schematron import failed_rules
+from tests.invoices.test_commission import ledger_total
 
 
 def ledger_by_order_and_producer() -> dict[tuple[int, int], int]:
@@ -122,6 +124,19 @@ def test_a_month_of_invoices(app, db, settled):
     assert issuing.issue_cycle(cycle.id, start + timedelta(hours=3)).issued != []  # weighed
     assert issuing.issue_cycle(first, start + timedelta(hours=3)).issued == []
     db.session.commit()
+    # A partial credit note: a bunch of carrots found spoilt, 1,00 € given back.
+    spoilt = next(
+        invoice
+        for (_order, producer_id), invoice in issuing.open_invoices(first).items()
+        if producer_id == settled["farm"].id and invoice.content["lines"][0]["incl"] >= 100
+    )
+    credits.issue_partial_credit(
+        spoilt.id,
+        {0: credits.Wanted(amount_cents=100)},
+        "Carottes abîmées",
+        start + timedelta(hours=4),
+    )
+    db.session.commit()
 
     assert invoiced_by_order_and_producer() == ledger_by_order_and_producer()
     invoices = db.session.scalars(select(Invoice).order_by(Invoice.id)).all()
@@ -132,6 +147,13 @@ def test_a_month_of_invoices(app, db, settled):
     issued = commission.issue_month(month, utcnow())
     db.session.commit()
     assert len(issued) == 2
+    # The month's commission invoices state, to the cent, the commission and its VAT that the
+    # ledger credited the hub for these orders, the partial credit note's return included.
+    order_ids = [invoice.order_id for invoice in invoices if invoice.order_id is not None]
+    assert sum(invoice.total_excl_vat_cents for invoice in issued) == ledger_total(
+        "hub:commission", order_ids
+    )
+    assert sum(invoice.total_vat_cents for invoice in issued) == ledger_total("hub:vat", order_ids)
     for invoice in issued:
         _name, xml = get_facturx_xml_from_pdf(invoice.document)
         assert xml_check_xsd(xml, flavor="factur-x", level="en16931")

@@ -99,6 +99,7 @@ def test_each_timer_starts_its_service_as_the_market_user_with_the_environment_f
         "market-mail",
         "market-remind",
         "market-notify-closed",
+        "market-invoices",
         "market-reconcile",
         "market-ledger-close",
         "market-backup",

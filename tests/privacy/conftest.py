@@ -1,5 +1,5 @@
-"""A household that registered, ordered, paid and collected through the site, and the tools
-to look for its traces in the whole database."""
+"""A household that registered, gave its address, ordered, paid and collected through the
+site, and the tools to look for its traces in the whole database."""
 
 import re
 
@@ -21,6 +21,8 @@ PERSON = {
     "password": "des-carottes-en-hiver",
     "confirm": "des-carottes-en-hiver",
 }
+# Where she lives, given on her account page (printed on her invoices).
+ADDRESS = {"address": "14 impasse des Palombières", "postcode": "40440", "town": "Ondres"}
 # Everything that would tell who the household is, in the forms people would look for. The
 # names are ones the factories' fake French names never produce: a producer once drawn as
 # "Élodie …" made the search find a trace that was not hers.
@@ -31,6 +33,7 @@ TRACES = (
     "06 71 42 93 18",
     "0671429318",
     "Gaspard",
+    "Palombières",
 )
 
 
@@ -71,6 +74,8 @@ def lived(app, db, market, coordinator_user, client):  # noqa: F811 - the fixtur
     )
     client.post("/password/forgot", data={"email": PERSON["email"]})
     client.post("/login", data={"email": PERSON["email"], "password": PERSON["password"]})
+    details = {key: PERSON[key] for key in ("name", "phone", "second_collector")}
+    assert client.post("/account", data={**details, **ADDRESS, "reminders": "y"}).status_code == 302
     client.post("/cart/add", data={"offer_id": market["carrots"].id, "quantity": "2"})
     client.post("/cart/add", data={"offer_id": market["cheese"].id, "quantity": "1"})
     assert (

@@ -11,7 +11,7 @@ from market.ledger import builders
 from tests import factories
 from tests.conftest import logged_in_client
 from tests.helpers import count_queries, outbox
-from tests.privacy.conftest import PERSON
+from tests.privacy.conftest import ADDRESS, PERSON
 
 
 def test_a_household_downloads_everything_the_hub_holds_about_it(app, db, lived):
@@ -22,6 +22,7 @@ def test_a_household_downloads_everything_the_hub_holds_about_it(app, db, lived)
     data = json.loads(response.get_data(as_text=True))
     assert data["household"]["name"] == PERSON["name"]
     assert data["household"]["second_collector"] == PERSON["second_collector"]
+    assert {key: data["household"][key] for key in ADDRESS} == ADDRESS
     [person] = data["people"]
     assert (person["email"], person["phone"], person["role"]) == (
         PERSON["email"],
