@@ -25,8 +25,14 @@ from market.mail.models import OutboxAttachment, OutboxMessage
 from market.orders.models import CartItem, Order, OrderLine
 from market.payments.models import Payment, StripeEvent
 from market.payouts.models import PayoutBatch, PayoutLine
+from market.subscriptions.models import Absence, Contract, ContractPoint, Delivery, Subscription
 
 __all__ = [
+    "Absence",
+    "Contract",
+    "ContractPoint",
+    "Delivery",
+    "Subscription",
     "CartItem",
     "Category",
     "CollectionPoint",

@@ -8,3 +8,8 @@ signals = Namespace()
 # transaction that closes it (a receiver's error refuses the closing). A cycle closing by its
 # date announces nothing: `cycles notify-closed`, run by cron, catches those.
 cycle_closed = signals.signal("cycle-closed")
+
+# The coordinator published a cycle: sent with the cycle and `now`, inside the transaction that
+# publishes it. Seasonal contracts put their deliveries into the households' orders then (a
+# receiver's error refuses the publishing; a shortage is reported, not raised).
+cycle_published = signals.signal("cycle-published")
