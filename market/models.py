@@ -29,14 +29,13 @@ from market.subscriptions.models import Absence, Contract, ContractPoint, Delive
 
 __all__ = [
     "Absence",
-    "Contract",
-    "ContractPoint",
-    "Delivery",
-    "Subscription",
     "CartItem",
     "Category",
     "CollectionPoint",
+    "Contract",
+    "ContractPoint",
     "CyclePickup",
+    "Delivery",
     "Household",
     "Invitation",
     "Invoice",
@@ -65,6 +64,7 @@ __all__ = [
     "Product",
     "SignupRequest",
     "StripeEvent",
+    "Subscription",
     "TaxProfile",
     "User",
 ]

@@ -155,9 +155,7 @@ class OrderLine(Model):
     real_weight_grams: Mapped[int | None]
     # A delivery of a seasonal contract (market/subscriptions), generated into the order:
     # lists and the pickup screen mark it, and the household cannot change or cancel it here.
-    subscription_id: Mapped[int | None] = mapped_column(
-        ForeignKey("subscriptions.id"), index=True
-    )
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"), index=True)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     offer: Mapped["Offer"] = relationship()

@@ -44,7 +44,9 @@ def contract_fields(form) -> dict:
             for value in form.getlist("points")
         ],
         "cap": whole_number(
-            form.get("cap"), _l("Enter the cap as a whole number, or leave it empty."), optional=True
+            form.get("cap"),
+            _l("Enter the cap as a whole number, or leave it empty."),
+            optional=True,
         ),
         "absences_allowed": whole_number(
             form.get("absences_allowed") or "0", _l("Enter the absences allowed as a whole number.")

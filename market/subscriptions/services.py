@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -95,9 +96,7 @@ def create_contract(
     wanted = sorted(set(point_ids))
     points = list(
         db.session.scalars(
-            select(CollectionPoint.id).where(
-                CollectionPoint.id.in_(wanted), CollectionPoint.active
-            )
+            select(CollectionPoint.id).where(CollectionPoint.id.in_(wanted), CollectionPoint.active)
         )
     )
     if not wanted or len(points) != len(wanted):
@@ -264,9 +263,10 @@ def declare_absence(subscription: Subscription, day: date, now: datetime) -> Abs
         raise AlreadySubscribed(_l("You have already declared this absence."))
     if len(subscription.absences) >= contract.absences_allowed:
         raise SubscriptionRefused(
-            _l(
-                "This contract allows %(count)d absence(s) in the season, already declared.",
-                count=contract.absences_allowed,
+            lazy_ngettext(
+                "This contract allows %(num)d absence in the season, already declared.",
+                "This contract allows %(num)d absences in the season, all already declared.",
+                contract.absences_allowed,
             )
         )
     absence = Absence(subscription=subscription, day=day, declared_at=now)

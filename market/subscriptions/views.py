@@ -140,4 +140,6 @@ def contract_page(contract_id: int):
 @bp.route("/coordination/contracts")
 @role_required(Role.COORDINATOR, Role.ADMIN)
 def coordination_page():
-    return render_template("subscriptions/coordination.html", contracts=subscriptions.all_contracts())
+    return render_template(
+        "subscriptions/coordination.html", contracts=subscriptions.all_contracts()
+    )

@@ -115,7 +115,7 @@ def test_a_shortage_is_recorded_and_mailed_to_household_and_producer(app, db, se
     assert subscriptions.generate(second, utcnow())["short"] == 1
     db.session.commit()
     delivery = db.session.scalar(select(Delivery).where(Delivery.cycle_id == second.id))
-    assert delivery.status == "short" and "sold out" in delivery.reason
+    assert delivery.status == "short" and "épuisé" in delivery.reason
     recipients = {message.recipient for message in outbox(db)}
     assert {"famille@example.org", "ferme@example.org"} <= recipients
     before = snapshot(db)
@@ -145,12 +145,12 @@ def test_extras_join_the_generated_order_and_the_cycle_closes_with_both(app, db,
     ]
     assert order.total_cents == 1500 + 2 * 420
     basket = next(line for line in order.lines if line.from_contract)
-    with pytest.raises(OrderRefused, match="contract"):
+    with pytest.raises(OrderRefused, match="contrat"):
         orders.change(
             user, order, utcnow(), quantities={basket.offer_id: 0}, pickup_id=season["pickup"].id
         )
     db.session.rollback()
-    with pytest.raises(OrderRefused, match="contract"):
+    with pytest.raises(OrderRefused, match="contrat"):
         orders.cancel(user, order, utcnow())
     db.session.rollback()
     eggs = next(line for line in order.lines if not line.from_contract)
