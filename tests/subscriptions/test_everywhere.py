@@ -75,3 +75,18 @@ def test_producers_and_coordinator_see_subscribers_and_fill(app, db, season):
         assert client.get("/contracts").status_code == 200
     assert len(households_page_queries) <= 14
     assert db.session.scalar(select(Subscription).limit(1)) is not None
+
+
+def test_the_demo_has_a_basket_and_an_egg_contract_with_subscribers(app, db):
+    from market.ledger.verify import verify
+    from market.subscriptions.models import Contract, Delivery
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert runner.invoke(args=["demo"]).exit_code == 0  # again: nothing added
+    contracts = list(db.session.scalars(select(Contract).order_by(Contract.id)))
+    assert [c.every_cycles for c in contracts] == [1, 2]
+    assert [c.subscribers for c in contracts] == [6, 4]
+    delivered = db.session.scalars(select(Delivery).where(Delivery.status == "delivered")).all()
+    assert len(delivered) == 10  # both contracts' first delivery, in the open cycle's orders
+    assert verify().ok
