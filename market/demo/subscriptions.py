@@ -60,6 +60,8 @@ def seed_subscriptions() -> int:
     eggs = db.session.scalar(
         select(Product).where(Product.producer_id == hens.id, Product.unit == "dozen")
     )
+    if eggs is None:
+        return 0
     first = to_hub_time(cycle.pickups[0].starts_at).date()
     points = [pickup.collection_point_id for pickup in cycle.pickups]
     vegetables = subscriptions.create_contract(
@@ -96,6 +98,8 @@ def seed_subscriptions() -> int:
     )
     made = 0
     for index, user in enumerate(households):
+        if user.household_id is None:
+            continue
         point = points[index % len(points)]
         if index < VEGETABLE_SUBSCRIBERS:
             subscriptions.subscribe(user.household_id, vegetables, point, now)
