@@ -46,6 +46,8 @@ from market.payouts import bp as payouts_bp
 from market.pickup import bp as pickup_bp
 from market.privacy import bp as privacy_bp
 from market.privacy.cli import privacy_cli
+from market.subscriptions import bp as subscriptions_bp
+from market.subscriptions.cli import subscriptions_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (
@@ -62,6 +64,7 @@ BLUEPRINTS = (
     invoices_bp,
     privacy_bp,
     figures_bp,
+    subscriptions_bp,
 )
 COMMANDS = (
     demo_command,
@@ -77,6 +80,7 @@ COMMANDS = (
     restore_command,
     privacy_cli,
     invoices_cli,
+    subscriptions_cli,
 )
 
 

@@ -25,12 +25,17 @@ from market.mail.models import OutboxAttachment, OutboxMessage
 from market.orders.models import CartItem, Order, OrderLine
 from market.payments.models import Payment, StripeEvent
 from market.payouts.models import PayoutBatch, PayoutLine
+from market.subscriptions.models import Absence, Contract, ContractPoint, Delivery, Subscription
 
 __all__ = [
+    "Absence",
     "CartItem",
     "Category",
     "CollectionPoint",
+    "Contract",
+    "ContractPoint",
     "CyclePickup",
+    "Delivery",
     "Household",
     "Invitation",
     "Invoice",
@@ -59,6 +64,7 @@ __all__ = [
     "Product",
     "SignupRequest",
     "StripeEvent",
+    "Subscription",
     "TaxProfile",
     "User",
 ]

@@ -212,4 +212,30 @@ MATRIX = {
     "privacy.close_account": ("GET", {}, HOUSEHOLDS),
     "privacy.requests": ("GET", {}, STAFF),
     "privacy.erase": ("POST", lambda f: {"household_id": f.HouseholdFactory().id}, STAFF),
+    # Seasonal contracts: households subscribe, producers define theirs, staff see them all.
+    "subscriptions.contracts_page": ("GET", {}, EVERYONE),
+    "subscriptions.subscribe": (
+        "POST",
+        lambda f: {"contract_id": f.ContractFactory().id},
+        HOUSEHOLDS,
+    ),
+    "subscriptions.declare_absence": (
+        "POST",
+        lambda f: {"subscription_id": f.SubscriptionFactory().id},
+        HOUSEHOLDS,
+    ),
+    "subscriptions.end": (
+        "POST",
+        lambda f: {"subscription_id": f.SubscriptionFactory().id},
+        HOUSEHOLDS,
+    ),
+    "subscriptions.producer_page": ("GET", {}, PRODUCERS),
+    "subscriptions.create_contract": ("POST", {}, PRODUCERS),
+    # Another producer's contract is not found (answered, not refused); staff see it.
+    "subscriptions.contract_page": (
+        "GET",
+        lambda f: {"contract_id": f.ContractFactory().id},
+        ("login", "403", "ok", "ok", "ok"),
+    ),
+    "subscriptions.coordination_page": ("GET", {}, STAFF),
 }

@@ -40,6 +40,13 @@ from market.mail.models import OutboxAttachment, OutboxMessage
 from market.orders.models import CartItem, Order, OrderLine
 from market.payments.models import Payment, StripeEvent
 from market.payouts.models import PayoutBatch, PayoutLine
+from market.subscriptions.models import (
+    Absence,
+    Contract,
+    ContractPoint,
+    Delivery,
+    Subscription,
+)
 from market.timeutil import utcnow
 
 PASSWORD = "correct-horse-battery"
@@ -505,3 +512,61 @@ class InvoiceFactory(BaseFactory):
             }
         ]
         return issuing.record(model_class(**kwargs), lines)
+
+
+class ContractFactory(BaseFactory):
+    """A weekly vegetable basket from next week for ten weeks, collected at one point."""
+
+    class Meta:
+        model = Contract
+
+    product = factory.SubFactory(ProductFactory, name="Panier de légumes", price_cents=1500)
+    producer_id = factory.SelfAttribute("product.producer_id")
+    name = "Panier de légumes de saison"
+    quantity = 1
+    unit_price_cents = 1500
+    every_cycles = 1
+    first_delivery = factory.LazyFunction(lambda: utcnow().date() + timedelta(days=7))
+    last_delivery = factory.LazyAttribute(lambda o: o.first_delivery + timedelta(weeks=9))
+    cap = None
+    subscribers = 0
+    absences_allowed = 2
+    points = factory.RelatedFactoryList(
+        "tests.factories.ContractPointFactory", factory_related_name="contract", size=1
+    )
+
+
+class ContractPointFactory(BaseFactory):
+    class Meta:
+        model = ContractPoint
+
+    contract = factory.SubFactory(ContractFactory, points=[])
+    collection_point = factory.SubFactory(CollectionPointFactory)
+
+
+class SubscriptionFactory(BaseFactory):
+    class Meta:
+        model = Subscription
+
+    contract = factory.SubFactory(ContractFactory)
+    household_id = factory.LazyFunction(lambda: HouseholdFactory().id)
+    collection_point_id = factory.LazyAttribute(lambda o: o.contract.points[0].collection_point_id)
+    starts_on = factory.LazyFunction(lambda: utcnow().date())
+
+
+class AbsenceFactory(BaseFactory):
+    class Meta:
+        model = Absence
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    day = factory.LazyAttribute(lambda o: o.subscription.contract.first_delivery)
+
+
+class DeliveryFactory(BaseFactory):
+    class Meta:
+        model = Delivery
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    cycle_id = factory.LazyFunction(lambda: OrderCycleFactory().id)
+    day = factory.LazyAttribute(lambda o: o.subscription.contract.first_delivery)
+    status = "absent"

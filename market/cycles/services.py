@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from market.cycles.errors import CycleInvalid, CycleStateError
 from market.cycles.models import CollectionPoint, CyclePickup, CycleState, OrderCycle
 from market.cycles.offers import carry_over
-from market.cycles.signals import cycle_closed, cycle_settled
+from market.cycles.signals import cycle_closed, cycle_published, cycle_settled
 from market.extensions import db
 from market.timeutil import same_wall_clock_later, to_hub_time
 
@@ -145,6 +145,7 @@ def publish(cycle: OrderCycle, now: datetime, *, confirmed: bool = False) -> Non
         )
     cycle.published_at = now
     db.session.flush()
+    cycle_published.send(cycle, now=now)
 
 
 def close_early(cycle: OrderCycle, now: datetime) -> None:

@@ -14,3 +14,8 @@ cycle_closed = signals.signal("cycle-closed")
 # invoices in that transaction; `invoices issue --settled`, run by a timer, catches up on
 # whatever could not be invoiced then.
 cycle_settled = signals.signal("cycle-settled")
+
+# The coordinator published a cycle: sent with the cycle and `now`, inside the transaction that
+# publishes it. Seasonal contracts put their deliveries into the households' orders then (a
+# receiver's error refuses the publishing; a shortage is reported, not raised).
+cycle_published = signals.signal("cycle-published")

@@ -12,6 +12,7 @@ from market.demo.ledger import seed_ledger
 from market.demo.orders import seed_demo_orders
 from market.demo.orders import seed_scale as seed_households_scale
 from market.demo.photos import seed_photos
+from market.demo.subscriptions import seed_subscriptions
 from market.extensions import db
 
 DEMO_PASSWORD = "marche-demo-2026"  # noqa: S105 - published demo password
@@ -94,12 +95,14 @@ def demo_command(
     orders += seed_households_scale(
         extra_households, extra_households if extra_orders is None else extra_orders, DEMO_PASSWORD
     )
+    subscribed = seed_subscriptions()
     transactions = seed_ledger()
     db.session.commit()
     click.echo(f"demo accounts created: {created}")
     click.echo(f"demo producers created: {producers}")
     click.echo(f"demo photos drawn: {drawn}")
     click.echo(f"demo orders placed: {orders}")
+    click.echo(f"demo subscriptions to seasonal contracts: {subscribed}")
     click.echo(f"demo ledger postings: {transactions}")
     for line in demo_logins():
         click.echo(f"  {line}")

@@ -34,6 +34,8 @@ class Line:
     real_weight_grams: int | None
     amount_cents: int
     vat_basis_points: int
+    # A delivery of a seasonal contract: the lists mark it.
+    from_contract: bool = False
 
     @property
     def delivered(self) -> int:
@@ -194,6 +196,7 @@ def load_lines(cycle_id: int) -> list[Line]:
         OrderLine.unit_price_cents,
         OrderLine.estimated_weight_grams,
         OrderLine.vat_basis_points,
+        OrderLine.subscription_id,
     )
     rows = db.session.execute(
         select(*columns)
@@ -216,6 +219,7 @@ def load_lines(cycle_id: int) -> list[Line]:
         price,
         estimated,
         vat,
+        subscription_id,
     ) in rows:
         missing = missing or 0
         if by_weight and real_weight is not None:
@@ -236,6 +240,7 @@ def load_lines(cycle_id: int) -> list[Line]:
                 real_weight,
                 amount,
                 vat,
+                subscription_id is not None,
             )
         )
     return lines

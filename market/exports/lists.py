@@ -45,10 +45,16 @@ def quantity_text(line: Line, words: QuantityWords | None = None) -> str:
     return text
 
 
+def contract_mark(line) -> str:
+    """ " (contract)" after a seasonal contract's delivery, so lists tell it from extras."""
+    return " " + _("(contract)") if line.from_contract else ""
+
+
 def line_text(line: Line, producers: dict[int, str], words: QuantityWords) -> str:
     size = f" ({line.size})" if line.size else ""
     producer = producers.get(line.producer_id, "")
-    return f"{quantity_text(line, words)} × {line.product_name}{size} — {producer}"
+    name = f"{line.product_name}{size}{contract_mark(line)}"
+    return f"{quantity_text(line, words)} × {name} — {producer}"
 
 
 def collector_text(order: OrderRow) -> str:
@@ -189,7 +195,7 @@ def producer_tables(data: CycleData, producer_id: int) -> list[Table]:
         [
             point.name,
             household_label(order, named),
-            line.product_name,
+            line.product_name + contract_mark(line),
             line.delivered,
             units.get(line.unit, line.unit),
             Money(line.amount_cents),

@@ -108,6 +108,10 @@ class Order(Model):
         return self.cycle.state(now) == CycleState.OPEN and not self.is_cancelled
 
     @property
+    def has_contract_lines(self) -> bool:
+        return any(line.from_contract for line in self.lines)
+
+    @property
     def totals(self) -> Totals:
         """What the order comes to, and its VAT per rate (market/pricing.py)."""
         return order_totals(line.priced() for line in self.lines)
@@ -149,9 +153,16 @@ class OrderLine(Model):
     # (all the line's pieces together) for a product sold by weight.
     missing_quantity: Mapped[int] = mapped_column(default=0, server_default="0")
     real_weight_grams: Mapped[int | None]
+    # A delivery of a seasonal contract (market/subscriptions), generated into the order:
+    # lists and the pickup screen mark it, and the household cannot change or cancel it here.
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"), index=True)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     offer: Mapped["Offer"] = relationship()
+
+    @property
+    def from_contract(self) -> bool:
+        return self.subscription_id is not None
 
     @property
     def delivered_quantity(self) -> int:

@@ -289,9 +289,16 @@ def checkout(
 
 
 def new_order(
-    cancelled: Order | None, cycle: OrderCycle, household_id: int, pickup: CyclePickup
+    cancelled: Order | None,
+    cycle: OrderCycle,
+    household_id: int,
+    pickup: CyclePickup,
+    *,
+    place_taken: bool = False,
 ) -> Order:
-    if not stock.take_place(pickup.id):
+    """A household's order in the cycle, new or revived; `place_taken` when the caller has
+    already taken its place at the collection point (stock.take_place)."""
+    if not place_taken and not stock.take_place(pickup.id):
         raise PointFull(
             _l(
                 "%(point)s is full for this cycle: choose another collection point.",
@@ -366,6 +373,19 @@ def order_page_loads():
     ]
 
 
+def check_contract_lines(order: Order, quantities: dict[int, int]) -> None:
+    """A contract's delivery stays as generated: an absence is declared on the contract."""
+    for line in order.lines:
+        if line.from_contract and quantities.get(line.offer_id, line.quantity) != line.quantity:
+            raise OrderRefused(
+                _l(
+                    "« %(name)s » comes from your seasonal contract: declare an absence on "
+                    "the contract instead of changing it here.",
+                    name=line.product_name,
+                )
+            )
+
+
 def change(
     user: User,
     order: Order,
@@ -383,6 +403,7 @@ def change(
     if submission and order.last_submission == submission:
         return order
     lines = {line.offer_id for line in order.lines}
+    check_contract_lines(order, quantities)
     if set(quantities) - lines:
         raise OrderRefused(
             _l("Add new products from the shop; here you can change what you ordered.")
@@ -407,6 +428,13 @@ def cancel(user: User, order: Order, now: datetime, *, old_lines=None) -> Order:
     require_open(order.cycle, now)
     if order.is_cancelled:
         raise OrderConflict(_l("This order is already cancelled."))
+    if order.has_contract_lines:
+        raise OrderRefused(
+            _l(
+                "This order holds a delivery of your seasonal contract: it cannot be "
+                "cancelled. Remove your extras, or declare an absence on the contract."
+            )
+        )
     if old_lines is None:
         old_lines = ledger_lines(order)
         order.version += 1

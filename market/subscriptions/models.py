@@ -1,0 +1,226 @@
+"""Seasonal contracts (AMAP-style baskets), the households subscribed to them, their
+absences, and each delivery generated into a cycle's order (once, whatever replays it)."""
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.extensions import Model, stored_enum
+from market.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from market.catalog.models import Producer, Product
+    from market.cycles.models import CollectionPoint
+
+
+class PaymentTerms(StrEnum):
+    PER_DELIVERY = "per_delivery"  # each delivery is an order line, paid like the order
+
+
+class SubscriptionStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class DeliveryStatus(StrEnum):
+    DELIVERED = "delivered"  # a line of the household's order in the cycle
+    ABSENT = "absent"  # declared absent: not delivered, not charged
+    SHORT = "short"  # could not be put in the order (sold out, point full): reported
+
+
+DELIVERY_STATUS_NAMES = {
+    DeliveryStatus.DELIVERED.value: _l("in the order"),
+    DeliveryStatus.ABSENT.value: _l("absent"),
+    DeliveryStatus.SHORT.value: _l("shortage"),
+}
+
+
+class Contract(Model):
+    """A producer's seasonal contract: `quantity` of one product per delivery, at a fixed
+    unit price, every `every_cycles` weeks from `first_delivery` to `last_delivery`."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_cents >= 0", name="price_not_negative"),
+        CheckConstraint("every_cycles IN (1, 2)", name="every_one_or_two"),
+        CheckConstraint("last_delivery >= first_delivery", name="season_in_order"),
+        CheckConstraint("cap IS NULL OR cap > 0", name="cap_positive"),
+        CheckConstraint("absences_allowed >= 0", name="absences_not_negative"),
+        CheckConstraint("subscribers >= 0", name="subscribers_not_negative"),
+        CheckConstraint("cap IS NULL OR subscribers <= cap", name="cap_holds"),
+        CheckConstraint("payment_terms IN ('per_delivery')", name="payment_terms_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    quantity: Mapped[int] = mapped_column(default=1)
+    unit_price_cents: Mapped[int]
+    every_cycles: Mapped[int] = mapped_column(default=1)
+    first_delivery: Mapped[date]
+    last_delivery: Mapped[date]
+    cap: Mapped[int | None]
+    # Households subscribed and not ended, moved by atomic conditional updates: the cap holds.
+    subscribers: Mapped[int] = mapped_column(default=0, server_default="0")
+    absences_allowed: Mapped[int] = mapped_column(default=0, server_default="0")
+    payment_terms: Mapped[PaymentTerms] = mapped_column(
+        stored_enum(PaymentTerms, 20), default=PaymentTerms.PER_DELIVERY
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    producer: Mapped["Producer"] = relationship()
+    product: Mapped["Product"] = relationship()
+    points: Mapped[list["ContractPoint"]] = relationship(
+        back_populates="contract", cascade="all, delete-orphan", order_by="ContractPoint.id"
+    )
+
+    @property
+    def price_cents(self) -> int:
+        """What one delivery costs."""
+        return self.unit_price_cents * self.quantity
+
+    @property
+    def deliveries(self) -> list[date]:
+        """The season's delivery dates, week after week (or every other week)."""
+        step = timedelta(weeks=self.every_cycles)
+        dates, day = [], self.first_delivery
+        while day <= self.last_delivery:
+            dates.append(day)
+            day += step
+        return dates
+
+    def delivery_in_week_of(self, day: date) -> date | None:
+        """The delivery falling in the same (ISO) week as `day`, if any."""
+        week = day.isocalendar()[:2]
+        for delivery in self.deliveries:
+            if delivery.isocalendar()[:2] == week:
+                return delivery
+        return None
+
+    @property
+    def is_full(self) -> bool:
+        return self.cap is not None and self.subscribers >= self.cap
+
+    def serves(self, collection_point_id: int) -> bool:
+        return any(point.collection_point_id == collection_point_id for point in self.points)
+
+
+class ContractPoint(Model):
+    """A collection point where a contract's deliveries can be collected."""
+
+    __tablename__ = "contract_points"
+    __table_args__ = (UniqueConstraint("contract_id", "collection_point_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    collection_point_id: Mapped[int] = mapped_column(ForeignKey("collection_points.id"), index=True)
+
+    contract: Mapped[Contract] = relationship(back_populates="points")
+    collection_point: Mapped["CollectionPoint"] = relationship()
+
+
+class Subscription(Model):
+    """A household's subscription to a contract, collected at one point."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "household_id"),
+        CheckConstraint("status IN ('active', 'ended')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    collection_point_id: Mapped[int] = mapped_column(ForeignKey("collection_points.id"), index=True)
+    status: Mapped[SubscriptionStatus] = mapped_column(
+        stored_enum(SubscriptionStatus, 20), default=SubscriptionStatus.ACTIVE
+    )
+    subscribed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The first day a delivery may fall on (the day of subscribing, in the hub's zone).
+    starts_on: Mapped[date]
+    # Deliveries after this date are not made (an early end); the season's end otherwise.
+    ends_on: Mapped[date | None]
+    ended_at: Mapped[datetime | None]
+
+    contract: Mapped[Contract] = relationship()
+    collection_point: Mapped["CollectionPoint"] = relationship()
+    absences: Mapped[list["Absence"]] = relationship(
+        back_populates="subscription", cascade="all, delete-orphan", order_by="Absence.day"
+    )
+    deliveries: Mapped[list["Delivery"]] = relationship(
+        back_populates="subscription", order_by="Delivery.day"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == SubscriptionStatus.ACTIVE
+
+    @property
+    def calendar(self) -> list[date]:
+        """The deliveries this subscription is due, before any absence."""
+        return [
+            day
+            for day in self.contract.deliveries
+            if day >= self.starts_on and (self.ends_on is None or day <= self.ends_on)
+        ]
+
+    @property
+    def absent_days(self) -> set[date]:
+        return {absence.day for absence in self.absences}
+
+    @property
+    def deliveries_by_day(self) -> dict[date, "Delivery"]:
+        return {delivery.day: delivery for delivery in self.deliveries}
+
+    @property
+    def total_cents(self) -> int:
+        """What the season comes to, absences left out."""
+        due = [day for day in self.calendar if day not in self.absent_days]
+        return len(due) * self.contract.price_cents
+
+
+class Absence(Model):
+    """A delivery the household will not collect: not delivered, not charged."""
+
+    __tablename__ = "subscription_absences"
+    __table_args__ = (UniqueConstraint("subscription_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    day: Mapped[date]
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subscription: Mapped[Subscription] = relationship(back_populates="absences")
+
+
+class Delivery(Model):
+    """What generation did for one subscription in one cycle: written once, so a replay
+    finds it and does nothing."""
+
+    __tablename__ = "subscription_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "cycle_id"),
+        UniqueConstraint("subscription_id", "day"),
+        CheckConstraint("status IN ('delivered', 'absent', 'short')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("order_cycles.id"), index=True)
+    day: Mapped[date]
+    status: Mapped[DeliveryStatus] = mapped_column(stored_enum(DeliveryStatus, 20))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subscription: Mapped[Subscription] = relationship(back_populates="deliveries")
+
+    @property
+    def status_label(self) -> str:
+        return str(DELIVERY_STATUS_NAMES.get(self.status.value, self.status.value))

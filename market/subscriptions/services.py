@@ -1,0 +1,494 @@
+"""Contracts, subscriptions, absences, and each cycle's deliveries. They flush, never commit.
+
+Everything that changes one household's subscriptions or its order takes the household's row
+lock first (as ordering does, market/orders/services.py), then reads again: a double tap, a
+subscription and the generation job, or two generation runs queue, and the second sees what
+the first did. The cap on subscribers moves by one conditional UPDATE, so it holds under
+concurrent subscriptions.
+
+A delivery becomes a line of the household's one order in the cycle through the order
+services' own steps (the collection point's place, the offer's stock, the order's version and
+its ledger posting), so stock, caps and the books see it like any line. Each delivery is
+recorded once per subscription and cycle (`Delivery`): replaying generation changes nothing,
+and a delivery that cannot be made is recorded as a shortage and mailed, never dropped.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from market.auth.models import Household, User
+from market.catalog.models import Producer, Product
+from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
+from market.extensions import db
+from market.mail.services import queue_mail
+from market.orders import stock
+from market.orders.notify import household_users
+from market.orders.services import (
+    ledger_lines,
+    line_from,
+    locked_household_order,
+    new_order,
+    post_money,
+)
+from market.rowlock import lock_row, rows_changed
+from market.subscriptions.errors import (
+    AlreadySubscribed,
+    ContractFull,
+    NotYourContract,
+    SubscriptionRefused,
+)
+from market.subscriptions.models import (
+    Absence,
+    Contract,
+    ContractPoint,
+    Delivery,
+    DeliveryStatus,
+    PaymentTerms,
+    Subscription,
+    SubscriptionStatus,
+)
+from market.timeutil import to_hub_time
+from market.urls import external_url
+
+MOST_PER_DELIVERY = 1000
+
+
+def create_contract(
+    producer: Producer,
+    product: Product,
+    *,
+    name: str,
+    quantity: int,
+    unit_price_cents: int,
+    every_cycles: int,
+    first_delivery: date,
+    last_delivery: date,
+    point_ids: Iterable[int],
+    cap: int | None = None,
+    absences_allowed: int = 0,
+    payment_terms: str = PaymentTerms.PER_DELIVERY.value,
+) -> Contract:
+    """A producer's seasonal contract for one of its products."""
+    if product.producer_id != producer.id:
+        raise NotYourContract(_l("This product belongs to another producer."))
+    name = (name or "").strip()
+    if not name:
+        raise SubscriptionRefused(_l("Give the contract a name."))
+    if not 0 < quantity <= MOST_PER_DELIVERY:
+        raise SubscriptionRefused(_l("A delivery holds between 1 and 1000 units."))
+    if unit_price_cents < 0:
+        raise SubscriptionRefused(_l("A price cannot be negative."))
+    if every_cycles not in (1, 2):
+        raise SubscriptionRefused(_l("A contract delivers every cycle or every other cycle."))
+    if last_delivery < first_delivery:
+        raise SubscriptionRefused(_l("The last delivery cannot come before the first."))
+    if cap is not None and cap <= 0:
+        raise SubscriptionRefused(_l("A cap on subscribers must be at least 1."))
+    if absences_allowed < 0:
+        raise SubscriptionRefused(_l("The number of absences allowed cannot be negative."))
+    if payment_terms not in {terms.value for terms in PaymentTerms}:
+        raise SubscriptionRefused(_l("Choose how the contract is paid."))
+    wanted = sorted(set(point_ids))
+    points = list(
+        db.session.scalars(
+            select(CollectionPoint.id).where(CollectionPoint.id.in_(wanted), CollectionPoint.active)
+        )
+    )
+    if not wanted or len(points) != len(wanted):
+        raise SubscriptionRefused(_l("Choose at least one active collection point."))
+    contract = Contract(
+        producer_id=producer.id,
+        product_id=product.id,
+        name=name,
+        quantity=quantity,
+        unit_price_cents=unit_price_cents,
+        every_cycles=every_cycles,
+        first_delivery=first_delivery,
+        last_delivery=last_delivery,
+        cap=cap,
+        absences_allowed=absences_allowed,
+        payment_terms=PaymentTerms(payment_terms),
+        subscribers=0,
+        points=[ContractPoint(collection_point_id=point_id) for point_id in wanted],
+    )
+    db.session.add(contract)
+    db.session.flush()
+    return contract
+
+
+def hub_today(now: datetime) -> date:
+    return to_hub_time(now).date()
+
+
+def contracts_open(now: datetime) -> list[Contract]:
+    """The contracts a household may still subscribe to, soonest first."""
+    query = (
+        select(Contract)
+        .options(
+            joinedload(Contract.producer),
+            joinedload(Contract.product),
+            selectinload(Contract.points).joinedload(ContractPoint.collection_point),
+        )
+        .where(Contract.last_delivery >= hub_today(now))
+        .order_by(Contract.first_delivery, Contract.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def all_contracts() -> list[Contract]:
+    query = (
+        select(Contract)
+        .options(joinedload(Contract.producer), joinedload(Contract.product))
+        .order_by(Contract.last_delivery.desc(), Contract.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def producer_contracts(producer_id: int) -> list[Contract]:
+    query = (
+        select(Contract)
+        .options(joinedload(Contract.product))
+        .where(Contract.producer_id == producer_id)
+        .order_by(Contract.last_delivery.desc(), Contract.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def household_subscriptions(household_id: int) -> list[Subscription]:
+    query = (
+        select(Subscription)
+        .options(
+            joinedload(Subscription.contract).joinedload(Contract.producer),
+            joinedload(Subscription.collection_point),
+            selectinload(Subscription.absences),
+            selectinload(Subscription.deliveries),
+        )
+        .where(Subscription.household_id == household_id)
+        .order_by(Subscription.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def take_subscriber(contract_id: int) -> bool:
+    """One more subscriber; False when the contract is full (one conditional UPDATE)."""
+    statement = (
+        update(Contract)
+        .where(
+            Contract.id == contract_id,
+            or_(Contract.cap.is_(None), Contract.subscribers < Contract.cap),
+        )
+        .values(subscribers=Contract.subscribers + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return rows_changed(statement) == 1
+
+
+def free_subscriber(contract_id: int) -> None:
+    statement = (
+        update(Contract)
+        .where(Contract.id == contract_id)
+        .values(subscribers=Contract.subscribers - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(statement)
+
+
+def subscribe(household_id: int, contract: Contract, point_id, now: datetime) -> Subscription:
+    """Subscribe the household, collecting at `point_id`, from today to the season's end;
+    the deliveries of cycles already published are generated at once."""
+    lock_row(Household, household_id)
+    existing = db.session.scalar(
+        select(Subscription.id).where(
+            Subscription.contract_id == contract.id, Subscription.household_id == household_id
+        )
+    )
+    if existing is not None:
+        raise AlreadySubscribed(_l("You are already subscribed to this contract."))
+    today = hub_today(now)
+    if not [day for day in contract.deliveries if day >= today]:
+        raise SubscriptionRefused(
+            _l("The season of « %(name)s » is over: no delivery is left.", name=contract.name)
+        )
+    if not str(point_id).isdigit() or not contract.serves(int(point_id)):
+        raise SubscriptionRefused(_l("This contract is not delivered at that collection point."))
+    if not take_subscriber(contract.id):
+        raise ContractFull(
+            _l("« %(name)s » is full: no place is left this season.", name=contract.name)
+        )
+    subscription = Subscription(
+        contract_id=contract.id,
+        household_id=household_id,
+        collection_point_id=int(point_id),
+        status=SubscriptionStatus.ACTIVE,
+        subscribed_at=now,
+        starts_on=today,
+    )
+    db.session.add(subscription)
+    db.session.flush()
+    for cycle in cycles_to_generate(now):
+        generate_one(subscription, cycle, now)
+    return subscription
+
+
+def locked_subscription(subscription: Subscription) -> Subscription:
+    """The subscription as the last request left it, under its household's lock."""
+    lock_row(Household, subscription.household_id)
+    query = (
+        select(Subscription)
+        .options(selectinload(Subscription.absences), selectinload(Subscription.deliveries))
+        .where(Subscription.id == subscription.id)
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(query).one()
+
+
+def declare_absence(subscription: Subscription, day: date, now: datetime) -> Absence:
+    """The household will not collect the delivery of `day`: not delivered, not charged."""
+    subscription = locked_subscription(subscription)
+    contract = subscription.contract
+    if not subscription.is_active:
+        raise SubscriptionRefused(_l("This subscription has ended."))
+    if day not in subscription.calendar:
+        raise SubscriptionRefused(_l("There is no delivery of this contract on that day."))
+    if day < hub_today(now) or any(d.day == day for d in subscription.deliveries):
+        raise SubscriptionRefused(
+            _l("The delivery of that day is already in your order: it can no longer be missed.")
+        )
+    if day in subscription.absent_days:
+        raise AlreadySubscribed(_l("You have already declared this absence."))
+    if len(subscription.absences) >= contract.absences_allowed:
+        raise SubscriptionRefused(
+            lazy_ngettext(
+                "This contract allows %(num)d absence in the season, already declared.",
+                "This contract allows %(num)d absences in the season, all already declared.",
+                contract.absences_allowed,
+            )
+        )
+    absence = Absence(subscription=subscription, day=day, declared_at=now)
+    db.session.add(absence)
+    db.session.flush()
+    return absence
+
+
+def end(subscription: Subscription, now: datetime) -> Subscription:
+    """Stop the subscription: no delivery after today's and those already in an order. What
+    was delivered was charged with its order; nothing else is owed (per-delivery payment)."""
+    subscription = locked_subscription(subscription)
+    if not subscription.is_active:
+        raise AlreadySubscribed(_l("This subscription has already ended."))
+    subscription.status = SubscriptionStatus.ENDED
+    subscription.ended_at = now
+    # Deliveries already in an order stay there (and are charged with it); none after them.
+    subscription.ends_on = max([hub_today(now), *(d.day for d in subscription.deliveries)])
+    free_subscriber(subscription.contract_id)
+    db.session.flush()
+    return subscription
+
+
+def cycles_to_generate(now: datetime) -> list[OrderCycle]:
+    """Published cycles not closed yet: their orders can still receive deliveries."""
+    query = (
+        select(OrderCycle)
+        .options(selectinload(OrderCycle.pickups))
+        .where(
+            OrderCycle.published_at.is_not(None),
+            OrderCycle.settled_at.is_(None),
+            OrderCycle.closes_at > now,
+        )
+        .order_by(OrderCycle.opens_at, OrderCycle.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def cycle_day(cycle: OrderCycle, collection_point_id: int) -> tuple[CyclePickup | None, date]:
+    """The cycle's pickup at the point (if it has one) and the day that places the cycle in
+    the season's calendar (that pickup's day, else the cycle's first pickup's)."""
+    pickups = sorted(cycle.pickups, key=lambda pickup: pickup.starts_at)
+    for pickup in pickups:
+        if pickup.collection_point_id == collection_point_id:
+            return pickup, hub_today(pickup.starts_at)
+    moment = pickups[0].starts_at if pickups else cycle.closes_at
+    return None, hub_today(moment)
+
+
+def generate(cycle: OrderCycle, now: datetime) -> dict[str, int]:
+    """Every active subscription's delivery of this cycle, once; counts by outcome."""
+    counts = {status.value: 0 for status in DeliveryStatus}
+    query = (
+        select(Subscription)
+        .join(Contract, Contract.id == Subscription.contract_id)
+        .options(joinedload(Subscription.contract))
+        .where(
+            Subscription.status == SubscriptionStatus.ACTIVE,
+            # A cycle's pickups come days after it closes: a broad window, the calendar decides.
+            Contract.first_delivery <= hub_today(cycle.closes_at) + timedelta(weeks=3),
+            Contract.last_delivery >= hub_today(cycle.opens_at) - timedelta(weeks=1),
+        )
+        .order_by(Subscription.household_id, Subscription.id)
+    )
+    for subscription in db.session.scalars(query).all():
+        delivery = generate_one(subscription, cycle, now)
+        if delivery is not None:
+            counts[delivery.status.value] += 1
+    return counts
+
+
+def generate_one(subscription: Subscription, cycle: OrderCycle, now: datetime) -> Delivery | None:
+    """The subscription's delivery in this cycle, made now if it is due and not yet made."""
+    contract = subscription.contract
+    pickup, day_in_cycle = cycle_day(cycle, subscription.collection_point_id)
+    day = contract.delivery_in_week_of(day_in_cycle)
+    if day is None or day not in subscription.calendar:
+        return None
+    subscription = locked_subscription(subscription)
+    if not subscription.is_active or day not in subscription.calendar:
+        return None
+    done = {delivery.cycle_id for delivery in subscription.deliveries}
+    if cycle.id in done or any(d.day == day for d in subscription.deliveries):
+        return None
+    order_id, reason = None, None
+    if day in subscription.absent_days:
+        status = DeliveryStatus.ABSENT
+    elif pickup is None:
+        status, reason = DeliveryStatus.SHORT, _l("the collection point is not open in this cycle")
+    else:
+        order_id, reason = put_in_order(subscription, cycle, pickup)
+        status = DeliveryStatus.DELIVERED if order_id is not None else DeliveryStatus.SHORT
+    delivery = Delivery(
+        subscription_id=subscription.id,
+        cycle_id=cycle.id,
+        day=day,
+        status=status,
+        order_id=order_id,
+        reason=None if reason is None else str(reason)[:200],
+        created_at=now,
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    if status == DeliveryStatus.SHORT:
+        report_shortage(subscription, cycle, day, reason)
+    return delivery
+
+
+def contract_offer(contract: Contract, cycle: OrderCycle) -> Offer:
+    """The contract's product in the cycle: the producer's offer, or one made at the
+    contract's price (no cap) when the producer has not put it in."""
+    offer = db.session.scalar(
+        select(Offer)
+        .options(joinedload(Offer.product))
+        .where(Offer.cycle_id == cycle.id, Offer.product_id == contract.product_id)
+    )
+    if offer is None:
+        offer = Offer(
+            cycle_id=cycle.id,
+            product_id=contract.product_id,
+            price_cents=contract.unit_price_cents,
+            cap=None,
+            ordered_quantity=0,
+            confirmed=True,
+        )
+        db.session.add(offer)
+        db.session.flush()
+    return offer
+
+
+def put_in_order(
+    subscription: Subscription, cycle: OrderCycle, pickup: CyclePickup
+) -> tuple[int | None, object]:
+    """The delivery as a line of the household's order, with the order services' own steps
+    and in their lock order: the order, the collection point's place, the offer's stock.
+    The order's id, or None and why it could not be made."""
+    contract = subscription.contract
+    offer = contract_offer(contract, cycle)
+    order = locked_household_order(subscription.household_id, cycle.id)
+    first = order is None or order.is_cancelled
+    if first and not stock.take_place(pickup.id):
+        return None, _l("the collection point is full in this cycle")
+    if not stock.reserve(offer.id, contract.quantity):
+        if first:
+            stock.free_place(pickup.id)
+        return None, _l("the producer’s stock for this cycle is sold out")
+    if order is None or order.is_cancelled:
+        order = new_order(order, cycle, subscription.household_id, pickup, place_taken=True)
+        old_lines = []
+    else:
+        old_lines = ledger_lines(order)
+        order.version += 1
+    line = next((line for line in order.lines if line.offer_id == offer.id), None)
+    if line is None:
+        line = line_from(offer, contract.quantity)
+        line.unit_price_cents = contract.unit_price_cents
+        order.lines.append(line)
+    else:
+        line.quantity += contract.quantity
+    line.subscription_id = subscription.id
+    db.session.flush()
+    post_money(order, old_lines)
+    return order.id, None
+
+
+def report_shortage(subscription: Subscription, cycle: OrderCycle, day: date, reason) -> None:
+    """A delivery that could not be made is mailed to the household and to the producer's
+    people, once."""
+    contract = subscription.contract
+    household = db.session.get(Household, subscription.household_id)
+    producer_people = db.session.scalars(
+        select(User).where(User.producer_id == contract.producer_id, User.active).order_by(User.id)
+    )
+    recipients = [*household_users(subscription.household_id), *producer_people]
+    for user in recipients:
+        queue_mail(
+            user.email,
+            "subscription_shortage",
+            user.locale,
+            event_key=f"subscription:{subscription.id}:cycle:{cycle.id}:short:{user.id}",
+            user=user,
+            contract=contract,
+            cycle=cycle,
+            household=household,
+            day=day,
+            reason=reason,
+            link=external_url("subscriptions.contracts_page"),
+        )
+
+
+def subscribers_by_point(contract: Contract) -> list[tuple[CollectionPoint, list[Subscription]]]:
+    """The contract's active subscribers, per collection point."""
+    query = (
+        select(Subscription)
+        .options(joinedload(Subscription.collection_point), selectinload(Subscription.absences))
+        .where(Subscription.contract_id == contract.id)
+        .order_by(Subscription.collection_point_id, Subscription.id)
+    )
+    grouped: dict[int, tuple[CollectionPoint, list[Subscription]]] = {}
+    for subscription in db.session.scalars(query):
+        point = subscription.collection_point
+        grouped.setdefault(point.id, (point, []))[1].append(subscription)
+    return list(grouped.values())
+
+
+def household_names(household_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(household_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Household.id, Household.name).where(Household.id.in_(ids)))
+    return {row.id: row.name for row in rows}
+
+
+def deliveries_by_day(contract: Contract) -> dict[date, dict[str, int]]:
+    """Per delivery day, how many were delivered, absent or short."""
+    query = (
+        select(Delivery.day, Delivery.status)
+        .join(Subscription, Subscription.id == Delivery.subscription_id)
+        .where(Subscription.contract_id == contract.id)
+    )
+    table: dict[date, dict[str, int]] = {}
+    for day, status in db.session.execute(query):
+        row = table.setdefault(day, {status.value: 0 for status in DeliveryStatus})
+        row[status.value] += 1
+    return table

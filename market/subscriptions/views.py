@@ -1,0 +1,145 @@
+"""Contracts: households subscribe and declare absences, producers define contracts and see
+their subscribers, the coordinator sees every contract with its fill."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from market.auth.decorators import role_required
+from market.auth.models import Role
+from market.catalog.models import Product
+from market.cycles.services import active_collection_points
+from market.errors import DomainError, found
+from market.extensions import db
+from market.subscriptions import bp
+from market.subscriptions import services as subscriptions
+from market.subscriptions.errors import SubscriptionRefused
+from market.subscriptions.forms import contract_fields, day
+from market.subscriptions.models import Contract, Subscription
+from market.timeutil import utcnow
+from market.web import get_or_404, household_row_or_404, refuse
+
+
+def contracts_answer(status: int = 200):
+    """The contracts open to subscription and, for a household, its own subscriptions."""
+    now = utcnow()
+    mine = []
+    if current_user.is_authenticated and current_user.household_id is not None:
+        mine = subscriptions.household_subscriptions(current_user.household_id)
+    subscribed = {subscription.contract_id for subscription in mine}
+    return render_template(
+        "subscriptions/contracts.html",
+        contracts=subscriptions.contracts_open(now),
+        mine=mine,
+        subscribed=subscribed,
+        today=subscriptions.hub_today(now),
+    ), status
+
+
+@bp.route("/contracts")
+def contracts_page():
+    return contracts_answer()
+
+
+@bp.route("/contracts/<int:contract_id>/subscribe", methods=["POST"])
+@role_required(Role.HOUSEHOLD)
+def subscribe(contract_id: int):
+    contract = get_or_404(Contract, contract_id)
+    try:
+        subscriptions.subscribe(
+            current_user.household_id, contract, request.form.get("point", ""), utcnow()
+        )
+    except DomainError as error:
+        refuse(error, contracts_answer, error.status)
+    flash(_("You are subscribed to « %(name)s ».", name=contract.name), "success")
+    return redirect(url_for("subscriptions.contracts_page"))
+
+
+@bp.route("/subscriptions/<int:subscription_id>/absences", methods=["POST"])
+@role_required(Role.HOUSEHOLD)
+def declare_absence(subscription_id: int):
+    subscription = household_row_or_404(Subscription, subscription_id)
+    try:
+        when = day(request.form.get("day"), _("Choose one of the contract’s delivery days."))
+        subscriptions.declare_absence(subscription, when, utcnow())
+    except DomainError as error:
+        refuse(error, contracts_answer, error.status)
+    flash(_("Your absence is recorded: that delivery will not be made or charged."), "success")
+    return redirect(url_for("subscriptions.contracts_page"))
+
+
+@bp.route("/subscriptions/<int:subscription_id>/end", methods=["POST"])
+@role_required(Role.HOUSEHOLD)
+def end(subscription_id: int):
+    subscription = household_row_or_404(Subscription, subscription_id)
+    try:
+        subscriptions.end(subscription, utcnow())
+    except DomainError as error:
+        refuse(error, contracts_answer, error.status)
+    flash(_("Your subscription has ended: no more deliveries after today."), "success")
+    return redirect(url_for("subscriptions.contracts_page"))
+
+
+def producer_answer(values=None, status: int = 200):
+    producer = current_user.producer
+    contracts = subscriptions.producer_contracts(producer.id)
+    products = sorted(
+        (product for product in producer.products if product.active), key=lambda p: p.name
+    )
+    return render_template(
+        "subscriptions/producer.html",
+        contracts=contracts,
+        products=products,
+        points=active_collection_points(),
+        values=values or {},
+    ), status
+
+
+@bp.route("/producer/contracts")
+@role_required(Role.PRODUCER)
+def producer_page():
+    return producer_answer()
+
+
+@bp.route("/producer/contracts", methods=["POST"])
+@role_required(Role.PRODUCER)
+def create_contract():
+    form = request.form
+    try:
+        fields = contract_fields(form)
+        product_id = form.get("product", "")
+        product = db.session.get(Product, int(product_id)) if product_id.isdigit() else None
+        if product is None:
+            raise SubscriptionRefused(_("Choose one of your products."))
+        subscriptions.create_contract(current_user.producer, product, **fields)
+    except DomainError as error:
+        refuse(error, producer_answer, form, error.status)
+    flash(_("The contract is open to subscription."), "success")
+    return redirect(url_for("subscriptions.producer_page"))
+
+
+@bp.route("/producer/contracts/<int:contract_id>")
+@role_required(Role.PRODUCER, Role.COORDINATOR, Role.ADMIN)
+def contract_page(contract_id: int):
+    contract = found(db.session.get(Contract, contract_id))
+    if current_user.role == Role.PRODUCER and contract.producer_id != current_user.producer_id:
+        found(None)
+    by_point = subscriptions.subscribers_by_point(contract)
+    names = subscriptions.household_names(
+        subscription.household_id for _point, rows in by_point for subscription in rows
+    )
+    return render_template(
+        "subscriptions/contract.html",
+        contract=contract,
+        by_point=by_point,
+        names=names,
+        by_day=subscriptions.deliveries_by_day(contract),
+    )
+
+
+@bp.route("/coordination/contracts")
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def coordination_page():
+    return render_template(
+        "subscriptions/coordination.html", contracts=subscriptions.all_contracts()
+    )

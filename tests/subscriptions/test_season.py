@@ -1,0 +1,119 @@
+"""A simulated season: twelve weekly cycles, three households, absences, a shortage, an
+early end and weekly extras. Every delivery appears exactly once, every charge agrees with
+the ledger, and the ledger and the orders verify."""
+
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from market.cycles import services as cycles
+from market.ledger.models import LedgerAccount, LedgerEntry
+from market.ledger.verify import verify
+from market.orders import services as orders
+from market.orders.checks import verify_orders
+from market.orders.models import Order, OrderLine, OrderStatus
+from market.subscriptions import services as subscriptions
+from market.subscriptions.models import Delivery
+from market.timeutil import utcnow
+from tests.factories import HouseholdUserFactory, OfferFactory
+from tests.subscriptions.conftest import week_cycle
+
+
+def household_balance(db, household_id: int) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(LedgerAccount.key == f"household:{household_id}")
+    )
+
+
+def test_twelve_cycles_every_delivery_once_and_the_books_agree(app, db, season):
+    contract, point = season["contract"], season["point"]
+    people = [season["household"], season["neighbour"], HouseholdUserFactory()]
+    db.session.commit()
+    now = utcnow()
+    subs = [
+        subscriptions.subscribe(person.household_id, contract, point.id, now) for person in people
+    ]
+    db.session.commit()
+    # Two absences for the first household, one for the second.
+    calendar = subs[0].calendar
+    assert len(calendar) == 12
+    subscriptions.declare_absence(subs[0], calendar[3], now)
+    subscriptions.declare_absence(subs[0], calendar[7], now)
+    subscriptions.declare_absence(subs[1], calendar[5], now)
+    db.session.commit()
+
+    cycle_list = [season["cycle"]]
+    for week in range(1, 12):
+        cycle = week_cycle(
+            db,
+            season["cycle"].opens_at + timedelta(weeks=week),
+            point=point,
+            published=False,
+            name=f"Semaine {20 + week}",
+        )
+        if week == 4:  # the producer brings only two baskets this week
+            OfferFactory(cycle=cycle, product=season["basket"], cap=2, price_cents=1500)
+        db.session.commit()
+        # Publishing generates; the job run afterwards and a second run change nothing.
+        cycles.publish(cycle, utcnow(), confirmed=True)
+        db.session.commit()
+        for _ in range(2):
+            for open_cycle in subscriptions.cycles_to_generate(utcnow()):
+                subscriptions.generate(open_cycle, utcnow())
+            db.session.commit()
+        cycle_list.append(cycle)
+        if week == 8:  # the third household stops early
+            subscriptions.end(subs[2], utcnow())
+            db.session.commit()
+        if week % 3 == 0:  # weekly extras into the first household's order
+            extra = OfferFactory(cycle=cycle, product=season["eggs"].product, price_cents=420)
+            db.session.commit()
+            cycle.opens_at, cycle.closes_at = utcnow() - timedelta(hours=1), cycle.closes_at
+            db.session.commit()
+            orders.place(
+                people[0],
+                cycle,
+                utcnow(),
+                items={extra.id: 1},
+                pickup_id=cycle.pickups[0].id,
+                payment="pickup",
+            )
+            db.session.commit()
+
+    db.session.expire_all()
+    deliveries = list(db.session.scalars(select(Delivery)))
+    # Exactly once per subscription and cycle, and per subscription and day.
+    assert len({(d.subscription_id, d.cycle_id) for d in deliveries}) == len(deliveries)
+    assert len({(d.subscription_id, d.day) for d in deliveries}) == len(deliveries)
+    by_sub = Counter((d.subscription_id, d.status.value) for d in deliveries)
+    first, second, third = (sub.id for sub in subs)
+    # The shortage week: two baskets for three households, in the households' lock order.
+    shorts = [d for d in deliveries if d.status == "short"]
+    assert len(shorts) == 1
+    assert by_sub[(first, "absent")] == 2 and by_sub[(second, "absent")] == 1
+    assert by_sub[(third, "delivered")] + by_sub[(third, "short")] == 9  # ended after week 8
+    assert sum(by_sub[(first, s)] for s in ("delivered", "absent", "short")) == 12
+    # Each delivered delivery is one contract line in its order, and no line is without one.
+    contract_lines = list(
+        db.session.scalars(
+            select(OrderLine)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(OrderLine.subscription_id.is_not(None), Order.status == OrderStatus.PLACED)
+        )
+    )
+    delivered = [d for d in deliveries if d.status == "delivered"]
+    assert len(contract_lines) == len(delivered)
+    assert sum(line.quantity for line in contract_lines) == len(delivered)
+    # Every charge agrees with the ledger: each household owes what its orders come to.
+    for person in people:
+        placed = db.session.scalars(
+            select(Order).where(
+                Order.household_id == person.household_id, Order.status == OrderStatus.PLACED
+            )
+        )
+        assert household_balance(db, person.household_id) == sum(o.total_cents for o in placed)
+    assert verify().ok
+    assert verify_orders().ok
