@@ -194,6 +194,8 @@ MATRIX = {
     "invoices.issue_commission": ("POST", {}, STAFF),
     "invoices.month_zip": ("GET", {"month": "2026-11"}, STAFF),
     "invoices.register": ("GET", {"month": "2026-11"}, STAFF),
+    "invoices.cycle_invoices": ("GET", lambda f: {"cycle_id": f.OrderCycleFactory().id}, STAFF),
+    "invoices.credit": ("GET", lambda f: {"invoice_id": f.InvoiceFactory().id}, STAFF),
     # A producer's lists, reached by a producer user of another producer: refused.
     "exports.producer_lists": ("GET", another_producer, STAFF),
     "exports.producer_list_page": ("GET", another_producers_cycle, STAFF),
