@@ -12,6 +12,12 @@ from market.auth.models import (
 )
 from market.catalog.models import Category, Producer, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
+from market.figures.models import (
+    CycleFigures,
+    HouseholdCategorySeason,
+    HouseholdMonth,
+    PlaceFigures,
+)
 from market.invoices.models import Invoice, InvoiceSeries, MandateAcceptance, TaxProfile
 from market.ledger.models import (
     LedgerAccount,
@@ -30,8 +36,11 @@ __all__ = [
     "CartItem",
     "Category",
     "CollectionPoint",
+    "CycleFigures",
     "CyclePickup",
     "Household",
+    "HouseholdCategorySeason",
+    "HouseholdMonth",
     "Invitation",
     "Invoice",
     "InvoiceSeries",
@@ -55,6 +64,7 @@ __all__ = [
     "Payment",
     "PayoutBatch",
     "PayoutLine",
+    "PlaceFigures",
     "Producer",
     "Product",
     "SignupRequest",

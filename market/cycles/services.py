@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from market.cycles.errors import CycleInvalid, CycleStateError
 from market.cycles.models import CollectionPoint, CyclePickup, CycleState, OrderCycle
 from market.cycles.offers import carry_over
-from market.cycles.signals import cycle_closed
+from market.cycles.signals import cycle_closed, cycle_settled
 from market.extensions import db
 from market.timeutil import same_wall_clock_later, to_hub_time
 
@@ -177,6 +177,7 @@ def settle(cycle: OrderCycle, now: datetime) -> None:
     require_state(cycle, now, CycleState.CLOSED)
     cycle.settled_at = now
     db.session.flush()
+    cycle_settled.send(cycle, now=now)
 
 
 def latest_cycle() -> OrderCycle | None:
