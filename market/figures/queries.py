@@ -10,8 +10,8 @@ sales. What was sold per product or category comes from the order lines, priced 
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, union_all
 

@@ -9,7 +9,7 @@ which sum several cycles, are written again for the households concerned.
 
 from collections.abc import Collection
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 
 from market.catalog.models import Product
 from market.catalog.signals import product_category_changed
@@ -25,8 +25,11 @@ from market.figures.models import (
 )
 from market.ledger.signals import transaction_posted
 from market.orders.models import Order, OrderLine
+from market.rowlock import lock_row
 
 TABLES = (HouseholdCategorySeason, HouseholdMonth, PlaceFigures, CycleFigures)
+# The advisory lock the summarisers take on PostgreSQL (any fixed number of our own).
+LOCK_KEY = 2_021_0018
 
 
 def summarise(cycle_ids: Collection[int], household_ids: Collection[int] | None = None) -> None:
@@ -42,6 +45,7 @@ def summarise(cycle_ids: Collection[int], household_ids: Collection[int] | None 
     if not cycles:
         return
     ids = [cycle.id for cycle in cycles]
+    hold_summaries(ids[0])
     known = queries.periods(cycles)
     sales = queries.sales_by_period(Order.cycle_id, ids)
     db.session.execute(delete(CycleFigures).where(CycleFigures.cycle_id.in_(ids)))
@@ -79,6 +83,18 @@ def summarise(cycle_ids: Collection[int], household_ids: Collection[int] | None 
     summarise_months(set(known.month_of_cycle.values()), households)
     summarise_categories(set(known.season_of_cycle.values()), households)
     db.session.flush()
+
+
+def hold_summaries(cycle_id: int) -> None:
+    """One summariser at a time, until its transaction ends: two corrections at once (two
+    volunteers, two settled cycles of the same month) would otherwise both rewrite the same
+    rows, each from what it saw before the other committed. PostgreSQL: a transaction-level
+    advisory lock, after which each statement reads what the other committed; SQLite: a
+    write, which takes the database's write lock."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    else:
+        lock_row(OrderCycle, cycle_id)
 
 
 def summarise_months(months: set[str], household_ids: list[int] | None) -> None:

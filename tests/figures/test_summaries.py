@@ -2,6 +2,8 @@
 ledger entry, and says exactly what it said from the orders and the books, after settling, a
 correction, a reversal, a product moved to another category and a rebuild."""
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
@@ -194,3 +196,46 @@ def test_settling_a_cycle_asks_a_fixed_number_of_queries(app, history):
     assert len(statements) == settling
     assert database.session.scalar(select(func.count()).select_from(PlaceFigures)) > 0
     assert database.session.scalar(select(func.count()).select_from(HouseholdCategorySeason))
+
+
+@pytest.mark.postgres_only
+def test_corrections_at_once_on_a_settled_cycle_all_reach_the_summaries(app, history):
+    """Volunteers mark missing items on several orders of a settled cycle at the same
+    moment, each on its own connection: the summaries hold every correction."""
+    for cycle in history["cycles"]:
+        settle(cycle)
+    app.config["FIGURES_PRIVACY_THRESHOLD"] = 1
+    total = spent()
+    orders = database.session.scalars(
+        select(Order).where(Order.cycle_id == history["cycles"][0].id).order_by(Order.id)
+    ).all()
+    targets = [(order.id, order.lines[0].id, order.lines[0].unit_price_cents) for order in orders]
+    database.session.commit()
+    barrier = threading.Barrier(len(targets), timeout=30)
+    failures = []
+
+    def correct(order_id, line_id):
+        with app.app_context(), app.test_request_context():
+            try:
+                barrier.wait()
+                order = database.session.get(Order, order_id)
+                pickup.mark_missing(order, line_id, "1", utcnow())
+                database.session.commit()
+            except Exception as error:
+                database.session.rollback()
+                failures.append(error)
+            finally:
+                database.session.remove()
+
+    threads = [
+        threading.Thread(target=correct, args=(order_id, line_id))
+        for order_id, line_id, _price in targets
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    database.session.expire_all()
+    assert spent() == total - sum(price for *_ids, price in targets)
+    assert_agree(app)
