@@ -312,12 +312,17 @@ def build(households: int, weeks: int, lines_per_order: int) -> tuple[int, int]:
     if in_database:
         orders, lines = orders_in_database(len(products), lines_per_order)
     db.session.commit()
+    analyse()
+    return orders, lines
+
+
+def analyse() -> None:
+    """Planner statistics, as a live database has."""
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("ANALYZE"))  # planner statistics, as a live database has
+            connection.execute(text("ANALYZE"))
     else:
         db.session.execute(text("ANALYZE"))
-    return orders, lines
 
 
 # PostgreSQL writes the orders, their lines and their postings itself, the same rows the loop
@@ -465,7 +470,9 @@ def settle() -> tuple[int, float]:
     started = time.perf_counter()
     count = summaries.rebuild()
     db.session.commit()
-    return count, time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    analyse()
+    return count, elapsed
 
 
 def observatory_once(by: str, summaries: bool = True) -> tuple[float, int, int, list]:

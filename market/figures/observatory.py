@@ -149,7 +149,8 @@ class Source:
     live_ids: list[int]
 
     def period(self, by: str):
-        return self.known.expression(by, queries.Order.cycle_id)
+        """The period of an order's cycle, for the cycles read live."""
+        return self.known.expression(by, queries.Order.cycle_id, self.live_ids)
 
     def summary_column(self, table, by: str):
         return table.month if by == "month" else table.season
