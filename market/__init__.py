@@ -25,6 +25,7 @@ from market.exports import bp as exports_bp
 from market.exports.cli import export_cli
 from market.extensions import babel, csrf, db, enforce_foreign_keys, login_manager, migrate
 from market.figures import bp as figures_bp
+from market.figures.cli import figures_cli
 from market.i18n import register_form_translations, select_locale
 from market.i18n import register_template_helpers as register_i18n
 from market.invoices import bp as invoices_bp
@@ -81,6 +82,7 @@ COMMANDS = (
     privacy_cli,
     invoices_cli,
     subscriptions_cli,
+    figures_cli,
 )
 
 

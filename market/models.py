@@ -12,6 +12,12 @@ from market.auth.models import (
 )
 from market.catalog.models import Category, Producer, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
+from market.figures.models import (
+    CycleFigures,
+    HouseholdCategorySeason,
+    HouseholdMonth,
+    PlaceFigures,
+)
 from market.invoices.models import Invoice, InvoiceSeries, MandateAcceptance, TaxProfile
 from market.ledger.models import (
     LedgerAccount,
@@ -34,9 +40,12 @@ __all__ = [
     "CollectionPoint",
     "Contract",
     "ContractPoint",
+    "CycleFigures",
     "CyclePickup",
     "Delivery",
     "Household",
+    "HouseholdCategorySeason",
+    "HouseholdMonth",
     "Invitation",
     "Invoice",
     "InvoiceSeries",
@@ -60,6 +69,7 @@ __all__ = [
     "Payment",
     "PayoutBatch",
     "PayoutLine",
+    "PlaceFigures",
     "Producer",
     "Product",
     "SignupRequest",

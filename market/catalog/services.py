@@ -25,6 +25,7 @@ from market.catalog.models import (
     ProducerStatus,
     Product,
 )
+from market.catalog.signals import product_category_changed
 from market.company_numbers import valid_siret
 from market.errors import found
 from market.extensions import db
@@ -258,7 +259,8 @@ def fill_product(product: Product, fields: dict) -> None:
     check_product(fields)
     product.name = fields["name"].strip()
     product.description = clean_text(fields.get("description"))
-    product.category = fields.get("category")
+    category, before = fields.get("category"), product.category_id
+    product.category = category
     product.unit = fields["unit"]
     product.size = clean_text(fields.get("size"))
     product.price_cents = fields["price_cents"]
@@ -267,6 +269,9 @@ def fill_product(product: Product, fields: dict) -> None:
     product.active = bool(fields.get("active", True))
     product.sold_by_weight = bool(fields["sold_by_weight"])
     product.estimated_weight_grams = fields.get("estimated_weight_grams") or None
+    after = category.id if category is not None else None
+    if product.id is not None and (after != before or (category is not None and after is None)):
+        product_category_changed.send(product)
 
 
 def create_product(producer: Producer, **fields) -> Product:

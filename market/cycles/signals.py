@@ -10,9 +10,9 @@ signals = Namespace()
 cycle_closed = signals.signal("cycle-closed")
 
 # The coordinator settled a cycle (its amounts final after pickup): sent with the cycle and
-# `now`, inside the transaction that settles it. The invoices domain issues the cycle's
-# invoices in that transaction; `invoices issue --settled`, run by a timer, catches up on
-# whatever could not be invoiced then.
+# `now`, inside the transaction that settles it. The observatory summarises it, and the
+# invoices domain issues the cycle's invoices in that transaction (`invoices issue --settled`,
+# run by a timer, catches up on whatever could not be invoiced then).
 cycle_settled = signals.signal("cycle-settled")
 
 # The coordinator published a cycle: sent with the cycle and `now`, inside the transaction that

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("figures", __name__)
 
-from market.figures import views  # noqa: E402,F401 - routes attach to bp
+from market.figures import summaries, views  # noqa: E402,F401 - routes, listeners

@@ -72,18 +72,26 @@ class Observatory:
         return next((figure for figure in self.figures if figure.name == name), None)
 
 
-def build(now: datetime, by: str = "month") -> Observatory:
+def build(now: datetime, by: str = "month", *, summaries: bool = True) -> Observatory:
+    """The observatory at `now`; `summaries=False` reads every cycle from the orders and the
+    ledger, as the summaries are checked against."""
     threshold = current_app.config["FIGURES_PRIVACY_THRESHOLD"]
     reference_km = current_app.config.get("HUB_REFERENCE_DISTANCE_KM")
-    cycles = queries.closed_cycles(now)
-    cycle_ids = [cycle.id for cycle in cycles]
+    found = queries.closed_cycles_and_summaries(now)
+    cycles = [
+        cycle
+        for cycle, _summary in found
+        if cycle.published_at is not None and cycle.closes_at <= now
+    ]
     figures: list[Figure] = []
-    if cycle_ids:
-        known = queries.periods(cycles)
-        period = known.expression(by, queries.Order.cycle_id)
-        season = known.expression("season", queries.Order.cycle_id)
-        rows = period_rows(period, cycle_ids)
-        seasons = queries.people_by_period(season, cycle_ids)
+    if cycles:
+        known = queries.periods(cycle for cycle, _summary in found)
+        summarised = usable_summaries(found, known, now) if summaries else {}
+        live_ids = [cycle.id for cycle in cycles if cycle.id not in summarised]
+        source = Source(known, summarised, live_ids)
+        rows, households = period_rows(source, by)
+        seasons = source.households_grain("season")
+        by_season = households if by == "season" else queries.households_by_period(seasons)
         protect_periods(rows, by, threshold)
         figures += period_figures(rows, reference_km)
         figures.append(
@@ -92,8 +100,8 @@ def build(now: datetime, by: str = "month") -> Observatory:
                 _l("Sales by product category"),
                 _l("What households bought, by category of product, per season."),
                 _l("Category"),
-                queries.category_breakdown(season, cycle_ids),
-                seasons,
+                queries.category_breakdown(source.period("season"), live_ids, summarised),
+                by_season,
                 threshold,
                 disjoint=False,
             )
@@ -107,8 +115,8 @@ def build(now: datetime, by: str = "month") -> Observatory:
                     "season; a commune with too few households is counted with the others."
                 ),
                 _l("Commune"),
-                queries.commune_breakdown(season, cycle_ids),
-                seasons,
+                queries.commune_breakdown(seasons),
+                by_season,
                 threshold,
                 disjoint=True,
             )
@@ -116,21 +124,79 @@ def build(now: datetime, by: str = "month") -> Observatory:
     return Observatory(by, threshold, reference_km, figures)
 
 
-def period_rows(period, cycle_ids: list[int]) -> list[dict]:
-    sales = queries.sales_by_period(period, cycle_ids)
-    people = queries.people_by_period(period, cycle_ids)
-    newcomers = queries.new_households_by_period(period, cycle_ids)
-    distances = queries.distance_by_period(period, cycle_ids)
+def usable_summaries(found, known: queries.Periods, now: datetime) -> dict:
+    """{cycle id: summary} when every summary can be read; none when one cannot: a cycle
+    summarised that has not closed by `now`, or whose month is not the one it was summarised
+    in (the hub's time zone changed since: `figures rebuild`)."""
+    summarised = {cycle.id: summary for cycle, summary in found if summary is not None}
+    for cycle, summary in found:
+        if summary is not None and (
+            cycle.closes_at > now
+            or summary.month != known.month_of_cycle[cycle.id]
+            or summary.season != known.season_of_cycle[cycle.id]
+        ):
+            return {}
+    return summarised
+
+
+@dataclass
+class Source:
+    """Where the figures are read: the summaries of the summarised cycles, the orders and
+    the ledger for the others (`live_ids`)."""
+
+    known: queries.Periods
+    summarised: dict
+    live_ids: list[int]
+
+    def period(self, by: str):
+        """The period of an order's cycle, for the cycles read live."""
+        return self.known.expression(by, queries.Order.cycle_id, self.live_ids)
+
+    def summary_column(self, table, by: str):
+        return table.month if by == "month" else table.season
+
+    def households_grain(self, by: str):
+        return queries.households_grain(
+            self.period(by),
+            self.live_ids,
+            self.summarised,
+            self.summary_column(queries.HouseholdMonth, by),
+        )
+
+    def sales(self, by: str) -> dict[str, dict[str, int]]:
+        sales = queries.sales_by_period(self.period(by), self.live_ids) if self.live_ids else {}
+        for summary in self.summarised.values():
+            sold = sales.setdefault(self.summary_column(summary, by), {})
+            sold["producer"] = sold.get("producer", 0) + summary.producers_share_cents
+            sold["commission"] = sold.get("commission", 0) + summary.commission_cents
+        return sales
+
+    def places(self, by: str) -> dict[str, list[tuple]]:
+        return queries.places_by_period(
+            self.period(by),
+            self.live_ids,
+            self.summarised,
+            self.summary_column(queries.CycleFigures, by),
+        )
+
+
+def period_rows(source: Source, by: str) -> tuple[list[dict], dict[str, int]]:
+    """The rows of the period figures, and {period: households}."""
+    grain = source.households_grain(by)
+    sales = source.sales(by)
+    households_of = queries.households_by_period(grain)
+    newcomers = queries.new_households_by_period(grain)
+    places = source.places(by)
     rows = []
-    for key in sorted(people):
-        households, producers = people[key]
+    for key in sorted(households_of):
+        households = households_of[key]
         sold = sales.get(key, {})
         share, commission = sold.get("producer", 0), sold.get("commission", 0)
         new = newcomers.get(key, 0)
-        weighted = sum(
-            great_circle_km(*place[:4]) * int(place[4] or 0) for place in distances.get(key, [])
-        )
-        located = sum(int(place[4] or 0) for place in distances.get(key, []))
+        producers = len({place[0] for place in places.get(key, [])})
+        located_places = [place[1:] for place in places.get(key, []) if None not in place[1:5]]
+        weighted = sum(great_circle_km(*place[:4]) * int(place[4] or 0) for place in located_places)
+        located = sum(int(place[4] or 0) for place in located_places)
         rows.append(
             {
                 "period": key,
@@ -147,7 +213,7 @@ def period_rows(period, cycle_ids: list[int]) -> list[dict]:
                 "located_percent": percent(located, share + commission),
             }
         )
-    return rows
+    return rows, households_of
 
 
 def protect_periods(rows: list[dict], by: str, threshold: int) -> None:
@@ -245,13 +311,13 @@ def breakdown_figure(
     description,
     key_label,
     found: queries.Breakdown,
-    seasons: dict[str, tuple[int, int]],
+    seasons: dict[str, int],
     threshold: int,
     disjoint: bool,
 ) -> Figure:
     rows: list[dict] = []
     for season in sorted(seasons):
-        households, _producers = seasons[season]
+        households = seasons[season]
         parts = [
             Part(
                 key,

@@ -11,13 +11,20 @@ sales. What was sold per product or category comes from the order lines, priced 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
 
 from market.auth.models import Household
 from market.catalog.models import Category, Producer, ProducerStatus, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.extensions import db
+from market.figures.models import (
+    CycleFigures,
+    HouseholdCategorySeason,
+    HouseholdMonth,
+    PlaceFigures,
+)
 from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from market.mail.models import OutboxMessage
 from market.orders.models import Order, OrderLine, OrderStatus
@@ -59,9 +66,12 @@ class Periods:
     month_of_cycle: dict[int, str]
     season_of_cycle: dict[int, str]
 
-    def expression(self, by: str, cycle_id_column):
-        """The period of `cycle_id_column`'s cycle, as SQL (callers have at least one cycle)."""
+    def expression(self, by: str, cycle_id_column, only: list[int] | None = None):
+        """The period of `cycle_id_column`'s cycle, as SQL (callers have at least one cycle);
+        with `only`, for those cycles alone (what the query reads)."""
         mapping = self.month_of_cycle if by == "month" else self.season_of_cycle
+        if only:
+            mapping = {cycle_id: mapping[cycle_id] for cycle_id in only}
         return case(mapping, value=cycle_id_column)
 
 
@@ -73,6 +83,21 @@ def periods(cycles: Iterable[OrderCycle]) -> Periods:
         months[cycle.id] = f"{closed.year:04d}-{closed.month:02d}"
         seasons[cycle.id] = f"{closed.year:04d}"
     return Periods(months, seasons)
+
+
+def closed_cycles_and_summaries(now: datetime) -> list[tuple[OrderCycle, CycleFigures | None]]:
+    """Published cycles that closed, each with its summary if it has one, and the summarised
+    cycles that had not closed by `now` (one query)."""
+    closed = and_(OrderCycle.published_at.is_not(None), OrderCycle.closes_at <= now)
+    return [
+        (cycle, summary)
+        for cycle, summary in db.session.execute(
+            select(OrderCycle, CycleFigures)
+            .outerjoin(CycleFigures, CycleFigures.cycle_id == OrderCycle.id)
+            .where(or_(closed, CycleFigures.cycle_id.is_not(None)))
+            .order_by(OrderCycle.closes_at)
+        )
+    ]
 
 
 def closed_cycles(now: datetime) -> list[OrderCycle]:
@@ -122,7 +147,7 @@ class Breakdown:
     households: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def sales_by_period(period, cycle_ids: list[int]) -> dict[str, dict[str, int]]:
+def sales_by_period(period, cycle_ids: list[int]) -> dict[Any, dict[str, int]]:
     """{period: {account kind: −Σ entries}} of the sale entries (one query)."""
     kind = case((LedgerAccount.key.in_(COMMISSION_KEYS), "commission"), else_=LedgerAccount.kind)
     rows = db.session.execute(
@@ -137,71 +162,119 @@ def sales_by_period(period, cycle_ids: list[int]) -> dict[str, dict[str, int]]:
         )
         .group_by(period, kind)
     )
-    sales: dict[str, dict[str, int]] = {}
+    sales: dict[Any, dict[str, int]] = {}
     for key, account_kind, amount in rows:
         # Shares and commission are credits (negative): what was sold is their opposite.
         sales.setdefault(key, {})[account_kind] = -int(amount or 0)
     return sales
 
 
-def people_by_period(period, cycle_ids: list[int]) -> dict[str, tuple[int, int]]:
-    """{period: (households, producers)} that took part (one query)."""
-    rows = db.session.execute(
+def sources(summaries: dict[int, CycleFigures], live_ids: list[int], *parts) -> list:
+    """The non-empty parts (live, summarised) of a union: one part or both."""
+    return [part for part, wanted in zip(parts, (live_ids, summaries), strict=True) if wanted]
+
+
+def union(parts: list):
+    """One subquery of the parts (one or two)."""
+    if len(parts) == 1:
+        return parts[0].subquery()
+    both: Any = union_all  # mypy 2.4 cannot expand union_all's generic signature
+    return both(parts[0], parts[1]).subquery()
+
+
+def households_grain(period, live_ids: list[int], summaries, summary_period):
+    """(period, household, lines, amount) of the placed orders: live for `live_ids`, from
+    the summaries of the summarised cycles (their month or season rows)."""
+    live = (
         select(
-            period,
-            func.count(func.distinct(Order.household_id)),
-            func.count(func.distinct(OrderLine.producer_id)),
+            period.label("period"),
+            Order.household_id.label("household_id"),
+            func.count(OrderLine.id).label("lines"),
+            func.coalesce(func.sum(line_amount_sql()), 0).label("amount"),
         )
         .select_from(Order)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(Order.cycle_id.in_(cycle_ids), placed())
-        .group_by(period)
+        .outerjoin(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.cycle_id.in_(live_ids), placed())
+        .group_by(period, Order.household_id)
     )
-    return {key: (int(households), int(producers)) for key, households, producers in rows}
+    summarised = select(
+        summary_period.label("period"),
+        HouseholdMonth.household_id.label("household_id"),
+        HouseholdMonth.lines.label("lines"),
+        HouseholdMonth.amount_cents.label("amount"),
+    )
+    return union(sources(summaries, live_ids, live, summarised))
 
 
-def new_households_by_period(period, cycle_ids: list[int]) -> dict[str, int]:
-    """{period: households whose first order falls in it} (one query; periods written
+def households_by_period(grain) -> dict[str, int]:
+    """{period: households whose placed orders hold a line} (one query)."""
+    # Each household once per period first (hashed), then counted: quicker than a DISTINCT
+    # count, which sorts.
+    each = (
+        select(grain.c.period, grain.c.household_id)
+        .where(grain.c.lines > 0)
+        .group_by(grain.c.period, grain.c.household_id)
+        .subquery()
+    )
+    rows = db.session.execute(select(each.c.period, func.count()).group_by(each.c.period))
+    return {key: int(households) for key, households in rows}
+
+
+def new_households_by_period(grain) -> dict[str, int]:
+    """{period: households whose first placed order falls in it} (one query; periods written
     YYYY-MM or YYYY sort as text in time order, so the first is the smallest)."""
     first = (
-        select(Order.household_id, func.min(period).label("first"))
-        .where(Order.cycle_id.in_(cycle_ids), placed())
-        .group_by(Order.household_id)
+        select(grain.c.household_id, func.min(grain.c.period).label("first"))
+        .group_by(grain.c.household_id)
         .subquery()
     )
     rows = db.session.execute(select(first.c.first, func.count()).group_by(first.c.first))
     return {key: int(count) for key, count in rows}
 
 
-def distance_by_period(period, cycle_ids: list[int]) -> dict[str, list[tuple]]:
-    """{period: [(farm lat, lon, point lat, lon, amount)]} per producer and point (one
-    query: the rows are at most producers × points per period)."""
+def places_by_period(period, live_ids: list[int], summaries, summary_period):
+    """{period: [(producer id, farm lat, lon, point lat, lon, amount)]} per producer and
+    point that sold (one query: the rows are at most producers × points per period)."""
+    live = (
+        select(
+            period.label("period"),
+            OrderLine.producer_id.label("producer_id"),
+            CyclePickup.collection_point_id.label("point_id"),
+            func.sum(line_amount_sql()).label("amount"),
+        )
+        .select_from(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(CyclePickup, CyclePickup.id == Order.pickup_id)
+        .where(Order.cycle_id.in_(live_ids), placed())
+        .group_by(period, OrderLine.producer_id, CyclePickup.collection_point_id)
+    )
+    summarised = (
+        select(
+            summary_period.label("period"),
+            PlaceFigures.producer_id.label("producer_id"),
+            PlaceFigures.collection_point_id.label("point_id"),
+            PlaceFigures.amount_cents.label("amount"),
+        )
+        .select_from(PlaceFigures)
+        .join(CycleFigures, CycleFigures.cycle_id == PlaceFigures.cycle_id)
+    )
+    grain = union(sources(summaries, live_ids, live, summarised))
     rows = db.session.execute(
         select(
-            period,
+            grain.c.period,
+            grain.c.producer_id,
             Producer.latitude,
             Producer.longitude,
             CollectionPoint.latitude,
             CollectionPoint.longitude,
-            func.sum(line_amount_sql()),
+            func.sum(grain.c.amount),
         )
-        .select_from(OrderLine)
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(Producer, Producer.id == OrderLine.producer_id)
-        .join(CyclePickup, CyclePickup.id == Order.pickup_id)
-        .join(CollectionPoint, CollectionPoint.id == CyclePickup.collection_point_id)
-        .where(
-            Order.cycle_id.in_(cycle_ids),
-            placed(),
-            Producer.latitude.is_not(None),
-            Producer.longitude.is_not(None),
-            CollectionPoint.latitude.is_not(None),
-            CollectionPoint.longitude.is_not(None),
-        )
+        .join(Producer, Producer.id == grain.c.producer_id)
+        .join(CollectionPoint, CollectionPoint.id == grain.c.point_id)
         .group_by(
-            period,
-            Producer.id,
-            CollectionPoint.id,
+            grain.c.period,
+            grain.c.producer_id,
+            grain.c.point_id,
             Producer.latitude,
             Producer.longitude,
             CollectionPoint.latitude,
@@ -214,41 +287,64 @@ def distance_by_period(period, cycle_ids: list[int]) -> dict[str, list[tuple]]:
     return found
 
 
-def category_breakdown(period, cycle_ids: list[int]) -> Breakdown:
-    """Amount sold and households buying per (period, category) (one query)."""
-    category = func.coalesce(Category.name, "")
-    rows = db.session.execute(
+def category_breakdown(season, live_ids: list[int], summaries) -> Breakdown:
+    """Amount sold and households buying per (season, category) (one query)."""
+    live = (
         select(
-            period,
-            category,
-            func.sum(line_amount_sql()),
-            func.count(func.distinct(Order.household_id)),
+            season.label("period"),
+            Order.household_id.label("household_id"),
+            Product.category_id.label("category_id"),
+            func.sum(line_amount_sql()).label("amount"),
         )
         .select_from(OrderLine)
         .join(Order, Order.id == OrderLine.order_id)
         .join(Product, Product.id == OrderLine.product_id)
-        .outerjoin(Category, Category.id == Product.category_id)
-        .where(Order.cycle_id.in_(cycle_ids), placed())
-        .group_by(period, category)
+        .where(Order.cycle_id.in_(live_ids), placed())
+        .group_by(season, Order.household_id, Product.category_id)
+    )
+    summarised = select(
+        HouseholdCategorySeason.season.label("period"),
+        HouseholdCategorySeason.household_id.label("household_id"),
+        HouseholdCategorySeason.category_id.label("category_id"),
+        HouseholdCategorySeason.amount_cents.label("amount"),
+    )
+    grain = union(sources(summaries, live_ids, live, summarised))
+    # Each household once per season and category first, then counted (category names are
+    # unique, so a category's id and its name group alike).
+    each = (
+        select(
+            grain.c.period,
+            grain.c.category_id,
+            grain.c.household_id,
+            func.sum(grain.c.amount).label("amount"),
+        )
+        .group_by(grain.c.period, grain.c.category_id, grain.c.household_id)
+        .subquery()
+    )
+    category = func.coalesce(Category.name, "")
+    rows = db.session.execute(
+        select(each.c.period, category, func.sum(each.c.amount), func.count())
+        .select_from(each)
+        .outerjoin(Category, Category.id == each.c.category_id)
+        .group_by(each.c.period, category)
     )
     return breakdown(rows)
 
 
-def commune_breakdown(period, cycle_ids: list[int]) -> Breakdown:
-    """Amount spent and households per (period, the households' commune) (one query)."""
+def commune_breakdown(grain) -> Breakdown:
+    """Amount spent and households per (season, the households' commune) (one query)."""
+    each = (
+        select(grain.c.period, grain.c.household_id, func.sum(grain.c.amount).label("amount"))
+        .where(grain.c.lines > 0)
+        .group_by(grain.c.period, grain.c.household_id)
+        .subquery()
+    )
     commune = func.coalesce(Household.town, "")
     rows = db.session.execute(
-        select(
-            period,
-            commune,
-            func.sum(line_amount_sql()),
-            func.count(func.distinct(Order.household_id)),
-        )
-        .select_from(OrderLine)
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(Household, Household.id == Order.household_id)
-        .where(Order.cycle_id.in_(cycle_ids), placed())
-        .group_by(period, commune)
+        select(each.c.period, commune, func.sum(each.c.amount), func.count())
+        .select_from(each)
+        .join(Household, Household.id == each.c.household_id)
+        .group_by(each.c.period, commune)
     )
     return breakdown(rows)
 

@@ -48,6 +48,7 @@ from market.ledger.models import (
     LedgerEntry,
     LedgerTransaction,
 )
+from market.ledger.signals import transaction_posted
 from market.timeutil import utcnow
 from market.upsert import upsert_into
 
@@ -206,7 +207,9 @@ def post(
         order_id=order_id,
     )
     make_transient_to_detached(transaction)
-    return db.session.merge(transaction, load=False)
+    recorded = db.session.merge(transaction, load=False)
+    transaction_posted.send(recorded)
+    return recorded
 
 
 APPEND_SQL = (
