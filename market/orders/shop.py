@@ -10,7 +10,7 @@ from cachetools import LRUCache
 from flask import current_app, get_template_attribute, render_template
 from flask_babel import get_locale
 from markupsafe import Markup, escape
-from sqlalchemy import BigInteger, Integer, cast, null, select, union_all
+from sqlalchemy import BigInteger, Integer, Row, cast, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from market.catalog.models import LABELS, Category, Producer, Product
@@ -117,7 +117,7 @@ CACHED_CATALOGUES = 32
 
 
 def slot(offer_id: int) -> Markup:
-    return Markup(f"<!--market:slot:{offer_id}-->")
+    return Markup(f"<!--market:slot:{int(offer_id)}-->")  # noqa: S704 - a number only
 
 
 @dataclass
@@ -154,19 +154,22 @@ AVAILABILITY = "orders/_availability.html"
 
 def versions_and_stock(cycle: OrderCycle) -> tuple[int, dict[int, int]]:
     """The catalogue's version and what is left of each capped offer of the cycle, in one
-    query. The version is read first: a catalogue rendered after it is never older."""
+    query (one snapshot). It runs before the catalogue is rendered, so a catalogue kept
+    under a version is never older than that version."""
     version = select(
         CatalogueVersion.version, cast(null(), Integer), cast(null(), BigInteger)
     ).where(CatalogueVersion.id == 1)
-    stock = select(
-        cast(null(), BigInteger), Offer.id, Offer.cap - Offer.ordered_quantity
-    ).where(Offer.cycle_id == cycle.id, Offer.cap.is_not(None))
-    found, remaining = 0, {}
-    for version_found, offer_id, left in db.session.execute(union_all(version, stock)):
-        if offer_id is None:
-            found = version_found
+    stock = select(cast(null(), BigInteger), Offer.id, Offer.cap - Offer.ordered_quantity).where(
+        Offer.cycle_id == cycle.id, Offer.cap.is_not(None)
+    )
+    found = 0
+    remaining: dict[int, int] = {}
+    row: Row
+    for row in db.session.execute(union_all(version, stock)):
+        if row[1] is None:
+            found = int(row[0])
         else:
-            remaining[offer_id] = left
+            remaining[int(row[1])] = int(row[2])
     return found, remaining
 
 

@@ -212,7 +212,8 @@ def test_the_catalogue_triggers_exist(db):
     else:
         found = db.session.scalars(
             text(
-                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_catalogue_%'"
+                "SELECT tbl_name FROM sqlite_master"
+                " WHERE type = 'trigger' AND name LIKE '%_catalogue_%'"
             )
         ).all()
     assert set(found) == tables

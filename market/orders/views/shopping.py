@@ -49,9 +49,7 @@ def shop(status: int = 200):
     context: dict[str, object] = {"cycle": cycle, "upcoming": moment.upcoming}
     if cycle:
         context.update(
-            catalogue=catalogue.catalogue_page(
-                cycle, filters, generate_csrf(), request.full_path
-            ),
+            catalogue=catalogue.catalogue_page(cycle, filters, generate_csrf(), request.full_path),
             in_cart=in_cart(cycle),
         )
     return render_template("orders/shop.html", **context), status
