@@ -211,11 +211,11 @@ def create_app() -> Flask:
         offer = rows(
             "SELECT p.name FROM offers o JOIN products p ON p.id = o.product_id"
             " WHERE o.id = %s AND o.cycle_id = %s AND o.confirmed"
-            " AND o.withdrawn_at IS NULL",
+            " AND o.withdrawn_at IS NULL AND (o.cap IS NULL OR o.ordered_quantity < o.cap)",
             (request.form.get("offer_id", "0"), cycle["id"] if cycle else 0),
         )
         if not offer:
-            return jsonify(message="Ce produit n'est pas en vente."), 409
+            return jsonify(message="Ce produit n'est pas en vente ou est épuisé."), 409
         with database().cursor() as cursor:
             cursor.execute(
                 "INSERT INTO cart_items (household_id, offer_id, quantity, added_at)"

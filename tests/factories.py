@@ -18,7 +18,13 @@ from market.auth.models import (
 from market.auth.passwords import hash_password
 from market.auth.services import token_digest
 from market.catalog.models import Category, Producer, Product
-from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
+from market.cycles.models import (
+    CatalogueVersion,
+    CollectionPoint,
+    CyclePickup,
+    Offer,
+    OrderCycle,
+)
 from market.extensions import db
 from market.invoices import issuing
 from market.invoices.models import Invoice, InvoiceSeries, MandateAcceptance, TaxProfile
@@ -167,6 +173,17 @@ class OfferFactory(BaseFactory):
     price_cents = factory.SelfAttribute("product.price_cents")
     cap = None
     ordered_quantity = 0
+
+
+class CatalogueVersionFactory(BaseFactory):
+    """The single counter row (written by the database's triggers at the first change)."""
+
+    class Meta:
+        model = CatalogueVersion
+        sqlalchemy_get_or_create = ("id",)
+
+    id = 1
+    version = 1
 
 
 class CartItemFactory(BaseFactory):

@@ -5,7 +5,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.extensions import Model
@@ -163,3 +171,15 @@ class Offer(Model):
         return line_amount(
             self.price_cents, 1, product.sold_by_weight, product.estimated_weight_grams
         )
+
+
+class CatalogueVersion(Model):
+    """One row: a counter the database's triggers move in the same transaction as any change
+    to what the shop shows of a cycle (offers but their sold units, products, producers,
+    categories, pickups and collection points; migration 0018). App servers key the shop's
+    rendered catalogue on it, so none serves one that is stale. No row reads as 0."""
+
+    __tablename__ = "catalogue_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

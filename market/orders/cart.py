@@ -11,7 +11,7 @@ from market.catalog.models import Product
 from market.cycles.models import Offer, OrderCycle
 from market.extensions import db
 from market.numbers import InvalidNumber, identifier, parse_whole_number
-from market.orders.errors import CycleNotOpen, OrderRefused
+from market.orders.errors import CycleNotOpen, OrderRefused, SoldOut
 from market.orders.models import CartItem
 from market.pricing import line_amount
 from market.upsert import upsert_into
@@ -37,7 +37,8 @@ def parse_quantity(text, *, allow_zero: bool = False) -> int:
 
 
 def offer_for_sale(offer_id, cycle: OrderCycle | None) -> Offer:
-    """An offer of the open cycle that is on sale, or a precise refusal."""
+    """An offer of the open cycle that is on sale and not sold out, or a precise refusal
+    (checkout checks the stock again, as it takes it)."""
     if cycle is None:
         raise CycleNotOpen(_l("Orders are closed at the moment."))
     offer_id = identifier(offer_id)
@@ -48,6 +49,8 @@ def offer_for_sale(offer_id, cycle: OrderCycle | None) -> Offer:
         raise OrderRefused(_l("This product is not on sale in the current cycle."))
     if not offer.on_sale:
         raise OrderRefused(_l("« %(name)s » is no longer on sale.", name=offer.product.name))
+    if offer.is_sold_out:
+        raise SoldOut(_l("« %(name)s » is sold out.", name=offer.product.name))
     return offer
 
 

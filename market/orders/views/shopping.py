@@ -4,6 +4,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, user_logged_in
+from flask_wtf.csrf import generate_csrf
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # SelectChoice (WTForms 3.3) is newer than its stubs
 
 from market.auth.decorators import role_required
@@ -45,20 +46,10 @@ def shop(status: int = 200):
     moment = current.moment()
     cycle = moment.open_cycle
     filters = catalogue.ShopFilters.from_args(request.args)
-    context: dict[str, object] = {
-        "cycle": cycle,
-        "upcoming": moment.upcoming,
-        "filters": filters,
-        "offers": [],
-        "choices": {},
-        "in_cart": cart.Summary(),
-    }
+    context: dict[str, object] = {"cycle": cycle, "upcoming": moment.upcoming}
     if cycle:
-        offers = catalogue.offers_on_sale(cycle, filters)
         context.update(
-            offers=offers,
-            groups=catalogue.by_category(offers),
-            choices=catalogue.filter_choices(cycle),
+            catalogue=catalogue.catalogue_page(cycle, filters, generate_csrf(), request.full_path),
             in_cart=in_cart(cycle),
         )
     return render_template("orders/shop.html", **context), status
