@@ -69,11 +69,12 @@ FORMS_TO_FILL = """() => Array.from(document.querySelectorAll("main form")).map(
       && !["hidden", "submit", "button", "reset", "image"].includes(field.type));
   const action = (form.getAttribute("action") || location.pathname).replace(/[0-9]+/g, "#");
   const method = (form.getAttribute("method") || "get").toLowerCase();
-  return [index, fields.length ? [method, action, ...fields.map((field) => field.name)].join(" ") : ""];
+  const names = fields.map((field) => field.name);
+  return [index, fields.length ? [method, action, ...names].join(" ") : ""];
 }).filter(([, signature]) => signature)"""
 
-# The form in sight, every field of it emptied (boxes unticked, no option chosen) and the browser's own
-# checks off, so that the server answers what a wrong submission gets.
+# The form in sight, every field of it emptied (boxes unticked, no option chosen) and the
+# browser's own checks off, so that the server answers what a wrong submission gets.
 EMPTY_THE_FORM = """(index) => {
   const form = document.querySelectorAll("main form")[index];
   form.noValidate = true;
