@@ -61,7 +61,7 @@ PRODUCERS: list[dict[str, Any]] = [
         "address": "1200 route de Lartigue",
         "phone": "05 59 45 00 02",
         "labels": ["bienvenue_ferme"],
-        "description": "Un troupeau de brebis manech qui pâture entre les barthes de l'Adour "
+        "description": "Un troupeau de brebis manech qui pâture entre les barthes de l’Adour "
         "et la forêt. Fromages et yaourts au lait cru, affinés à la ferme.",
         "products": [
             ("Tomme de brebis", "produits laitiers", "piece", "env. 500 g", 2690, 550, [], 500),
@@ -138,7 +138,7 @@ PRODUCERS: list[dict[str, Any]] = [
         "latitude": Decimal("43.5947"),
         "longitude": Decimal("-1.4256"),
         "postcode": "40530",
-        "address": "8 avenue de l'Océan",
+        "address": "8 avenue de l’Océan",
         "phone": "05 59 45 00 05",
         "labels": ["nature_progres"],
         "description": "Pains au levain naturel, farines de blés anciens moulues sur meule, "
@@ -177,7 +177,7 @@ PRODUCERS: list[dict[str, Any]] = [
         ],
     },
     {
-        "name": "Vergers de l'Adour",
+        "name": "Vergers de l’Adour",
         "siret": "85678901100017",
         "town": "Tarnos",
         "latitude": Decimal("43.5386"),
@@ -186,10 +186,10 @@ PRODUCERS: list[dict[str, Any]] = [
         "address": "Quartier Garros",
         "phone": "05 59 64 00 06",
         "labels": ["hve"],
-        "description": "Kiwis de l'Adour, pommes et poires sur les terres alluviales du "
+        "description": "Kiwis de l’Adour, pommes et poires sur les terres alluviales du "
         "fleuve. Jus pressés à la ferme.",
         "products": [
-            ("Kiwis de l'Adour", "fruits", "kg", None, 450, 550, ["label_rouge", "igp"], None),
+            ("Kiwis de l’Adour", "fruits", "kg", None, 450, 550, ["label_rouge", "igp"], None),
             ("Pommes Reinette", "fruits", "kg", None, 320, 550, ["hve"], None),
             ("Jus de pomme", "boissons", "bottle", "1 l", 390, 550, ["hve"], None),
         ],
@@ -204,12 +204,12 @@ PRODUCERS: list[dict[str, Any]] = [
         "address": "Allée des Pins",
         "phone": "05 58 72 00 07",
         "labels": ["ab"],
-        "description": "Des ruches entre dune et forêt landaise : miels de bruyère, d'acacia "
+        "description": "Des ruches entre dune et forêt landaise : miels de bruyère, d’acacia "
         "et toutes fleurs.",
         "products": [
             ("Miel de bruyère", "épicerie", "jar", "500 g", 1100, 550, ["ab"], None),
-            ("Miel d'acacia", "épicerie", "jar", "250 g", 650, 550, ["ab"], None),
-            ("Pain d'épices au miel", "pain et pâtisserie", "piece", "400 g", 750, 550, [], None),
+            ("Miel d’acacia", "épicerie", "jar", "250 g", 650, 550, ["ab"], None),
+            ("Pain d’épices au miel", "pain et pâtisserie", "piece", "400 g", 750, 550, [], None),
         ],
     },
     {
@@ -222,7 +222,7 @@ PRODUCERS: list[dict[str, Any]] = [
         "address": "Zone artisanale de Larrendart",
         "phone": "05 59 56 00 08",
         "labels": [],
-        "description": "Bières artisanales non filtrées, brassées avec de l'orge du Sud-Ouest.",
+        "description": "Bières artisanales non filtrées, brassées avec de l’orge du Sud-Ouest.",
         "products": [
             ("Bière blonde", "boissons", "bottle", "33 cl", 290, 2000, [], None),
             ("Bière ambrée", "boissons", "bottle", "75 cl", 650, 2000, [], None),

@@ -24,7 +24,7 @@ COLLECTION_POINTS: list[dict[str, Any]] = [
         "contact": "Pôle territorial — 05 59 00 00 00",
     },
     {
-        "name": "Salle des fêtes d'Ondres",
+        "name": "Salle des fêtes d’Ondres",
         "address": "Place de la Mairie",
         "postcode": "40440",
         "town": "Ondres",
@@ -32,18 +32,18 @@ COLLECTION_POINTS: list[dict[str, Any]] = [
         "latitude": Decimal("43.5647"),
         "longitude": Decimal("-1.4450"),
         "access_notes": "Porte latérale, côté parking.",
-        "contact": "Mairie d'Ondres",
+        "contact": "Mairie d’Ondres",
     },
     {
         "name": "École de Saint-Martin-de-Seignanx",
-        "address": "Rue de l'École",
+        "address": "Rue de l’École",
         "postcode": "40390",
         "town": "Saint-Martin-de-Seignanx",
         "capacity": 40,
         "latitude": Decimal("43.5433"),
         "longitude": Decimal("-1.3869"),
-        "access_notes": "Préau de l'école, entrée par le portail vert.",
-        "contact": "Association des parents d'élèves",
+        "access_notes": "Préau de l’école, entrée par le portail vert.",
+        "contact": "Association des parents d’élèves",
     },
 ]
 PICKUP_HOURS = (time(16, 30), time(19, 0))

@@ -44,7 +44,7 @@ def test_an_unknown_role_is_named_in_the_refusal(coordinator_client, db):
         "/invitations", data={"email": "x@example.org", "role": "overlord"}
     )
     assert response.status_code == 400
-    assert "« overlord » n&#39;est pas un rôle auquel vous pouvez inviter" in response.text
+    assert "« overlord » n’est pas un rôle auquel vous pouvez inviter" in response.text
     assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
     assert outbox(db) == []
 

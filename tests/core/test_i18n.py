@@ -1,5 +1,6 @@
 """French first: every message has its French translation; the language follows the person."""
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -37,6 +38,34 @@ def test_every_message_has_a_french_translation():
     }
     missing = sorted(extracted_messages() - translated)
     assert missing == [], "translate these in translations/fr (make messages)"
+
+
+def straight_apostrophes(text: str) -> bool:
+    """A straight apostrophe in the words of a French text: markup (a tag and its
+    attributes) and placeholders are not words."""
+    words = re.sub(r"<[^>]*>|%\([a-z_]+\)[a-z]|\{[a-z_]*\}", "", text)
+    return "'" in words
+
+
+def test_straight_apostrophes_are_told_apart_from_markup():
+    assert straight_apostrophes("Ce lien n'est pas valide.")
+    assert not straight_apostrophes("Ce lien n’est pas valide.")
+    assert not straight_apostrophes("<a href='%(link)s'>Le lien</a> n’est pas valide")
+    assert straight_apostrophes("<a href='/'>L'accueil</a>")
+
+
+def test_french_uses_typographic_apostrophes():
+    """French writes l’ordre, not l'ordre; a straight one only stands inside markup."""
+    with open(ROOT / "translations/fr/LC_MESSAGES/messages.po", "rb") as po:
+        catalogue = read_po(po)
+    straight = [
+        text
+        for message in catalogue
+        if message.id
+        for text in (message.string if isinstance(message.string, tuple) else [message.string])
+        if straight_apostrophes(text)
+    ]
+    assert straight == [], "write ’ (U+2019) in these French translations"
 
 
 def test_french_is_the_default(client):

@@ -223,7 +223,7 @@ def test_publishing_warns_of_a_short_or_overlapping_window(db):
         ],
     )
     warnings = cycles.schedule_warnings(short)
-    assert len(warnings) == 2 and "moins d'un jour" in warnings[0] and "Semaine test" in warnings[1]
+    assert len(warnings) == 2 and "moins d’un jour" in warnings[0] and "Semaine test" in warnings[1]
     before = short.opens_at - timedelta(days=2)
     with pytest.raises(cycles.CycleStateError, match="Vérifiez « Courte »"):
         cycles.publish(short, before)
@@ -239,7 +239,7 @@ def test_the_cycle_list_shows_the_warnings_and_publishing_needs_the_confirmation
     cycle.closes_at = cycle.opens_at + timedelta(hours=2)
     db.session.commit()
     page = coordinator_client.get("/coordination/cycles").get_data(as_text=True)
-    assert "moins d&#39;un jour" in page and "Publier quand même" in page
+    assert "moins d’un jour" in page and "Publier quand même" in page
     coordinator_client.post(f"/coordination/cycles/{cycle.id}/publish")
     assert cycle.published_at is None
     coordinator_client.post(f"/coordination/cycles/{cycle.id}/publish", data={"confirm": "1"})

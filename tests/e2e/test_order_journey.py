@@ -22,7 +22,7 @@ def test_browse_order_edit_and_repeat_next_week(page, db):
     cycle = OrderCycleFactory(
         name="Semaine 48", opens_at=now - timedelta(days=1), published_at=now - timedelta(days=2)
     )
-    cycle.pickups[0].collection_point.name = "Salle des fêtes d'Ondres"
+    cycle.pickups[0].collection_point.name = "Salle des fêtes d’Ondres"
     carrots = OfferFactory(cycle=cycle, product=ProductFactory(name="Carottes", price_cents=250))
     cheese = OfferFactory(
         cycle=cycle, product=ProductFactory(name="Tomme de brebis", price_cents=1200)
@@ -49,7 +49,7 @@ def test_browse_order_edit_and_repeat_next_week(page, db):
     page.goto("/shop")
     page.get_by_role("button", name="Ajouter Tomme de brebis").click()
     page.get_by_role("link", name="Mon panier 4 articles").click()
-    page.get_by_label("Salle des fêtes d'Ondres", exact=False).check()
+    page.get_by_label("Salle des fêtes d’Ondres", exact=False).check()
     page.get_by_role("button", name="Confirmer ma commande").click()
     expect(page.get_by_text("Merci ! Votre commande")).to_be_visible()
     expect(page.get_by_text("19,50 €").first).to_be_visible()

@@ -23,7 +23,7 @@ def shop(db):
     cycle = OrderCycleFactory(
         name="Semaine 48", opens_at=now - timedelta(days=1), published_at=now - timedelta(days=2)
     )
-    cycle.pickups[0].collection_point.name = "Salle des fêtes d'Ondres"
+    cycle.pickups[0].collection_point.name = "Salle des fêtes d’Ondres"
     offers = [
         OfferFactory(
             cycle=cycle, product=ProductFactory(name=f"Confiture n° {number:02d}", price_cents=450)
@@ -93,7 +93,7 @@ def test_confirming_the_cart_orders_the_quantities_shown(page, db, shop):
     expect(cheese_row).to_contain_text("12,00 €")
     page.get_by_label("Quantité de Tomme de brebis").fill("3")
     page.get_by_label("Quantité de Confiture n° 03").fill("0")
-    page.get_by_label("Salle des fêtes d'Ondres", exact=False).check()
+    page.get_by_label("Salle des fêtes d’Ondres", exact=False).check()
     page.get_by_role("button", name="Confirmer ma commande").click()
     expect(page.get_by_text("Merci ! Votre commande")).to_be_visible()
     order = db.session.scalar(select(Order))
@@ -174,4 +174,48 @@ def test_the_first_product_is_on_the_first_screen_grouped_by_category(page, db, 
     assert in_viewport(page, f"#offer-{shop['cheese'].id}")
     # The cycle in one line, its pickups one tap away.
     page.get_by_text("Semaine 48").click()
-    expect(page.get_by_text("Salle des fêtes d'Ondres")).to_be_visible()
+    expect(page.get_by_text("Salle des fêtes d’Ondres")).to_be_visible()
+
+
+# Every position the page scrolls to, in order, from the document's first instant.
+RECORD_SCROLLS = """window.scrolls = [];
+addEventListener("scroll", () => window.scrolls.push(Math.round(window.scrollY)), {passive: true});
+"""
+
+
+def scrolled_only_down(page) -> list[int]:
+    scrolls = page.evaluate("window.scrolls")
+    assert scrolls == sorted(scrolls), f"the page went back up: {scrolls}"
+    return scrolls
+
+
+def test_from_the_home_page_to_a_confirmed_order_without_going_back_to_the_top(page, db, shop):
+    """The household reads down the page and never has to come back up: the add answers
+    where the thumb is, the cart bar is under it, and the cart's button is below its lines."""
+    page.set_viewport_size(PHONE)
+    log_in(page, "amaia@example.org")
+    page.context.add_init_script(RECORD_SCROLLS)
+    page.goto("/")
+    page.get_by_role("link", name="Aller à la boutique").click()
+    cheese = shop["cheese"]
+    page.locator(f"#quantity-{cheese.id}").scroll_into_view_if_needed()
+    page.locator(f"#quantity-{cheese.id}").fill("2")
+    page.get_by_role("button", name="Ajouter Tomme de brebis").click()
+    expect(page.locator(".cart-bar")).to_contain_text("« Tomme de brebis » × 2 ajouté")
+    page.get_by_role("button", name="Ajouter Confiture n° 11").click()
+    expect(page.get_by_role("link", name="Mon panier 3 articles")).to_be_visible()
+    assert page.evaluate("window.scrollY") > 0  # still down by the products
+    assert scrolled_only_down(page)[-1] > 0
+    page.get_by_role("link", name="Mon panier 3 articles").click()
+    expect(page.get_by_role("row", name="Tomme de brebis")).to_contain_text("24,00 €")
+    page.get_by_label("Salle des fêtes d’Ondres", exact=False).check()
+    page.get_by_role("button", name="Confirmer ma commande").scroll_into_view_if_needed()
+    scrolled_only_down(page)
+    page.get_by_role("button", name="Confirmer ma commande").click()
+    expect(page.get_by_text("Merci ! Votre commande")).to_be_visible()
+    scrolled_only_down(page)
+    order = db.session.scalar(select(Order))
+    assert sorted((line.product_name, line.quantity) for line in order.lines) == [
+        ("Confiture n° 11", 1),
+        ("Tomme de brebis", 2),
+    ]

@@ -13,6 +13,7 @@ from tests.factories import (
     HouseholdUserFactory,
     OfferFactory,
     OrderCycleFactory,
+    ProducerUserFactory,
     ProductFactory,
     UserFactory,
 )
@@ -70,5 +71,41 @@ def test_the_coordinator_s_pages_reflow(page, db, closed_cycle, screen):  # noqa
         f"/coordination/cycles/{order.cycle_id}/lists",
         f"/pickup/{order.pickup_id}",
         f"/pickup/{order.pickup_id}/orders/{order.id}",
+    ):
+        assert_no_sideways_scroll(page, path)
+
+
+@SCREENS
+def test_a_visitor_s_pages_reflow(page, db, screen):
+    OfferFactory(cycle=OrderCycleFactory(opens_at=utcnow() - timedelta(days=1)))
+    db.session.commit()
+    page.set_viewport_size(screen)
+    for path in ("/", "/shop", "/producers", "/login", "/register", "/producers/apply"):
+        assert_no_sideways_scroll(page, path)
+
+
+@SCREENS
+def test_a_producer_s_pages_reflow(page, db, screen):
+    now = utcnow()
+    cycle = OrderCycleFactory(opens_at=now - timedelta(days=1), published_at=now)
+    offer = OfferFactory(
+        cycle=cycle,
+        product=ProductFactory(name="Confiture de figues et noix du Pays basque", size="370 g"),
+    )
+    producer = offer.product.producer
+    ProducerUserFactory(email="ferme@example.org", producer=producer)
+    db.session.commit()
+    page.set_viewport_size(screen)
+    log_in(page, "ferme@example.org")
+    manage = f"/producers/{producer.id}/manage"
+    for path in (
+        "/producer",
+        manage,
+        f"{manage}/products/{offer.product_id}",
+        f"{manage}/cycles",
+        f"{manage}/cycles/{cycle.id}",
+        f"{manage}/lists",
+        "/producer/figures",
+        "/producer/invoices",
     ):
         assert_no_sideways_scroll(page, path)

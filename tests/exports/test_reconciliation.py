@@ -233,7 +233,7 @@ def test_no_shows_under_each_policy_are_listed_with_what_they_owe(
     assert martin.is_cancelled
     assert account_balance(household_key(martin.household_id)) == 0  # posted back
     assert account_balance(household_key(placed["dupuy"].household_id)) == 250
-    told = [m.subject for m in outbox(db) if "n'a pas été retirée" in m.subject]
+    told = [m.subject for m in outbox(db) if "n’a pas été retirée" in m.subject]
     assert len(told) == 2
     page = coordinator_client.get(f"/coordination/cycles/{closed_cycle['cycle'].id}/no-shows")
     assert page.status_code == 200

@@ -202,7 +202,7 @@ def test_an_unknown_figure_is_not_found(client, history):
 
 def test_an_observatory_without_closed_cycles_says_so(client, db):
     page = client.get("/observatoire")
-    assert page.status_code == 200 and "Aucun cycle n'est encore clos" in page.text
+    assert page.status_code == 200 and "Aucun cycle n’est encore clos" in page.text
     assert client.get("/observatoire/spending.csv").status_code == 404
 
 

@@ -54,7 +54,7 @@ def last_month(db, settled):
 
 
 def test_a_month_not_over_is_refused(db, settled):
-    with pytest.raises(issuing.InvoicingRefused, match="n'est pas terminé"):
+    with pytest.raises(issuing.InvoicingRefused, match="n’est pas terminé"):
         commission.issue_month(to_hub_time(utcnow()).strftime("%Y-%m"), utcnow())
 
 

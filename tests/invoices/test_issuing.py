@@ -54,7 +54,7 @@ def in_force(db, producer_id) -> int:
 def test_a_cycle_not_settled_is_refused_and_nothing_issued(db, invoiceable):
     with pytest.raises(issuing.InvoicingRefused, match="pas encore soldé"):
         issuing.issue_cycle(invoiceable["cycle"].id, utcnow())
-    with pytest.raises(issuing.InvoicingRefused, match="Ce cycle n'existe pas"):
+    with pytest.raises(issuing.InvoicingRefused, match="Ce cycle n’existe pas"):
         issuing.issue_cycle(10**6, utcnow())
     assert invoices(db) == []
 

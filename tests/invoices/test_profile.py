@@ -24,9 +24,9 @@ GOOD = {
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"siret_text": "73282932000075"}, "n'est pas un SIRET valide"),
-        ({"vat_number": "FR45732829320"}, "n'est pas un numéro de TVA"),
-        ({"vat_number": "FR83404833048"}, "n'est pas celui de l'entreprise"),
+        ({"siret_text": "73282932000075"}, "n’est pas un SIRET valide"),
+        ({"vat_number": "FR45732829320"}, "n’est pas un numéro de TVA"),
+        ({"vat_number": "FR83404833048"}, "n’est pas celui de l’entreprise"),
         ({"vat_number": ""}, "numéro de TVA intracommunautaire est obligatoire"),
         ({"town": "  "}, "raison sociale"),
         ({"vat_regime": "other"}, "régime de TVA"),

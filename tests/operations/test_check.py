@@ -210,7 +210,7 @@ def test_send_test_delivers_a_message_over_smtp(production, db, smtp_server):
     assert lines["test email"] == "✔ test email: sent to jeanne@seignanx.fr: check that it arrived"
     [message] = inbox.messages
     assert message["To"] == "jeanne@seignanx.fr"
-    assert decoded(message["Subject"]) == "Message d'essai de Marché du Seignanx"
+    assert decoded(message["Subject"]) == "Message d’essai de Marché du Seignanx"
     assert decoded(message["From"]) == production.config["MAIL_SENDER"]
 
 

@@ -26,7 +26,7 @@ def test_a_full_point_and_credit_without_credit_are_disabled_and_explained(app, 
     assert "disabled" in radio(page, "pickup", pickup.id)
     assert "Complet pour ce cycle." in page
     assert "disabled" in radio(page, "payment", "credit")
-    assert "Vous n&#39;avez pas de crédit." in page and "Votre crédit : 0,00" in page
+    assert "Vous n’avez pas de crédit." in page and "Votre crédit : 0,00" in page
     assert "disabled" not in radio(page, "payment", "pickup")
 
 

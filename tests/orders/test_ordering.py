@@ -134,11 +134,11 @@ def test_after_close_the_order_is_read_only(client_of, db, market):
 @pytest.mark.parametrize(
     ("quantity", "message"),
     [
-        ("-1", "n&#39;est pas une quantité"),
-        ("0", "n&#39;est pas une quantité"),
-        ("1.5", "n&#39;est pas une quantité"),
-        ("100000", "n&#39;est pas une quantité"),
-        ("deux", "n&#39;est pas une quantité"),
+        ("-1", "n’est pas une quantité"),
+        ("0", "n’est pas une quantité"),
+        ("1.5", "n’est pas une quantité"),
+        ("100000", "n’est pas une quantité"),
+        ("deux", "n’est pas une quantité"),
     ],
 )
 def test_bad_quantities_are_refused(client_of, db, market, quantity, message):
@@ -279,7 +279,7 @@ def test_the_shop_script_adds_in_place_and_is_told_the_cart_units_and_total(clie
 def test_the_shop_script_is_told_why_an_add_is_refused(client_of, db, market):
     response = script_add(client_of, market["carrots"], "0")
     assert response.status_code == 400
-    assert "n'est pas une quantité" in response.json["message"]
+    assert "n’est pas une quantité" in response.json["message"]
     assert (response.json["units"], response.json["total"]) == ("0 article", format_cents(0))
     assert count(db, CartItem) == 0
 
@@ -337,7 +337,7 @@ def test_a_refused_confirmation_keeps_the_typed_quantities_on_screen(client_of, 
         "/checkout", data={field: "trois", "pickup": market["pickup"].id, "payment": "pickup"}
     )
     assert response.status_code == 400
-    assert "« trois » n&#39;est pas une quantité" in response.text
+    assert "« trois » n’est pas une quantité" in response.text
     assert f'name="{field}" value="trois"' in response.text
     assert count(db, Order) == 0
 

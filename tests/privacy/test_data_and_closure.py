@@ -140,7 +140,7 @@ def test_the_coordinator_sees_requests_in_a_bounded_number_of_queries(app, db, c
     with count_queries(_db.engine) as six:
         page = coordinator_client.get("/privacy/requests")
     assert len(one) == len(six)
-    assert page.get_data(as_text=True).count("Je comprends que l'effacement est définitif") == 6
+    assert page.get_data(as_text=True).count("Je comprends que l’effacement est définitif") == 6
 
 
 def test_the_privacy_page_in_french_and_english(app, db, client):

@@ -160,7 +160,7 @@ def test_sent_messages_keep_their_date_but_lose_their_text(app, db, lived, tmp_p
     [
         (
             1250,
-            "Ce foyer doit encore 12,50 € : enregistrez son paiement avant de l'effacer.",
+            "Ce foyer doit encore 12,50 € : enregistrez son paiement avant de l’effacer.",
             "This household still owes 12,50 €: record its payment before erasing it.",
         ),
         (
