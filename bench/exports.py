@@ -37,6 +37,21 @@ MEMORY_TARGET_MB = 300
 POINTS, PRODUCERS, PRODUCTS_PER_PRODUCER = 5, 20, 10
 
 
+def bench_database_url(folder: str) -> str | None:
+    """MARKET_BENCH_DATABASE_URL, or a SQLite file in `folder`; None, once said why, for a
+    PostgreSQL database whose name does not say it may be emptied."""
+    raw = os.environ.get("MARKET_BENCH_DATABASE_URL")
+    url = database_url(raw) if raw else f"sqlite:///{folder}/bench.db"
+    if raw and not any(word in url.rsplit("/", 1)[-1] for word in ("bench", "test")):
+        print("refusing: the database name must contain 'bench' or 'test' (it is emptied)")
+        return None
+    return url
+
+
+def bench_app(url: str):
+    return create_app("testing", SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={})
+
+
 def prepare(url: str) -> None:
     from flask_migrate import upgrade
 
@@ -277,13 +292,11 @@ def main() -> int:
     parser.add_argument("--households", type=int, default=2000)
     parser.add_argument("--lines", type=int, default=10)
     arguments = parser.parse_args()
-    raw = os.environ.get("MARKET_BENCH_DATABASE_URL")
     folder = tempfile.TemporaryDirectory()
-    url = database_url(raw) if raw else f"sqlite:///{folder.name}/bench.db"
-    if raw and not any(word in url.rsplit("/", 1)[-1] for word in ("bench", "test")):
-        print("refusing: the database name must contain 'bench' or 'test' (it is emptied)")
+    url = bench_database_url(folder.name)
+    if url is None:
         return 2
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={})
+    app = bench_app(url)
     with app.app_context(), app.test_request_context():
         prepare(url)
         started = time.perf_counter()

@@ -16,7 +16,6 @@ coordinator's click, only up to INVOICES_AT_SETTLEMENT_MAX invoices are issued.
 """
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -27,9 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.exports import prepare  # noqa: E402
-from config import database_url  # noqa: E402
-from market import create_app  # noqa: E402
+from bench.exports import bench_app, bench_database_url, prepare  # noqa: E402
 from market.extensions import db  # noqa: E402
 from tests.helpers import count_queries  # noqa: E402
 
@@ -120,13 +117,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=0, help="extra demo households")
     arguments = parser.parse_args()
-    raw = os.environ.get("MARKET_BENCH_DATABASE_URL")
     folder = tempfile.TemporaryDirectory()
-    url = database_url(raw) if raw else f"sqlite:///{folder.name}/bench.db"
-    if raw and not any(word in url.rsplit("/", 1)[-1] for word in ("bench", "test")):
-        print("refusing: the database name must contain 'bench' or 'test' (it is emptied)")
+    url = bench_database_url(folder.name)
+    if url is None:
         return 2
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={})
+    app = bench_app(url)
     app.config["INVOICES_AT_SETTLEMENT_MAX"] = 10**9  # measured whatever the cycle's size
     with app.app_context(), app.test_request_context():
         prepare(url)

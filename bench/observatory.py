@@ -21,7 +21,6 @@ an hour building it takes. Target: the observatory in ≤ 1 s on PostgreSQL.
 """
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -35,9 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from bench.exports import ids, prepare  # noqa: E402
-from config import database_url  # noqa: E402
-from market import create_app  # noqa: E402
+from bench.exports import bench_app, bench_database_url, ids, prepare  # noqa: E402
 from market.extensions import db  # noqa: E402
 from tests.helpers import count_queries  # noqa: E402
 
@@ -498,16 +495,14 @@ def main() -> int:
         help="PostgreSQL: keep a database already built with these sizes (built otherwise)",
     )
     arguments = parser.parse_args()
-    raw = os.environ.get("MARKET_BENCH_DATABASE_URL")
     folder = tempfile.TemporaryDirectory()
-    url = database_url(raw) if raw else f"sqlite:///{folder.name}/bench.db"
-    if raw and not any(word in url.rsplit("/", 1)[-1] for word in ("bench", "test")):
-        print("refusing: the database name must contain 'bench' or 'test' (it is emptied)")
+    url = bench_database_url(folder.name)
+    if url is None:
         return 2
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={})
+    app = bench_app(url)
     with app.app_context(), app.test_request_context():
         sizes = (arguments.households, arguments.weeks, arguments.lines)
-        if arguments.keep and raw and already_built(url, *sizes):
+        if arguments.keep and url.startswith("postgresql") and already_built(url, *sizes):
             from flask_migrate import upgrade
 
             upgrade()
