@@ -598,11 +598,12 @@ def report_shortage(subscription: Subscription, cycle: OrderCycle, day: date, re
     """A delivery that could not be made is mailed to the household and to the producer's
     people, once."""
     contract = subscription.contract
-    household = db.session.get(Household, subscription.household_for(day))
+    household_id = subscription.household_for(day)
+    household = db.session.get(Household, household_id)
     producer_people = db.session.scalars(
         select(User).where(User.producer_id == contract.producer_id, User.active).order_by(User.id)
     )
-    recipients = [*household_users(household.id), *producer_people]
+    recipients = [*household_users(household_id), *producer_people]
     for user in recipients:
         queue_mail(
             user.email,

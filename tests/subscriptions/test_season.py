@@ -1,6 +1,6 @@
 """A simulated season: twelve weekly cycles, three households and a basket shared by two
-more, absences, a shortage, an early end and weekly extras. Every delivery appears exactly once, every charge agrees with
-the ledger, and the ledger and the orders verify."""
+more, absences, a shortage, an early end and weekly extras. Every delivery appears exactly
+once, every charge agrees with the ledger, and the ledger and the orders verify."""
 
 from collections import Counter
 from datetime import timedelta

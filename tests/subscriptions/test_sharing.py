@@ -22,13 +22,12 @@ from tests.subscriptions.test_season import household_balance
 
 
 def counts(db) -> tuple:
-    return tuple(
+    sizes = [
         db.session.scalar(select(func.count()).select_from(model))
         for model in (Subscription, BasketShare, Delivery, Order, OrderLine)
-    ) + (
-        tuple(db.session.scalars(select(BasketShare.status).order_by(BasketShare.id))),
-        db.session.scalar(select(func.max(Order.household_id))),
-    )
+    ]
+    statuses = tuple(db.session.scalars(select(BasketShare.status).order_by(BasketShare.id)))
+    return (*sizes, statuses, db.session.scalar(select(func.max(Order.household_id))))
 
 
 def subscribed(db, season):
