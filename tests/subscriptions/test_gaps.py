@@ -99,3 +99,18 @@ def test_the_distribution_matrix_marks_contract_lines(app, db, season):
         0
     ].endswith(") (contrat)")
     assert not [row for row in matrix.splitlines() if row.startswith("Œufs") and "contrat" in row]
+
+
+def test_the_cycle_summary_says_what_contracts_came_to(app, db, season):
+    coordinator = UserFactory(role="coordinator")
+    db.session.commit()
+    client = logged_in_client(app, coordinator)
+    url = f"/coordination/cycles/{season['cycle'].id}/summary.csv"
+    assert "(contrat)" not in client.get(url).text  # no contract line yet: no such table
+    with_extras(db, season)
+    summary = client.get(url).text
+    assert "Des ventes, contrats de saison (contrat)" in summary
+    producer = season["farmer"].producer.name
+    rows = [row for row in summary.splitlines() if row.startswith(producer)]
+    # The sales row (a basket and two boxes of eggs), then the contracts' row (the basket alone).
+    assert rows[0].startswith(f"{producer};23,40;") and rows[1] == f"{producer};15,00"
