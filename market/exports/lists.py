@@ -227,9 +227,14 @@ def matrix_table(data: CycleData, point: Point) -> Table:
     units = unit_labels()
     for index, order in enumerate(columns):
         for line in order.lines:
-            key = (data.producers.get(line.producer_id, "").casefold(), *product_key(line))
+            # A contract's lines get their own row, marked as on every other list.
+            key = (
+                data.producers.get(line.producer_id, "").casefold(),
+                *product_key(line),
+                line.from_contract,
+            )
             labels[key] = (
-                f"{line.product_name} ({units.get(line.unit, line.unit)})",
+                f"{line.product_name} ({units.get(line.unit, line.unit)}){contract_mark(line)}",
                 data.producers.get(line.producer_id, ""),
             )
             products[key][index] = products[key].get(index, 0) + line.delivered

@@ -40,6 +40,7 @@ class ProducerSales:
     producer_cents: int = 0
     commission_cents: int = 0
     vat_cents: int = 0
+    contract_cents: int = 0  # of the sales, what seasonal contracts' deliveries came to
 
 
 @dataclass
@@ -84,6 +85,8 @@ def producer_sales(data: CycleData) -> list[ProducerSales]:
                 )
             producer, commission, vat = split_line(line.amount_cents, rate)
             entry.sales_cents += line.amount_cents
+            if line.from_contract:
+                entry.contract_cents += line.amount_cents
             entry.producer_cents += producer
             entry.commission_cents += commission
             entry.vat_cents += vat
@@ -186,4 +189,18 @@ def summary_tables(data: CycleData, summary: Summary | None = None) -> list[Tabl
             for point in summary.points
         ],
     )
-    return [sales, vat, payments, points]
+    tables = [sales, vat, payments, points]
+    with_contracts = [p for p in summary.producers if p.contract_cents]
+    if with_contracts:
+        # Contract lines are in the sales above; this says how much of them, marked as on
+        # every other list.
+        tables.insert(
+            1,
+            Table(
+                title=_("Of the sales, seasonal contracts %(mark)s", mark=_("(contract)")),
+                header=[_("Producer"), _("Sales")],
+                rows=[[p.name, Money(p.contract_cents)] for p in with_contracts],
+                footer=[[_("Total"), Money(sum(p.contract_cents for p in with_contracts))]],
+            ),
+        )
+    return tables

@@ -13,6 +13,7 @@ from market.extensions import Model, stored_enum
 from market.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from market.auth.models import Household
     from market.catalog.models import Producer, Product
     from market.cycles.models import CollectionPoint
 
@@ -24,6 +25,12 @@ class PaymentTerms(StrEnum):
 class SubscriptionStatus(StrEnum):
     ACTIVE = "active"
     ENDED = "ended"
+
+
+class ShareStatus(StrEnum):
+    INVITED = "invited"  # the subscriber invited a second household, which has not answered
+    ACCEPTED = "accepted"  # deliveries alternate between the two households
+    DECLINED = "declined"  # the invited household said no: the subscriber may invite another
 
 
 class DeliveryStatus(StrEnum):
@@ -149,6 +156,7 @@ class Subscription(Model):
     ended_at: Mapped[datetime | None]
 
     contract: Mapped[Contract] = relationship()
+    household: Mapped["Household"] = relationship()
     collection_point: Mapped["CollectionPoint"] = relationship()
     absences: Mapped[list["Absence"]] = relationship(
         back_populates="subscription", cascade="all, delete-orphan", order_by="Absence.day"
@@ -156,6 +164,30 @@ class Subscription(Model):
     deliveries: Mapped[list["Delivery"]] = relationship(
         back_populates="subscription", order_by="Delivery.day"
     )
+    shares: Mapped[list["BasketShare"]] = relationship(
+        back_populates="subscription", order_by="BasketShare.id"
+    )
+
+    @property
+    def share(self) -> "BasketShare | None":
+        """The household invited to share the basket, or sharing it (not one that declined)."""
+        return next((s for s in self.shares if s.status != ShareStatus.DECLINED), None)
+
+    @property
+    def shared(self) -> "BasketShare | None":
+        share = self.share
+        return share if share is not None and share.status == ShareStatus.ACCEPTED else None
+
+    def household_for(self, day: date) -> int:
+        """Whose order the delivery of `day` goes into: the subscriber's, or, from the day a
+        shared basket starts, the two households' in turn (the invited household first)."""
+        share = self.shared
+        if share is None or share.starts_on is None or day < share.starts_on:
+            return self.household_id
+        turn = [d for d in self.calendar if d >= share.starts_on]
+        if day not in turn:
+            return self.household_id
+        return share.household_id if turn.index(day) % 2 == 0 else self.household_id
 
     @property
     def is_active(self) -> bool:
@@ -183,6 +215,29 @@ class Subscription(Model):
         """What the season comes to, absences left out."""
         due = [day for day in self.calendar if day not in self.absent_days]
         return len(due) * self.contract.price_cents
+
+
+class BasketShare(Model):
+    """A second household sharing a subscription's basket, alternating deliveries."""
+
+    __tablename__ = "subscription_shares"
+    __table_args__ = (
+        CheckConstraint("status IN ('invited', 'accepted', 'declined')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    status: Mapped[ShareStatus] = mapped_column(
+        stored_enum(ShareStatus, 20), default=ShareStatus.INVITED
+    )
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    # The first delivery that alternates: the first not yet made on the day of accepting.
+    starts_on: Mapped[date | None]
+
+    subscription: Mapped[Subscription] = relationship(back_populates="shares")
+    household: Mapped["Household"] = relationship()
 
 
 class Absence(Model):

@@ -18,11 +18,11 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household, User
-from market.catalog.models import Producer, Product
+from market.catalog.models import Producer, ProducerStatus, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.extensions import db
 from market.mail.services import queue_mail
@@ -44,11 +44,13 @@ from market.subscriptions.errors import (
 )
 from market.subscriptions.models import (
     Absence,
+    BasketShare,
     Contract,
     ContractPoint,
     Delivery,
     DeliveryStatus,
     PaymentTerms,
+    ShareStatus,
     Subscription,
     SubscriptionStatus,
 )
@@ -140,6 +142,26 @@ def contracts_open(now: datetime) -> list[Contract]:
     return list(db.session.scalars(query))
 
 
+def count_contracts_open(now: datetime, producer_id: int | None = None) -> int:
+    """How many contracts are still open to subscription (one producer's, or all)."""
+    query = select(func.count(Contract.id)).where(Contract.last_delivery >= hub_today(now))
+    if producer_id is not None:
+        query = query.where(Contract.producer_id == producer_id)
+    return db.session.scalar(query) or 0
+
+
+def products_for_contracts() -> list[Product]:
+    """The approved producers' active products, for the coordinator's contract form."""
+    query = (
+        select(Product)
+        .join(Producer, Producer.id == Product.producer_id)
+        .options(joinedload(Product.producer))
+        .where(Product.active, Producer.status == ProducerStatus.APPROVED.value)
+        .order_by(Producer.name, Product.name, Product.id)
+    )
+    return list(db.session.scalars(query))
+
+
 def all_contracts() -> list[Contract]:
     query = (
         select(Contract)
@@ -167,11 +189,134 @@ def household_subscriptions(household_id: int) -> list[Subscription]:
             joinedload(Subscription.collection_point),
             selectinload(Subscription.absences),
             selectinload(Subscription.deliveries),
+            selectinload(Subscription.shares).joinedload(BasketShare.household),
         )
         .where(Subscription.household_id == household_id)
         .order_by(Subscription.id)
     )
     return list(db.session.scalars(query))
+
+
+def household_shares(household_id: int) -> list[BasketShare]:
+    """The baskets another household invited this one to share, or shares with it."""
+    query = (
+        select(BasketShare)
+        .options(
+            joinedload(BasketShare.subscription)
+            .joinedload(Subscription.contract)
+            .joinedload(Contract.producer),
+            joinedload(BasketShare.subscription).joinedload(Subscription.collection_point),
+            joinedload(BasketShare.subscription).selectinload(Subscription.shares),
+            joinedload(BasketShare.subscription).joinedload(Subscription.household),
+            joinedload(BasketShare.subscription).selectinload(Subscription.absences),
+            joinedload(BasketShare.subscription).selectinload(Subscription.deliveries),
+        )
+        .where(
+            BasketShare.household_id == household_id,
+            BasketShare.status != ShareStatus.DECLINED.value,
+        )
+        .order_by(BasketShare.id)
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def sharing_household(contract_id: int, household_id: int) -> bool:
+    """Whether the household shares (or is invited to share) a basket of this contract."""
+    query = (
+        select(BasketShare.id)
+        .join(Subscription, Subscription.id == BasketShare.subscription_id)
+        .where(
+            Subscription.contract_id == contract_id,
+            BasketShare.household_id == household_id,
+            BasketShare.status != ShareStatus.DECLINED.value,
+        )
+        .limit(1)
+    )
+    return db.session.scalar(query) is not None
+
+
+def lock_households(*household_ids: int) -> None:
+    """The households' rows, locked in one order (the lowest id first) so that two requests
+    touching the same two households queue instead of deadlocking."""
+    for household_id in sorted(set(household_ids)):
+        lock_row(Household, household_id)
+
+
+def invite_share(subscription: Subscription, email: str, now: datetime) -> BasketShare:
+    """Invite the household of `email` to share the basket, one delivery each in turn once
+    it accepts."""
+    email = (email or "").strip()
+    if not email:
+        raise SubscriptionRefused(_l("Enter the email of the household to share with."))
+    invited = db.session.scalar(
+        select(User.household_id).where(
+            func.lower(User.email) == email.lower(), User.household_id.is_not(None), User.active
+        )
+    )
+    if invited is None:
+        raise SubscriptionRefused(_l("No household of the hub has an account with this email."))
+    lock_households(subscription.household_id, invited)
+    subscription = locked_subscription(subscription)
+    if invited == subscription.household_id:
+        raise SubscriptionRefused(_l("You cannot share a basket with your own household."))
+    if not subscription.is_active:
+        raise SubscriptionRefused(_l("This subscription has ended."))
+    if subscription.share is not None:
+        raise AlreadySubscribed(
+            _l("This basket is already shared, or an invitation is waiting for an answer.")
+        )
+    own = db.session.scalar(
+        select(Subscription.id).where(
+            Subscription.contract_id == subscription.contract_id,
+            Subscription.household_id == invited,
+        )
+    )
+    if own is not None or sharing_household(subscription.contract_id, invited):
+        raise AlreadySubscribed(
+            _l("That household already has a basket of this contract, its own or shared.")
+        )
+    share = BasketShare(
+        subscription=subscription,
+        household_id=invited,
+        status=ShareStatus.INVITED,
+        invited_at=now,
+    )
+    db.session.add(share)
+    db.session.flush()
+    return share
+
+
+def answer_share(share: BasketShare, accept: bool, now: datetime) -> BasketShare:
+    """The invited household accepts (deliveries alternate from the next one not yet made)
+    or declines (the subscriber may invite another)."""
+    lock_households(share.subscription.household_id, share.household_id)
+    subscription = locked_subscription(share.subscription)
+    db.session.refresh(share)
+    if share.status != ShareStatus.INVITED:
+        raise AlreadySubscribed(_l("This invitation has already been answered."))
+    if not subscription.is_active:
+        raise SubscriptionRefused(_l("This subscription has ended."))
+    share.answered_at = now
+    if not accept:
+        share.status = ShareStatus.DECLINED
+        db.session.flush()
+        return share
+    if db.session.scalar(
+        select(Subscription.id).where(
+            Subscription.contract_id == subscription.contract_id,
+            Subscription.household_id == share.household_id,
+        )
+    ):
+        raise AlreadySubscribed(_l("You already have your own basket of this contract."))
+    made = {delivery.day for delivery in subscription.deliveries}
+    today = hub_today(now)
+    left = [day for day in subscription.calendar if day >= today and day not in made]
+    if not left:
+        raise SubscriptionRefused(_l("No delivery of this basket is left to share."))
+    share.status = ShareStatus.ACCEPTED
+    share.starts_on = left[0]
+    db.session.flush()
+    return share
 
 
 def take_subscriber(contract_id: int) -> bool:
@@ -209,6 +354,10 @@ def subscribe(household_id: int, contract: Contract, point_id, now: datetime) ->
     )
     if existing is not None:
         raise AlreadySubscribed(_l("You are already subscribed to this contract."))
+    if sharing_household(contract.id, household_id):
+        raise AlreadySubscribed(
+            _l("You share a basket of this contract: answer or leave that invitation first.")
+        )
     today = hub_today(now)
     if not [day for day in contract.deliveries if day >= today]:
         raise SubscriptionRefused(
@@ -240,7 +389,11 @@ def locked_subscription(subscription: Subscription) -> Subscription:
     lock_row(Household, subscription.household_id)
     query = (
         select(Subscription)
-        .options(selectinload(Subscription.absences), selectinload(Subscription.deliveries))
+        .options(
+            selectinload(Subscription.absences),
+            selectinload(Subscription.deliveries),
+            selectinload(Subscription.shares),
+        )
         .where(Subscription.id == subscription.id)
         .execution_options(populate_existing=True)
     )
@@ -345,6 +498,13 @@ def generate_one(subscription: Subscription, cycle: OrderCycle, now: datetime) -
     day = contract.delivery_in_week_of(day_in_cycle)
     if day is None or day not in subscription.calendar:
         return None
+    share = db.session.scalar(
+        select(BasketShare.household_id).where(
+            BasketShare.subscription_id == subscription.id,
+            BasketShare.status == ShareStatus.ACCEPTED.value,
+        )
+    )
+    lock_households(subscription.household_id, *([share] if share is not None else []))
     subscription = locked_subscription(subscription)
     if not subscription.is_active or day not in subscription.calendar:
         return None
@@ -357,7 +517,7 @@ def generate_one(subscription: Subscription, cycle: OrderCycle, now: datetime) -
     elif pickup is None:
         status, reason = DeliveryStatus.SHORT, _l("the collection point is not open in this cycle")
     else:
-        order_id, reason = put_in_order(subscription, cycle, pickup)
+        order_id, reason = put_in_order(subscription, cycle, pickup, day)
         status = DeliveryStatus.DELIVERED if order_id is not None else DeliveryStatus.SHORT
     delivery = Delivery(
         subscription_id=subscription.id,
@@ -398,14 +558,16 @@ def contract_offer(contract: Contract, cycle: OrderCycle) -> Offer:
 
 
 def put_in_order(
-    subscription: Subscription, cycle: OrderCycle, pickup: CyclePickup
+    subscription: Subscription, cycle: OrderCycle, pickup: CyclePickup, day: date
 ) -> tuple[int | None, object]:
-    """The delivery as a line of the household's order, with the order services' own steps
-    and in their lock order: the order, the collection point's place, the offer's stock.
-    The order's id, or None and why it could not be made."""
+    """The delivery as a line of the order of the household whose turn it is (a shared
+    basket alternates), with the order services' own steps and in their lock order: the
+    order, the collection point's place, the offer's stock. The order's id, or None and why
+    it could not be made."""
     contract = subscription.contract
+    household_id = subscription.household_for(day)
     offer = contract_offer(contract, cycle)
-    order = locked_household_order(subscription.household_id, cycle.id)
+    order = locked_household_order(household_id, cycle.id)
     first = order is None or order.is_cancelled
     if first and not stock.take_place(pickup.id):
         return None, _l("the collection point is full in this cycle")
@@ -414,7 +576,7 @@ def put_in_order(
             stock.free_place(pickup.id)
         return None, _l("the producer’s stock for this cycle is sold out")
     if order is None or order.is_cancelled:
-        order = new_order(order, cycle, subscription.household_id, pickup, place_taken=True)
+        order = new_order(order, cycle, household_id, pickup, place_taken=True)
         old_lines = []
     else:
         old_lines = ledger_lines(order)
@@ -436,11 +598,12 @@ def report_shortage(subscription: Subscription, cycle: OrderCycle, day: date, re
     """A delivery that could not be made is mailed to the household and to the producer's
     people, once."""
     contract = subscription.contract
-    household = db.session.get(Household, subscription.household_id)
+    household_id = subscription.household_for(day)
+    household = db.session.get(Household, household_id)
     producer_people = db.session.scalars(
         select(User).where(User.producer_id == contract.producer_id, User.active).order_by(User.id)
     )
-    recipients = [*household_users(subscription.household_id), *producer_people]
+    recipients = [*household_users(household_id), *producer_people]
     for user in recipients:
         queue_mail(
             user.email,

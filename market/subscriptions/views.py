@@ -15,7 +15,7 @@ from market.subscriptions import bp
 from market.subscriptions import services as subscriptions
 from market.subscriptions.errors import SubscriptionRefused
 from market.subscriptions.forms import contract_fields, day
-from market.subscriptions.models import Contract, Subscription
+from market.subscriptions.models import BasketShare, Contract, Subscription
 from market.timeutil import utcnow
 from market.web import get_or_404, household_row_or_404, refuse
 
@@ -23,15 +23,17 @@ from market.web import get_or_404, household_row_or_404, refuse
 def contracts_answer(status: int = 200):
     """The contracts open to subscription and, for a household, its own subscriptions."""
     now = utcnow()
-    mine = []
+    mine, shares = [], []
     if current_user.is_authenticated and current_user.household_id is not None:
         mine = subscriptions.household_subscriptions(current_user.household_id)
+        shares = subscriptions.household_shares(current_user.household_id)
     subscribed = {subscription.contract_id for subscription in mine}
     return render_template(
         "subscriptions/contracts.html",
         contracts=subscriptions.contracts_open(now),
         mine=mine,
-        subscribed=subscribed,
+        shares=shares,
+        subscribed=subscribed | {share.subscription.contract_id for share in shares},
         today=subscriptions.hub_today(now),
     ), status
 
@@ -77,6 +79,36 @@ def end(subscription_id: int):
     except DomainError as error:
         refuse(error, contracts_answer, error.status)
     flash(_("Your subscription has ended: no more deliveries after today."), "success")
+    return redirect(url_for("subscriptions.contracts_page"))
+
+
+@bp.route("/subscriptions/<int:subscription_id>/share", methods=["POST"])
+@role_required(Role.HOUSEHOLD)
+def invite_share(subscription_id: int):
+    subscription = household_row_or_404(Subscription, subscription_id)
+    try:
+        share = subscriptions.invite_share(subscription, request.form.get("email", ""), utcnow())
+    except DomainError as error:
+        refuse(error, contracts_answer, error.status)
+    flash(
+        _("%(household)s is invited to share the basket.", household=share.household.name),
+        "success",
+    )
+    return redirect(url_for("subscriptions.contracts_page"))
+
+
+@bp.route("/shares/<int:share_id>/<any(accept, decline):answer>", methods=["POST"])
+@role_required(Role.HOUSEHOLD)
+def answer_share(share_id: int, answer: str):
+    share = household_row_or_404(BasketShare, share_id)
+    try:
+        subscriptions.answer_share(share, answer == "accept", utcnow())
+    except DomainError as error:
+        refuse(error, contracts_answer, error.status)
+    if answer == "accept":
+        flash(_("You share the basket: deliveries alternate from the next one."), "success")
+    else:
+        flash(_("You declined to share the basket."), "success")
     return redirect(url_for("subscriptions.contracts_page"))
 
 
@@ -137,9 +169,48 @@ def contract_page(contract_id: int):
     )
 
 
+def coordination_answer(values=None, status: int = 200):
+    return render_template(
+        "subscriptions/coordination.html",
+        contracts=subscriptions.all_contracts(),
+        products=subscriptions.products_for_contracts(),
+        points=active_collection_points(),
+        values=values or {},
+    ), status
+
+
 @bp.route("/coordination/contracts")
 @role_required(Role.COORDINATOR, Role.ADMIN)
 def coordination_page():
-    return render_template(
-        "subscriptions/coordination.html", contracts=subscriptions.all_contracts()
+    return coordination_answer()
+
+
+@bp.route("/coordination/contracts", methods=["POST"])
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def create_contract_for_producer():
+    """The coordinator opens a contract on a producer's behalf: the product names the
+    producer, and the same rules apply as when the producer opens it."""
+    form = request.form
+    try:
+        fields = contract_fields(form)
+        product_id = form.get("product", "")
+        product = db.session.get(Product, int(product_id)) if product_id.isdigit() else None
+        if product is None or not product.active:
+            raise SubscriptionRefused(_("Choose one of the producers’ products."))
+        subscriptions.create_contract(product.producer, product, **fields)
+    except DomainError as error:
+        refuse(error, coordination_answer, form, error.status)
+    flash(
+        _("The contract is open to subscription for %(producer)s.", producer=product.producer.name),
+        "success",
     )
+    return redirect(url_for("subscriptions.coordination_page"))
+
+
+def open_contracts_count(producer_id: int | None = None) -> int:
+    """How many contracts a household may still subscribe to (a producer's, or all): the
+    shop and the producers' pages link to them only when there are some."""
+    return subscriptions.count_contracts_open(utcnow(), producer_id)
+
+
+bp.add_app_template_global(open_contracts_count, "open_contracts_count")

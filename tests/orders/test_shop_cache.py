@@ -19,8 +19,8 @@ from tests.factories import (
 from tests.helpers import count_queries
 
 # The log-in session and its user, the open cycle, the catalogue's version with what is left
-# of each capped offer, the cart bar's sum.
-SHOP = 4
+# of each capped offer, the cart bar's sum, whether any seasonal contract is open (its link).
+SHOP = 5
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""A simulated season: twelve weekly cycles, three households, absences, a shortage, an
-early end and weekly extras. Every delivery appears exactly once, every charge agrees with
-the ledger, and the ledger and the orders verify."""
+"""A simulated season: twelve weekly cycles, three households and a basket shared by two
+more, absences, a shortage, an early end and weekly extras. Every delivery appears exactly
+once, every charge agrees with the ledger, and the ledger and the orders verify."""
 
 from collections import Counter
 from datetime import timedelta
@@ -36,6 +36,13 @@ def test_twelve_cycles_every_delivery_once_and_the_books_agree(app, db, season):
     subs = [
         subscriptions.subscribe(person.household_id, contract, point.id, now) for person in people
     ]
+    # A fourth household shares its basket with a fifth, which accepts: they alternate.
+    sharer, partner = HouseholdUserFactory(), HouseholdUserFactory(email="partage@example.org")
+    db.session.commit()
+    shared = subscriptions.subscribe(sharer.household_id, contract, point.id, now)
+    share = subscriptions.invite_share(shared, "partage@example.org", now)
+    db.session.commit()
+    subscriptions.answer_share(share, True, now)
     db.session.commit()
     # Two absences for the first household, one for the second.
     calendar = subs[0].calendar
@@ -90,9 +97,9 @@ def test_twelve_cycles_every_delivery_once_and_the_books_agree(app, db, season):
     assert len({(d.subscription_id, d.day) for d in deliveries}) == len(deliveries)
     by_sub = Counter((d.subscription_id, d.status.value) for d in deliveries)
     first, second, third = (sub.id for sub in subs)
-    # The shortage week: two baskets for three households, in the households' lock order.
+    # The shortage week: two baskets for four, in the households' lock order.
     shorts = [d for d in deliveries if d.status == "short"]
-    assert len(shorts) == 1
+    assert len(shorts) == 2
     assert by_sub[(first, "absent")] == 2 and by_sub[(second, "absent")] == 1
     assert by_sub[(third, "delivered")] + by_sub[(third, "short")] == 9  # ended after week 8
     assert sum(by_sub[(first, s)] for s in ("delivered", "absent", "short")) == 12
@@ -107,8 +114,24 @@ def test_twelve_cycles_every_delivery_once_and_the_books_agree(app, db, season):
     delivered = [d for d in deliveries if d.status == "delivered"]
     assert len(contract_lines) == len(delivered)
     assert sum(line.quantity for line in contract_lines) == len(delivered)
+    # The shared basket: every delivery once, in the order of the household whose turn it
+    # was, the two households in turn from the first delivery after accepting.
+    db.session.refresh(shared)
+    mine = sorted((d for d in deliveries if d.subscription_id == shared.id), key=lambda d: d.day)
+    assert [d.day for d in mine] == shared.calendar and len(mine) == 12
+    assert shared.shared.starts_on == shared.calendar[1]  # the first was made on subscribing
+    owners = []
+    for delivery in mine:
+        if delivery.status == "delivered":
+            order = db.session.get(Order, delivery.order_id)
+            assert order.household_id == shared.household_for(delivery.day)
+            owners.append(order.household_id)
+    turns = [shared.household_for(day) for day in shared.calendar[1:]]
+    assert turns == [partner.household_id, sharer.household_id] * 5 + [partner.household_id]
+    assert shared.household_for(shared.calendar[0]) == sharer.household_id
+    assert set(owners) == {sharer.household_id, partner.household_id}
     # Every charge agrees with the ledger: each household owes what its orders come to.
-    for person in people:
+    for person in [*people, sharer, partner]:
         placed = db.session.scalars(
             select(Order).where(
                 Order.household_id == person.household_id, Order.status == OrderStatus.PLACED
