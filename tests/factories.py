@@ -26,6 +26,12 @@ from market.cycles.models import (
     OrderCycle,
 )
 from market.extensions import db
+from market.figures.models import (
+    CycleFigures,
+    HouseholdCategorySeason,
+    HouseholdMonth,
+    PlaceFigures,
+)
 from market.invoices import issuing
 from market.invoices.models import Invoice, InvoiceSeries, MandateAcceptance, TaxProfile
 from market.invoices.services import MANDATE_VERSION, mandate_sha256
@@ -48,6 +54,7 @@ from market.payments.models import Payment, StripeEvent
 from market.payouts.models import PayoutBatch, PayoutLine
 from market.subscriptions.models import (
     Absence,
+    BasketShare,
     Contract,
     ContractPoint,
     Delivery,
@@ -587,3 +594,53 @@ class DeliveryFactory(BaseFactory):
     cycle_id = factory.LazyFunction(lambda: OrderCycleFactory().id)
     day = factory.LazyAttribute(lambda o: o.subscription.contract.first_delivery)
     status = "absent"
+
+
+class BasketShareFactory(BaseFactory):
+    class Meta:
+        model = BasketShare
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    household_id = factory.LazyFunction(lambda: HouseholdFactory().id)
+
+
+class CycleFiguresFactory(BaseFactory):
+    class Meta:
+        model = CycleFigures
+
+    cycle_id = factory.LazyFunction(lambda: OrderCycleFactory().id)
+    month = "2026-11"
+    season = "2026"
+    producers_share_cents = 9000
+    commission_cents = 1000
+
+
+class PlaceFiguresFactory(BaseFactory):
+    class Meta:
+        model = PlaceFigures
+
+    cycle_id = factory.LazyFunction(lambda: OrderCycleFactory().id)
+    producer_id = factory.LazyFunction(lambda: ProducerFactory().id)
+    collection_point_id = factory.LazyFunction(lambda: CollectionPointFactory().id)
+    amount_cents = 2500
+
+
+class HouseholdMonthFactory(BaseFactory):
+    class Meta:
+        model = HouseholdMonth
+
+    month = "2026-11"
+    household_id = factory.LazyFunction(lambda: HouseholdFactory().id)
+    season = "2026"
+    lines = 3
+    amount_cents = 2500
+
+
+class HouseholdCategorySeasonFactory(BaseFactory):
+    class Meta:
+        model = HouseholdCategorySeason
+
+    season = "2026"
+    household_id = factory.LazyFunction(lambda: HouseholdFactory().id)
+    category_id = factory.LazyFunction(lambda: CategoryFactory().id)
+    amount_cents = 2500

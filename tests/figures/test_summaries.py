@@ -189,7 +189,9 @@ def test_settling_a_cycle_asks_a_fixed_number_of_queries(app, history):
     with count_queries(database.engine) as statements:
         settle(history["cycles"][0])
     settling = len(statements)
-    assert settling <= 14
+    # The summaries' share is about 14; the rest is the invoices domain, which listens to the
+    # same signal and looks for what it may invoice (its own tests bound that).
+    assert settling <= 30
     # The same for a cycle with more orders.
     with count_queries(database.engine) as statements:
         settle(history["cycles"][1])
