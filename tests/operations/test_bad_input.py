@@ -52,6 +52,8 @@ BAD = [
     (["restore", "{tmp}/none.tar.gz"], "does not exist"),
     (["privacy", "erase", "nobody@hub.fr"], "No account uses the email address nobody@hub.fr"),
     (["privacy", "forget", "x"], "No such command 'forget'"),
+    (["figures", "rebuild", "now"], "Got unexpected extra argument (now)"),
+    (["subscriptions", "generate", "--cycle", "3"], "No such option '--cycle'"),
 ]
 # Alembic's own commands, which Flask-Migrate brings; only `db upgrade` is the project's.
 FOREIGN_GROUPS = {"db"}
