@@ -206,6 +206,31 @@ def paid_by_order(order_ids) -> dict[int, int]:
     return dict(paid)
 
 
+def order_paid_and_balance(order_id: int, household_id: int) -> tuple[int, int]:
+    """What the order has paid (as `paid_by_order` counts it) and its household's balance (as
+    `account_balance` reads it), in one query: what an order's page shows about money."""
+    paid = (
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .select_from(LedgerTransaction)
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(
+            LedgerTransaction.kind.in_(PAYMENT_KINDS),
+            LedgerAccount.kind == "household",
+            LedgerTransaction.order_id == order_id,
+        )
+        .scalar_subquery()
+    )
+    balance = (
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(LedgerAccount.key == household_key(household_id))
+        .scalar_subquery()
+    )
+    credited, owed = db.session.execute(select(paid, balance)).one()
+    return -int(credited), int(owed)  # a payment credits the household: paid is its opposite
+
+
 def household_balances(household_ids) -> dict[int, int]:
     """{household id: balance (debit positive: what it owes)} for these households."""
     query = (

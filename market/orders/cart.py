@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from flask import session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, delete, select
+from sqlalchemy import bindparam, case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from market.catalog.models import Product
@@ -64,18 +65,38 @@ def add_for_visitor(offer: Offer, quantity: int) -> None:
     session[SESSION_KEY] = cart
 
 
-def add(household_id: int, offer: Offer, quantity: int) -> None:
-    """One statement: a new item, or more of one already in the cart (two tabs adding at
-    once included), never more than one line may hold."""
-    statement = upsert_into(CartItem).values(
-        household_id=household_id, offer_id=offer.id, quantity=min(quantity, MAX_QUANTITY)
-    )
-    more = CartItem.__table__.c.quantity + statement.excluded.quantity
-    db.session.execute(
-        statement.on_conflict_do_update(
+# The cart's upsert per database dialect, built on first use (bound values only).
+ADD_STATEMENTS: dict[str, postgresql.Insert | sqlite.Insert] = {}
+
+
+def add_statement(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """The cart's upsert, built once per database dialect: more of an offer already in the
+    cart adds up, never beyond what one line may hold."""
+    statement = ADD_STATEMENTS.get(dialect)
+    if statement is None:
+        insert = upsert_into(CartItem).values(
+            household_id=bindparam("household_id"),
+            offer_id=bindparam("offer_id"),
+            quantity=bindparam("quantity"),
+        )
+        more = CartItem.__table__.c.quantity + insert.excluded.quantity
+        statement = ADD_STATEMENTS[dialect] = insert.on_conflict_do_update(
             index_elements=["household_id", "offer_id"],
             set_={"quantity": case((more > MAX_QUANTITY, MAX_QUANTITY), else_=more)},
         )
+    return statement
+
+
+def add(household_id: int, offer: Offer, quantity: int) -> None:
+    """One statement: a new item, or more of one already in the cart (two tabs adding at
+    once included), never more than one line may hold."""
+    db.session.execute(
+        add_statement(db.session.get_bind().dialect.name),
+        {
+            "household_id": household_id,
+            "offer_id": offer.id,
+            "quantity": min(quantity, MAX_QUANTITY),
+        },
     )
 
 

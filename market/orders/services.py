@@ -363,10 +363,11 @@ def post_money(order: Order, old_lines) -> None:
 
 
 def order_page_loads():
-    """What an order's page shows beside the order: lines, cycle, pickups and points."""
+    """What an order's page shows beside the order: lines, cycle, pickups and points. The
+    order's pickup is one of its cycle's: read with them, it comes from the session's identity
+    map, not from a second join."""
     return [
         selectinload(Order.lines),
-        joinedload(Order.pickup).joinedload(CyclePickup.collection_point),
         joinedload(Order.cycle)
         .selectinload(OrderCycle.pickups)
         .joinedload(CyclePickup.collection_point),

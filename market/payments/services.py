@@ -14,7 +14,7 @@ from market.auth.models import User
 from market.extensions import db
 from market.ledger.accounts import household_key
 from market.ledger.builders import post_payment_received
-from market.ledger.statements import account_balance, paid_by_order
+from market.ledger.statements import account_balance, order_paid_and_balance, paid_by_order
 from market.orders.models import Order, PaymentChoice
 from market.orders.services import locked_order
 from market.payments import stripe_checkout
@@ -49,10 +49,18 @@ def due_cents(order: Order, paid: int | None = None) -> int:
     From credit, the household's account already carries the order: only what its credit
     does not cover (a positive balance) is due.
     """
-    unpaid = max(0, order.totals.total_cents - (paid_cents(order) if paid is None else paid))
+    if paid is None:
+        paid = paid_cents(order)
+    if order.payment_choice != PaymentChoice.CREDIT:
+        return still_due(order, paid, 0)
+    return still_due(order, paid, account_balance(household_key(order.household_id)))
+
+
+def still_due(order: Order, paid: int, balance: int) -> int:
+    """`due_cents` knowing what is paid and the household's balance (debit positive)."""
+    unpaid = max(0, order.totals.total_cents - paid)
     if order.payment_choice == PaymentChoice.CREDIT:
-        owed = max(0, account_balance(household_key(order.household_id)))
-        return min(unpaid, owed)
+        return min(unpaid, max(0, balance))
     return unpaid
 
 
@@ -73,15 +81,15 @@ def summary(order: Order) -> dict:
         }
         for payment in payments
     ]
-    paid = paid_cents(order)
-    due = due_cents(order, paid)
+    paid, balance = order_paid_and_balance(order.id, order.household_id)
+    due = still_due(order, paid, balance)
     return {
         "total": order.totals.total_cents,
         "paid": paid,
         "due": due,
         "rows": rows,
         "is_paid": due == 0,
-        "credit_covers": due > 0 and credit_covers(order),
+        "credit_covers": due > 0 and balance <= 0,  # as credit_covers(order) says
         "waiting": any(
             payment.status == PaymentStatus.PENDING and payment.stripe_session_id
             for payment in payments

@@ -24,8 +24,8 @@ CART = 5
 # apart (it cannot return the ids of a batch in order).
 CHECKOUT = {"postgresql": 17, "sqlite": 25}
 # The user, the order (with cycle, pickup and point), the cycle's pickups, the lines, the
-# payments, what is paid and the household's balance.
-ORDER_PAGE = 7
+# payments, what is paid and the household's balance (one query).
+ORDER_PAGE = 6
 
 
 @pytest.fixture

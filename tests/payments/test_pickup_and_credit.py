@@ -223,3 +223,37 @@ def test_paying_from_credit_needs_the_credit(db, shopper, market):
     assert the_order(db).payment_choice == "pickup"
     assert verify().ok
     assert balance(market) == ORDER_TOTAL
+
+
+def summary_as_asked_apart(order: Order) -> tuple[int, int, bool]:
+    """What is paid, what is due and whether credit covers it, each asked in its own query."""
+    due = services.due_cents(order)
+    return services.paid_cents(order), due, due > 0 and services.credit_covers(order)
+
+
+def test_the_order_pages_money_in_one_query_agrees_with_each_question(
+    app, db, shopper, market, coordinator
+):
+    top_up(db, market, 2000)
+    order(shopper, market, "credit")
+    the = the_order(db)
+    assert services.summary(the)["due"] == 0
+    grown = {f"quantity-{market['carrots'].id}": "2", f"quantity-{market['cheese'].id}": "2"}
+    shopper.post(
+        f"/orders/{the.id}/change",
+        data={**grown, "pickup": market["pickup"].id, "submission": "grow"},
+    )
+    coordinator = logged_in_client(app, coordinator)
+    for amount, submission in (("0", None), ("3,00", "c" * 32), ("6,00", "d" * 32)):
+        if submission:
+            coordinator.post(
+                f"/payments/orders/{the.id}/record",
+                data={"amount": amount, "method": "cash", "submission": submission},
+            )
+        the = the_order(db)
+        summary = services.summary(the)
+        assert (summary["paid"], summary["due"], summary["credit_covers"]) == (
+            summary_as_asked_apart(the)
+        )
+        assert summary["due"] > 0 or submission == "d" * 32
+    assert summary["paid"] == 900
