@@ -240,4 +240,15 @@ MATRIX = {
         ("login", "403", "ok", "ok", "ok"),
     ),
     "subscriptions.coordination_page": ("GET", {}, STAFF),
+    "subscriptions.create_contract_for_producer": ("POST", {}, STAFF),
+    "subscriptions.invite_share": (
+        "POST",
+        lambda f: {"subscription_id": f.SubscriptionFactory().id},
+        HOUSEHOLDS,
+    ),
+    "subscriptions.answer_share": (
+        "POST",
+        lambda f: {"share_id": f.BasketShareFactory().id, "answer": "accept"},
+        HOUSEHOLDS,
+    ),
 }
