@@ -176,7 +176,7 @@ class Offer(Model):
 class CatalogueVersion(Model):
     """One row: a counter the database's triggers move in the same transaction as any change
     to what the shop shows of a cycle (offers but their sold units, products, producers,
-    categories, pickups and collection points; migration 0018). App servers key the shop's
+    categories, pickups and collection points; migration 0021). App servers key the shop's
     rendered catalogue on it, so none serves one that is stale. No row reads as 0."""
 
     __tablename__ = "catalogue_version"
