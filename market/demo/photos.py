@@ -96,7 +96,6 @@ def body(
     image: Image.Image,
     box,
     colour,
-    rng: random.Random,
     *,
     gloss: float = 0.0,
     mottle: float = 0.12,
@@ -124,7 +123,7 @@ def tomatoes(rng: random.Random) -> Image.Image:
     image = table(rng)
     for x, y, size in [(150, 260, 340), (560, 190, 310), (760, 420, 350), (330, 520, 320)]:
         red = (rng.randint(196, 220), rng.randint(34, 52), rng.randint(22, 34))
-        image = body(image, (x, y, x + size, y + size * 0.86), red, rng, gloss=0.9, mottle=0.1)
+        image = body(image, (x, y, x + size, y + size * 0.86), red, gloss=0.9, mottle=0.1)
         calyx(image, x + size * 0.5, y + size * 0.12, size * 0.16, rng)
     return finish(image, rng)
 
@@ -150,7 +149,7 @@ def eggs(rng: random.Random) -> Image.Image:
     for x, y in spots:
         tint = rng.randint(-12, 12)
         shell = (214 + tint, 164 + tint, 118 + tint)
-        image = body(image, (x, y, x + 180, y + 236), shell, rng, gloss=0.25, mottle=0.08)
+        image = body(image, (x, y, x + 180, y + 236), shell, gloss=0.25, mottle=0.08)
         freckles(image, (x, y, x + 180, y + 236), rng)
     return finish(image, rng)
 
@@ -170,8 +169,8 @@ def squash(rng: random.Random) -> Image.Image:
     image = table(rng)
     for x, y in [(120, 170), (300, 480)]:
         skin = (212 + rng.randint(-8, 8), 152, 92)
-        image = body(image, (x, y + 40, x + 460, y + 230), skin, rng, gloss=0.2, mottle=0.08)
-        image = body(image, (x + 380, y, x + 700, y + 290), skin, rng, gloss=0.2, mottle=0.08)
+        image = body(image, (x, y + 40, x + 460, y + 230), skin, gloss=0.2, mottle=0.08)
+        image = body(image, (x + 380, y, x + 700, y + 290), skin, gloss=0.2, mottle=0.08)
         ImageDraw.Draw(image).rounded_rectangle(
             (x - 18, y + 118, x + 14, y + 150), radius=8, fill=(104, 84, 48)
         )
@@ -194,9 +193,7 @@ def cheese(rng: random.Random) -> Image.Image:
     )
     rind = multiply(rind, curve(noise(SIZE, (160, 120), 50), lambda v: 0.85 + 0.2 * v))
     image.paste(rind, (0, 0), side.filter(ImageFilter.GaussianBlur(1.2)))
-    image = body(
-        image, (left, top, right, top + 340), (184, 166, 138), rng, gloss=0.05, mottle=0.25
-    )
+    image = body(image, (left, top, right, top + 340), (184, 166, 138), gloss=0.05, mottle=0.25)
     wedge = [(560, 700), (900, 620), (930, 760)]
     image = shadow(image, (560, 620, 930, 790), depth=0.7)
     draw = ImageDraw.Draw(image)
