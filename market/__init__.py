@@ -31,6 +31,7 @@ from market.i18n import register_template_helpers as register_i18n
 from market.invoices import bp as invoices_bp
 from market.invoices.cli import invoices_cli
 from market.ledger import bp as ledger_bp
+from market.ledger import statement_sections
 from market.ledger.cli import ledger_cli
 from market.mail.cli import mail_cli
 from market.main import bp as main_bp
@@ -49,6 +50,7 @@ from market.privacy import bp as privacy_bp
 from market.privacy.cli import privacy_cli
 from market.subscriptions import bp as subscriptions_bp
 from market.subscriptions.cli import subscriptions_cli
+from market.subscriptions.statement import prepaid_contracts_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (
@@ -144,6 +146,7 @@ def register_security_headers(app: Flask) -> None:
 def register_services(app: Flask) -> None:
     """The services a lower domain declares and a higher one provides."""
     paying.register(app, HubPayments())
+    statement_sections.register(app, prepaid_contracts_section)
 
 
 def register_blueprints(app: Flask) -> None:

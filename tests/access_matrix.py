@@ -241,6 +241,11 @@ MATRIX = {
     ),
     "subscriptions.coordination_page": ("GET", {}, STAFF),
     "subscriptions.create_contract_for_producer": ("POST", {}, STAFF),
+    "subscriptions.record_instalment": (
+        "POST",
+        lambda f: {"instalment_id": f.InstalmentFactory().id},
+        STAFF,
+    ),
     "subscriptions.invite_share": (
         "POST",
         lambda f: {"subscription_id": f.SubscriptionFactory().id},

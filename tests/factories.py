@@ -58,6 +58,7 @@ from market.subscriptions.models import (
     Contract,
     ContractPoint,
     Delivery,
+    Instalment,
     Subscription,
 )
 from market.timeutil import utcnow
@@ -594,6 +595,16 @@ class DeliveryFactory(BaseFactory):
     cycle_id = factory.LazyFunction(lambda: OrderCycleFactory().id)
     day = factory.LazyAttribute(lambda o: o.subscription.contract.first_delivery)
     status = "absent"
+
+
+class InstalmentFactory(BaseFactory):
+    class Meta:
+        model = Instalment
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    due_on = factory.LazyFunction(lambda: utcnow().date())
+    amount_cents = 6000
 
 
 class BasketShareFactory(BaseFactory):

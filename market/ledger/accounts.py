@@ -26,10 +26,17 @@ def producer_key(producer_id: int) -> str:
     return f"producer:{int(producer_id)}"
 
 
+def contract_key(subscription_id: int) -> str:
+    """A prepaid subscription's account: named by the subscription, so the books hold no
+    personal data of its own."""
+    return f"contract:{int(subscription_id)}"
+
+
 def cash_key(method: str) -> str:
     return PAYMENT_METHODS[method]
 
 
+OWNED_KINDS = ("household", "producer", "contract")
 IDENTITY = ("kind", "number", "auxiliary", "household_id", "producer_id")
 
 
@@ -40,9 +47,11 @@ def identity(key: str) -> tuple:
         kind, number, _ = FIXED[key]
         return kind, number, None, None, None
     kind, _, raw_id = key.partition(":")
-    if kind not in ("household", "producer") or not raw_id.isdigit() or raw_id[0] == "0":
+    if kind not in OWNED_KINDS or not raw_id.isdigit() or raw_id[0] == "0":
         raise ValueError(f"unknown ledger account key {key!r}")
     owner_id = int(raw_id)
+    if kind == "contract":
+        return kind, "4191", f"S{owner_id:05d}", None, None
     if kind == "household":
         return kind, "411", f"H{owner_id:05d}", owner_id, None
     return kind, "467", f"P{owner_id:05d}", None, owner_id

@@ -10,7 +10,13 @@ from collections import defaultdict
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from market.ledger.accounts import PAYMENT_METHODS, cash_key, household_key, producer_key
+from market.ledger.accounts import (
+    PAYMENT_METHODS,
+    cash_key,
+    contract_key,
+    household_key,
+    producer_key,
+)
 from market.ledger.commission import split_line
 from market.ledger.errors import LedgerError
 from market.ledger.posting import post
@@ -222,6 +228,50 @@ def post_refund(household_id, amount_cents, method, reference, idempotency_key, 
     """D household / C cash:<method>: the mirror of a payment."""
     return money_out(
         "refund", household_id, amount_cents, method, reference, idempotency_key, order_id=order_id
+    )
+
+
+def post_instalment_received(subscription_id, amount_cents, method, reference, idempotency_key):
+    """An instalment of a prepaid subscription: D cash:<method> / C contract:<subscription>."""
+    amount = positive(amount_cents)
+    return post(
+        "contract.instalment",
+        [(cash_key(known_method(method)), amount), (contract_key(subscription_id), -amount)],
+        payment_method=method,
+        reference=reference,
+        idempotency_key=idempotency_key,
+    )
+
+
+def post_contract_applied(
+    subscription_id, household_id, amount_cents, reference, idempotency_key, *, order_id
+):
+    """A prepaid delivery pays its line of the order it went into: D contract / C household
+    (the order's own posting debited the household)."""
+    amount = positive(amount_cents)
+    return post(
+        "contract.applied",
+        [(contract_key(subscription_id), amount), (household_key(household_id), -amount)],
+        payment_method="contract",
+        reference=reference,
+        idempotency_key=idempotency_key,
+        order_id=order_id,
+    )
+
+
+def post_contract_settled(subscription_id, household_id, balance_cents, reference, idempotency_key):
+    """The contract's account brought to zero onto the household's: what was paid beyond the
+    deliveries becomes the household's credit, deliveries beyond what was paid its debt."""
+    if type(balance_cents) is not int or balance_cents == 0:
+        raise LedgerError(_l("There is nothing to settle."))
+    return post(
+        "contract.settled",
+        [
+            (household_key(household_id), balance_cents),
+            (contract_key(subscription_id), -balance_cents),
+        ],
+        reference=reference,
+        idempotency_key=idempotency_key,
     )
 
 

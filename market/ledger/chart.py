@@ -4,6 +4,8 @@
 |------------------|--------|----------------------------------------------------------|
 | household:<id>   | 411    | clients; one auxiliary account per household (H00042)    |
 | producer:<id>    | 467    | funds collected for producers; auxiliary P00007          |
+| contract:<id>    | 4191   | advances on a prepaid subscription (S00012): what the    |
+|                  |        | household paid for its season, less what was delivered   |
 | hub:commission   | 706    | prestations de services: the commission, excluding VAT   |
 | hub:vat          | 44571  | TVA collectée, on the commission                         |
 | hub:adjustments  | 658    | charges diverses: adjustments in a party's favour        |
@@ -16,6 +18,8 @@
 
 A household's debit balance is what it owes; a credit balance is its prepaid credit.
 A producer's credit balance is what the hub owes it.
+A contract's credit balance is paid for deliveries still to come; a debit balance, deliveries
+made beyond what was paid.
 """
 
 FIXED = {

@@ -57,6 +57,13 @@ KIND_JOURNALS = {
     "payout": "BQ",
     "credit.topup": "BQ",
     "credit.repayment": "BQ",
+    "contract.instalment": "BQ",
+}
+# The name of the general account an auxiliary account belongs to.
+AUXILIARY_LEDGERS = {
+    "household": "Clients",
+    "producer": "Producteurs",
+    "contract": "Clients - avances reçues",
 }
 KIND_LABELS = {
     "order.placed": "Commande",
@@ -68,6 +75,9 @@ KIND_LABELS = {
     "payout": "Virement au producteur",
     "credit.topup": "Crédit prépayé",
     "credit.repayment": "Remboursement de crédit",
+    "contract.instalment": "Échéance de contrat",
+    "contract.applied": "Livraison payée par le contrat",
+    "contract.settled": "Solde de contrat",
     "adjustment": "Ajustement",
     "reversal": "Extourne",
 }
@@ -129,11 +139,7 @@ def fec_rows(year: int):
                 str(number),
                 day,
                 account.number,
-                clean(
-                    account.label
-                    if not auxiliary
-                    else ("Clients" if account.kind == "household" else "Producteurs")
-                ),
+                clean(account.label if not auxiliary else AUXILIARY_LEDGERS[account.kind]),
                 auxiliary,
                 clean(account.label) if auxiliary else "",
                 piece[:60],

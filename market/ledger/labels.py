@@ -12,6 +12,9 @@ KIND_LABELS = {
     "payout": _l("Payout"),
     "credit.topup": _l("Credit top-up"),
     "credit.repayment": _l("Credit repaid"),
+    "contract.instalment": _l("Contract instalment"),
+    "contract.applied": _l("Delivery paid by the contract"),
+    "contract.settled": _l("Contract settled"),
     "adjustment": _l("Adjustment"),
     "reversal": _l("Reversal"),
 }

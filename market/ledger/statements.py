@@ -164,11 +164,12 @@ def household_credit_cents(household_id: int) -> int:
     return max(0, -account_balance(household_key(household_id)))
 
 
-# Money in for an order, whoever took it (a volunteer at pickup, an online payment), less
-# what was given back; the transactions name the order by its id (never by its printed
-# reference, which people may read alike). Postings made before orders were named by id
-# (canonical format 1: the demo data of the first weeks) count for no order.
-PAYMENT_KINDS = ("payment.received", "refund")
+# Money in for an order, whoever took it (a volunteer at pickup, an online payment, a prepaid
+# contract paying its delivery), less what was given back; the transactions name the order
+# by its id (never by its printed reference, which people may read alike). Postings made
+# before orders were named by id (canonical format 1: the demo data of the first weeks) count
+# for no order.
+PAYMENT_KINDS = ("payment.received", "refund", "contract.applied")
 
 
 def paid_by_order_and_method(order_ids) -> dict[tuple[int, str], int]:

@@ -27,6 +27,7 @@ from market.ledger.labels import KIND_LABELS
 from market.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
 from market.ledger.posting import chain_now, reverse
 from market.ledger.signing import public_hex, trusted_public_keys
+from market.ledger.statement_sections import sections_for
 from market.ledger.statements import (
     balances_by_kind,
     balances_csv,
@@ -92,6 +93,7 @@ def own_account() -> tuple[LedgerAccount | None, str]:
 
 def render_statement(account, owner_kind: str, title: str):
     lines = statement(account) if account else []
+    own_household = owner_kind == "household" and account is not None and account.household_id
     return render_template(
         "ledger/statement.html",
         account=account,
@@ -103,6 +105,7 @@ def render_statement(account, owner_kind: str, title: str):
         printed_at=utcnow(),
         kind_labels=KIND_LABELS,
         can_open=current_user.is_staff,
+        sections=sections_for(account.household_id) if own_household else [],
     )
 
 

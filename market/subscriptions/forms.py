@@ -51,4 +51,8 @@ def contract_fields(form) -> dict:
         "absences_allowed": whole_number(
             form.get("absences_allowed") or "0", _l("Enter the absences allowed as a whole number.")
         ),
+        "payment_terms": form.get("payment_terms") or "per_delivery",
+        "instalments": whole_number(
+            form.get("instalments") or "1", _l("Enter the number of instalments as a whole number.")
+        ),
     }

@@ -20,6 +20,25 @@ if TYPE_CHECKING:
 
 class PaymentTerms(StrEnum):
     PER_DELIVERY = "per_delivery"  # each delivery is an order line, paid like the order
+    UPFRONT = "upfront"  # the season paid at once when subscribing
+    INSTALMENTS = "instalments"  # the season paid in monthly instalments (AMAP cheques)
+
+
+PREPAID_TERMS = (PaymentTerms.UPFRONT, PaymentTerms.INSTALMENTS)
+MOST_INSTALMENTS = 12
+
+
+class InstalmentStatus(StrEnum):
+    DUE = "due"
+    PAID = "paid"
+    CANCELLED = "cancelled"  # not owed any more: the season ended early, settled
+
+
+INSTALMENT_STATUS_NAMES = {
+    InstalmentStatus.DUE.value: _l("due"),
+    InstalmentStatus.PAID.value: _l("paid"),
+    InstalmentStatus.CANCELLED.value: _l("cancelled"),
+}
 
 
 class SubscriptionStatus(StrEnum):
@@ -60,7 +79,11 @@ class Contract(Model):
         CheckConstraint("absences_allowed >= 0", name="absences_not_negative"),
         CheckConstraint("subscribers >= 0", name="subscribers_not_negative"),
         CheckConstraint("cap IS NULL OR subscribers <= cap", name="cap_holds"),
-        CheckConstraint("payment_terms IN ('per_delivery')", name="payment_terms_known"),
+        CheckConstraint(
+            "payment_terms IN ('per_delivery', 'upfront', 'instalments')",
+            name="payment_terms_known",
+        ),
+        CheckConstraint(f"instalments BETWEEN 1 AND {MOST_INSTALMENTS}", name="instalments_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +102,8 @@ class Contract(Model):
     payment_terms: Mapped[PaymentTerms] = mapped_column(
         stored_enum(PaymentTerms, 20), default=PaymentTerms.PER_DELIVERY
     )
+    # How many monthly instalments pay the season (1 when paid at once or per delivery).
+    instalments: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     producer: Mapped["Producer"] = relationship()
@@ -109,6 +134,23 @@ class Contract(Model):
             if delivery.isocalendar()[:2] == week:
                 return delivery
         return None
+
+    @property
+    def payment_text(self) -> str:
+        """How the season is paid, as households read it."""
+        if self.payment_terms == PaymentTerms.UPFRONT:
+            return str(_l("Paid for the whole season when subscribing."))
+        if self.payment_terms == PaymentTerms.INSTALMENTS:
+            return str(
+                _l("Paid for the season in %(num)d monthly instalments.", num=self.instalments)
+            )
+        return str(_l("Each delivery is paid with the order of its week."))
+
+    @property
+    def is_prepaid(self) -> bool:
+        """The season is paid to the contract (at once or by instalments), not with each
+        week's order: its deliveries are paid from what the contract received."""
+        return self.payment_terms in PREPAID_TERMS
 
     @property
     def is_full(self) -> bool:
@@ -154,6 +196,9 @@ class Subscription(Model):
     # Deliveries after this date are not made (an early end); the season's end otherwise.
     ends_on: Mapped[date | None]
     ended_at: Mapped[datetime | None]
+    # When a prepaid subscription's account was settled (what was delivered against what
+    # was paid), at an early end or after its last delivery.
+    settled_at: Mapped[datetime | None]
 
     contract: Mapped[Contract] = relationship()
     household: Mapped["Household"] = relationship()
@@ -166,6 +211,9 @@ class Subscription(Model):
     )
     shares: Mapped[list["BasketShare"]] = relationship(
         back_populates="subscription", order_by="BasketShare.id"
+    )
+    instalments: Mapped[list["Instalment"]] = relationship(
+        back_populates="subscription", order_by="Instalment.number"
     )
 
     @property
@@ -215,6 +263,36 @@ class Subscription(Model):
         """What the season comes to, absences left out."""
         due = [day for day in self.calendar if day not in self.absent_days]
         return len(due) * self.contract.price_cents
+
+    @property
+    def expected_cents(self) -> int:
+        """What the season comes to once absences and shortages are left out."""
+        short = {d.day for d in self.deliveries if d.status == DeliveryStatus.SHORT}
+        due = [day for day in self.calendar if day not in self.absent_days and day not in short]
+        return len(due) * self.contract.price_cents
+
+    @property
+    def delivered_cents(self) -> int:
+        """What the deliveries made so far are worth."""
+        made = [d for d in self.deliveries if d.status == DeliveryStatus.DELIVERED]
+        return len(made) * self.contract.price_cents
+
+    @property
+    def paid_cents(self) -> int:
+        return sum(i.amount_cents for i in self.instalments if i.status == InstalmentStatus.PAID)
+
+    @property
+    def balance_cents(self) -> int:
+        """The contract's account as these rows have it (the ledger's `contract:<id>` until
+        it is settled): delivered beyond what was paid, or paid ahead when negative."""
+        if self.settled_at is not None:
+            return 0
+        return self.delivered_cents - self.paid_cents
+
+    @property
+    def owed_cents(self) -> int:
+        """What the instalments still due come to."""
+        return sum(i.amount_cents for i in self.instalments if i.status == InstalmentStatus.DUE)
 
 
 class BasketShare(Model):
@@ -279,3 +357,36 @@ class Delivery(Model):
     @property
     def status_label(self) -> str:
         return str(DELIVERY_STATUS_NAMES.get(self.status.value, self.status.value))
+
+
+class Instalment(Model):
+    """One payment of a prepaid subscription's schedule: due on a day, then paid (posted to
+    the subscription's ledger account) or cancelled when the season is settled early."""
+
+    __tablename__ = "subscription_instalments"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "number"),
+        CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+        CheckConstraint("status IN ('due', 'paid', 'cancelled')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    number: Mapped[int]
+    due_on: Mapped[date]
+    amount_cents: Mapped[int]
+    status: Mapped[InstalmentStatus] = mapped_column(
+        stored_enum(InstalmentStatus, 20), default=InstalmentStatus.DUE
+    )
+    paid_at: Mapped[datetime | None]
+    method: Mapped[str | None] = mapped_column(String(20))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    subscription: Mapped[Subscription] = relationship(back_populates="instalments")
+
+    @property
+    def status_label(self) -> str:
+        return str(INSTALMENT_STATUS_NAMES.get(self.status.value, self.status.value))
+
+    def is_late(self, today: date) -> bool:
+        return self.status == InstalmentStatus.DUE and self.due_on < today

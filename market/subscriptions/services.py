@@ -11,8 +11,15 @@ services' own steps (the collection point's place, the offer's stock, the order'
 its ledger posting), so stock, caps and the books see it like any line. Each delivery is
 recorded once per subscription and cycle (`Delivery`): replaying generation changes nothing,
 and a delivery that cannot be made is recorded as a shortage and mailed, never dropped.
+
+A prepaid contract (the season at once, or by monthly instalments) has its own ledger account
+per subscription (`contract:<id>`, 4191 advances): instalments are paid into it, each delivery
+pays its line of the order from it (so the order owes nothing for it at pickup), and when the
+season ends, early or not, what is left on it is settled onto the household's account by one
+posting. An absence or a shortage lowers what the instalments still due ask.
 """
 
+import calendar
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -25,6 +32,13 @@ from market.auth.models import Household, User
 from market.catalog.models import Producer, ProducerStatus, Product
 from market.cycles.models import CollectionPoint, CyclePickup, Offer, OrderCycle
 from market.extensions import db
+from market.ledger.accounts import contract_key
+from market.ledger.builders import (
+    post_contract_applied,
+    post_contract_settled,
+    post_instalment_received,
+)
+from market.ledger.statements import account_balance
 from market.mail.services import queue_mail
 from market.orders import stock
 from market.orders.notify import household_users
@@ -35,6 +49,7 @@ from market.orders.services import (
     new_order,
     post_money,
 )
+from market.payments.services import PICKUP_METHODS
 from market.rowlock import lock_row, rows_changed
 from market.subscriptions.errors import (
     AlreadySubscribed,
@@ -43,12 +58,16 @@ from market.subscriptions.errors import (
     SubscriptionRefused,
 )
 from market.subscriptions.models import (
+    MOST_INSTALMENTS,
+    PREPAID_TERMS,
     Absence,
     BasketShare,
     Contract,
     ContractPoint,
     Delivery,
     DeliveryStatus,
+    Instalment,
+    InstalmentStatus,
     PaymentTerms,
     ShareStatus,
     Subscription,
@@ -74,6 +93,7 @@ def create_contract(
     cap: int | None = None,
     absences_allowed: int = 0,
     payment_terms: str = PaymentTerms.PER_DELIVERY.value,
+    instalments: int = 1,
 ) -> Contract:
     """A producer's seasonal contract for one of its products."""
     if product.producer_id != producer.id:
@@ -95,6 +115,12 @@ def create_contract(
         raise SubscriptionRefused(_l("The number of absences allowed cannot be negative."))
     if payment_terms not in {terms.value for terms in PaymentTerms}:
         raise SubscriptionRefused(_l("Choose how the contract is paid."))
+    if payment_terms != PaymentTerms.INSTALMENTS:
+        instalments = 1
+    elif not 2 <= instalments <= MOST_INSTALMENTS:
+        raise SubscriptionRefused(
+            _l("A season is paid in 2 to %(most)d instalments.", most=MOST_INSTALMENTS)
+        )
     wanted = sorted(set(point_ids))
     points = list(
         db.session.scalars(
@@ -115,6 +141,7 @@ def create_contract(
         cap=cap,
         absences_allowed=absences_allowed,
         payment_terms=PaymentTerms(payment_terms),
+        instalments=instalments,
         subscribers=0,
         points=[ContractPoint(collection_point_id=point_id) for point_id in wanted],
     )
@@ -190,8 +217,28 @@ def household_subscriptions(household_id: int) -> list[Subscription]:
             selectinload(Subscription.absences),
             selectinload(Subscription.deliveries),
             selectinload(Subscription.shares).joinedload(BasketShare.household),
+            selectinload(Subscription.instalments),
         )
         .where(Subscription.household_id == household_id)
+        .order_by(Subscription.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def prepaid_subscriptions(household_id: int) -> list[Subscription]:
+    """The household's subscriptions paid for the season, with what their money shows."""
+    query = (
+        select(Subscription)
+        .join(Contract, Contract.id == Subscription.contract_id)
+        .options(
+            joinedload(Subscription.contract).joinedload(Contract.producer),
+            selectinload(Subscription.deliveries),
+            selectinload(Subscription.instalments),
+        )
+        .where(
+            Subscription.household_id == household_id,
+            Contract.payment_terms.in_(PREPAID_TERMS),
+        )
         .order_by(Subscription.id)
     )
     return list(db.session.scalars(query))
@@ -379,9 +426,146 @@ def subscribe(household_id: int, contract: Contract, point_id, now: datetime) ->
     )
     db.session.add(subscription)
     db.session.flush()
+    if contract.is_prepaid:
+        schedule_instalments(subscription, today)
     for cycle in cycles_to_generate(now):
         generate_one(subscription, cycle, now)
     return subscription
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    last = calendar.monthrange(year, month)[1]
+    return day.replace(year=year, month=month, day=min(day.day, last))
+
+
+def split_evenly(total: int, parts: int) -> list[int]:
+    """`total` cents in `parts` amounts as equal as cents allow, the remainder first."""
+    share, remainder = divmod(total, parts)
+    return [share + (1 if index < remainder else 0) for index in range(parts)]
+
+
+def schedule_instalments(subscription: Subscription, today: date) -> None:
+    """The season's price in the contract's number of instalments, one a month from today."""
+    contract = subscription.contract
+    amounts = split_evenly(subscription.total_cents, contract.instalments)
+    for number, amount in enumerate(amounts, start=1):
+        db.session.add(
+            Instalment(
+                subscription_id=subscription.id,
+                number=number,
+                due_on=add_months(today, number - 1),
+                amount_cents=amount,
+                status=InstalmentStatus.DUE,
+            )
+        )
+    db.session.flush()
+
+
+def reschedule(subscription: Subscription) -> None:
+    """After an absence or a shortage: the instalments still due ask only what the season now
+    comes to beyond what was paid (never less than nothing; the settlement gives back the
+    rest)."""
+    if not subscription.contract.is_prepaid:
+        return
+    due = [i for i in subscription.instalments if i.status == InstalmentStatus.DUE]
+    if not due:
+        return
+    left = max(0, subscription.expected_cents - subscription.paid_cents)
+    for instalment, amount in zip(due, split_evenly(left, len(due)), strict=True):
+        instalment.amount_cents = amount
+        if amount == 0:
+            instalment.status = InstalmentStatus.CANCELLED
+    db.session.flush()
+
+
+def record_instalment(
+    instalment: Instalment, method: str, recorded_by: User, now: datetime
+) -> Instalment:
+    """An instalment paid (a cheque, a transfer…), posted to the subscription's account once:
+    recorded twice, the second is refused."""
+    if method not in PICKUP_METHODS:
+        raise SubscriptionRefused(_l("Choose how the household paid."))
+    subscription = locked_subscription(instalment.subscription)
+    db.session.refresh(instalment)
+    if instalment.status == InstalmentStatus.PAID:
+        raise AlreadySubscribed(_l("This instalment is already recorded as paid."))
+    if instalment.status != InstalmentStatus.DUE or subscription.settled_at is not None:
+        raise SubscriptionRefused(
+            _l("This instalment is no longer due: the contract is settled on the statement.")
+        )
+    post_instalment_received(
+        subscription.id,
+        instalment.amount_cents,
+        method,
+        instalment_reference(instalment),
+        idempotency_key=f"instalment:{instalment.id}",
+    )
+    instalment.status = InstalmentStatus.PAID
+    instalment.paid_at = now
+    instalment.method = method
+    instalment.recorded_by_id = recorded_by.id
+    db.session.flush()
+    return instalment
+
+
+def instalment_reference(instalment: Instalment) -> str:
+    """S00012-2: the subscription's account and the instalment's number."""
+    return f"S{instalment.subscription_id:05d}-{instalment.number}"
+
+
+def contract_balance(subscription: Subscription) -> int:
+    """The subscription's account: paid for deliveries to come (negative), or delivered
+    beyond what was paid (positive)."""
+    return account_balance(contract_key(subscription.id))
+
+
+def settle(subscription: Subscription, now: datetime) -> int:
+    """Bring a prepaid subscription's account to zero onto its household's, once: the
+    instalments still due are cancelled, and what was paid beyond the deliveries made becomes
+    the household's credit (or what was delivered beyond what was paid, its debt). Posted,
+    never edited; returns the amount moved (positive: owed by the household)."""
+    if not subscription.contract.is_prepaid or subscription.settled_at is not None:
+        return 0
+    for instalment in subscription.instalments:
+        if instalment.status == InstalmentStatus.DUE:
+            instalment.status = InstalmentStatus.CANCELLED
+    balance = contract_balance(subscription)
+    if balance:
+        post_contract_settled(
+            subscription.id,
+            subscription.household_id,
+            balance,
+            f"S{subscription.id:05d}",
+            idempotency_key=f"contract:{subscription.id}:settled",
+        )
+    subscription.settled_at = now
+    db.session.flush()
+    return balance
+
+
+def settle_finished(now: datetime) -> int:
+    """Settle the prepaid subscriptions whose season is over; how many were settled."""
+    today = hub_today(now)
+    query = (
+        select(Subscription)
+        .join(Contract, Contract.id == Subscription.contract_id)
+        .where(
+            Subscription.settled_at.is_(None),
+            Contract.payment_terms.in_(PREPAID_TERMS),
+            or_(Contract.last_delivery < today, Subscription.ends_on < today),
+        )
+        .order_by(Subscription.id)
+    )
+    settled = 0
+    for subscription in db.session.scalars(query).all():
+        subscription = locked_subscription(subscription)
+        if subscription.settled_at is None and subscription.calendar[-1:] < [today]:
+            settle(subscription, now)
+            settled += 1
+    return settled
 
 
 def locked_subscription(subscription: Subscription) -> Subscription:
@@ -393,6 +577,7 @@ def locked_subscription(subscription: Subscription) -> Subscription:
             selectinload(Subscription.absences),
             selectinload(Subscription.deliveries),
             selectinload(Subscription.shares),
+            selectinload(Subscription.instalments),
         )
         .where(Subscription.id == subscription.id)
         .execution_options(populate_existing=True)
@@ -425,12 +610,14 @@ def declare_absence(subscription: Subscription, day: date, now: datetime) -> Abs
     absence = Absence(subscription=subscription, day=day, declared_at=now)
     db.session.add(absence)
     db.session.flush()
+    reschedule(subscription)
     return absence
 
 
 def end(subscription: Subscription, now: datetime) -> Subscription:
-    """Stop the subscription: no delivery after today's and those already in an order. What
-    was delivered was charged with its order; nothing else is owed (per-delivery payment)."""
+    """Stop the subscription: no delivery after today's and those already in an order. Paid
+    per delivery, what was delivered was charged with its order and nothing else is owed;
+    prepaid, the subscription's account is settled at once."""
     subscription = locked_subscription(subscription)
     if not subscription.is_active:
         raise AlreadySubscribed(_l("This subscription has already ended."))
@@ -440,6 +627,7 @@ def end(subscription: Subscription, now: datetime) -> Subscription:
     subscription.ends_on = max([hub_today(now), *(d.day for d in subscription.deliveries)])
     free_subscriber(subscription.contract_id)
     db.session.flush()
+    settle(subscription, now)
     return subscription
 
 
@@ -532,6 +720,8 @@ def generate_one(subscription: Subscription, cycle: OrderCycle, now: datetime) -
     db.session.flush()
     if status == DeliveryStatus.SHORT:
         report_shortage(subscription, cycle, day, reason)
+        db.session.refresh(subscription, ["deliveries"])
+        reschedule(subscription)
     return delivery
 
 
@@ -591,6 +781,15 @@ def put_in_order(
     line.subscription_id = subscription.id
     db.session.flush()
     post_money(order, old_lines)
+    if contract.is_prepaid:
+        post_contract_applied(
+            subscription.id,
+            household_id,
+            contract.price_cents,
+            order.reference,
+            idempotency_key=f"contract:{subscription.id}:cycle:{cycle.id}",
+            order_id=order.id,
+        )
     return order.id, None
 
 
@@ -624,7 +823,12 @@ def subscribers_by_point(contract: Contract) -> list[tuple[CollectionPoint, list
     """The contract's active subscribers, per collection point."""
     query = (
         select(Subscription)
-        .options(joinedload(Subscription.collection_point), selectinload(Subscription.absences))
+        .options(
+            joinedload(Subscription.collection_point),
+            selectinload(Subscription.absences),
+            selectinload(Subscription.deliveries),
+            selectinload(Subscription.instalments),
+        )
         .where(Subscription.contract_id == contract.id)
         .order_by(Subscription.collection_point_id, Subscription.id)
     )

@@ -11,11 +11,12 @@ from market.catalog.models import Product
 from market.cycles.services import active_collection_points
 from market.errors import DomainError, found
 from market.extensions import db
+from market.payments.services import PICKUP_METHODS
 from market.subscriptions import bp
 from market.subscriptions import services as subscriptions
 from market.subscriptions.errors import SubscriptionRefused
 from market.subscriptions.forms import contract_fields, day
-from market.subscriptions.models import BasketShare, Contract, Subscription
+from market.subscriptions.models import BasketShare, Contract, Instalment, Subscription
 from market.timeutil import utcnow
 from market.web import get_or_404, household_row_or_404, refuse
 
@@ -153,6 +154,10 @@ def create_contract():
 @bp.route("/producer/contracts/<int:contract_id>")
 @role_required(Role.PRODUCER, Role.COORDINATOR, Role.ADMIN)
 def contract_page(contract_id: int):
+    return contract_answer(contract_id)
+
+
+def contract_answer(contract_id: int, status: int = 200):
     contract = found(db.session.get(Contract, contract_id))
     if current_user.role == Role.PRODUCER and contract.producer_id != current_user.producer_id:
         found(None)
@@ -166,7 +171,26 @@ def contract_page(contract_id: int):
         by_point=by_point,
         names=names,
         by_day=subscriptions.deliveries_by_day(contract),
-    )
+        today=subscriptions.hub_today(utcnow()),
+        can_record=current_user.is_staff,
+        methods=PICKUP_METHODS,
+    ), status
+
+
+@bp.route("/coordination/instalments/<int:instalment_id>/paid", methods=["POST"])
+@role_required(Role.COORDINATOR, Role.ADMIN)
+def record_instalment(instalment_id: int):
+    """The coordinator records an instalment received (a cheque handed in, a transfer)."""
+    instalment = get_or_404(Instalment, instalment_id)
+    contract_id = instalment.subscription.contract_id
+    try:
+        subscriptions.record_instalment(
+            instalment, request.form.get("method", ""), current_user, utcnow()
+        )
+    except DomainError as error:
+        refuse(error, contract_answer, contract_id, error.status)
+    flash(_("The instalment is recorded as paid."), "success")
+    return redirect(url_for("subscriptions.contract_page", contract_id=contract_id))
 
 
 def coordination_answer(values=None, status: int = 200):
