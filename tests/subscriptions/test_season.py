@@ -1,10 +1,12 @@
 """A simulated season: twelve weekly cycles, three households and a basket shared by two
-more, absences, a shortage, an early end and weekly extras. Every delivery appears exactly
-once, every charge agrees with the ledger, and the ledger and the orders verify."""
+more, absences, a shortage, an early end and weekly extras, with the contract paid per
+delivery or in instalments. Every delivery appears exactly once, every charge agrees with the
+ledger, and the ledger and the orders verify."""
 
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from market.cycles import services as cycles
@@ -14,22 +16,24 @@ from market.orders import services as orders
 from market.orders.checks import verify_orders
 from market.orders.models import Order, OrderLine, OrderStatus
 from market.subscriptions import services as subscriptions
-from market.subscriptions.models import Delivery
+from market.subscriptions.models import Delivery, InstalmentStatus, PaymentTerms
 from market.timeutil import utcnow
-from tests.factories import HouseholdUserFactory, OfferFactory
+from tests.factories import HouseholdUserFactory, OfferFactory, UserFactory
 from tests.subscriptions.conftest import week_cycle
 
 
-def household_balance(db, household_id: int) -> int:
+def balance(db, key: str) -> int:
     return db.session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .where(LedgerAccount.key == f"household:{household_id}")
+        .where(LedgerAccount.key == key)
     )
 
 
-def test_twelve_cycles_every_delivery_once_and_the_books_agree(app, db, season):
+@pytest.mark.parametrize("terms", [PaymentTerms.PER_DELIVERY, PaymentTerms.INSTALMENTS])
+def test_twelve_cycles_every_delivery_once_and_the_books_agree(app, db, season, terms):
     contract, point = season["contract"], season["point"]
+    contract.payment_terms, contract.instalments = terms, 3
     people = [season["household"], season["neighbour"], HouseholdUserFactory()]
     db.session.commit()
     now = utcnow()
@@ -51,6 +55,11 @@ def test_twelve_cycles_every_delivery_once_and_the_books_agree(app, db, season):
     subscriptions.declare_absence(subs[0], calendar[7], now)
     subscriptions.declare_absence(subs[1], calendar[5], now)
     db.session.commit()
+    if contract.is_prepaid:  # each pays its first instalment
+        coordinator = UserFactory(role="coordinator")
+        for sub in [*subs, shared]:
+            subscriptions.record_instalment(sub.instalments[0], "cheque", coordinator, now)
+        db.session.commit()
 
     cycle_list = [season["cycle"]]
     for week in range(1, 12):
@@ -130,13 +139,34 @@ def test_twelve_cycles_every_delivery_once_and_the_books_agree(app, db, season):
     assert turns == [partner.household_id, sharer.household_id] * 5 + [partner.household_id]
     assert shared.household_for(shared.calendar[0]) == sharer.household_id
     assert set(owners) == {sharer.household_id, partner.household_id}
-    # Every charge agrees with the ledger: each household owes what its orders come to.
+    # Every charge agrees with the ledger: each household owes what its orders come to, less
+    # the baskets its contract paid; a contract's account holds what was paid beyond them.
+    price = contract.price_cents
     for person in [*people, sharer, partner]:
-        placed = db.session.scalars(
-            select(Order).where(
-                Order.household_id == person.household_id, Order.status == OrderStatus.PLACED
+        placed = list(
+            db.session.scalars(
+                select(Order).where(
+                    Order.household_id == person.household_id, Order.status == OrderStatus.PLACED
+                )
             )
         )
-        assert household_balance(db, person.household_id) == sum(o.total_cents for o in placed)
+        owed = sum(o.total_cents for o in placed)
+        if contract.is_prepaid:
+            owed -= price * sum(1 for d in delivered if d.order_id in {o.id for o in placed})
+        if contract.is_prepaid and person is people[2]:  # settled at its early end
+            owed += price * (by_sub[(third, "delivered")]) - subs[2].paid_cents
+        assert balance(db, f"household:{person.household_id}") == owed
+    if contract.is_prepaid:
+        for sub in [*subs, shared]:
+            db.session.refresh(sub)
+            made = sum(1 for d in delivered if d.subscription_id == sub.id)
+            account = balance(db, f"contract:{sub.id}")
+            if sub is subs[2]:
+                assert account == 0 and sub.settled_at is not None
+                assert {i.status for i in sub.instalments[1:]} == {InstalmentStatus.CANCELLED}
+            else:
+                assert account == price * made - sub.paid_cents == sub.balance_cents
+                # What is paid and still due comes to the season less absences and shortages.
+                assert sub.paid_cents + sub.owed_cents == sub.expected_cents
     assert verify().ok
     assert verify_orders().ok

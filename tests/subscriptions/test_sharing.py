@@ -18,7 +18,7 @@ from tests.conftest import logged_in_client
 from tests.factories import HouseholdUserFactory
 from tests.orders.test_double_tap import at_once
 from tests.subscriptions.conftest import week_cycle
-from tests.subscriptions.test_season import household_balance
+from tests.subscriptions.test_season import balance
 
 
 def counts(db) -> tuple:
@@ -95,7 +95,7 @@ def test_an_accepted_share_alternates_deliveries_between_the_two_households(app,
         ).all()
         assert sum(line.quantity for line in lines) == baskets
         placed = db.session.scalars(select(Order).where(Order.household_id == household_id))
-        assert household_balance(db, household_id) == sum(o.total_cents for o in placed)
+        assert balance(db, f"household:{household_id}") == sum(o.total_cents for o in placed)
     assert len(db.session.scalars(select(Delivery)).all()) == 6
     page = guest.get("/contracts").text
     assert "Paniers partagés avec moi" in page and "l’autre foyer" in page
