@@ -11,7 +11,7 @@ from market.cycles.models import OrderCycle
 from market.demo.catalog import DEMO_PRODUCER
 from market.extensions import db
 from market.subscriptions import services as subscriptions
-from market.subscriptions.models import Contract
+from market.subscriptions.models import Contract, PaymentTerms
 from market.timeutil import to_hub_time, utcnow
 
 BASKET = "Panier de légumes de saison"
@@ -76,6 +76,8 @@ def seed_subscriptions() -> int:
         point_ids=points,
         cap=30,
         absences_allowed=4,
+        payment_terms=PaymentTerms.INSTALMENTS.value,
+        instalments=6,
     )
     egg_contract = subscriptions.create_contract(
         hens,
@@ -96,13 +98,19 @@ def seed_subscriptions() -> int:
             .order_by(User.id)
         )
     )
+    coordinator = db.session.scalar(
+        select(User).where(User.role == "coordinator").order_by(User.id).limit(1)
+    )
     made = 0
     for index, user in enumerate(households):
         if user.household_id is None:
             continue
         point = points[index % len(points)]
         if index < VEGETABLE_SUBSCRIBERS:
-            subscriptions.subscribe(user.household_id, vegetables, point, now)
+            basket = subscriptions.subscribe(user.household_id, vegetables, point, now)
+            if coordinator is not None and index < VEGETABLE_SUBSCRIBERS - 2:
+                # Most handed in their first cheque; two have not yet.
+                subscriptions.record_instalment(basket.instalments[0], "cheque", coordinator, now)
             made += 1
         if index < EGG_SUBSCRIBERS:
             subscriptions.subscribe(user.household_id, egg_contract, point, now)

@@ -79,7 +79,7 @@ def test_producers_and_coordinator_see_subscribers_and_fill(app, db, season):
 
 def test_the_demo_has_a_basket_and_an_egg_contract_with_subscribers(app, db):
     from market.ledger.verify import verify
-    from market.subscriptions.models import Contract, Delivery
+    from market.subscriptions.models import Contract, Delivery, Instalment
 
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo"]).exit_code == 0
@@ -89,4 +89,11 @@ def test_the_demo_has_a_basket_and_an_egg_contract_with_subscribers(app, db):
     assert [c.subscribers for c in contracts] == [6, 4]
     delivered = db.session.scalars(select(Delivery).where(Delivery.status == "delivered")).all()
     assert len(delivered) == 10  # both contracts' first delivery, in the open cycle's orders
+    # The basket is paid in six instalments; four households handed in their first.
+    assert [(c.payment_terms.value, c.instalments) for c in contracts] == [
+        ("instalments", 6),
+        ("per_delivery", 1),
+    ]
+    paid = db.session.scalars(select(Instalment).where(Instalment.status == "paid")).all()
+    assert len(paid) == 4
     assert verify().ok
