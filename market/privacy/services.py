@@ -40,6 +40,7 @@ from market.mail.models import OutboxMessage
 from market.mail.services import queue_mail
 from market.orders.models import CartItem, Order, OrderStatus
 from market.privacy.errors import ErasureRefused, NotAHousehold
+from market.subscriptions.services import open_commitment
 from market.timeutil import utcnow
 from market.urls import external_url
 
@@ -149,6 +150,15 @@ def check_erasable(household: Household, moment: datetime) -> None:
                 "The hub still holds %(amount)s of credit for this household: "
                 "give it back (Books, movements) before erasing it.",
                 amount=money(-balance),
+            )
+        )
+    contract = open_commitment(household.id, moment)
+    if contract is not None:
+        raise ErasureRefused(
+            _l(
+                "This household still has deliveries or an account to settle under the "
+                "contract « %(name)s »: end its subscription first.",
+                name=contract,
             )
         )
     waiting = db.session.scalar(

@@ -115,6 +115,8 @@ def create_contract(
         raise SubscriptionRefused(_l("The number of absences allowed cannot be negative."))
     if payment_terms not in {terms.value for terms in PaymentTerms}:
         raise SubscriptionRefused(_l("Choose how the contract is paid."))
+    if payment_terms != PaymentTerms.PER_DELIVERY and unit_price_cents == 0:
+        raise SubscriptionRefused(_l("A contract paid in advance needs a price."))
     if payment_terms != PaymentTerms.INSTALMENTS:
         instalments = 1
     elif not 2 <= instalments <= MOST_INSTALMENTS:
@@ -242,6 +244,28 @@ def prepaid_subscriptions(household_id: int) -> list[Subscription]:
         .order_by(Subscription.id)
     )
     return list(db.session.scalars(query))
+
+
+def open_commitment(household_id: int, now: datetime) -> str | None:
+    """The name of a contract the household still takes deliveries of (its own or a shared
+    basket) or whose prepaid account is not settled yet; None when it has none."""
+    today = hub_today(now)
+    shared = select(BasketShare.subscription_id).where(
+        BasketShare.household_id == household_id,
+        BasketShare.status == ShareStatus.ACCEPTED.value,
+    )
+    query = (
+        select(Subscription)
+        .options(joinedload(Subscription.contract))
+        .where(or_(Subscription.household_id == household_id, Subscription.id.in_(shared)))
+        .order_by(Subscription.id)
+    )
+    for subscription in db.session.scalars(query):
+        to_come = subscription.is_active and subscription.calendar[-1:] >= [today]
+        unsettled = subscription.contract.is_prepaid and subscription.settled_at is None
+        if to_come or (unsettled and subscription.household_id == household_id):
+            return subscription.contract.name
+    return None
 
 
 def household_shares(household_id: int) -> list[BasketShare]:
@@ -458,7 +482,8 @@ def schedule_instalments(subscription: Subscription, today: date) -> None:
                 number=number,
                 due_on=add_months(today, number - 1),
                 amount_cents=amount,
-                status=InstalmentStatus.DUE,
+                # A season worth less than a cent per instalment leaves some with nothing.
+                status=InstalmentStatus.DUE if amount else InstalmentStatus.CANCELLED,
             )
         )
     db.session.flush()

@@ -16,7 +16,7 @@ from market.orders.models import Order
 from market.payments.services import due_cents
 from market.subscriptions import services as subscriptions
 from market.subscriptions.errors import SubscriptionRefused
-from market.subscriptions.models import InstalmentStatus, PaymentTerms
+from market.subscriptions.models import Contract, InstalmentStatus, PaymentTerms
 from market.timeutil import utcnow
 from tests.conftest import logged_in_client
 from tests.factories import UserFactory
@@ -196,22 +196,55 @@ def test_extras_are_due_at_pickup_the_prepaid_basket_is_not(app, db, season):
     assert verify().ok and verify_orders().ok
 
 
-def test_a_contract_paid_in_too_many_instalments_is_refused(db, season):
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"instalments": 13}, "Une saison se paie en 2 à 12 échéances."),
+        ({"instalments": 1}, "Une saison se paie en 2 à 12 échéances."),
+        ({"unit_price_cents": 0}, "Un contrat payé d’avance doit avoir un prix."),
+        ({"payment_terms": "cheques"}, "Choisissez comment le contrat est payé."),
+    ],
+)
+def test_a_prepaid_contract_that_cannot_be_is_refused(db, season, change, message):
+    fields = {
+        "name": "Panier",
+        "quantity": 1,
+        "unit_price_cents": 1500,
+        "every_cycles": 1,
+        "first_delivery": date(2027, 4, 2),
+        "last_delivery": date(2027, 10, 29),
+        "point_ids": [season["point"].id],
+        "payment_terms": "instalments",
+        "instalments": 3,
+    } | change
     with pytest.raises(SubscriptionRefused) as refused:
-        subscriptions.create_contract(
-            season["farmer"].producer,
-            season["basket"],
-            name="Panier",
-            quantity=1,
-            unit_price_cents=1500,
-            every_cycles=1,
-            first_delivery=date(2027, 4, 2),
-            last_delivery=date(2027, 10, 29),
-            point_ids=[season["point"].id],
-            payment_terms="instalments",
-            instalments=13,
-        )
-    assert str(refused.value) == "Une saison se paie en 2 à 12 échéances."
+        subscriptions.create_contract(season["farmer"].producer, season["basket"], **fields)
+    assert str(refused.value) == message
+    assert db.session.scalar(select(func.count()).select_from(Contract)) == 1
+
+
+def test_the_contract_form_opens_a_contract_paid_by_instalments(app, db, season):
+    form = {
+        "name": "Panier d’été",
+        "product": season["basket"].id,
+        "quantity": "1",
+        "unit_price": "15,00",
+        "every_cycles": "1",
+        "first_delivery": "2027-04-02",
+        "last_delivery": "2027-06-25",
+        "points": season["point"].id,
+        "absences_allowed": "1",
+        "payment_terms": "instalments",
+        "instalments": "3",
+    }
+    client = logged_in_client(app, season["farmer"])
+    assert client.post("/producer/contracts", data=form).status_code == 302
+    contract = db.session.scalars(select(Contract).where(Contract.name == "Panier d’été")).one()
+    assert (contract.payment_terms, contract.instalments) == (PaymentTerms.INSTALMENTS, 3)
+    refused = client.post("/producer/contracts", data=form | {"instalments": "trois"})
+    assert refused.status_code == 400
+    assert "Indiquez le nombre d’échéances en nombre entier." in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Contract)) == 2
 
 
 def test_the_season_end_settles_what_is_left(app, db, season):
@@ -227,3 +260,22 @@ def test_the_season_end_settles_what_is_left(app, db, season):
     assert account_balance(contract_key(subscription.id)) == 0
     assert account_balance(household_key(subscription.household_id)) == 1500
     assert [i.status for i in subscription.instalments] == [InstalmentStatus.CANCELLED]
+
+
+def test_a_household_is_erased_only_once_its_contract_is_ended_and_settled(db, season):
+    from market.privacy.errors import ErasureRefused
+    from market.privacy.services import erase_household
+
+    prepaid(db, season, PaymentTerms.UPFRONT)
+    subscription = subscribed(db, season)
+    household_id = subscription.household_id
+    with pytest.raises(ErasureRefused) as refused:
+        erase_household(household_id)
+    assert "« Panier de la saison »" in str(refused.value)
+    db.session.rollback()
+    subscriptions.end(subscription, utcnow())
+    db.session.commit()
+    # Ended and settled: what is left is the 15,00 € basket owed on its own account.
+    with pytest.raises(ErasureRefused) as refused:
+        erase_household(household_id)
+    assert "doit encore 15,00" in str(refused.value)
