@@ -47,7 +47,7 @@ translations: $(VENV)/.run-installed ## compile the French and English catalogue
 
 # Developers: refresh the catalogue after changing user-facing strings, then translate.
 messages: $(VENV)/.dev-installed ## refresh the catalogues after changing user-facing strings
-	$(BIN)/pybabel extract --no-wrap -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel extract --no-wrap -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o translations/messages.pot .
 	$(BIN)/pybabel update --no-wrap -N -i translations/messages.pot -d translations
 
 lint: $(VENV)/.dev-installed ## ruff (checks and formatting), the import contract, the template linter

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -34,10 +35,11 @@ class InstalmentStatus(StrEnum):
     CANCELLED = "cancelled"  # not owed any more: the season ended early, settled
 
 
+# In context: French agrees them with « échéance ».
 INSTALMENT_STATUS_NAMES = {
-    InstalmentStatus.DUE.value: _l("due"),
-    InstalmentStatus.PAID.value: _l("paid"),
-    InstalmentStatus.CANCELLED.value: _l("cancelled"),
+    InstalmentStatus.DUE.value: lazy_pgettext("instalment", "due"),
+    InstalmentStatus.PAID.value: lazy_pgettext("instalment", "paid"),
+    InstalmentStatus.CANCELLED.value: lazy_pgettext("instalment", "cancelled"),
 }
 
 

@@ -68,3 +68,49 @@ def test_subscribe_miss_a_week_add_extras_and_collect(page, db, season):
     expect(page.get_by_text("Payée et retirée.")).to_be_visible()
     db.session.expire_all()
     assert db.session.get(Order, order.id).collected_at is not None
+
+
+def test_a_basket_paid_by_instalments_from_the_cheque_to_the_pickup(page, db, season):
+    """The household subscribes to a basket paid in three instalments, the coordinator
+    records its first cheque, the household's statement shows it, and at pickup nothing is
+    asked for the basket."""
+    season["contract"].payment_terms, season["contract"].instalments = "instalments", 3
+    UserFactory(role="coordinator", email="coordination@example.org")
+    db.session.commit()
+    page.set_viewport_size(PHONE)
+    log_in(page, "famille@example.org")
+    page.goto("/contracts")
+    expect(page.get_by_text("Payé pour la saison en 3 échéances mensuelles.")).to_be_visible()
+    page.get_by_role("button", name="S’abonner").click()
+    schedule = page.get_by_role("table", name="Échéances")
+    expect(schedule.get_by_role("row")).to_have_count(4)  # the header and three instalments
+    expect(schedule).to_contain_text("60,00 €")
+    expect(page.get_by_text("Livré au-delà de ce qui a été payé : 15,00 €")).to_be_visible()
+
+    log_out(page)
+    log_in(page, "coordination@example.org")
+    page.goto(f"/producer/contracts/{season['contract'].id}")
+    page.get_by_label("Payée par").first.select_option(label="Chèque")
+    page.get_by_role("button", name="Enregistrer comme payée").first.click()
+    expect(page.get_by_text("L’échéance est enregistrée comme payée.")).to_be_visible()
+    expect(page.get_by_text("Payé d’avance sur le contrat : 45,00 €")).to_be_visible()
+
+    log_out(page)
+    log_in(page, "famille@example.org")
+    page.goto("/ledger/statement")
+    section = page.get_by_role("region", name="Contrats payés d’avance")
+    expect(section.get_by_role("row").nth(1)).to_contain_text("payée")
+    expect(section).to_contain_text("Payé d’avance sur le contrat : 45,00 €")
+
+    season["cycle"].closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    log_out(page)
+    log_in(page, "coordination@example.org")
+    page.goto(f"/pickup/{season['pickup'].id}")
+    page.get_by_role("link", name=season["household"].household.name).click()
+    expect(page.locator(".pickup-money")).to_contain_text("Déjà payé15,00 €")
+    expect(page.get_by_role("button", name="Payé et retiré")).to_have_count(0)
+    page.get_by_role("button", name="Marquer comme retirée").click()
+    order = db.session.scalar(select(Order))
+    db.session.refresh(order)
+    assert order.collected_at is not None
