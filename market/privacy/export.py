@@ -19,6 +19,8 @@ from market.ledger.statements import statement
 from market.mail.models import OutboxMessage
 from market.orders.models import CartItem, Order
 from market.payments.models import Payment
+from market.subscriptions.models import Subscription
+from market.subscriptions.services import household_subscriptions
 from market.timeutil import utcnow
 
 FORMAT = 1
@@ -67,6 +69,33 @@ def order_record(order: Order) -> dict:
                 "amount_cents": line.amount_cents,
             }
             for line in order.lines
+        ],
+    }
+
+
+def subscription_record(subscription: Subscription) -> dict:
+    contract = subscription.contract
+    return {
+        "contract": contract.name,
+        "producer": contract.producer.name,
+        "collection_point": subscription.collection_point.name,
+        "payment_terms": contract.payment_terms.value,
+        "status": subscription.status.value,
+        "subscribed_at": moment(subscription.subscribed_at),
+        "ended_at": moment(subscription.ended_at),
+        "absences": [absence.day.isoformat() for absence in subscription.absences],
+        "deliveries": [
+            {"day": delivery.day.isoformat(), "status": delivery.status.value}
+            for delivery in subscription.deliveries
+        ],
+        "instalments": [
+            {
+                "due_on": instalment.due_on.isoformat(),
+                "amount_cents": instalment.amount_cents,
+                "status": instalment.status.value,
+                "paid_at": moment(instalment.paid_at),
+            }
+            for instalment in subscription.instalments
         ],
     }
 
@@ -121,6 +150,10 @@ def household_data(household: Household) -> dict:
         },
         "people": [person(user) for user in people],
         "orders": [order_record(order) for order in orders],
+        "subscriptions": [
+            subscription_record(subscription)
+            for subscription in household_subscriptions(household.id)
+        ],
         "payments": [
             {
                 "order": payment.order.reference,

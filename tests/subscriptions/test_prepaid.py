@@ -279,3 +279,15 @@ def test_a_household_is_erased_only_once_its_contract_is_ended_and_settled(db, s
     with pytest.raises(ErasureRefused) as refused:
         erase_household(household_id)
     assert "doit encore 15,00" in str(refused.value)
+
+
+def test_the_households_data_download_holds_its_subscriptions(app, db, season):
+    from market.privacy.export import household_data
+
+    prepaid(db, season, PaymentTerms.INSTALMENTS, 2)
+    subscription = subscribed(db, season)
+    [record] = household_data(subscription.household)["subscriptions"]
+    assert record["contract"] == "Panier de la saison"
+    assert record["payment_terms"] == "instalments"
+    assert [i["amount_cents"] for i in record["instalments"]] == [9000, 9000]
+    assert record["deliveries"][0]["status"] == "delivered"
