@@ -365,11 +365,12 @@ def post_money(order: Order, old_lines) -> None:
 def order_page_loads():
     """What an order's page shows beside the order: lines, cycle, pickups and points. The
     order's pickup is one of its cycle's: read with them, it comes from the session's identity
-    map, not from a second join."""
+    map, not from a second join. The cycle's pickups are few (its collection points): joined
+    to the order's row, they cost no second query."""
     return [
         selectinload(Order.lines),
         joinedload(Order.cycle)
-        .selectinload(OrderCycle.pickups)
+        .joinedload(OrderCycle.pickups)
         .joinedload(CyclePickup.collection_point),
     ]
 
