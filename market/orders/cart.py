@@ -123,14 +123,24 @@ def items(household_id: int, cycle: OrderCycle | None) -> list[CartItem]:
     """The household's cart for this cycle, with offers and products loaded."""
     if cycle is None:
         return []
-    query = (
+    return list(
+        db.session.scalars(items_query(), {"household_id": household_id, "cycle_id": cycle.id})
+    )
+
+
+@cache
+def items_query() -> Select:
+    """Built once: the cart page and checkout ask it."""
+    return (
         select(CartItem)
         .join(CartItem.offer)
         .options(joinedload(CartItem.offer).joinedload(Offer.product).joinedload(Product.producer))
-        .where(CartItem.household_id == household_id, Offer.cycle_id == cycle.id)
+        .where(
+            CartItem.household_id == bindparam("household_id"),
+            Offer.cycle_id == bindparam("cycle_id"),
+        )
         .order_by(CartItem.id)
     )
-    return list(db.session.scalars(query))
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ than deadlock.
 """
 
 from datetime import datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household, User
@@ -77,13 +78,31 @@ def household_of(user: User) -> int:
     return user.household_id
 
 
-def household_order(household_id: int, cycle_id: int) -> Order | None:
-    query = (
+@cache
+def household_order_query() -> Select:
+    """Built once: the cart page asks it."""
+    return (
         select(Order)
         .options(selectinload(Order.lines))
-        .where(Order.household_id == household_id, Order.cycle_id == cycle_id)
+        .where(
+            Order.household_id == bindparam("household_id"),
+            Order.cycle_id == bindparam("cycle_id"),
+        )
     )
-    return db.session.scalar(query)
+
+
+@cache
+def household_order_id_query() -> Select:
+    """Built once: each checkout asks it."""
+    return select(Order.id).where(
+        Order.household_id == bindparam("household_id"), Order.cycle_id == bindparam("cycle_id")
+    )
+
+
+def household_order(household_id: int, cycle_id: int) -> Order | None:
+    return db.session.scalar(
+        household_order_query(), {"household_id": household_id, "cycle_id": cycle_id}
+    )
 
 
 def locked_order(order_id: int) -> Order:
@@ -101,7 +120,7 @@ def locked_order(order_id: int) -> Order:
 def locked_household_order(household_id: int, cycle_id: int) -> Order | None:
     """The household's order in the cycle under its row lock, if it has one."""
     order_id = db.session.scalar(
-        select(Order.id).where(Order.household_id == household_id, Order.cycle_id == cycle_id)
+        household_order_id_query(), {"household_id": household_id, "cycle_id": cycle_id}
     )
     return locked_order(order_id) if order_id is not None else None
 
