@@ -80,14 +80,10 @@ def household_of(user: User) -> int:
 
 @cache
 def household_order_query() -> Select:
-    """Built once: the cart page asks it."""
-    return (
-        select(Order)
-        .options(selectinload(Order.lines))
-        .where(
-            Order.household_id == bindparam("household_id"),
-            Order.cycle_id == bindparam("cycle_id"),
-        )
+    """Built once: the cart page asks it. Its lines load if they are used (neither the cart
+    nor the orders page use them)."""
+    return select(Order).where(
+        Order.household_id == bindparam("household_id"), Order.cycle_id == bindparam("cycle_id")
     )
 
 
