@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -14,7 +14,7 @@ from market.cycles.models import CollectionPoint, CyclePickup, CycleState, Order
 from market.cycles.offers import carry_over
 from market.cycles.signals import cycle_closed, cycle_published, cycle_settled
 from market.extensions import UTCDateTime, db
-from market.timeutil import same_wall_clock_later, to_hub_time
+from market.timeutil import hub_zone, same_wall_clock_later, to_hub_time
 
 WEEK = 7
 
@@ -359,6 +359,13 @@ def format_clock(moment: datetime) -> str:
 
 def format_window(starts_at: datetime, ends_at: datetime) -> str:
     """'vendredi 4 décembre, 16 h 30 – 19 h' in French."""
+    return window_text(starts_at, ends_at, str(get_locale()), str(hub_zone()))
+
+
+@lru_cache(maxsize=256)
+def window_text(starts_at: datetime, ends_at: datetime, locale: str, zone: str) -> str:
+    """format_window's text, worked out once per window, language and zone in each process:
+    the cart and every order's page show each pickup's."""
     day = format_date(to_hub_time(starts_at), "EEEE d MMMM")
     return f"{day}, {format_clock(starts_at)} – {format_clock(ends_at)}"
 
