@@ -4,9 +4,10 @@ from functools import cache, cached_property
 
 from babel.support import NullTranslations, Translations
 from flask import Flask, Request, current_app, has_request_context, request, session
-from flask_babel import format_datetime, format_number, get_locale
+from flask_babel import format_datetime, format_number, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
 from wtforms.i18n import messages_path
 
 from market.money import format_cents
@@ -45,7 +46,52 @@ def escape_lazy_text(value):
     return str(value) if isinstance(value, LazyString) else value
 
 
+# The name under which each render's template context holds its translations.
+TRANSLATIONS = "_request_translations"
+
+
+def render_translations() -> dict:
+    """The translations of the language a template is rendered in, looked up once per render
+    (a mail rendered in its recipient's language included), instead of once per string."""
+    return {TRANSLATIONS: get_translations()}
+
+
+def translations_of(context) -> NullTranslations:
+    # A macro imported without context has no render's translations: it looks them up.
+    translations = context.get(TRANSLATIONS)
+    return translations if translations is not None else get_translations()
+
+
+@pass_context
+def template_gettext(context, string: str) -> str:
+    return translations_of(context).ugettext(string)
+
+
+@pass_context
+def template_ngettext(context, singular: str, plural: str, n: int) -> str:
+    return translations_of(context).ungettext(singular, plural, n)
+
+
+@pass_context
+def template_pgettext(context, message_context: str, string: str) -> str:
+    return translations_of(context).upgettext(message_context, string)
+
+
+@pass_context
+def template_npgettext(context, message_context: str, singular: str, plural: str, n: int) -> str:
+    return translations_of(context).unpgettext(message_context, singular, plural, n)
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.context_processor(render_translations)
+    # In place of Flask-Babel's, which find the request's translations again for each string.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        gettext=template_gettext,
+        ngettext=template_ngettext,
+        newstyle=True,
+        pgettext=template_pgettext,
+        npgettext=template_npgettext,
+    )
     app.jinja_env.finalize = escape_lazy_text
     app.add_template_filter(money, "money")
     app.add_template_filter(format_datetime, "datetime")

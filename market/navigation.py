@@ -1,6 +1,6 @@
 """The menu: per role, and only pages that exist."""
 
-from flask import Flask, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -33,13 +33,24 @@ MENU = [
 
 
 def menu_items() -> list[dict]:
-    items = []
-    for endpoint, label, roles in MENU:
-        if roles is None or (current_user.is_authenticated and current_user.has_role(*roles)):
-            items.append({"url": url_for(endpoint), "label": label, "endpoint": endpoint})
+    """The menu of the signed-in person's role (or a visitor's), worked out once per role and
+    address in each app: every page shows it. The labels stay lazy, so each page says them in
+    its own language."""
+    role = current_user.role if current_user.is_authenticated else None
+    menus = current_app.extensions["menus"]
+    key = (role, request.script_root)
+    items = menus.get(key)
+    if items is None:
+        items = menus[key] = [
+            {"url": url_for(endpoint), "label": label, "endpoint": endpoint}
+            for endpoint, label, roles in MENU
+            if roles is None or (role is not None and current_user.has_role(*roles))
+        ]
     return items
 
 
 def register(app: Flask) -> None:
+    # {(role, the app's address): its menu}: a few entries per app.
+    app.extensions["menus"] = {}
     app.context_processor(lambda: {"menu_items": menu_items})
     app.jinja_env.globals["role_labels"] = ROLE_LABELS

@@ -7,9 +7,10 @@ locks the whole database for writing: a write that changes nothing takes that lo
 reads made after it see every other writer's work.
 """
 
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, select, text
+from sqlalchemy import CursorResult, Executable, Select, bindparam, select, text
 
 from market.extensions import db
 
@@ -28,5 +29,10 @@ def lock_row(model, row_id: int) -> bool:
         table = model.__table__.name  # a model's own table name, not outside input
         statement = text(f"UPDATE {table} SET id = id WHERE id = :id")  # noqa: S608
         return rows_changed(statement, {"id": row_id}) == 1
-    query = select(model.id).where(model.id == row_id).with_for_update()
-    return db.session.execute(query).first() is not None
+    return db.session.execute(lock_query(model), {"row_id": row_id}).first() is not None
+
+
+@cache
+def lock_query(model) -> Select:
+    """SELECT … FOR UPDATE of one row of `model`, built once per model."""
+    return select(model.id).where(model.id == bindparam("row_id")).with_for_update()

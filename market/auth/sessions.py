@@ -9,15 +9,16 @@ the password delete them all.
 
 import hmac
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, request
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 
 from market.auth.models import LoginSession, PasswordReset, User
 from market.auth.tokens import new_token, token_digest
-from market.extensions import db
+from market.extensions import UTCDateTime, db
 from market.numbers import identifier
 from market.timeutil import utcnow
 
@@ -50,6 +51,20 @@ def split_session_id(session_id: str) -> tuple[int, str] | None:
     return user_id, secret
 
 
+@cache
+def session_user_query() -> Select:
+    """Built once: every request of a signed-in person asks it."""
+    return (
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == bindparam("user_id"),
+            LoginSession.token_hash == bindparam("token_hash"),
+            LoginSession.expires_at > bindparam("now", type_=UTCDateTime()),
+        )
+    )
+
+
 def load_session_user(session_id: str) -> User | None:
     """The user whose live session this id names, in one query; None once it is revoked."""
     parts = split_session_id(session_id)
@@ -57,13 +72,8 @@ def load_session_user(session_id: str) -> User | None:
         return None
     user_id, secret = parts
     user = db.session.scalar(
-        select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            LoginSession.token_hash == token_digest(secret),
-            LoginSession.expires_at > utcnow(),
-        )
+        session_user_query(),
+        {"user_id": user_id, "token_hash": token_digest(secret), "now": utcnow()},
     )
     if user is not None:
         user.session_id = session_id

@@ -2,18 +2,19 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, lru_cache
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.cycles.errors import CycleInvalid, CycleStateError
 from market.cycles.models import CollectionPoint, CyclePickup, CycleState, OrderCycle
 from market.cycles.offers import carry_over
 from market.cycles.signals import cycle_closed, cycle_published, cycle_settled
-from market.extensions import db
-from market.timeutil import same_wall_clock_later, to_hub_time
+from market.extensions import UTCDateTime, db
+from market.timeutil import hub_zone, same_wall_clock_later, to_hub_time
 
 WEEK = 7
 
@@ -298,20 +299,25 @@ def cycles_newest_first(limit: int = 100) -> list[OrderCycle]:
     return list(db.session.scalars(query))
 
 
-def published_cycles_around(now: datetime) -> list[OrderCycle]:
-    """Published cycles not yet closed, with their pickups and points, in one query (the
-    rows are few: a cycle or two, times a handful of collection points)."""
-    query = (
+@cache
+def published_cycles_query() -> Select:
+    """Built once: every request asks it (market/cycles/current.py)."""
+    return (
         select(OrderCycle)
         .options(joinedload(OrderCycle.pickups).joinedload(CyclePickup.collection_point))
         .where(
             OrderCycle.published_at.is_not(None),
             OrderCycle.settled_at.is_(None),
-            OrderCycle.closes_at > now,
+            OrderCycle.closes_at > bindparam("now", type_=UTCDateTime()),
         )
         .order_by(OrderCycle.opens_at)
     )
-    return list(db.session.scalars(query).unique())
+
+
+def published_cycles_around(now: datetime) -> list[OrderCycle]:
+    """Published cycles not yet closed, with their pickups and points, in one query (the
+    rows are few: a cycle or two, times a handful of collection points)."""
+    return list(db.session.scalars(published_cycles_query(), {"now": now}).unique())
 
 
 def open_among(cycles: list[OrderCycle], now: datetime) -> OrderCycle | None:
@@ -353,6 +359,13 @@ def format_clock(moment: datetime) -> str:
 
 def format_window(starts_at: datetime, ends_at: datetime) -> str:
     """'vendredi 4 décembre, 16 h 30 – 19 h' in French."""
+    return window_text(starts_at, ends_at, str(get_locale()), str(hub_zone()))
+
+
+@lru_cache(maxsize=256)
+def window_text(starts_at: datetime, ends_at: datetime, locale: str, zone: str) -> str:
+    """format_window's text, worked out once per window, language and zone in each process:
+    the cart and every order's page show each pickup's."""
     day = format_date(to_hub_time(starts_at), "EEEE d MMMM")
     return f"{day}, {format_clock(starts_at)} – {format_clock(ends_at)}"
 

@@ -74,6 +74,15 @@ def account_ids(keys) -> dict[str, int]:
     return found
 
 
+def open_accounts(keys) -> None:
+    """Open the accounts of these keys that are not open yet, in one statement (safe under
+    concurrency): for a posting the database refused because an account was missing."""
+    rows = [
+        {"key": key, **dict(zip(IDENTITY, identity(key), strict=True))} for key in sorted(set(keys))
+    ]
+    db.session.execute(upsert_into(LedgerAccount.__table__).values(rows).on_conflict_do_nothing())
+
+
 @household_created.connect
 def open_household_account(household_id: int, connection) -> None:
     """A household's account opens with the household, in the same transaction: its first

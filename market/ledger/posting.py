@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import make_transient_to_detached
 
 from market.extensions import db
-from market.ledger.accounts import account_ids, identity
+from market.ledger.accounts import account_ids, identity, open_accounts
 from market.ledger.canonical import (
     canonical_time,
     digest,
@@ -241,8 +241,8 @@ def append_in_database(content: dict, reverses, occurred_at) -> dict | None:
     }
     connection = db.session.connection()
     row = connection.exec_driver_sql(APPEND_SQL, parameters).one()
-    if row.outcome == "accounts missing":
-        account_ids(keys)
+    if row.outcome == "accounts missing":  # a first posting on an account opens it
+        open_accounts(keys)
         row = connection.exec_driver_sql(APPEND_SQL, parameters).one()
     if row.outcome == "replayed":
         return None

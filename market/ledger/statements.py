@@ -5,8 +5,9 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
 from market.auth.models import Household
@@ -149,14 +150,19 @@ def head() -> dict:
     }
 
 
-def account_balance(key: str) -> int:
-    """One account's balance (debit positive); zero for an account not opened yet."""
-    query = (
+@cache
+def account_balance_query() -> Select:
+    """Built once: the cart page asks it for the household's credit."""
+    return (
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .where(LedgerAccount.key == key)
+        .where(LedgerAccount.key == bindparam("key"))
     )
-    return int(db.session.execute(query).scalar_one())
+
+
+def account_balance(key: str) -> int:
+    """One account's balance (debit positive); zero for an account not opened yet."""
+    return int(db.session.execute(account_balance_query(), {"key": key}).scalar_one())
 
 
 def household_credit_cents(household_id: int) -> int:

@@ -8,18 +8,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from market.extensions import db
 from market.mail.models import OutboxAttachment, OutboxMessage
 from market.timeutil import utcnow
-
-
-def already_queued(event_key: str) -> bool:
-    return (
-        db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.event_key == event_key))
-        is not None
-    )
+from market.upsert import upsert_into
 
 
 def queue_mail(
@@ -30,32 +24,39 @@ def queue_mail(
     event_key: str | None = None,
     attachments=(),
     **context,
-) -> OutboxMessage | None:
-    """Render templates/mail/<template>.txt in the recipient's language and store it.
+) -> int | None:
+    """Render templates/mail/<template>.txt in the recipient's language and store it; the
+    message's id.
 
     The template's first line is the subject, the rest is the body. `event_key` names what
     the message tells of, for this recipient: a cause replayed (a form sent twice, a command
-    run again) finds its message written and writes none (None). `attachments` are
-    (filename, content type, bytes).
+    run again) finds its message written and writes none (None). One insert that ignores a
+    key already written, so two requests replaying one cause at once write one message.
+    `attachments` are (filename, content type, bytes).
     """
-    if event_key is not None and already_queued(event_key):
-        return None
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = render_template(f"mail/{template}.txt", **context)
     subject, _, body = text.strip().partition("\n")
-    message = OutboxMessage(
-        recipient=recipient,
-        subject=subject.strip(),
-        body=body.strip() + "\n",
-        event_key=event_key,
-        attachments=[
-            OutboxAttachment(filename=name, content_type=kind, content=content)
-            for name, kind, content in attachments
-        ],
+    message_id = db.session.scalar(
+        upsert_into(OutboxMessage.__table__)
+        .values(
+            recipient=recipient,
+            subject=subject.strip(),
+            body=body.strip() + "\n",
+            event_key=event_key,
+        )
+        .on_conflict_do_nothing(index_elements=["event_key"])
+        .returning(OutboxMessage.__table__.c.id)
     )
-    db.session.add(message)
-    db.session.flush()
-    return message
+    if message_id is not None and attachments:
+        db.session.execute(
+            insert(OutboxAttachment.__table__),
+            [
+                {"message_id": message_id, "filename": name, "content_type": kind, "content": data}
+                for name, kind, data in attachments
+            ],
+        )
+    return message_id
 
 
 def next_pending(after_id: int) -> OutboxMessage | None:

@@ -1,10 +1,11 @@
 """The cart: on the server for a household, in the session for a visitor until they log in."""
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask import session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, delete, select
+from sqlalchemy import Select, bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -37,15 +38,19 @@ def parse_quantity(text, *, allow_zero: bool = False) -> int:
         ) from None
 
 
+@cache
+def offer_query() -> Select:
+    """An offer with its product, built once: each add asks it."""
+    return select(Offer).options(joinedload(Offer.product)).where(Offer.id == bindparam("offer_id"))
+
+
 def offer_for_sale(offer_id, cycle: OrderCycle | None) -> Offer:
     """An offer of the open cycle that is on sale and not sold out, or a precise refusal
     (checkout checks the stock again, as it takes it)."""
     if cycle is None:
         raise CycleNotOpen(_l("Orders are closed at the moment."))
     offer_id = identifier(offer_id)
-    offer = (
-        db.session.get(Offer, offer_id, options=[joinedload(Offer.product)]) if offer_id else None
-    )
+    offer = db.session.scalar(offer_query(), {"offer_id": offer_id}) if offer_id else None
     if offer is None or offer.cycle_id != cycle.id:
         raise OrderRefused(_l("This product is not on sale in the current cycle."))
     if not offer.on_sale:
@@ -74,7 +79,7 @@ def add_statement(dialect: str) -> postgresql.Insert | sqlite.Insert:
     cart adds up, never beyond what one line may hold."""
     statement = ADD_STATEMENTS.get(dialect)
     if statement is None:
-        insert = upsert_into(CartItem).values(
+        insert = upsert_into(CartItem.__table__).values(
             household_id=bindparam("household_id"),
             offer_id=bindparam("offer_id"),
             quantity=bindparam("quantity"),
@@ -118,14 +123,24 @@ def items(household_id: int, cycle: OrderCycle | None) -> list[CartItem]:
     """The household's cart for this cycle, with offers and products loaded."""
     if cycle is None:
         return []
-    query = (
+    return list(
+        db.session.scalars(items_query(), {"household_id": household_id, "cycle_id": cycle.id})
+    )
+
+
+@cache
+def items_query() -> Select:
+    """Built once: the cart page and checkout ask it."""
+    return (
         select(CartItem)
         .join(CartItem.offer)
         .options(joinedload(CartItem.offer).joinedload(Offer.product).joinedload(Product.producer))
-        .where(CartItem.household_id == household_id, Offer.cycle_id == cycle.id)
+        .where(
+            CartItem.household_id == bindparam("household_id"),
+            Offer.cycle_id == bindparam("cycle_id"),
+        )
         .order_by(CartItem.id)
     )
-    return list(db.session.scalars(query))
 
 
 @dataclass(frozen=True)
@@ -136,25 +151,41 @@ class Summary:
     total_cents: int = 0
 
 
+@cache
+def priced_offers() -> Select:
+    """What prices a cart's units: the cycle's offers and how their products are sold."""
+    return (
+        select(Offer.id, Offer.price_cents, Product.sold_by_weight, Product.estimated_weight_grams)
+        .join(Offer.product)
+        .where(Offer.cycle_id == bindparam("cycle_id"))
+    )
+
+
+@cache
+def priced_cart() -> Select:
+    """A household's cart, priced; built once: each add answers with it."""
+    return (
+        priced_offers()
+        .add_columns(CartItem.quantity)
+        .join(CartItem, CartItem.offer_id == Offer.id)
+        .where(CartItem.household_id == bindparam("household_id"))
+    )
+
+
 def summary(household_id: int | None, cycle: OrderCycle) -> Summary:
     """The household's cart in this cycle, or the visitor's (household_id None), in one
     query."""
-    priced = (
-        select(Offer.id, Offer.price_cents, Product.sold_by_weight, Product.estimated_weight_grams)
-        .join(Offer.product)
-        .where(Offer.cycle_id == cycle.id)
-    )
     if household_id is None:
         chosen = {int(offer_id): quantity for offer_id, quantity in visitor_cart().items()}
         if not chosen:
             return Summary()
-        rows = db.session.execute(priced.where(Offer.id.in_(chosen)))
+        rows = db.session.execute(
+            priced_offers().where(Offer.id.in_(chosen)), {"cycle_id": cycle.id}
+        )
         quantities = [(chosen[row.id], row) for row in rows]
     else:
         rows = db.session.execute(
-            priced.add_columns(CartItem.quantity)
-            .join(CartItem, CartItem.offer_id == Offer.id)
-            .where(CartItem.household_id == household_id)
+            priced_cart(), {"cycle_id": cycle.id, "household_id": household_id}
         )
         quantities = [(row.quantity, row) for row in rows]
     return Summary(

@@ -5,7 +5,9 @@ Each message is keyed on the order's version (every change raises it) and the re
 a change replayed writes no second message.
 """
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, select
 
 from market.auth.models import User
 from market.extensions import db
@@ -16,10 +18,18 @@ from market.urls import external_url
 
 def household_users(household_id: int, *, reminders: bool = False) -> list[User]:
     """The household's active people; with `reminders`, only those who want reminders."""
-    query = select(User).where(User.household_id == household_id, User.active)
+    return list(
+        db.session.scalars(household_users_query(reminders), {"household_id": household_id})
+    )
+
+
+@cache
+def household_users_query(reminders: bool) -> Select:
+    """Built once: each change of an order asks it."""
+    query = select(User).where(User.household_id == bindparam("household_id"), User.active)
     if reminders:
         query = query.where(User.reminders)
-    return list(db.session.scalars(query.order_by(User.id)))
+    return query.order_by(User.id)
 
 
 def tell_household(

@@ -12,9 +12,10 @@ than deadlock.
 """
 
 from datetime import datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household, User
@@ -77,13 +78,27 @@ def household_of(user: User) -> int:
     return user.household_id
 
 
-def household_order(household_id: int, cycle_id: int) -> Order | None:
-    query = (
-        select(Order)
-        .options(selectinload(Order.lines))
-        .where(Order.household_id == household_id, Order.cycle_id == cycle_id)
+@cache
+def household_order_query() -> Select:
+    """Built once: the cart page asks it. Its lines load if they are used (neither the cart
+    nor the orders page use them)."""
+    return select(Order).where(
+        Order.household_id == bindparam("household_id"), Order.cycle_id == bindparam("cycle_id")
     )
-    return db.session.scalar(query)
+
+
+@cache
+def household_order_id_query() -> Select:
+    """Built once: each checkout asks it."""
+    return select(Order.id).where(
+        Order.household_id == bindparam("household_id"), Order.cycle_id == bindparam("cycle_id")
+    )
+
+
+def household_order(household_id: int, cycle_id: int) -> Order | None:
+    return db.session.scalar(
+        household_order_query(), {"household_id": household_id, "cycle_id": cycle_id}
+    )
 
 
 def locked_order(order_id: int) -> Order:
@@ -101,7 +116,7 @@ def locked_order(order_id: int) -> Order:
 def locked_household_order(household_id: int, cycle_id: int) -> Order | None:
     """The household's order in the cycle under its row lock, if it has one."""
     order_id = db.session.scalar(
-        select(Order.id).where(Order.household_id == household_id, Order.cycle_id == cycle_id)
+        household_order_id_query(), {"household_id": household_id, "cycle_id": cycle_id}
     )
     return locked_order(order_id) if order_id is not None else None
 
@@ -365,11 +380,12 @@ def post_money(order: Order, old_lines) -> None:
 def order_page_loads():
     """What an order's page shows beside the order: lines, cycle, pickups and points. The
     order's pickup is one of its cycle's: read with them, it comes from the session's identity
-    map, not from a second join."""
+    map, not from a second join. The cycle's pickups are few (its collection points): joined
+    to the order's row, they cost no second query."""
     return [
         selectinload(Order.lines),
         joinedload(Order.cycle)
-        .selectinload(OrderCycle.pickups)
+        .joinedload(OrderCycle.pickups)
         .joinedload(CyclePickup.collection_point),
     ]
 

@@ -17,15 +17,15 @@ ADD = 4
 CART = 5
 # The user, the cycle, the items, the household's order; emptying the cart; a place at the
 # collection point, the order's number, the order, one stock update per product, the lines;
-# the household's people and whether their confirmation is already written, the
-# confirmation email; the ledger posting: one call of a database function on PostgreSQL
+# the household's people, the confirmation email (one insert that ignores it if it is
+# already written); the ledger posting: one call of a database function on PostgreSQL
 # (the household's account opened with the household), its accounts looked up and the
 # transaction appended in six statements on SQLite. SQLite's driver also writes each line
 # apart (it cannot return the ids of a batch in order).
-CHECKOUT = {"postgresql": 17, "sqlite": 25}
-# The user, the order (with cycle, pickup and point), the cycle's pickups, the lines, the
+CHECKOUT = {"postgresql": 16, "sqlite": 24}
+# The user, the order (with its cycle, the cycle's pickups and their points), the lines, the
 # payments, what is paid and the household's balance (one query).
-ORDER_PAGE = 6
+ORDER_PAGE = 5
 
 
 @pytest.fixture
