@@ -11,7 +11,7 @@ from sqlalchemy import select
 from market.orders.models import Order
 from market.subscriptions.models import Subscription
 from market.timeutil import utcnow
-from tests.e2e.helpers import log_in, log_out
+from tests.e2e.helpers import assert_accessible_on_both_screens, log_in, log_out
 from tests.factories import UserFactory
 from tests.subscriptions.conftest import season  # noqa: F401 - the fixture
 
@@ -86,10 +86,12 @@ def test_a_basket_paid_by_instalments_from_the_cheque_to_the_pickup(page, db, se
     expect(schedule.get_by_role("row")).to_have_count(4)  # the header and three instalments
     expect(schedule).to_contain_text("60,00 €")
     expect(page.get_by_text("Livré au-delà de ce qui a été payé : 15,00 €")).to_be_visible()
+    assert_accessible_on_both_screens(page)
 
     log_out(page)
     log_in(page, "coordination@example.org")
     page.goto(f"/producer/contracts/{season['contract'].id}")
+    assert_accessible_on_both_screens(page)  # the instalments' forms
     page.get_by_label("Payée par").first.select_option(label="Chèque")
     page.get_by_role("button", name="Enregistrer comme payée").first.click()
     expect(page.get_by_text("L’échéance est enregistrée comme payée.")).to_be_visible()
@@ -101,6 +103,7 @@ def test_a_basket_paid_by_instalments_from_the_cheque_to_the_pickup(page, db, se
     section = page.get_by_role("region", name="Contrats payés d’avance")
     expect(section.get_by_role("row").nth(1)).to_contain_text("payée")
     expect(section).to_contain_text("Payé d’avance sur le contrat : 45,00 €")
+    assert_accessible_on_both_screens(page)
 
     season["cycle"].closes_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
