@@ -45,5 +45,10 @@ PAYMENT_METHODS = {
 
 
 def fixed_label(key: str) -> str:
-    """The name of one of the hub's own accounts, or the key itself."""
-    return FIXED[key][2] if key in FIXED else key
+    """The name of one of the hub's own accounts or of a prepaid contract's, else the key."""
+    if key in FIXED:
+        return FIXED[key][2]
+    kind, _, raw_id = key.partition(":")
+    if kind == "contract" and raw_id.isdigit():
+        return f"Contrat S{int(raw_id):05d}"
+    return key

@@ -58,7 +58,13 @@ def balances() -> list[tuple[LedgerAccount, int]]:
 
 
 def balances_by_kind() -> dict[str, list[tuple[LedgerAccount, int]]]:
-    grouped: dict[str, list] = {"producer": [], "household": [], "hub": [], "cash": []}
+    grouped: dict[str, list] = {
+        "producer": [],
+        "household": [],
+        "contract": [],
+        "hub": [],
+        "cash": [],
+    }
     for account, balance in balances():
         grouped.setdefault(account.kind, []).append((account, balance))
     return grouped

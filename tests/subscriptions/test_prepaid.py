@@ -291,3 +291,16 @@ def test_the_households_data_download_holds_its_subscriptions(app, db, season):
     assert record["payment_terms"] == "instalments"
     assert [i["amount_cents"] for i in record["instalments"]] == [9000, 9000]
     assert record["deliveries"][0]["status"] == "delivered"
+
+
+def test_the_books_show_each_prepaid_contracts_account(app, db, season, coordinator_user):
+    prepaid(db, season, PaymentTerms.UPFRONT)
+    subscription = subscribed(db, season)
+    page = logged_in_client(app, coordinator_user).get("/ledger/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Contrats payés d’avance : payé d’avance sur leurs livraisons" in text
+    # Delivered 15,00 € and nothing paid yet: shown as -15,00 €.
+    label = f"Contrat S{subscription.id:05d}"
+    row = text[text.index(label) :]
+    assert "4191 · S" in row[:300] and "-15,00" in row[:400]
