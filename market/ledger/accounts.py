@@ -66,33 +66,30 @@ def account_ids(keys) -> dict[str, int]:
     table = LedgerAccount.__table__
     query = select(table.c.key, table.c.id).where(table.c.key.in_(keys))
     found = dict(db.session.execute(query).all())
-    missing = sorted(keys - found.keys())
-    if missing:
-        rows = [{"key": key, **dict(zip(IDENTITY, identity(key), strict=True))} for key in missing]
-        db.session.execute(upsert_into(table).values(rows).on_conflict_do_nothing())
+    if keys - found.keys():
+        open_accounts(keys - found.keys())
         found = dict(db.session.execute(query).all())
     return found
 
 
+def opening(keys):
+    """The statement that opens the accounts of these keys not open yet (safe under
+    concurrency: a key already written is left alone)."""
+    rows = [{"key": key, **dict(zip(IDENTITY, identity(key), strict=True))} for key in sorted(keys)]
+    return upsert_into(LedgerAccount.__table__).values(rows).on_conflict_do_nothing()
+
+
 def open_accounts(keys) -> None:
-    """Open the accounts of these keys that are not open yet, in one statement (safe under
-    concurrency): for a posting the database refused because an account was missing."""
-    rows = [
-        {"key": key, **dict(zip(IDENTITY, identity(key), strict=True))} for key in sorted(set(keys))
-    ]
-    db.session.execute(upsert_into(LedgerAccount.__table__).values(rows).on_conflict_do_nothing())
+    """Open the accounts of these keys not open yet, in one statement: for a posting the
+    database refused because an account was missing."""
+    db.session.execute(opening(set(keys)))
 
 
 @household_created.connect
 def open_household_account(household_id: int, connection) -> None:
     """A household's account opens with the household, in the same transaction: its first
     order then posts at once instead of opening the account first."""
-    key = household_key(household_id)
-    connection.execute(
-        upsert_into(LedgerAccount.__table__)
-        .values(key=key, **dict(zip(IDENTITY, identity(key), strict=True)))
-        .on_conflict_do_nothing()
-    )
+    connection.execute(opening([household_key(household_id)]))
 
 
 def account_by_key(key: str) -> LedgerAccount | None:
