@@ -514,7 +514,8 @@ def record_instalment(
     if method not in PICKUP_METHODS:
         raise SubscriptionRefused(_l("Choose how the household paid."))
     subscription = locked_subscription(instalment.subscription)
-    db.session.refresh(instalment)
+    # Read again with the subscription, under its household's lock.
+    instalment = next(i for i in subscription.instalments if i.id == instalment.id)
     if instalment.status == InstalmentStatus.PAID:
         raise AlreadySubscribed(_l("This instalment is already recorded as paid."))
     if instalment.status != InstalmentStatus.DUE or subscription.settled_at is not None:
@@ -733,7 +734,6 @@ def generate_one(subscription: Subscription, cycle: OrderCycle, now: datetime) -
         order_id, reason = put_in_order(subscription, cycle, pickup, day)
         status = DeliveryStatus.DELIVERED if order_id is not None else DeliveryStatus.SHORT
     delivery = Delivery(
-        subscription_id=subscription.id,
         cycle_id=cycle.id,
         day=day,
         status=status,
@@ -741,11 +741,10 @@ def generate_one(subscription: Subscription, cycle: OrderCycle, now: datetime) -
         reason=None if reason is None else str(reason)[:200],
         created_at=now,
     )
-    db.session.add(delivery)
+    subscription.deliveries.append(delivery)
     db.session.flush()
     if status == DeliveryStatus.SHORT:
         report_shortage(subscription, cycle, day, reason)
-        db.session.refresh(subscription, ["deliveries"])
         reschedule(subscription)
     return delivery
 
