@@ -18,6 +18,17 @@ from tests.subscriptions.conftest import season  # noqa: F401 - the fixture
 PHONE = {"width": 390, "height": 844}
 
 
+def open_at_pickup(page, db, season, email: str) -> None:
+    """Pickup day: the cycle has closed; `email` opens the household's order on the pickup
+    screen."""
+    season["cycle"].closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    log_out(page)
+    log_in(page, email)
+    page.goto(f"/pickup/{season['pickup'].id}")
+    page.get_by_role("link", name=season["household"].household.name).click()
+
+
 def test_subscribe_miss_a_week_add_extras_and_collect(page, db, season):
     UserFactory(role="coordinator", email="benevole@example.org")
     season["point"].name = "Salle des fêtes d'Ondres"
@@ -56,13 +67,8 @@ def test_subscribe_miss_a_week_add_extras_and_collect(page, db, season):
         ("Œufs", False),
     ]
 
-    # Pickup day: the cycle has closed; a volunteer hands the order over.
-    season["cycle"].closes_at = utcnow() - timedelta(minutes=1)
-    db.session.commit()
-    log_out(page)
-    log_in(page, "benevole@example.org")
-    page.goto(f"/pickup/{season['pickup'].id}")
-    page.get_by_role("link", name=season["household"].household.name).click()
+    # Pickup day: a volunteer hands the order over.
+    open_at_pickup(page, db, season, "benevole@example.org")
     expect(page.locator(".pickup-lines")).to_contain_text("Panier de légumes (contrat)")
     page.get_by_role("button", name="Payé et retiré").click()
     expect(page.get_by_text("Payée et retirée.")).to_be_visible()
@@ -105,12 +111,7 @@ def test_a_basket_paid_by_instalments_from_the_cheque_to_the_pickup(page, db, se
     expect(section).to_contain_text("Payé d’avance sur le contrat : 45,00 €")
     assert_accessible_on_both_screens(page)
 
-    season["cycle"].closes_at = utcnow() - timedelta(minutes=1)
-    db.session.commit()
-    log_out(page)
-    log_in(page, "coordination@example.org")
-    page.goto(f"/pickup/{season['pickup'].id}")
-    page.get_by_role("link", name=season["household"].household.name).click()
+    open_at_pickup(page, db, season, "coordination@example.org")
     expect(page.locator(".pickup-money")).to_contain_text("Déjà payé15,00 €")
     expect(page.get_by_role("button", name="Payé et retiré")).to_have_count(0)
     page.get_by_role("button", name="Marquer comme retirée").click()

@@ -196,33 +196,6 @@ def test_extras_are_due_at_pickup_the_prepaid_basket_is_not(app, db, season):
     assert verify().ok and verify_orders().ok
 
 
-@pytest.mark.parametrize(
-    "change, message",
-    [
-        ({"instalments": 13}, "Une saison se paie en 2 à 12 échéances."),
-        ({"instalments": 1}, "Une saison se paie en 2 à 12 échéances."),
-        ({"unit_price_cents": 0}, "Un contrat payé d’avance doit avoir un prix."),
-        ({"payment_terms": "cheques"}, "Choisissez comment le contrat est payé."),
-    ],
-)
-def test_a_prepaid_contract_that_cannot_be_is_refused(db, season, change, message):
-    fields = {
-        "name": "Panier",
-        "quantity": 1,
-        "unit_price_cents": 1500,
-        "every_cycles": 1,
-        "first_delivery": date(2027, 4, 2),
-        "last_delivery": date(2027, 10, 29),
-        "point_ids": [season["point"].id],
-        "payment_terms": "instalments",
-        "instalments": 3,
-    } | change
-    with pytest.raises(SubscriptionRefused) as refused:
-        subscriptions.create_contract(season["farmer"].producer, season["basket"], **fields)
-    assert str(refused.value) == message
-    assert db.session.scalar(select(func.count()).select_from(Contract)) == 1
-
-
 def test_the_contract_form_opens_a_contract_paid_by_instalments(app, db, season):
     form = {
         "name": "Panier d’été",

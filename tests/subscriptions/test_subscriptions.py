@@ -56,6 +56,19 @@ def test_a_producer_defines_a_contract(db, season):
         ({"cap": 0}, "Un plafond d’abonnés doit être d’au moins 1."),
         ({"point_ids": []}, "Choisissez au moins un point de retrait actif."),
         ({"point_ids": [999_999]}, "Choisissez au moins un point de retrait actif."),
+        (
+            {"payment_terms": "instalments", "instalments": 13},
+            "Une saison se paie en 2 à 12 échéances.",
+        ),
+        (
+            {"payment_terms": "instalments", "instalments": 1},
+            "Une saison se paie en 2 à 12 échéances.",
+        ),
+        (
+            {"payment_terms": "instalments", "instalments": 3, "unit_price_cents": 0},
+            "Un contrat payé d’avance doit avoir un prix.",
+        ),
+        ({"payment_terms": "cheques"}, "Choisissez comment le contrat est payé."),
     ],
 )
 def test_a_contract_that_cannot_be_is_refused(db, season, change, message):
