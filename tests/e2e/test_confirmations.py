@@ -40,7 +40,7 @@ def confirm(page, link: str, question: str, button: str) -> None:
     """Tap, read the question, go back once (nothing happens), tap again and confirm."""
     page.get_by_role("link", name=link).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(question)
-    page.get_by_role("link", name="Non", exact=False).click()
+    page.get_by_role("link", name="Non, revenir").click()
     page.get_by_role("link", name=link).click()
     page.get_by_role("button", name=button).click()
 
