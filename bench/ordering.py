@@ -216,7 +216,8 @@ def start(app: str, url: str, port: int, args) -> subprocess.Popen:
         "MARKET_SECRET_KEY": "b" * 40,
         "MARKET_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
-    workers = ["-w", str(args.workers)] + (
+    # Preloaded as deploy/gunicorn.conf.py does: the app is made once, before the fork.
+    workers = ["--preload", "-w", str(args.workers)] + (
         ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads else []
     )
     # In its own process group, so that a server that will not stop is killed with its

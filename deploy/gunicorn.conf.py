@@ -15,6 +15,10 @@ gunicorn.http.wsgi.SERVER = "market"
 bind = "127.0.0.1:8000"
 # Sync workers, two per core: on two cores, 2 to 4 workers measured alike (bench/ordering.py).
 workers = 2 * multiprocessing.cpu_count()
+# The app is made once, before the workers are forked: they share its compiled templates
+# (production compiles them all at start) and a worker started afresh serves at once. Making
+# the app opens no database connection, so no connection is shared between workers.
+preload_app = True
 # A page or an export that takes longer is stuck; the slowest lists take a few seconds.
 timeout = 60
 graceful_timeout = 30

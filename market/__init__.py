@@ -112,6 +112,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     static_files.register(app)
+    if app.config["COMPILE_TEMPLATES_AT_START"]:
+        compile_templates(app)
     return app
 
 
@@ -122,6 +124,13 @@ def trust_proxies(app: Flask) -> None:
     if count:
         # Flask documents wrapping wsgi_app in middleware; its type declares a plain method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+
+def compile_templates(app: Flask) -> None:
+    """Compile every template now rather than on its first render: a page's first visitor
+    in each worker would otherwise pay for it (about 0.1 s for the ordering pages)."""
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
 
 
 def register_extensions(app: Flask) -> None:

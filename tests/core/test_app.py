@@ -5,7 +5,7 @@ from flask import abort
 from sqlalchemy.exc import DBAPIError
 
 from config import DEFAULT_SECRET_KEY
-from market import create_app
+from market import compile_templates, create_app
 
 
 def test_healthz_answers_json_when_the_database_answers(client):
@@ -120,6 +120,26 @@ def test_production_sets_secure_cookies(monkeypatch, tmp_path):
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("prod.db")
+
+
+def test_production_compiles_every_template_as_it_starts(monkeypatch, tmp_path):
+    monkeypatch.setenv("MARKET_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("MARKET_DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    app = create_app("production")
+    names = app.jinja_env.list_templates()
+    assert len(names) > 100
+    assert {template.name for template in app.jinja_env.cache.values()} == set(names)
+
+
+def test_a_broken_template_stops_the_start():
+    from jinja2 import ChoiceLoader, DictLoader, TemplateSyntaxError
+
+    app = create_app("testing")
+    app.jinja_env.loader = ChoiceLoader(
+        [app.jinja_env.loader, DictLoader({"broken.html": "{% if %}"})]
+    )
+    with pytest.raises(TemplateSyntaxError):
+        compile_templates(app)
 
 
 def test_postgres_urls_use_the_psycopg_driver(monkeypatch):
