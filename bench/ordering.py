@@ -319,6 +319,12 @@ def main() -> None:
         default="market,floor",
         help="which apps each round runs, in order (market, floor)",
     )
+    parser.add_argument(
+        "--pages",
+        action="store_true",
+        help="instead of the rounds: where the CPU goes, page by page, one household "
+        "after another on one worker",
+    )
     args = parser.parse_args()
     url = database_url(
         os.environ.get("MARKET_BENCH_DATABASE_URL")
@@ -332,6 +338,9 @@ def main() -> None:
     apps = [app for app in args.apps.split(",") if app]
     if not apps or set(apps) - APPS.keys():
         sys.exit(f"--apps names some of {', '.join(APPS)}")
+    if args.pages:
+        compare_pages({app: page_costs(app, url, args) for app in apps})
+        return
     print(f"one password hash (Argon2id, production parameters): {hash_cost():.0f} ms")
     results = []
     for round_number in range(1, args.rounds + 1):
@@ -389,6 +398,100 @@ def backends(database: str) -> list[str]:
         if title.startswith("postgres: ") and f" {database} " in title:
             found.append(path.name)
     return found
+
+
+PAGES = ("shop", "add", "cart", "checkout", "order page")
+WARM_UP_JOURNEYS = 10
+
+
+def page_costs(app: str, url: str, args) -> dict[str, tuple[float, float]]:
+    """Milliseconds of app and database CPU per page: one worker, households ordering one
+    after another (none wants the capped offer, so every checkout succeeds), each request
+    measured alone from the kernel's nanosecond counters; after a few journeys' warm-up."""
+    reset(url)
+    ids = seed(url, args.households + WARM_UP_JOURNEYS)
+    database = url.rsplit("/", 1)[-1]
+    port = free_port()
+    server = start(app, url, port, argparse.Namespace(workers=1, threads=0))
+    spent = {page: [0, 0] for page in PAGES}
+    try:
+        wait_for(port)
+        worker = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()[0]
+
+        def measured(page: str, send, *request, **options):
+            before = on_cpu(worker), sum(map(on_cpu, backends(database)))
+            answer = send(*request, **options)
+            if n >= WARM_UP_JOURNEYS:
+                spent[page][0] += on_cpu(worker) - before[0]
+                spent[page][1] += sum(map(on_cpu, backends(database))) - before[1]
+            return answer
+
+        offers = ids["offers"][1:]
+        for n in range(args.households + WARM_UP_JOURNEYS):
+            browser, token = log_in(port, n)
+            measured("shop", browser.get, "/shop")
+            for offer_id in (offers[n % 4], offers[(n + 1) % 4], offers[(n + 2) % 4]):
+                form = {"csrf_token": token, "offer_id": offer_id, "quantity": 1}
+                measured("add", browser.post, "/cart/add", form, script=True)
+            cart = measured("cart", browser.get, "/cart")
+            form = {
+                "csrf_token": token,
+                "payment": "pickup",
+                "submission": SUBMISSION.search(cart).group(1),
+                "pickup": PICKUP.search(cart).group(1),
+            }
+            status, location, _ = measured(
+                "checkout",
+                browser.send,
+                "POST",
+                "/checkout",
+                urllib.parse.urlencode(form),
+                {"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            if status not in (302, 303):
+                raise RuntimeError(f"{app}: checkout answered {status}")
+            measured("order page", browser.get, urllib.parse.urlsplit(location).path)
+            browser.connection.close()
+    finally:
+        stop(server)
+    orders = args.households
+    return {
+        page: (app_ns / orders / 1e6, database_ns / orders / 1e6)
+        for page, (app_ns, database_ns) in spent.items()
+    }
+
+
+def on_cpu(pid: str) -> int:
+    """Nanoseconds process `pid` has run on a CPU (0 once it has ended)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except OSError:
+        return 0
+
+
+def compare_pages(costs: dict[str, dict[str, tuple[float, float]]]) -> None:
+    """Each app's CPU per page, its journey's sum, and market ÷ floor for each."""
+    for app_costs in costs.values():
+        app_costs["journey"] = (
+            sum(app for app, _ in app_costs.values()),
+            sum(database for _, database in app_costs.values()),
+        )
+    apps = list(costs)
+    both = {"market", "floor"} <= set(apps)
+    print("\nCPU per order, page by page (ms; the three adds together)")
+    print(
+        f"{'page':<12}"
+        + "".join(f"{app + ' app':>12}{app + ' db':>11}" for app in apps)
+        + (f"{'app ÷':>8}{'db ÷':>7}" if both else "")
+    )
+    for page in (*PAGES, "journey"):
+        line = f"{page:<12}" + "".join(
+            f"{costs[app][page][0]:>12.2f}{costs[app][page][1]:>11.2f}" for app in apps
+        )
+        if both:
+            market, floor = costs["market"][page], costs["floor"][page]
+            line += f"{market[0] / floor[0]:>8.1f}{market[1] / floor[1]:>7.1f}"
+        print(line)
 
 
 def outcome(url: str, ids: dict) -> dict:
