@@ -107,10 +107,15 @@ def get_or_404(model, identifier):
     return db.session.get(model, identifier) or abort(404)
 
 
-def household_row_or_404(model, identifier, options=()):
+def household_row_or_404(model, identifier):
     """A row of the signed-in household (an order, a payment): another household's row is
     simply not found, so nobody learns that it exists."""
-    row = db.session.get(model, identifier, options=list(options))
+    return households_own(db.session.get(model, identifier))
+
+
+def households_own(row):
+    """`row` (read however its page needs) if the signed-in household owns it; another
+    household's row is simply not found."""
     if row is None or row.household_id != current_user.household_id:
         abort(404)
     return row

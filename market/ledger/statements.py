@@ -222,6 +222,16 @@ def paid_by_order(order_ids) -> dict[int, int]:
 def order_paid_and_balance(order_id: int, household_id: int) -> tuple[int, int]:
     """What the order has paid (as `paid_by_order` counts it) and its household's balance (as
     `account_balance` reads it), in one query: what an order's page shows about money."""
+    credited, owed = db.session.execute(
+        order_paid_and_balance_query(),
+        {"order_id": order_id, "key": household_key(household_id)},
+    ).one()
+    return -int(credited), int(owed)  # a payment credits the household: paid is its opposite
+
+
+@cache
+def order_paid_and_balance_query() -> Select:
+    """Built once: every order page asks it."""
     paid = (
         select(func.coalesce(func.sum(LedgerEntry.amount), 0))
         .select_from(LedgerTransaction)
@@ -230,18 +240,11 @@ def order_paid_and_balance(order_id: int, household_id: int) -> tuple[int, int]:
         .where(
             LedgerTransaction.kind.in_(PAYMENT_KINDS),
             LedgerAccount.kind == "household",
-            LedgerTransaction.order_id == order_id,
+            LedgerTransaction.order_id == bindparam("order_id"),
         )
         .scalar_subquery()
     )
-    balance = (
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
-        .where(LedgerAccount.key == household_key(household_id))
-        .scalar_subquery()
-    )
-    credited, owed = db.session.execute(select(paid, balance)).one()
-    return -int(credited), int(owed)  # a payment credits the household: paid is its opposite
+    return select(paid, account_balance_query().scalar_subquery())
 
 
 def household_balances(household_ids) -> dict[int, int]:

@@ -8,12 +8,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from market.extensions import db
 from market.mail.models import OutboxAttachment, OutboxMessage
 from market.timeutil import utcnow
-from market.upsert import upsert_into
+from market.upsert import Upsert, built_once, upsert_into
 
 
 def queue_mail(
@@ -38,15 +38,13 @@ def queue_mail(
         text = render_template(f"mail/{template}.txt", **context)
     subject, _, body = text.strip().partition("\n")
     message_id = db.session.scalar(
-        upsert_into(OutboxMessage.__table__)
-        .values(
-            recipient=recipient,
-            subject=subject.strip(),
-            body=body.strip() + "\n",
-            event_key=event_key,
-        )
-        .on_conflict_do_nothing(index_elements=["event_key"])
-        .returning(OutboxMessage.__table__.c.id)
+        outbox_insert(),
+        {
+            "recipient": recipient,
+            "subject": subject.strip(),
+            "body": body.strip() + "\n",
+            "event_key": event_key,
+        },
     )
     if message_id is not None and attachments:
         db.session.execute(
@@ -57,6 +55,23 @@ def queue_mail(
             ],
         )
     return message_id
+
+
+@built_once
+def outbox_insert() -> Upsert:
+    """A message, unless its event key is already written; its id (None then)."""
+    table = OutboxMessage.__table__
+    return (
+        upsert_into(table)
+        .values(
+            recipient=bindparam("recipient"),
+            subject=bindparam("subject"),
+            body=bindparam("body"),
+            event_key=bindparam("event_key"),
+        )
+        .on_conflict_do_nothing(index_elements=["event_key"])
+        .returning(table.c.id)
+    )
 
 
 def next_pending(after_id: int) -> OutboxMessage | None:

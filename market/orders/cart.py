@@ -5,8 +5,7 @@ from functools import cache
 
 from flask import session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, case, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Delete, Select, bindparam, case, delete, select
 from sqlalchemy.orm import joinedload
 
 from market.catalog.models import Product
@@ -16,7 +15,7 @@ from market.numbers import InvalidNumber, identifier, parse_whole_number
 from market.orders.errors import CycleNotOpen, OrderRefused, SoldOut
 from market.orders.models import CartItem
 from market.pricing import line_amount
-from market.upsert import upsert_into
+from market.upsert import Upsert, built_once, upsert_into
 
 MAX_QUANTITY = 99
 SESSION_KEY = "cart"
@@ -70,33 +69,27 @@ def add_for_visitor(offer: Offer, quantity: int) -> None:
     session[SESSION_KEY] = cart
 
 
-# The cart's upsert per database dialect, built on first use (bound values only).
-ADD_STATEMENTS: dict[str, postgresql.Insert | sqlite.Insert] = {}
-
-
-def add_statement(dialect: str) -> postgresql.Insert | sqlite.Insert:
-    """The cart's upsert, built once per database dialect: more of an offer already in the
-    cart adds up, never beyond what one line may hold."""
-    statement = ADD_STATEMENTS.get(dialect)
-    if statement is None:
-        insert = upsert_into(CartItem.__table__).values(
-            household_id=bindparam("household_id"),
-            offer_id=bindparam("offer_id"),
-            quantity=bindparam("quantity"),
-        )
-        more = CartItem.__table__.c.quantity + insert.excluded.quantity
-        statement = ADD_STATEMENTS[dialect] = insert.on_conflict_do_update(
-            index_elements=["household_id", "offer_id"],
-            set_={"quantity": case((more > MAX_QUANTITY, MAX_QUANTITY), else_=more)},
-        )
-    return statement
+@built_once
+def add_statement() -> Upsert:
+    """The cart's upsert: more of an offer already in the cart adds up, never beyond what
+    one line may hold."""
+    insert = upsert_into(CartItem.__table__).values(
+        household_id=bindparam("household_id"),
+        offer_id=bindparam("offer_id"),
+        quantity=bindparam("quantity"),
+    )
+    more = CartItem.__table__.c.quantity + insert.excluded.quantity
+    return insert.on_conflict_do_update(
+        index_elements=["household_id", "offer_id"],
+        set_={"quantity": case((more > MAX_QUANTITY, MAX_QUANTITY), else_=more)},
+    )
 
 
 def add(household_id: int, offer: Offer, quantity: int) -> None:
     """One statement: a new item, or more of one already in the cart (two tabs adding at
     once included), never more than one line may hold."""
     db.session.execute(
-        add_statement(db.session.get_bind().dialect.name),
+        add_statement(),
         {
             "household_id": household_id,
             "offer_id": offer.id,
@@ -198,7 +191,13 @@ def summary(household_id: int | None, cycle: OrderCycle) -> Summary:
 
 
 def empty(household_id: int) -> None:
-    db.session.execute(delete(CartItem).where(CartItem.household_id == household_id))
+    db.session.execute(empty_query(), {"household_id": household_id})
+
+
+@cache
+def empty_query() -> Delete:
+    """Built once: each checkout asks it."""
+    return delete(CartItem).where(CartItem.household_id == bindparam("household_id"))
 
 
 def merge_visitor_cart(household_id: int, cycle: OrderCycle | None) -> int:

@@ -377,17 +377,29 @@ def post_money(order: Order, old_lines) -> None:
         )
 
 
-def order_page_loads():
-    """What an order's page shows beside the order: lines, cycle, pickups and points. The
-    order's pickup is one of its cycle's: read with them, it comes from the session's identity
-    map, not from a second join. The cycle's pickups are few (its collection points): joined
-    to the order's row, they cost no second query."""
-    return [
-        selectinload(Order.lines),
-        joinedload(Order.cycle)
-        .joinedload(OrderCycle.pickups)
-        .joinedload(CyclePickup.collection_point),
-    ]
+def order_for_page(order_id: int) -> Order | None:
+    """An order with what its page shows beside it: lines, cycle, pickups and points."""
+    return (
+        db.session.execute(order_page_query(), {"order_id": order_id}).unique().scalar_one_or_none()
+    )
+
+
+@cache
+def order_page_query() -> Select:
+    """Built once: every order page asks it. The order's pickup is one of its cycle's: read
+    with them, it comes from the session's identity map, not from a second join. The cycle's
+    pickups are few (its collection points): joined to the order's row, they cost no second
+    query."""
+    return (
+        select(Order)
+        .options(
+            selectinload(Order.lines),
+            joinedload(Order.cycle)
+            .joinedload(OrderCycle.pickups)
+            .joinedload(CyclePickup.collection_point),
+        )
+        .where(Order.id == bindparam("order_id"))
+    )
 
 
 def check_contract_lines(order: Order, quantities: dict[int, int]) -> None:

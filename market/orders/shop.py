@@ -4,13 +4,24 @@ and filters, and kept in each app process."""
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from threading import Lock
 
 from cachetools import LRUCache
 from flask import current_app, get_template_attribute, render_template
 from flask_babel import get_locale
 from markupsafe import Markup, escape
-from sqlalchemy import BigInteger, Integer, Row, cast, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Integer,
+    Row,
+    bindparam,
+    cast,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from market.catalog.models import LABELS, Category, Producer, Product
@@ -152,20 +163,26 @@ class RenderedCatalogue:
 AVAILABILITY = "orders/_availability.html"
 
 
-def versions_and_stock(cycle: OrderCycle) -> tuple[int, dict[int, int]]:
-    """The catalogue's version and what is left of each capped offer of the cycle, in one
-    query (one snapshot). It runs before the catalogue is rendered, so a catalogue kept
-    under a version is never older than that version."""
+@cache
+def versions_and_stock_query() -> CompoundSelect:
+    """Built once: every shop page asks it."""
     version = select(
         CatalogueVersion.version, cast(null(), Integer), cast(null(), BigInteger)
     ).where(CatalogueVersion.id == 1)
     stock = select(cast(null(), BigInteger), Offer.id, Offer.cap - Offer.ordered_quantity).where(
-        Offer.cycle_id == cycle.id, Offer.cap.is_not(None)
+        Offer.cycle_id == bindparam("cycle_id"), Offer.cap.is_not(None)
     )
+    return union_all(version, stock)
+
+
+def versions_and_stock(cycle: OrderCycle) -> tuple[int, dict[int, int]]:
+    """The catalogue's version and what is left of each capped offer of the cycle, in one
+    query (one snapshot). It runs before the catalogue is rendered, so a catalogue kept
+    under a version is never older than that version."""
     found = 0
     remaining: dict[int, int] = {}
     row: Row
-    for row in db.session.execute(union_all(version, stock)):
+    for row in db.session.execute(versions_and_stock_query(), {"cycle_id": cycle.id}):
         if row[1] is None:
             found = int(row[0])
         else:
@@ -214,13 +231,13 @@ def catalogue_page(cycle: OrderCycle, filters: ShopFilters, token: str, here: st
         str(get_locale()),
         filters,
     )
-    cache, lock = current_app.extensions["shop_catalogues"]
+    kept, lock = current_app.extensions["shop_catalogues"]
     with lock:
-        rendered = cache.get(key)
+        rendered = kept.get(key)
     if rendered is None:
         rendered = render_catalogue(cycle, filters)
         with lock:
-            cache[key] = rendered
+            kept[key] = rendered
     return rendered.page(remaining, token, here)
 
 

@@ -4,11 +4,12 @@
 its id), whatever recorded them (the pickup screen, Stripe webhooks, this module).
 """
 
+from functools import cache
 from uuid import uuid4
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from market.auth.models import User
 from market.extensions import db
@@ -65,9 +66,13 @@ def still_due(order: Order, paid: int, balance: int) -> int:
 
 
 def order_payments(order: Order) -> list[Payment]:
-    return list(
-        db.session.scalars(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id))
-    )
+    return list(db.session.scalars(order_payments_query(), {"order_id": order.id}))
+
+
+@cache
+def order_payments_query() -> Select:
+    """Built once: every order page asks it."""
+    return select(Payment).where(Payment.order_id == bindparam("order_id")).order_by(Payment.id)
 
 
 def summary(order: Order) -> dict:

@@ -22,10 +22,11 @@ posting. An absence or a shortage lowers what the instalments still due ask.
 import calendar
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from market.auth.models import Household, User
@@ -173,10 +174,17 @@ def contracts_open(now: datetime) -> list[Contract]:
 
 def count_contracts_open(now: datetime, producer_id: int | None = None) -> int:
     """How many contracts are still open to subscription (one producer's, or all)."""
-    query = select(func.count(Contract.id)).where(Contract.last_delivery >= hub_today(now))
-    if producer_id is not None:
-        query = query.where(Contract.producer_id == producer_id)
-    return db.session.scalar(query) or 0
+    values = {"today": hub_today(now), "producer_id": producer_id}
+    return db.session.scalar(contracts_open_query(producer_id is not None), values) or 0
+
+
+@cache
+def contracts_open_query(of_one_producer: bool) -> Select:
+    """Built once: every shop page asks it."""
+    query = select(func.count(Contract.id)).where(Contract.last_delivery >= bindparam("today"))
+    if of_one_producer:
+        query = query.where(Contract.producer_id == bindparam("producer_id"))
+    return query
 
 
 def products_for_contracts() -> list[Product]:

@@ -21,7 +21,7 @@ from market.orders.forms import CheckoutForm
 from market.orders.models import Order, PaymentChoice
 from market.pricing import order_totals
 from market.timeutil import utcnow
-from market.web import confirmation_page, household_row_or_404, is_local_path, refuse, wants_json
+from market.web import confirmation_page, households_own, is_local_path, refuse, wants_json
 
 household_only = role_required(Role.HOUSEHOLD)
 
@@ -247,7 +247,7 @@ def my_orders(status: int = 200):
 
 
 def owned(order_id: int) -> Order:
-    return household_row_or_404(Order, order_id, orders.order_page_loads())
+    return households_own(orders.order_for_page(order_id))
 
 
 @bp.route("/orders/<int:order_id>")
