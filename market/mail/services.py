@@ -9,11 +9,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.sql.dml import ReturningInsert
 
 from market.extensions import db
 from market.mail.models import OutboxAttachment, OutboxMessage
 from market.timeutil import utcnow
-from market.upsert import Upsert, built_once, upsert_into
+from market.upsert import built_once, upsert_into
 
 
 def queue_mail(
@@ -58,7 +59,7 @@ def queue_mail(
 
 
 @built_once
-def outbox_insert() -> Upsert:
+def outbox_insert() -> ReturningInsert[int]:
     """A message, unless its event key is already written; its id (None then)."""
     table = OutboxMessage.__table__
     return (
