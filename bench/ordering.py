@@ -15,12 +15,16 @@ oversold on a capped offer everyone wants (must be 0), `ledger verify`, and how 
 stopped (one that takes more than 10 s is killed, and said so); then each app's medians and
 the ratio market ÷ floor. A run that fails prints what it has and why.
 
+With --pages, instead of the rounds: one worker per app, households ordering one after
+another, and the app's and the database's CPU per page (from the kernel's nanosecond
+counters), to see where the difference lies.
+
 The database named by MARKET_BENCH_DATABASE_URL (default: MARKET_TEST_DATABASE_URL) is emptied
 and rebuilt by the migrations before each run; its name must contain "bench" or "test".
 
     MARKET_BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/market_bench \\
         .venv/bin/python bench/ordering.py [--households 400] [--rounds 2] [--clients 16] \\
-        [--workers 4] [--threads 0] [--without-script] [--apps market,floor]
+        [--workers 4] [--threads 0] [--without-script] [--apps market,floor] [--pages]
 """
 
 import argparse
