@@ -97,7 +97,6 @@ class Config:
     # proxies, firewalls or PostgreSQL's idle_session_timeout cut it. A restarted database
     # costs one failed request per worker: SQLAlchemy then discards the whole pool.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 300}
-    COMPILE_TEMPLATES_AT_START = False
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "fr"
@@ -217,9 +216,6 @@ class Production(Config):
     ENVIRONMENT = "production"
     # Static URLs carry their content's hash, and browsers keep them a year.
     STATIC_FINGERPRINTS = True
-    # Every template compiled as the app starts: workers forked from a preloaded app
-    # (deploy/gunicorn.conf.py) share them, and a broken template stops the start.
-    COMPILE_TEMPLATES_AT_START = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

@@ -205,10 +205,21 @@ def wait_for(port: int) -> None:
 
 
 APPS = {
-    # Production settings, but cookies over the loopback's plain HTTP.
-    "market": "market:create_app('production', SESSION_COOKIE_SECURE=False)",
+    "market": "bench.ordering:market_app()",
     "floor": "bench.floor_app:create_app()",
 }
+
+
+def market_app():
+    """market as deploy/gunicorn.conf.py serves it, every template compiled before the
+    workers are forked; production settings, but cookies over the loopback's plain HTTP."""
+    from market import compile_templates, create_app
+
+    app = create_app("production", SESSION_COOKIE_SECURE=False)
+    compile_templates(app)
+    return app
+
+
 STOP_SECONDS = 10
 
 

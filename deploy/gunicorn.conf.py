@@ -16,8 +16,8 @@ bind = "127.0.0.1:8000"
 # Sync workers, two per core: on two cores, 2 to 4 workers measured alike (bench/ordering.py).
 workers = 2 * multiprocessing.cpu_count()
 # The app is made once, before the workers are forked: they share its compiled templates
-# (production compiles them all at start) and a worker started afresh serves at once. Making
-# the app opens no database connection, so no connection is shared between workers.
+# (when_ready below) and a worker started afresh serves at once. Making the app opens no
+# database connection, so no connection is shared between workers.
 preload_app = True
 # A page or an export that takes longer is stuck; the slowest lists take a few seconds.
 timeout = 60
@@ -30,3 +30,11 @@ accesslog = "-"
 errorlog = "-"
 # The proxy says whether the visitor used https; gunicorn believes only this machine.
 forwarded_allow_ips = "127.0.0.1,::1"
+
+
+def when_ready(server) -> None:
+    """Every template compiled in the preloaded app, before any worker is forked; a broken
+    template stops the start instead of failing a visitor."""
+    from market import compile_templates
+
+    compile_templates(server.app.wsgi())

@@ -112,8 +112,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     static_files.register(app)
-    if app.config["COMPILE_TEMPLATES_AT_START"]:
-        compile_templates(app)
     return app
 
 
@@ -128,7 +126,9 @@ def trust_proxies(app: Flask) -> None:
 
 def compile_templates(app: Flask) -> None:
     """Compile every template now rather than on its first render: a page's first visitor
-    in each worker would otherwise pay for it (about 0.1 s for the ordering pages)."""
+    in each worker would otherwise pay for it (about 0.1 s for the ordering pages). gunicorn
+    does it once, before forking its workers (deploy/gunicorn.conf.py); commands never need
+    it."""
     for name in app.jinja_env.list_templates():
         app.jinja_env.get_template(name)
 

@@ -5,7 +5,7 @@ from functools import cache
 
 from flask import session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Delete, Select, bindparam, case, delete, select
+from sqlalchemy import Select, bindparam, case, delete, select
 from sqlalchemy.orm import joinedload
 
 from market.catalog.models import Product
@@ -191,13 +191,9 @@ def summary(household_id: int | None, cycle: OrderCycle) -> Summary:
 
 
 def empty(household_id: int) -> None:
-    db.session.execute(empty_query(), {"household_id": household_id})
-
-
-@cache
-def empty_query() -> Delete:
-    """Built once: each checkout asks it."""
-    return delete(CartItem).where(CartItem.household_id == bindparam("household_id"))
+    # Built each time: the session marks the items it holds as deleted by evaluating the
+    # criteria, which a bound parameter's value would not reach.
+    db.session.execute(delete(CartItem).where(CartItem.household_id == household_id))
 
 
 def merge_visitor_cart(household_id: int, cycle: OrderCycle | None) -> int:

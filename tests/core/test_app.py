@@ -1,11 +1,14 @@
 """The application shell: health check, error pages, configuration."""
 
+import runpy
+from types import SimpleNamespace
+
 import pytest
 from flask import abort
 from sqlalchemy.exc import DBAPIError
 
 from config import DEFAULT_SECRET_KEY
-from market import compile_templates, create_app
+from market import ROOT, compile_templates, create_app
 
 
 def test_healthz_answers_json_when_the_database_answers(client):
@@ -122,13 +125,22 @@ def test_production_sets_secure_cookies(monkeypatch, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("prod.db")
 
 
-def test_production_compiles_every_template_as_it_starts(monkeypatch, tmp_path):
-    monkeypatch.setenv("MARKET_SECRET_KEY", "k" * 40)
-    monkeypatch.setenv("MARKET_DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
-    app = create_app("production")
+def test_gunicorn_compiles_every_template_before_forking_its_workers():
+    settings = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    app = create_app("testing")
+    server = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app))
+    assert settings["preload_app"] is True
+    assert not app.jinja_env.cache
+    settings["when_ready"](server)
     names = app.jinja_env.list_templates()
     assert len(names) > 100
     assert {template.name for template in app.jinja_env.cache.values()} == set(names)
+
+
+def test_commands_compile_no_template_they_do_not_render(monkeypatch, tmp_path):
+    monkeypatch.setenv("MARKET_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("MARKET_DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    assert not create_app("production").jinja_env.cache
 
 
 def test_a_broken_template_stops_the_start():
