@@ -59,6 +59,8 @@ PICKUP = re.compile(r'name="pickup"[^>]*value="(\d+)"')
 
 def seed(url: str, households: int) -> dict:
     """An open cycle with a few offers (one capped) and the households, inserted directly."""
+    from sqlalchemy import text
+
     from market import create_app
     from market.auth.models import Household, User
     from market.auth.passwords import hash_password
@@ -88,6 +90,9 @@ def seed(url: str, households: int) -> dict:
         )
         db.session.commit()
         ids = {"offers": [offer.id for offer in offers], "capped": offers[0].id}
+        # Statistics, as a live database has: just made, the planner would guess its plans.
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
         db.engine.dispose()
     return ids
 
