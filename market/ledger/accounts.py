@@ -66,8 +66,9 @@ def account_ids(keys) -> dict[str, int]:
     table = LedgerAccount.__table__
     query = select(table.c.key, table.c.id).where(table.c.key.in_(keys))
     found = dict(db.session.execute(query).all())
-    if keys - found.keys():
-        open_accounts(keys - found.keys())
+    missing = keys - found.keys()
+    if missing:
+        open_accounts(missing)
         found = dict(db.session.execute(query).all())
     return found
 
