@@ -434,20 +434,24 @@ def page_costs(app: str, url: str, args) -> dict[str, tuple[float, float]]:
     port = free_port()
     server = start(app, url, port, argparse.Namespace(workers=1, threads=0))
     spent = {page: [0, 0] for page in PAGES}
+    serving: list[str] = []  # the database's processes serving the worker
     try:
         wait_for(port)
         worker = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()[0]
 
         def measured(page: str, send, *request, **options):
-            before = on_cpu(worker), sum(map(on_cpu, backends(database)))
+            before = on_cpu(worker), sum(map(on_cpu, serving))
             answer = send(*request, **options)
-            if n >= WARM_UP_JOURNEYS:
-                spent[page][0] += on_cpu(worker) - before[0]
-                spent[page][1] += sum(map(on_cpu, backends(database))) - before[1]
+            spent[page][0] += on_cpu(worker) - before[0]
+            spent[page][1] += sum(map(on_cpu, serving)) - before[1]
             return answer
 
         offers = ids["offers"][1:]
         for n in range(args.households + WARM_UP_JOURNEYS):
+            if n == WARM_UP_JOURNEYS:  # warm: count from here, on the worker's connections
+                serving[:] = backends(database)
+                for costs in spent.values():
+                    costs[:] = [0, 0]
             browser, token = log_in(port, n)
             measured("shop", browser.get, "/shop")
             for offer_id in (offers[n % 4], offers[(n + 1) % 4], offers[(n + 2) % 4]):
